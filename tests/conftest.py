@@ -1,0 +1,244 @@
+"""Shared fixtures: a migrated database on each backend, an app per test, query counting.
+
+Database tests run on SQLite always and on PostgreSQL when ``TRACKER_TEST_DATABASE_URL``
+is set (``.ci/run`` sets it). Each test starts from empty tables; services commit for
+real, so what a test sees is what production would see.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, text
+
+from tracker.app import create_app
+from tracker.extensions import db
+
+PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
+
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(
+            not PG_URL, reason="TRACKER_TEST_DATABASE_URL is not set: PostgreSQL not tested"
+        ),
+    ),
+]
+
+
+def pytest_report_header(config):
+    if PG_URL:
+        return f"database tests: SQLite and PostgreSQL ({PG_URL.rsplit('@', 1)[-1]})"
+    return "database tests: SQLite only (set TRACKER_TEST_DATABASE_URL for PostgreSQL)"
+
+
+def base_config(database_url: str, instance_path: str) -> dict:
+    """Return the configuration every test app starts from."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "TODAY": "2024-07-01",
+        "UPLOAD_FOLDER": os.path.join(instance_path, "uploads"),
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": 9,  # tests that send mail point this at their SMTP server
+    }
+
+
+def _migrate(url: str, instance_path: str) -> str:
+    """Bring the database at ``url`` to an empty, fully migrated schema; return the URL."""
+    from flask_migrate import upgrade
+
+    app = create_app(base_config(url, instance_path))
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory):
+    """Return the URL of a migrated SQLite file database."""
+    path = tmp_path_factory.mktemp("db") / "test.sqlite3"
+    return _migrate(f"sqlite:///{path}", str(tmp_path_factory.mktemp("instance")))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    """Return the URL of a freshly migrated database, once per backend."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    return _migrate(PG_URL, str(tmp_path_factory.mktemp("instance")))
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """Return an app on a migrated, empty database; tables are emptied afterwards."""
+    application = create_app(base_config(database_url, str(tmp_path)))
+    yield application
+    with application.app_context():
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def ctx(app):
+    """Push an app context for service-level tests."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@contextmanager
+def count_queries(app):
+    """Count the SQL statements executed inside the block (``with ... as counter``)."""
+    statements: list[str] = []
+
+    def _record(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN")):
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", _record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", _record)
+
+
+@pytest.fixture
+def query_counter(app):
+    return lambda: count_queries(app)
+
+
+class Factory:
+    """Builds rows with sensible defaults; every method flushes and returns the row."""
+
+    _counter = itertools.count(1)  # shared, so codes and emails stay unique across factories
+
+    def _next(self) -> int:
+        return next(self._counter)
+
+    def unit(self, **fields):
+        from tracker.models import GROUP_OF_KIND, Unit, UnitKind
+
+        n = self._next()
+        kind = fields.pop("kind", UnitKind.PROVINCE)
+        unit = Unit(
+            code=fields.pop("code", f"U{n:04d}"),
+            name=fields.pop("name", f"Đơn vị {n}"),
+            kind=kind,
+            group=fields.pop("group", GROUP_OF_KIND[kind]),
+            **fields,
+        )
+        db.session.add(unit)
+        db.session.flush()
+        return unit
+
+    def user(self, role="coordinator", password="secret-pass", **fields):
+        from tracker.services.accounts import build_user
+
+        n = self._next()
+        user = build_user(
+            fields.pop("email", f"user{n}@example.org"),
+            fields.pop("name", f"Người dùng {n}"),
+            role,
+            password,
+            **fields,
+        )
+        db.session.add(user)
+        db.session.flush()
+        return user
+
+    def task(self, **fields):
+        from tracker.models import Field, Task
+
+        n = self._next()
+        task = Task(
+            title=fields.pop("title", f"Nhiệm vụ {n}"),
+            field=fields.pop("field", Field.DATA),
+            **fields,
+        )
+        db.session.add(task)
+        db.session.flush()
+        return task
+
+    def assignment(self, task, unit, **fields):
+        from tracker.models import Assignment
+
+        due = fields.pop("due_date", task.deadline)
+        assignment = Assignment(
+            task_id=task.id,
+            unit_id=unit.id,
+            due_date=due,
+            original_due_date=fields.pop("original_due_date", due),
+            **fields,
+        )
+        db.session.add(assignment)
+        db.session.flush()
+        return assignment
+
+
+@pytest.fixture
+def make(ctx):
+    """Return a row factory bound to the test's app context."""
+    return Factory()
+
+
+def sign_in(client, email: str, password: str = "secret-pass"):
+    """Sign in through the real form; returns the response after the redirect."""
+    return client.post("/login", data={"email": email, "password": password}, follow_redirects=True)
+
+
+@pytest.fixture
+def login(client):
+    """Return a function that signs a user in (by email) on the test client."""
+    return lambda email, password="secret-pass": sign_in(client, email, password)
+
+
+@pytest.fixture
+def build(app):
+    """Run a function with a row factory inside a short-lived app context, then commit.
+
+    Web tests must not keep an app context pushed while they make requests: Flask would
+    reuse it, and Flask-Babel's locale cached on ``g`` would leak between requests.
+    """
+
+    def run(fn):
+        with app.app_context():
+            result = fn(Factory())
+            db.session.commit()
+            return result
+
+    return run

@@ -1,0 +1,112 @@
+"""The application factory: reads as a table of contents of what the app is made of."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from tracker import config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build a configured app; no side effects beyond reading configuration."""
+    app = Flask(__name__, instance_path=_instance_path(), instance_relative_config=True)
+    config.load(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    register_commands(app)
+    return app
+
+
+def _instance_path() -> str:
+    """Return the instance folder: TRACKER_INSTANCE_PATH, else ./instance of the checkout."""
+    explicit = os.environ.get("TRACKER_INSTANCE_PATH")
+    if explicit:
+        return os.path.abspath(explicit)
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "instance")
+
+
+def register_extensions(app: Flask) -> None:
+    from tracker import auth, i18n
+    from tracker.extensions import bootstrap, csrf, db, mail, migrate
+
+    os.makedirs(app.instance_path, exist_ok=True)
+    db.init_app(app)
+    _configure_sqlite(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    mail.init_app(app)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
+
+
+def _configure_sqlite(app: Flask) -> None:
+    """Enforce foreign keys and let SQLAlchemy, not pysqlite, control transactions.
+
+    pysqlite's own transaction handling breaks SAVEPOINT (used by the tests and by
+    nested service calls); SQLAlchemy's documented workaround emits BEGIN itself.
+    """
+    from sqlalchemy import event
+
+    from tracker.extensions import db
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+
+def register_blueprints(app: Flask) -> None:
+    from tracker.views import auth, dashboard, tasks, units
+
+    for module in (auth, dashboard, tasks, units):
+        app.register_blueprint(module.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from tracker.views import errors
+
+    errors.init_app(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from tracker.views import helpers
+
+    helpers.init_app(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        )
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    from tracker import cli
+
+    cli.init_app(app)

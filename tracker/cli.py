@@ -1,0 +1,47 @@
+"""The ``tracker`` command: Flask's CLI bound to our factory, plus our own commands."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def main() -> None:
+    """Entry point of the ``tracker`` console script (no ``--app`` needed)."""
+    from tracker.app import create_app
+
+    FlaskGroup(
+        create_app=lambda: create_app(), help="tracker: deadline and compliance tracker"
+    ).main()
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Load only into a database with no units yet.")
+@with_appcontext
+def demo_command(if_empty: bool) -> None:
+    """Load the 2024 programme demo data (idempotent: a second run changes nothing)."""
+    from flask import current_app
+    from sqlalchemy import func, select
+
+    from tracker.extensions import db
+    from tracker.models import Unit
+    from tracker.services.demo import load_demo
+
+    if if_empty and db.session.scalar(select(func.count()).select_from(Unit)):
+        click.echo(
+            "The database already has data: demo not loaded. Demo accounts, where loaded "
+            f"earlier, use the password {current_app.config['DEMO_PASSWORD']} (see README)."
+        )
+        return
+
+    report = load_demo(password=current_app.config["DEMO_PASSWORD"])
+    click.echo(report.summary())
+    click.echo("")
+    click.echo(f"Demo password for every account: {current_app.config['DEMO_PASSWORD']}")
+    for email, role in report.sample_logins:
+        click.echo(f"  {role:<12} {email}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo_command)

@@ -1,0 +1,111 @@
+"""Units and the people who act for them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.models.base import Base, utcnow
+
+
+class UnitKind(StrEnum):
+    MINISTRY = "ministry"
+    MINISTRY_LEVEL = "ministry_level"
+    GOVERNMENT_AGENCY = "government_agency"
+    PROVINCE = "province"
+    CITY = "city"
+    OTHER = "other"
+
+
+class UnitGroup(StrEnum):
+    CENTRAL = "central"  # bộ, ngành
+    LOCAL = "local"  # địa phương
+
+
+GROUP_OF_KIND = {
+    UnitKind.MINISTRY: UnitGroup.CENTRAL,
+    UnitKind.MINISTRY_LEVEL: UnitGroup.CENTRAL,
+    UnitKind.GOVERNMENT_AGENCY: UnitGroup.CENTRAL,
+    UnitKind.PROVINCE: UnitGroup.LOCAL,
+    UnitKind.CITY: UnitGroup.LOCAL,
+    UnitKind.OTHER: UnitGroup.CENTRAL,
+}
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    FOCAL_POINT = "focal_point"
+    VIEWER = "viewer"
+
+
+class Unit(Base):
+    """A ministry, agency or province; a code is only unique within its validity period."""
+
+    __tablename__ = "unit"
+    __table_args__ = (
+        UniqueConstraint("code", "valid_from"),
+        Index("ix_unit_group_name", "group", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(255))
+    short_name: Mapped[str | None] = mapped_column(String(40))
+    name_en: Mapped[str | None] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(20))
+    group: Mapped[str] = mapped_column(String(10))
+    head_email: Mapped[str | None] = mapped_column(String(255))
+    valid_from: Mapped[date | None]
+    valid_to: Mapped[date | None]
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    successor: Mapped[Unit | None] = relationship(remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.code} {self.name}>"
+
+
+class User(UserMixin, Base):
+    """A person who signs in; focal points belong to exactly one unit."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    language: Mapped[str] = mapped_column(String(5), default="vi")
+    active: Mapped[bool] = mapped_column(default=True)
+    # Changes with the password so that other sessions end (Flask-Login alternative id).
+    session_token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    unit: Mapped[Unit | None] = relationship()
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_focal_point(self) -> bool:
+        return self.role == Role.FOCAL_POINT
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role in (Role.COORDINATOR, Role.ADMIN)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"

@@ -1,0 +1,88 @@
+"""Signing in and out, and choosing the interface language."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField
+from wtforms.validators import DataRequired, Email
+
+from tracker import clock
+from tracker.extensions import db
+from tracker.services.accounts import authenticate
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            DataRequired(message=_l("Enter your email address.")),
+            Email(message=_l("Enter a valid email address.")),
+        ],
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(message=_l("Enter your password."))]
+    )
+    remember = BooleanField(_l("Keep me signed in"))
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Return ``target`` only if it is a path on this site (no open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data, now=clock.now())
+        if user is None:
+            flash(_l("Wrong email or password."), "danger")
+        else:
+            login_user(user, remember=form.remember.data)
+            session.pop("language", None)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.index"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash(_l("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/language/<code>")
+def set_language(code: str):
+    """Switch the language; a signed-in user's choice is saved on their account."""
+    if code in current_app.config["LANGUAGES"]:
+        if current_user.is_authenticated:
+            current_user.language = code
+            db.session.commit()
+        else:
+            session["language"] = code
+    return redirect(_safe_next(request.form.get("next")) or url_for("dashboard.index"))

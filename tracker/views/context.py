@@ -1,0 +1,38 @@
+"""Per-request facts every view needs: who may see what, and as of which day."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_babel import gettext as _
+
+from tracker import clock
+from tracker.auth import visible_unit_id
+from tracker.services.calendar import load_calendar
+from tracker.services.stats import AsOf
+
+
+def as_of() -> AsOf:
+    """Return today's as-of, with the configured due-soon window."""
+    return AsOf.build(clock.today(), load_calendar(), due_soon_days())
+
+
+def due_soon_days() -> int:
+    return int(current_app.config["DUE_SOON_WORKING_DAYS"])
+
+
+def unit_scope() -> int | None:
+    return visible_unit_id()
+
+
+def page_number() -> int:
+    """Return the requested page (1 for anything that is not a positive number)."""
+    page = request.args.get("page", "1")
+    return int(page) if page.isdigit() and int(page) > 0 else 1
+
+
+def per_page() -> int:
+    return int(current_app.config["PER_PAGE"])
+
+
+def no_results_message() -> str:
+    return _("Nothing matches these filters.")

@@ -1,0 +1,90 @@
+"""Task pages: the list with filters, and one task with every unit's assignment."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from tracker.domain.status import TimeStatus
+from tracker.extensions import db
+from tracker.models import Assignment, Field, Task, Unit, UnitGroup
+from tracker.services import overview
+from tracker.services.calendar import load_calendar
+from tracker.views import context, filters
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+TASK_STATUSES = ("open", "overdue", "done", "closed")
+ASSIGNMENT_STATUSES = (
+    "open",
+    "awaiting",
+    "completed",
+    *(s.value for s in TimeStatus),
+)
+
+
+@bp.get("/")
+def index():
+    as_of = context.as_of()
+    scope = context.unit_scope()
+    task_filters = overview.TaskFilters(
+        field=filters.choice("field", {f.value for f in Field}),
+        status=filters.choice("status", TASK_STATUSES),
+        deadline_from=filters.day("deadline_from", _("Deadline from")),
+        deadline_to=filters.day("deadline_to", _("Deadline to")),
+        q=filters.text("q"),
+    )
+    page = db.paginate(
+        overview.task_query(scope, task_filters, as_of),
+        page=context.page_number(),
+        per_page=context.per_page(),
+        error_out=False,
+    )
+    buckets = overview.task_buckets([t.id for t in page.items], scope, as_of)
+    return render_template(
+        "tasks/index.html",
+        page=page,
+        buckets=buckets,
+        filters=task_filters,
+        statuses=TASK_STATUSES,
+        as_of=as_of,
+    )
+
+
+@bp.get("/<int:task_id>")
+def detail(task_id: int):
+    scope = context.unit_scope()
+    task = db.session.get(Task, task_id)
+    if task is None:
+        abort(404)
+    if scope is not None and not db.session.scalar(
+        select(Assignment.id).where(Assignment.task_id == task_id, Assignment.unit_id == scope)
+    ):
+        abort(404)
+    as_of = context.as_of()
+    status = filters.choice("status", ASSIGNMENT_STATUSES)
+    group = filters.choice("group", {g.value for g in UnitGroup})
+    where = [Assignment.task_id == task_id]
+    if scope is not None:
+        where.append(Assignment.unit_id == scope)
+    query = overview.assignment_query(as_of, *where, status=status, group=group).order_by(
+        Unit.group, Unit.name
+    )
+    page = db.paginate(
+        query, page=context.page_number(), per_page=context.per_page(), error_out=False
+    )
+    rows = overview.with_status(page.items, as_of, load_calendar(), context.due_soon_days())
+    summary = overview.task_summary(task, scope, as_of)
+    return render_template(
+        "tasks/detail.html",
+        task=task,
+        page=page,
+        rows=rows,
+        summary=summary,
+        status=status,
+        group=group,
+        statuses=ASSIGNMENT_STATUSES,
+        as_of=as_of,
+        deadline_on_day_off=task.deadline is not None and load_calendar().is_day_off(task.deadline),
+    )

@@ -34,21 +34,21 @@ ONLINE_SERVICES_TASK = (
 )
 # "còn 15 bộ, ngành, địa phương chưa ban hành danh mục CSDL": which ones the demo's seed picks.
 CATALOGUE_NOT_ISSUED = {
-    "Bộ Nông nghiệp và Phát triển nông thôn",
-    "Bộ Tài nguyên và Môi trường",
+    "Bộ Giao thông vận tải",
+    "Bộ Ngoại giao",
+    "Bộ Tài chính",
     "Bộ Văn hóa, Thể thao và Du lịch",
+    "Bộ Xây dựng",
     "Bộ Y tế",
-    "Thanh tra Chính phủ",
-    "Bảo hiểm xã hội Việt Nam",
-    "Tỉnh Bắc Kạn",
-    "Tỉnh Tuyên Quang",
+    "Thành phố Cần Thơ",
+    "Tỉnh Hòa Bình",
     "Tỉnh Lào Cai",
+    "Tỉnh Nghệ An",
+    "Tỉnh Thanh Hóa",
     "Tỉnh Thái Nguyên",
-    "Tỉnh Gia Lai",
-    "Tỉnh Đắk Lắk",
-    "Tỉnh Long An",
-    "Tỉnh An Giang",
-    "Tỉnh Hậu Giang",
+    "Tỉnh Vĩnh Phúc",
+    "Tỉnh Đồng Nai",
+    "Tỉnh Đồng Tháp",
 }
 
 

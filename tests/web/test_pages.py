@@ -166,3 +166,11 @@ def test_page_query_counts_do_not_grow_with_the_data(build, client, login, query
     large = measure()
     assert small == large
     assert max(large.values()) <= 12, large
+
+
+def test_unit_search_ignores_diacritics_and_lists_in_vietnamese_order(client, login, world):
+    login("dp@example.org")
+    html = client.get("/units/?q=thua thien").get_data(as_text=True)
+    assert "Tỉnh Thừa Thiên Huế" in html and "Thành phố Hà Nội" not in html
+    listing = client.get("/units/?group=local").get_data(as_text=True)
+    assert listing.index("Thành phố Hà Nội") < listing.index("Tỉnh Thừa Thiên Huế")

@@ -7,8 +7,9 @@ from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from tracker.domain.text import fold, unit_sort_key
 from tracker.models.base import Base, utcnow
 
 
@@ -49,12 +50,15 @@ class Unit(Base):
     __tablename__ = "unit"
     __table_args__ = (
         UniqueConstraint("code", "valid_from"),
-        Index("ix_unit_group_name", "group", "name"),
+        Index("ix_unit_group_sort_name", "group", "sort_name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(255))
+    # Derived from name (see the validator): the list order, and diacritic-free search.
+    sort_name: Mapped[str] = mapped_column(String(800), default="")
+    search_name: Mapped[str] = mapped_column(String(255), default="")
     short_name: Mapped[str | None] = mapped_column(String(40))
     name_en: Mapped[str | None] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(20))
@@ -67,6 +71,12 @@ class Unit(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     successor: Mapped[Unit | None] = relationship(remote_side=[id])
+
+    @validates("name")
+    def _set_sort_name(self, _key: str, name: str) -> str:
+        self.sort_name = unit_sort_key(name)
+        self.search_name = fold(name)
+        return name
 
     def __repr__(self) -> str:
         return f"<Unit {self.code} {self.name}>"

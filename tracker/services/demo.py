@@ -54,8 +54,10 @@ AS_OF = date(2024, 6, 30)  # the report's "6 tháng": every event happens on or 
 WORLD_CREATED = datetime(2024, 1, 2, 8, 0)
 TASKS_CREATED = datetime(2024, 1, 15, 7, 0)
 CATALOGUE_TASK = "Ban hành danh mục cơ sở dữ liệu dùng chung"
-# Units shown as sample logins; placed first when states are dealt, so they did their work.
-SHOWCASE = ("BTTTT", "01")
+# Focal points shown as sample logins (a ministry, the capital, and a laggard found below).
+SAMPLE_UNITS = ("BTTTT", "01")
+# Placed first when states are dealt, so they did their work: the programme's own coordinator.
+DILIGENT = ("BTTTT",)
 
 S = AssignmentState
 # What a load counts, with the English words the summary uses for one and for many.
@@ -291,9 +293,9 @@ def _deal_states(
     if late > completed or len(dealt) > len(members):
         raise ValueError(f"demo counts do not fit {len(members)} units: {block}")
     dealt += [(S.ASSIGNED, False)] * (len(members) - len(dealt))
-    others = [u for u in members if u.code not in SHOWCASE]
+    others = [u for u in members if u.code not in DILIGENT]
     rng.shuffle(others)
-    order = [u for u in members if u.code in SHOWCASE] + others
+    order = [u for u in members if u.code in DILIGENT] + others
     return {u.code: (str(s), is_late) for u, (s, is_late) in zip(order, dealt, strict=True)}
 
 
@@ -390,7 +392,7 @@ def sample_logins(
         and p.unit.group == UnitGroup.LOCAL
         and p.state != S.COMPLETED
     )
-    for unit in (*(by_code[c] for c in SHOWCASE), laggard):
+    for unit in (*(by_code[c] for c in SAMPLE_UNITS), laggard):
         logins.append((unit.focal_email, str(Role.FOCAL_POINT)))
     return logins
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from tracker.domain.aggregate import Buckets
 from tracker.domain.calendar import WorkCalendar
 from tracker.domain.status import AssignmentState, StatusResult
+from tracker.domain.text import fold
 from tracker.extensions import db
 from tracker.models import Assignment, Task, Unit, UnitGroup, User
 from tracker.services import stats
@@ -63,7 +64,7 @@ def dashboard(unit_scope: int | None, as_of: AsOf, limit: int = 10) -> Dashboard
         .join(A, A.unit_id == Unit.id)
         .where(scope, overdue)
         .group_by(Unit.id)
-        .order_by(func.count(A.id).desc(), Unit.name)
+        .order_by(func.count(A.id).desc(), Unit.sort_name)
         .limit(limit)
     ).all()
     overdue_units = [
@@ -184,7 +185,7 @@ def task_summary(task: Task, unit_scope: int | None, as_of: AsOf) -> TaskSummary
                     [AssignmentState.COMPLETED.value, AssignmentState.NOT_APPLICABLE.value]
                 ),
             )
-            .order_by(Unit.group, Unit.name)
+            .order_by(Unit.group, Unit.sort_name)
         )
     )
     return TaskSummary(total, by_group, missing)
@@ -221,8 +222,12 @@ def unit_query(unit_scope: int | None, group: str | None, kind: str | None, q: s
     if kind:
         query = query.where(Unit.kind == kind)
     if q:
-        query = query.where(Unit.name.ilike(f"%{q}%") | Unit.code.ilike(f"%{q}%"))
-    return query.order_by(Unit.active.desc(), Unit.group, Unit.name)
+        query = query.where(
+            Unit.name.ilike(f"%{q}%")
+            | Unit.search_name.contains(fold(q), autoescape=True)
+            | Unit.code.ilike(f"%{q}%")
+        )
+    return query.order_by(Unit.active.desc(), Unit.group, Unit.sort_name)
 
 
 def unit_buckets(unit_ids: list[int], as_of: AsOf) -> dict[int, Buckets]:

@@ -69,7 +69,7 @@ def detail(task_id: int):
     if scope is not None:
         where.append(Assignment.unit_id == scope)
     query = overview.assignment_query(as_of, *where, status=status, group=group).order_by(
-        Unit.group, Unit.name
+        Unit.group, Unit.sort_name
     )
     page = db.paginate(
         query, page=context.page_number(), per_page=context.per_page(), error_out=False

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 03:17:42.152462
+Create Date: 2026-11-27 03:33:14.635342
 
 """
 from alembic import op
@@ -31,6 +31,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=20), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('sort_name', sa.String(length=800), nullable=False),
+    sa.Column('search_name', sa.String(length=255), nullable=False),
     sa.Column('short_name', sa.String(length=40), nullable=True),
     sa.Column('name_en', sa.String(length=255), nullable=True),
     sa.Column('kind', sa.String(length=20), nullable=False),
@@ -46,7 +48,7 @@ def upgrade():
     sa.UniqueConstraint('code', 'valid_from', name=op.f('uq_unit_code_valid_from'))
     )
     with op.batch_alter_table('unit', schema=None) as batch_op:
-        batch_op.create_index('ix_unit_group_name', ['group', 'name'], unique=False)
+        batch_op.create_index('ix_unit_group_sort_name', ['group', 'sort_name'], unique=False)
         batch_op.create_index(batch_op.f('ix_unit_successor_id'), ['successor_id'], unique=False)
 
     op.create_table('user',
@@ -194,7 +196,7 @@ def downgrade():
     op.drop_table('user')
     with op.batch_alter_table('unit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_unit_successor_id'))
-        batch_op.drop_index('ix_unit_group_name')
+        batch_op.drop_index('ix_unit_group_sort_name')
 
     op.drop_table('unit')
     op.drop_table('calendar_override')

@@ -174,3 +174,18 @@ def test_unit_search_ignores_diacritics_and_lists_in_vietnamese_order(client, lo
     assert "Tỉnh Thừa Thiên Huế" in html and "Thành phố Hà Nội" not in html
     listing = client.get("/units/?group=local").get_data(as_text=True)
     assert listing.index("Thành phố Hà Nội") < listing.index("Tỉnh Thừa Thiên Huế")
+
+
+def test_deadline_filters_take_vietnamese_dates(client, login, world):
+    login("dp@example.org")
+    html = client.get("/tasks/?deadline_from=01/07/2024").get_data(as_text=True)
+    assert "Kế hoạch kiểm tra" in html and "danh mục CSDL" not in html
+    assert 'value="01/07/2024"' in html
+
+
+def test_focal_point_task_list_shows_their_own_status(client, login, world):
+    login("hue@example.org")
+    html = client.get("/tasks/").get_data(as_text=True)
+    assert "Trạng thái của đơn vị" in html
+    assert "Quá hạn · 1 ngày" in html
+    assert "đơn vị đã hoàn thành" not in html

@@ -152,6 +152,11 @@ def task_query(unit_scope: int | None, filters: TaskFilters, as_of: AsOf) -> Sel
     return query.order_by(Task.closed_at.is_not(None), Task.deadline.asc().nulls_last(), Task.id)
 
 
+def unit_assignments(unit_id: int, task_ids: list[int]) -> list[Assignment]:
+    """Return one unit's assignments for the listed tasks (one query)."""
+    return list(db.session.scalars(select(A).where(A.unit_id == unit_id, A.task_id.in_(task_ids))))
+
+
 def task_buckets(task_ids: list[int], unit_scope: int | None, as_of: AsOf) -> dict[int, Buckets]:
     """Return the buckets of each listed task (one query)."""
     return stats.count_buckets_by(A.task_id, as_of, _scope(unit_scope), A.task_id.in_(task_ids))

@@ -41,11 +41,23 @@ def index():
         per_page=context.per_page(),
         error_out=False,
     )
-    buckets = overview.task_buckets([t.id for t in page.items], scope, as_of)
+    task_ids = [t.id for t in page.items]
+    own = None
+    if scope is not None:
+        own = {
+            row.assignment.task_id: row
+            for row in overview.with_status(
+                overview.unit_assignments(scope, task_ids),
+                as_of,
+                load_calendar(),
+                context.due_soon_days(),
+            )
+        }
     return render_template(
         "tasks/index.html",
         page=page,
-        buckets=buckets,
+        buckets={} if own is not None else overview.task_buckets(task_ids, scope, as_of),
+        own=own,
         filters=task_filters,
         statuses=TASK_STATUSES,
         as_of=as_of,

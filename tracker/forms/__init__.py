@@ -1,0 +1,1 @@
+"""Form fields shared by several forms."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import current_app, request
-from flask_babel import gettext as _
 
 from tracker import clock
 from tracker.auth import visible_unit_id
+from tracker.extensions import db
 from tracker.services.calendar import load_calendar
 from tracker.services.stats import AsOf
 
@@ -34,5 +34,6 @@ def per_page() -> int:
     return int(current_app.config["PER_PAGE"])
 
 
-def no_results_message() -> str:
-    return _("Nothing matches these filters.")
+def paginate(query):
+    """Return the requested page of ``query`` (two queries: the count and the rows)."""
+    return db.paginate(query, page=page_number(), per_page=per_page(), error_out=False)

@@ -35,12 +35,7 @@ def index():
         deadline_to=filters.day("deadline_to", _("Deadline to")),
         q=filters.text("q"),
     )
-    page = db.paginate(
-        overview.task_query(scope, task_filters, as_of),
-        page=context.page_number(),
-        per_page=context.per_page(),
-        error_out=False,
-    )
+    page = context.paginate(overview.task_query(scope, task_filters, as_of))
     task_ids = [t.id for t in page.items]
     own = None
     if scope is not None:
@@ -83,9 +78,7 @@ def detail(task_id: int):
     query = overview.assignment_query(as_of, *where, status=status, group=group).order_by(
         Unit.group, Unit.sort_name
     )
-    page = db.paginate(
-        query, page=context.page_number(), per_page=context.per_page(), error_out=False
-    )
+    page = context.paginate(query)
     rows = overview.with_status(page.items, as_of, load_calendar(), context.due_soon_days())
     summary = overview.task_summary(task, scope, as_of)
     return render_template(

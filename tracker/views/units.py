@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 
-from tracker.extensions import db
 from tracker.models import Assignment, Task, UnitGroup, UnitKind
 from tracker.services import overview
 from tracker.services.calendar import load_calendar
@@ -24,12 +23,7 @@ def index():
     group = filters.choice("group", {g.value for g in UnitGroup})
     kind = filters.choice("kind", {k.value for k in UnitKind})
     q = filters.text("q")
-    page = db.paginate(
-        overview.unit_query(scope, group, kind, q),
-        page=context.page_number(),
-        per_page=context.per_page(),
-        error_out=False,
-    )
+    page = context.paginate(overview.unit_query(scope, group, kind, q))
     ids = [u.id for u in page.items]
     return render_template(
         "units/index.html",
@@ -54,12 +48,7 @@ def detail(unit_id: int):
     as_of = context.as_of()
     status = filters.choice("status", ASSIGNMENT_STATUSES)
     query = overview.assignment_query(as_of, Assignment.unit_id == unit_id, status=status)
-    page = db.paginate(
-        query.order_by(Assignment.due_date.asc().nulls_last(), Task.id),
-        page=context.page_number(),
-        per_page=context.per_page(),
-        error_out=False,
-    )
+    page = context.paginate(query.order_by(Assignment.due_date.asc().nulls_last(), Task.id))
     return render_template(
         "units/detail.html",
         unit=unit,

@@ -1,0 +1,81 @@
+"""Configuration layering, refusals of unsafe settings, the clock, CSRF and the CLI entry."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from tracker import clock
+from tracker.app import create_app
+
+
+def _config(tmp_path, **extra):
+    return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/c.sqlite3", **extra}
+
+
+def test_environment_variables_override_defaults_with_the_right_type(monkeypatch, tmp_path):
+    monkeypatch.setenv("TRACKER_PER_PAGE", "20")
+    monkeypatch.setenv("TRACKER_MAIL_USE_TLS", "true")
+    monkeypatch.setenv("TRACKER_MAIL_SERVER", "smtp.example.org")
+    app = create_app(_config(tmp_path))
+    assert app.config["PER_PAGE"] == 20
+    assert app.config["MAIL_USE_TLS"] is True
+    assert app.config["MAIL_SERVER"] == "smtp.example.org"
+
+
+def test_instance_config_sits_between_defaults_and_environment(monkeypatch, tmp_path):
+    (tmp_path / "config.py").write_text('PER_PAGE = 10\nMAIL_SERVER = "from-file"\n')
+    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("TRACKER_MAIL_SERVER", "from-env")
+    app = create_app(_config(tmp_path))
+    assert app.config["PER_PAGE"] == 10
+    assert app.config["MAIL_SERVER"] == "from-env"
+
+
+def test_default_database_is_sqlite_in_the_instance_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path))
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/tracker.sqlite3"
+
+
+def test_production_refuses_the_development_secret_key(tmp_path):
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(_config(tmp_path, ENV_NAME="production"))
+    app = create_app(_config(tmp_path, ENV_NAME="production", SECRET_KEY="x" * 40))
+    assert app.config["ENV_NAME"] == "production"
+
+
+def test_a_malformed_fixed_date_is_refused(tmp_path):
+    with pytest.raises(RuntimeError, match="TRACKER_TODAY"):
+        create_app(_config(tmp_path, TODAY="01/07/2024"))
+
+
+def test_the_clock_honours_a_fixed_date_in_the_programme_time_zone(tmp_path):
+    app = create_app(_config(tmp_path, TODAY="2024-07-01"))
+    with app.app_context():
+        assert clock.today() == date(2024, 7, 1)
+        assert clock.now().tzinfo is not None
+        assert clock.local_date(clock.now()) == date(2024, 7, 1)
+        # The end of a due day is 16:59:59 UTC (UTC+7, no daylight saving).
+        assert clock.end_of_day(date(2024, 7, 1)).hour == 16
+
+
+def test_forms_without_a_csrf_token_are_refused(tmp_path):
+    app = create_app(_config(tmp_path, WTF_CSRF_ENABLED=True, SECRET_KEY="k"))
+    response = app.test_client().post("/login", data={"email": "a@example.org", "password": "x"})
+    assert response.status_code == 400
+    assert "Biểu mẫu đã hết hạn" in response.get_data(as_text=True)
+
+
+def test_the_tracker_command_needs_no_app_option():
+    result = subprocess.run(
+        [sys.executable, "-c", "from tracker.cli import main; main()", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for command in ("db", "demo", "run", "shell"):
+        assert command in result.stdout

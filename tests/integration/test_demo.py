@@ -14,7 +14,7 @@ from tracker.domain.status import TRANSITIONS
 from tracker.extensions import db
 from tracker.models import (
     Assignment,
-    AssignmentEvent,
+    Event,
     Evidence,
     Role,
     Task,
@@ -26,7 +26,7 @@ from tracker.services.accounts import authenticate
 from tracker.services.demo import AS_OF, CATALOGUE_TASK, load_demo
 
 PASSWORD = "mat-khau-demo"
-MODELS = (Unit, User, Task, Assignment, AssignmentEvent, Evidence)
+MODELS = (Unit, User, Task, Assignment, Event, Evidence)
 OPEN_DATA_TASK = "Xây dựng kế hoạch cung cấp dữ liệu mở"
 FEES_TASK = "Ban hành chính sách giảm, miễn phí, lệ phí sử dụng dịch vụ công trực tuyến"
 ONLINE_SERVICES_TASK = (
@@ -97,7 +97,7 @@ def _assignments() -> list[Assignment]:
         select(Assignment).options(
             selectinload(Assignment.task),
             selectinload(Assignment.unit),
-            selectinload(Assignment.events).selectinload(AssignmentEvent.actor),
+            selectinload(Assignment.events).selectinload(Event.actor),
             selectinload(Assignment.evidence),
         )
     ).all()
@@ -105,7 +105,7 @@ def _assignments() -> list[Assignment]:
 
 def _delete_assignments(where) -> None:
     ids = select(Assignment.id).where(where).scalar_subquery()
-    db.session.execute(delete(AssignmentEvent).where(AssignmentEvent.assignment_id.in_(ids)))
+    db.session.execute(delete(Event).where(Event.assignment_id.in_(ids)))
     db.session.execute(delete(Evidence).where(Evidence.assignment_id.in_(ids)))
     db.session.execute(delete(Assignment).where(Assignment.id.in_(ids)))
 
@@ -123,7 +123,7 @@ def test_a_fresh_load_creates_the_units_people_and_tasks_of_2024(ctx):
         "users": 90,
         "tasks": 12,
         "assignments": 671,
-        "events": _row_counts()["assignment_event"],
+        "events": _row_counts()["event"],
         "evidence": _row_counts()["evidence"],
     }
     assert report.summary().startswith("Created 86 units, 90 users, 12 tasks, 671 assignments")
@@ -303,7 +303,7 @@ def test_reported_assignments_have_evidence_and_dates_by_30_june(ctx):
             assert len(a.evidence) == 1, (a.task.title, a.unit.code)
             evidence = a.evidence[0]
             assert evidence.doc_number and evidence.signer and evidence.summary
-            assert evidence.filename is None
+            assert evidence.files == []
             assert evidence.doc_date <= a.submitted_on <= AS_OF
         else:
             assert (a.evidence, a.submitted_on) == ([], None)

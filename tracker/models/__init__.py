@@ -1,13 +1,23 @@
 """The database tables. Models hold data only: services own transactions and sending."""
 
 from tracker.models.base import Base
-from tracker.models.org import GROUP_OF_KIND, Role, Unit, UnitGroup, UnitKind, User
+from tracker.models.org import (
+    GROUP_OF_KIND,
+    PasswordReset,
+    Role,
+    Unit,
+    UnitGroup,
+    UnitKind,
+    User,
+)
 from tracker.models.work import (
     Assignment,
-    AssignmentEvent,
     AssignmentRole,
     CalendarOverride,
+    Event,
     Evidence,
+    EvidenceFile,
+    ExtensionRequest,
     Field,
     Task,
 )
@@ -15,12 +25,15 @@ from tracker.models.work import (
 __all__ = [
     "GROUP_OF_KIND",
     "Assignment",
-    "AssignmentEvent",
     "AssignmentRole",
     "Base",
     "CalendarOverride",
+    "Event",
     "Evidence",
+    "EvidenceFile",
+    "ExtensionRequest",
     "Field",
+    "PasswordReset",
     "Role",
     "Task",
     "Unit",

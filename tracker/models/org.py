@@ -99,11 +99,16 @@ class User(UserMixin, Base):
     session_token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
 
     unit: Mapped[Unit | None] = relationship()
 
     def get_id(self) -> str:
         return self.session_token
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
 
     @property
     def is_active(self) -> bool:
@@ -119,3 +124,18 @@ class User(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class PasswordReset(Base):
+    """A single-use, expiring password reset link; only the token's hash is stored."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

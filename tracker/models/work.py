@@ -44,10 +44,15 @@ class Task(Base):
     deadline: Mapped[date | None] = mapped_column(index=True)
     deadline_wording: Mapped[str] = mapped_column(String(200), default="")
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=1)
 
-    owner: Mapped[User | None] = relationship()
+    __mapper_args__ = {"version_id_col": version}
+
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     assignments: Mapped[list[Assignment]] = relationship(back_populates="task")
 
 
@@ -71,6 +76,9 @@ class Assignment(Base):
     original_due_date: Mapped[date | None]  # as first assigned, for statistics
     submitted_on: Mapped[date | None]  # programme-time-zone date completion was reported
     completed_at: Mapped[datetime | None]
+    # Set when a coordinator returns a submission, cleared when the unit submits again.
+    returned_at: Mapped[datetime | None]
+    return_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
@@ -79,23 +87,31 @@ class Assignment(Base):
 
     task: Mapped[Task] = relationship(back_populates="assignments")
     unit: Mapped[Unit] = relationship()
-    events: Mapped[list[AssignmentEvent]] = relationship(
-        back_populates="assignment", order_by="AssignmentEvent.at"
-    )
+    events: Mapped[list[Event]] = relationship(back_populates="assignment", order_by="Event.at")
     evidence: Mapped[list[Evidence]] = relationship(
         back_populates="assignment", order_by="Evidence.id"
     )
 
 
-class AssignmentEvent(Base):
-    """An entry in an assignment's history: who did what, when, from which state to which."""
+class Event(Base):
+    """One recorded change: who did what, when. Assignment events form its timeline;
+    every event, with its task and unit, forms the audit log."""
 
-    __tablename__ = "assignment_event"
-    __table_args__ = (Index("ix_assignment_event_assignment_at", "assignment_id", "at"),)
+    __tablename__ = "event"
+    __table_args__ = (
+        Index("ix_event_assignment_at", "assignment_id", "at"),
+        Index("ix_event_unit_at", "unit_id", "at"),
+        Index("ix_event_task_at", "task_id", "at"),
+        Index("ix_event_actor_at", "actor_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    # What else was changed, for events outside assignments: "user:12", "calendar:2024-05-04".
+    target: Mapped[str | None] = mapped_column(String(100))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     at: Mapped[datetime] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(String(30))
     from_state: Mapped[str | None] = mapped_column(String(20))
@@ -103,12 +119,14 @@ class AssignmentEvent(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict | None] = mapped_column(JSON)
 
-    assignment: Mapped[Assignment] = relationship(back_populates="events")
+    assignment: Mapped[Assignment | None] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+    task: Mapped[Task | None] = relationship()
+    unit: Mapped[Unit | None] = relationship()
 
 
 class Evidence(Base):
-    """The output document that proves completion, and optionally its stored file."""
+    """The output document that proves completion (số ký hiệu, date, signer, trích yếu)."""
 
     __tablename__ = "evidence"
 
@@ -118,16 +136,53 @@ class Evidence(Base):
     doc_date: Mapped[date | None]
     signer: Mapped[str] = mapped_column(String(255), default="")
     summary: Mapped[str] = mapped_column(Text, default="")  # trích yếu
-    filename: Mapped[str | None] = mapped_column(String(255))
-    stored_name: Mapped[str | None] = mapped_column(String(100), unique=True)
-    content_type: Mapped[str | None] = mapped_column(String(100))
-    size: Mapped[int | None]
-    sha256: Mapped[str | None] = mapped_column(String(64))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     assignment: Mapped[Assignment] = relationship(back_populates="evidence")
     uploaded_by: Mapped[User | None] = relationship()
+    files: Mapped[list[EvidenceFile]] = relationship(
+        back_populates="evidence", order_by="EvidenceFile.id"
+    )
+
+
+class EvidenceFile(Base):
+    """A stored file of an evidence document; kept outside the static folder."""
+
+    __tablename__ = "evidence_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))  # as uploaded, for the download name
+    stored_name: Mapped[str] = mapped_column(String(100), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+
+    evidence: Mapped[Evidence] = relationship(back_populates="files")
+
+
+class ExtensionRequest(Base):
+    """A focal point's request for a later due date, and the coordinator's decision."""
+
+    __tablename__ = "extension_request"
+    __table_args__ = (Index("ix_extension_request_state_at", "state", "requested_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    requested_at: Mapped[datetime]
+    current_due: Mapped[date | None]  # the due date in force when asked
+    requested_due: Mapped[date]
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # approved, rejected
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+    assignment: Mapped[Assignment] = relationship()
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
 class CalendarOverride(Base):

@@ -33,8 +33,8 @@ from tracker.extensions import db
 from tracker.models import (
     GROUP_OF_KIND,
     Assignment,
-    AssignmentEvent,
     AssignmentRole,
+    Event,
     Evidence,
     Field,
     Role,
@@ -512,7 +512,9 @@ def _ensure_assignments(
             continue
         owner_id, focal_id = users[plan.task.owner].id, users[plan.unit.focal_email].id
         events = [
-            AssignmentEvent(
+            Event(
+                task_id=task.id,
+                unit_id=unit_id,
                 actor_id=owner_id if s.by_owner else focal_id,
                 at=s.at,
                 kind=s.kind,

@@ -6,6 +6,8 @@ from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
+from tracker.services.errors import NotAllowed, NotFound
+
 MESSAGES = {
     400: _l("The request could not be understood."),
     403: _l("You do not have permission to see this page."),
@@ -24,6 +26,14 @@ def init_app(app: Flask) -> None:
 
     for code in MESSAGES:
         app.register_error_handler(code, lambda e, code=code: render(code))
+
+    @app.errorhandler(NotFound)
+    def _not_found(error):
+        return render(404, error.message)
+
+    @app.errorhandler(NotAllowed)
+    def _not_allowed(error):
+        return render(403, error.message)
 
     @app.errorhandler(CSRFError)
     def _csrf(_error):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 03:33:14.635342
+Create Date: 2026-11-27 03:44:44.012886
 
 """
 from alembic import op
@@ -63,6 +63,7 @@ def upgrade():
     sa.Column('session_token', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('password_changed_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_user_unit_id_unit')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
     sa.UniqueConstraint('email', name=op.f('uq_user_email')),
@@ -71,6 +72,20 @@ def upgrade():
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_role'), ['role'], unique=False)
         batch_op.create_index(batch_op.f('ix_user_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('password_reset',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_password_reset_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_password_reset')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_password_reset_token_hash'))
+    )
+    with op.batch_alter_table('password_reset', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_password_reset_user_id'), ['user_id'], unique=False)
 
     op.create_table('task',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -84,8 +99,12 @@ def upgrade():
     sa.Column('deadline', sa.Date(), nullable=True),
     sa.Column('deadline_wording', sa.String(length=200), nullable=False),
     sa.Column('owner_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_task_created_by_id_user')),
     sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_task_owner_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_task'))
     )
@@ -106,6 +125,8 @@ def upgrade():
     sa.Column('original_due_date', sa.Date(), nullable=True),
     sa.Column('submitted_on', sa.Date(), nullable=True),
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('returned_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('return_reason', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -119,9 +140,12 @@ def upgrade():
         batch_op.create_index('ix_assignment_task_state', ['task_id', 'state'], unique=False)
         batch_op.create_index('ix_assignment_unit_state', ['unit_id', 'state'], unique=False)
 
-    op.create_table('assignment_event',
+    op.create_table('event',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('assignment_id', sa.Integer(), nullable=False),
+    sa.Column('assignment_id', sa.Integer(), nullable=True),
+    sa.Column('task_id', sa.Integer(), nullable=True),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('target', sa.String(length=100), nullable=True),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('kind', sa.String(length=30), nullable=False),
@@ -129,14 +153,18 @@ def upgrade():
     sa.Column('to_state', sa.String(length=20), nullable=True),
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('data', sa.JSON(), nullable=True),
-    sa.ForeignKeyConstraint(['actor_id'], ['user.id'], name=op.f('fk_assignment_event_actor_id_user')),
-    sa.ForeignKeyConstraint(['assignment_id'], ['assignment.id'], name=op.f('fk_assignment_event_assignment_id_assignment')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_assignment_event'))
+    sa.ForeignKeyConstraint(['actor_id'], ['user.id'], name=op.f('fk_event_actor_id_user')),
+    sa.ForeignKeyConstraint(['assignment_id'], ['assignment.id'], name=op.f('fk_event_assignment_id_assignment')),
+    sa.ForeignKeyConstraint(['task_id'], ['task.id'], name=op.f('fk_event_task_id_task')),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_event_unit_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event'))
     )
-    with op.batch_alter_table('assignment_event', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_assignment_event_actor_id'), ['actor_id'], unique=False)
-        batch_op.create_index('ix_assignment_event_assignment_at', ['assignment_id', 'at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_assignment_event_at'), ['at'], unique=False)
+    with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.create_index('ix_event_actor_at', ['actor_id', 'at'], unique=False)
+        batch_op.create_index('ix_event_assignment_at', ['assignment_id', 'at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_at'), ['at'], unique=False)
+        batch_op.create_index('ix_event_task_at', ['task_id', 'at'], unique=False)
+        batch_op.create_index('ix_event_unit_at', ['unit_id', 'at'], unique=False)
 
     op.create_table('evidence',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -145,36 +173,77 @@ def upgrade():
     sa.Column('doc_date', sa.Date(), nullable=True),
     sa.Column('signer', sa.String(length=255), nullable=False),
     sa.Column('summary', sa.Text(), nullable=False),
-    sa.Column('filename', sa.String(length=255), nullable=True),
-    sa.Column('stored_name', sa.String(length=100), nullable=True),
-    sa.Column('content_type', sa.String(length=100), nullable=True),
-    sa.Column('size', sa.Integer(), nullable=True),
-    sa.Column('sha256', sa.String(length=64), nullable=True),
     sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
     sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['assignment_id'], ['assignment.id'], name=op.f('fk_evidence_assignment_id_assignment')),
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['user.id'], name=op.f('fk_evidence_uploaded_by_id_user')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_evidence')),
-    sa.UniqueConstraint('stored_name', name=op.f('uq_evidence_stored_name'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evidence'))
     )
     with op.batch_alter_table('evidence', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_evidence_assignment_id'), ['assignment_id'], unique=False)
+
+    op.create_table('extension_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('assignment_id', sa.Integer(), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=False),
+    sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('current_due', sa.Date(), nullable=True),
+    sa.Column('requested_due', sa.Date(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decision_note', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['assignment_id'], ['assignment.id'], name=op.f('fk_extension_request_assignment_id_assignment')),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['user.id'], name=op.f('fk_extension_request_decided_by_id_user')),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['user.id'], name=op.f('fk_extension_request_requested_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_extension_request'))
+    )
+    with op.batch_alter_table('extension_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_extension_request_assignment_id'), ['assignment_id'], unique=False)
+        batch_op.create_index('ix_extension_request_state_at', ['state', 'requested_at'], unique=False)
+
+    op.create_table('evidence_file',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('evidence_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('stored_name', sa.String(length=100), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['evidence_id'], ['evidence.id'], name=op.f('fk_evidence_file_evidence_id_evidence')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evidence_file')),
+    sa.UniqueConstraint('stored_name', name=op.f('uq_evidence_file_stored_name'))
+    )
+    with op.batch_alter_table('evidence_file', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evidence_file_evidence_id'), ['evidence_id'], unique=False)
 
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('evidence_file', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evidence_file_evidence_id'))
+
+    op.drop_table('evidence_file')
+    with op.batch_alter_table('extension_request', schema=None) as batch_op:
+        batch_op.drop_index('ix_extension_request_state_at')
+        batch_op.drop_index(batch_op.f('ix_extension_request_assignment_id'))
+
+    op.drop_table('extension_request')
     with op.batch_alter_table('evidence', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evidence_assignment_id'))
 
     op.drop_table('evidence')
-    with op.batch_alter_table('assignment_event', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_assignment_event_at'))
-        batch_op.drop_index('ix_assignment_event_assignment_at')
-        batch_op.drop_index(batch_op.f('ix_assignment_event_actor_id'))
+    with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.drop_index('ix_event_unit_at')
+        batch_op.drop_index('ix_event_task_at')
+        batch_op.drop_index(batch_op.f('ix_event_at'))
+        batch_op.drop_index('ix_event_assignment_at')
+        batch_op.drop_index('ix_event_actor_at')
 
-    op.drop_table('assignment_event')
+    op.drop_table('event')
     with op.batch_alter_table('assignment', schema=None) as batch_op:
         batch_op.drop_index('ix_assignment_unit_state')
         batch_op.drop_index('ix_assignment_task_state')
@@ -189,6 +258,10 @@ def downgrade():
         batch_op.drop_index('ix_task_closed_deadline')
 
     op.drop_table('task')
+    with op.batch_alter_table('password_reset', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_password_reset_user_id'))
+
+    op.drop_table('password_reset')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_unit_id'))
         batch_op.drop_index(batch_op.f('ix_user_role'))

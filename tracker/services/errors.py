@@ -1,0 +1,23 @@
+"""Errors services raise for the views to show: each carries a message in the user's language."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """A refusal that changes nothing; ``message`` is a (lazy) translated string."""
+
+    def __init__(self, message) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+class NotFound(ServiceError):
+    """The object does not exist or the acting user may not see it (answered as 404)."""
+
+
+class NotAllowed(ServiceError):
+    """The acting user may see the object but not do this to it (answered as 403)."""
+
+
+class StaleEdit(ServiceError):
+    """Someone else changed the object since the form was loaded; nothing was saved."""

@@ -1,0 +1,77 @@
+"""Reminder planning: the policy, each assignment's current stage, and the emails of a sweep.
+
+Pure: the shell loads snapshots and the ledger, calls `plan_sweep` then `route_notices`,
+claims one ledger row per (notice, recipient) with `ledger_key`, and sends.
+"""
+
+from tracker.domain.reminders.digest import (
+    CoordinatorDigest,
+    Digest,
+    OverdueItem,
+    ReminderEmail,
+    Routing,
+    coordinator_digest,
+    coordinator_digest_due,
+    group_digest,
+    route_notices,
+    weekly_summary_due,
+)
+from tracker.domain.reminders.planning import (
+    DUE_STAGE,
+    ESCALATION_STAGE,
+    RETURNED_PREFIX,
+    AssignmentSnapshot,
+    Audience,
+    Notice,
+    ScheduledStage,
+    before_stage,
+    ledger_key,
+    overdue_stage,
+    plan_assignment,
+    plan_sweep,
+    returned_stage,
+    sent_stages,
+    stage_kind,
+    stage_schedule,
+)
+from tracker.domain.reminders.policy import (
+    DEFAULT_POLICY,
+    MAX_BEFORE_STAGES,
+    MAX_WORKING_DAYS,
+    PolicyError,
+    ReminderPolicy,
+)
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "DUE_STAGE",
+    "ESCALATION_STAGE",
+    "MAX_BEFORE_STAGES",
+    "MAX_WORKING_DAYS",
+    "RETURNED_PREFIX",
+    "AssignmentSnapshot",
+    "Audience",
+    "CoordinatorDigest",
+    "Digest",
+    "Notice",
+    "OverdueItem",
+    "PolicyError",
+    "ReminderEmail",
+    "ReminderPolicy",
+    "Routing",
+    "ScheduledStage",
+    "before_stage",
+    "coordinator_digest",
+    "coordinator_digest_due",
+    "group_digest",
+    "ledger_key",
+    "overdue_stage",
+    "plan_assignment",
+    "plan_sweep",
+    "returned_stage",
+    "route_notices",
+    "sent_stages",
+    "stage_kind",
+    "stage_schedule",
+    "weekly_summary_due",
+]

@@ -10,6 +10,7 @@ from tracker.models.org import (
     UnitKind,
     User,
 )
+from tracker.models.reminders import EmailMessage, Reminder, Setting, SweepRun
 from tracker.models.work import (
     Assignment,
     AssignmentRole,
@@ -28,13 +29,17 @@ __all__ = [
     "AssignmentRole",
     "Base",
     "CalendarOverride",
+    "EmailMessage",
     "Event",
     "Evidence",
     "EvidenceFile",
     "ExtensionRequest",
     "Field",
     "PasswordReset",
+    "Reminder",
     "Role",
+    "Setting",
+    "SweepRun",
     "Task",
     "Unit",
     "UnitGroup",

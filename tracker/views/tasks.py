@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from tracker.domain.status import TimeStatus
 from tracker.extensions import db
+from tracker.forms.tasks import ActionForm
 from tracker.models import Assignment, Field, Task, Unit, UnitGroup
-from tracker.services import overview
+from tracker.services import overview, task_assignments
 from tracker.services.calendar import load_calendar
 from tracker.views import context, filters
 
@@ -81,6 +83,12 @@ def detail(task_id: int):
     page = context.paginate(query)
     rows = overview.with_status(page.items, as_of, load_calendar(), context.due_soon_days())
     summary = overview.task_summary(task, scope, as_of)
+    manage = current_user.is_coordinator
+    removable = (
+        task_assignments.removable_ids([a.id for a in page.items])
+        if manage and task.closed_at is None
+        else set()
+    )
     return render_template(
         "tasks/detail.html",
         task=task,
@@ -92,4 +100,11 @@ def detail(task_id: int):
         statuses=ASSIGNMENT_STATUSES,
         as_of=as_of,
         deadline_on_day_off=task.deadline is not None and load_calendar().is_day_off(task.deadline),
+        manage=manage,
+        removable=[row for row in rows if row.assignment.id in removable],
+        action_form=ActionForm() if manage else None,
     )
+
+
+# Registers the coordinators' routes (create, edit, assign, close) on this blueprint.
+from tracker.views import task_management  # noqa: E402, F401

@@ -1,0 +1,245 @@
+"""Coordinators create, edit, close and reopen tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.domain.status import OPEN_STATES
+from tracker.extensions import db
+from tracker.models import Assignment, Event, Field, Role, Task, User
+from tracker.services import access, events
+from tracker.services.errors import NotFound, ServiceError, StaleEdit
+
+STALE_TASK = _l(
+    "Someone else changed this task after you opened it. Nothing was saved: "
+    "the form now shows the latest version; make your change again."
+)
+CLOSED_TASK = _l("This task is closed. Reopen it before changing it or assigning units.")
+
+TASK_NOT_FOUND = _l("This task does not exist.")
+
+
+@dataclass(frozen=True)
+class TaskInput:
+    """The editable facts of a task, already parsed by the form."""
+
+    title: str
+    field: str
+    description: str = ""
+    source_document: str = ""
+    source_number: str | None = None
+    source_date: date | None = None
+    priority: bool = False
+    deadline: date | None = None
+    deadline_wording: str = ""
+    owner_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TaskUpdate:
+    """What an edit did: the task and how many assignments had their due date moved."""
+
+    task: Task
+    changed: tuple[str, ...]
+    moved: int
+
+
+def load_task(task_id: int) -> Task:
+    """Return the task or raise NotFound."""
+    task = db.session.get(Task, task_id)
+    if task is None:
+        raise NotFound(TASK_NOT_FOUND)
+    return task
+
+
+def owner_choices(current_owner_id: int | None = None) -> list[User]:
+    """Return the users who may own a task (active coordinators and admins), by name.
+
+    The current owner is kept even if no longer eligible, so an edit need not change it.
+    """
+    eligible = User.active.is_(True) & User.role.in_([Role.COORDINATOR, Role.ADMIN])
+    if current_owner_id is not None:
+        eligible = eligible | (User.id == current_owner_id)
+    return list(db.session.scalars(select(User).where(eligible).order_by(User.name, User.id)))
+
+
+def _validate(data: TaskInput, current_owner_id: int | None = None) -> None:
+    if not data.title.strip():
+        raise ServiceError(_l("Enter the task's title."))
+    if data.field not in {f.value for f in Field}:
+        raise ServiceError(_l("Choose the task's field."))
+    if data.owner_id is not None and data.owner_id != current_owner_id:
+        owner = db.session.get(User, data.owner_id)
+        if owner is None or not owner.active or not owner.is_coordinator:
+            raise ServiceError(_l("The owner must be an active coordinator or administrator."))
+
+
+def create_task(data: TaskInput, *, actor: User, now: datetime) -> Task:
+    """Return the new task, saved with a "task_created" event; refuses non-coordinators."""
+    access.require_coordinator(actor)
+    _validate(data)
+    task = Task(
+        **{f.name: getattr(data, f.name) for f in fields(TaskInput)},
+        created_by_id=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    task.title = data.title.strip()
+    db.session.add(task)
+    db.session.flush()
+    events.record(
+        "task_created",
+        actor=actor,
+        now=now,
+        task_id=task.id,
+        target=f"task:{task.id}",
+        data={"title": task.title, "deadline": _iso(task.deadline)},
+    )
+    db.session.commit()
+    return task
+
+
+def update_task(
+    task_id: int,
+    data: TaskInput,
+    *,
+    actor: User,
+    now: datetime,
+    version: int,
+    move_due_dates: bool = True,
+) -> TaskUpdate:
+    """Return what changed after saving the edit; refuses stale versions and closed tasks.
+
+    With ``move_due_dates``, a new deadline also moves the due date of the task's open
+    assignments whose due date still equals the old deadline (each gets a "due_changed"
+    event; ``original_due_date`` stays).
+    """
+    access.require_coordinator(actor)
+    task = load_task(task_id)
+    if task.version != version:
+        raise StaleEdit(STALE_TASK)
+    if task.closed_at is not None:
+        raise ServiceError(CLOSED_TASK)
+    _validate(data, current_owner_id=task.owner_id)
+    new_values = {f.name: getattr(data, f.name) for f in fields(TaskInput)}
+    new_values["title"] = data.title.strip()
+    changed = {
+        name: [_iso(getattr(task, name)), _iso(value)]
+        for name, value in new_values.items()
+        if getattr(task, name) != value
+    }
+    if not changed:
+        return TaskUpdate(task, (), 0)
+    old_deadline = task.deadline
+    for name, value in new_values.items():
+        setattr(task, name, value)
+    task.updated_at = now
+    moved = 0
+    if move_due_dates and old_deadline != task.deadline:
+        moved = _move_due_dates(task, old_deadline, actor=actor, now=now)
+    events.record(
+        "task_updated",
+        actor=actor,
+        now=now,
+        task_id=task.id,
+        target=f"task:{task.id}",
+        data={"changed": changed, "moved_due_dates": moved},
+    )
+    _commit()
+    return TaskUpdate(task, tuple(changed), moved)
+
+
+def _move_due_dates(task: Task, old: date | None, *, actor: User, now: datetime) -> int:
+    """Move matching open assignments to the task's new deadline in two statements."""
+    rows = db.session.execute(
+        select(Assignment.id, Assignment.unit_id).where(*_movable(task.id, old))
+    ).all()
+    if not rows:
+        return 0
+    ids = [row.id for row in rows]
+    # Bumping the version makes a form loaded before this move refuse to save (stale edit).
+    db.session.execute(
+        update(Assignment)
+        .where(Assignment.id.in_(ids))
+        .values(due_date=task.deadline, version=Assignment.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    data = {"old": _iso(old), "new": _iso(task.deadline), "reason": "task_deadline"}
+    db.session.execute(
+        insert(Event),
+        [
+            {
+                "assignment_id": row.id,
+                "task_id": task.id,
+                "unit_id": row.unit_id,
+                "actor_id": actor.id,
+                "at": now,
+                "kind": "due_changed",
+                "note": "",
+                "data": data,
+            }
+            for row in rows
+        ],
+    )
+    return len(rows)
+
+
+def close_task(task_id: int, *, actor: User, now: datetime) -> Task:
+    """Return the task closed at ``now`` (event "task_closed"); refuses if already closed."""
+    access.require_coordinator(actor)
+    task = load_task(task_id)
+    if task.closed_at is not None:
+        raise ServiceError(_l("This task is already closed."))
+    task.closed_at = now
+    task.updated_at = now
+    events.record("task_closed", actor=actor, now=now, task_id=task.id, target=f"task:{task.id}")
+    _commit()
+    return task
+
+
+def reopen_task(task_id: int, *, actor: User, now: datetime) -> Task:
+    """Return the task reopened (event "task_reopened"); refuses if it is not closed."""
+    access.require_coordinator(actor)
+    task = load_task(task_id)
+    if task.closed_at is None:
+        raise ServiceError(_l("This task is not closed."))
+    task.closed_at = None
+    task.updated_at = now
+    events.record("task_reopened", actor=actor, now=now, task_id=task.id, target=f"task:{task.id}")
+    _commit()
+    return task
+
+
+def movable_due_count(task: Task) -> int:
+    """Return how many open assignments still have the task's deadline as their due date."""
+    return db.session.scalar(
+        select(func.count(Assignment.id)).where(*_movable(task.id, task.deadline))
+    )
+
+
+def _movable(task_id: int, old: date | None) -> tuple:
+    due_matches = Assignment.due_date.is_(None) if old is None else Assignment.due_date == old
+    return (
+        Assignment.task_id == task_id,
+        Assignment.state.in_([s.value for s in OPEN_STATES]),
+        due_matches,
+    )
+
+
+def _commit() -> None:
+    """Commit, turning a concurrent change of a versioned row into StaleEdit."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleEdit(STALE_TASK) from None
+
+
+def _iso(value):
+    """Return ``value`` in a JSON-safe form (dates as ISO strings)."""
+    return value.isoformat() if isinstance(value, date) else value

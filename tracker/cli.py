@@ -43,5 +43,65 @@ def demo_command(if_empty: bool) -> None:
         click.echo(f"  {role:<12} {email}")
 
 
+def _fix_today(today: str | None) -> None:
+    from datetime import date
+
+    from flask import current_app
+
+    if today:
+        try:
+            date.fromisoformat(today)
+        except ValueError as exc:
+            raise click.BadParameter("expected YYYY-MM-DD", param_hint="--today") from exc
+        current_app.config["TODAY"] = today
+
+
+@click.command("remind")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; send and record nothing.")
+@click.option("--today", metavar="YYYY-MM-DD", help="Run as of this date (default: TRACKER_TODAY).")
+@with_appcontext
+def remind_command(dry_run: bool, today: str | None) -> None:
+    """Run one reminder sweep now (usable from system cron instead of the scheduler)."""
+    from tracker import clock
+    from tracker.services.reminders.sweep import log_sweep, run_sweep
+
+    _fix_today(today)
+    report = run_sweep(clock.now(), dry_run=dry_run)
+    log_sweep(report)
+    if report.skipped:
+        click.echo(f"{report.today}: nothing sent ({report.skipped}).")
+        return
+    verb = "would send" if dry_run else "sent"
+    for recipient, items in sorted(report.plan.items()):
+        click.echo(f"{recipient}: {len(items)} item(s)")
+        for item in items:
+            click.echo(f"    {item}")
+    click.echo(
+        f"{report.today}: {report.planned} notices planned, {report.unreachable} unreachable; "
+        + (
+            f"{verb} to {len(report.plan)} recipients."
+            if dry_run
+            else f"{report.sent} emails sent, {report.failed} failed, "
+            f"{report.cancelled} items cancelled at send time."
+        )
+    )
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the reminder scheduler (exactly one per deployment; never in web workers)."""
+    import logging
+
+    from flask import current_app
+
+    from tracker import scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    current_app.logger.setLevel(logging.INFO)
+    scheduler.run(current_app._get_current_object())
+
+
 def init_app(app: Flask) -> None:
-    app.cli.add_command(demo_command)
+    for command in (demo_command, remind_command, scheduler_command):
+        app.cli.add_command(command)

@@ -28,6 +28,9 @@ class EmailMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str] = mapped_column(Text, default="")
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    # The message as sent: proof of what the unit was told, and what a retry sends again.
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
 
 
 class Reminder(Base):

@@ -46,6 +46,8 @@ def upgrade():
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('error', sa.Text(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('body_text', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_email_message_unit_id_unit')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_email_message'))
     )

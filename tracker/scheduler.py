@@ -1,0 +1,73 @@
+"""The scheduler process: one APScheduler BlockingScheduler, jobs declared here.
+
+Run exactly one per deployment (``tracker scheduler``), never inside web workers. The
+schedule lives in code and configuration; the state lives in our own ledger, so a
+restarted scheduler loses nothing, and a sweep at start heals any downtime.
+"""
+
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
+
+log = logging.getLogger("tracker.scheduler")
+
+
+def sweep_job(app: Flask) -> None:
+    """Run the daily sweep (it does nothing on days off: the calendar decides, not cron)."""
+    from tracker import clock
+    from tracker.services.reminders.sweep import log_sweep, run_sweep
+
+    with app.app_context():
+        log_sweep(run_sweep(clock.now()))
+
+
+def retry_job(app: Flask) -> None:
+    """Send again the reminders whose earlier attempt failed and whose retry time has come."""
+    from tracker import clock
+    from tracker.services.reminders.sweep import run_retries
+
+    with app.app_context():
+        outcome = run_retries(clock.now())
+        if outcome.sent or outcome.failed:
+            log.info("retry: sent %s, failed %s", outcome.sent, outcome.failed)
+
+
+def build(app: Flask) -> BlockingScheduler:
+    """Return the scheduler with the sweep (daily at REMINDER_SWEEP_TIME) and retry jobs."""
+    hour, minute = (int(part) for part in app.config["REMINDER_SWEEP_TIME"].split(":"))
+    scheduler = BlockingScheduler(
+        timezone=ZoneInfo(app.config["TIMEZONE"]),
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
+    )
+    scheduler.add_job(
+        sweep_job,
+        CronTrigger(hour=hour, minute=minute, timezone=ZoneInfo(app.config["TIMEZONE"])),
+        args=[app],
+        id="sweep",
+        name="reminder sweep",
+    )
+    scheduler.add_job(
+        retry_job,
+        IntervalTrigger(minutes=int(app.config["REMINDER_RETRY_MINUTES"])),
+        args=[app],
+        id="retry",
+        name="retry failed reminders",
+    )
+    return scheduler
+
+
+def run(app: Flask) -> None:
+    """Sweep once now (catch-up after downtime), then run the schedule until stopped."""
+    scheduler = build(app)
+    log.info("scheduler starting: sweep daily at %s", app.config["REMINDER_SWEEP_TIME"])
+    sweep_job(app)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        log.info("scheduler stopped")

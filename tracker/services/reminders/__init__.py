@@ -1,0 +1,1 @@
+"""Reminders: the daily sweep, delivery with retries, and what the status page shows."""

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 
 class ServiceError(Exception):
-    """A refusal that changes nothing; ``message`` is a (lazy) translated string."""
+    """A refusal that changes nothing; ``message`` is translated in the acting user's language.
+
+    The message is turned into a plain ``str`` at once: Flask-Babel's lazy strings declare
+    themselves safe HTML, so one interpolating a user-typed value (a unit name, a file name)
+    would reach templates unescaped.
+    """
 
     def __init__(self, message) -> None:
-        super().__init__(str(message))
-        self.message = message
+        text = str(message)
+        super().__init__(text)
+        self.message = text
 
 
 class NotFound(ServiceError):

@@ -1,0 +1,260 @@
+"""One assignment: its page, the actions its unit and the coordinators take, its files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tracker import clock
+from tracker.forms import assignments as forms
+from tracker.services import access, assignment_pages, assignments, evidence, extensions
+from tracker.services.calendar import load_calendar
+from tracker.services.errors import NotAllowed, NotFound, ServiceError, StaleEdit
+from tracker.views import context, timeline
+
+bp = Blueprint("assignments", __name__, url_prefix="/assignments")
+
+# The forms of the page, by the action name ``assignment_pages.actions_for`` gives.
+FORMS = {
+    "start": forms.StartForm,
+    "note": forms.NoteForm,
+    "submit": forms.SubmitForm,
+    "confirm": forms.ConfirmForm,
+    "return": forms.ReturnForm,
+    "mark_not_applicable": forms.NotApplicableForm,
+    "reopen": forms.ReopenForm,
+    "change_due": forms.DueDateForm,
+    "request_extension": forms.ExtensionRequestForm,
+    "approve": forms.ApproveForm,
+    "reject": forms.RejectForm,
+}
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return ``target`` only if it is a path on this site (no open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def render(assignment_id: int, status: int = 200, **posted):
+    """Render the page; ``posted`` holds a refused form to show again with its messages."""
+    page = assignment_pages.assignment_page(
+        current_user, assignment_id, context.as_of(), load_calendar(), context.due_soon_days()
+    )
+    version = page.assignment.version
+    page_forms = {}
+    for name, form_class in FORMS.items():
+        if name in posted:
+            page_forms[name] = posted[name]
+        elif issubclass(form_class, forms.VersionedForm):
+            page_forms[name] = form_class(formdata=None, version=version)
+        else:
+            page_forms[name] = form_class(formdata=None)
+    body = render_template(
+        "assignments/detail.html",
+        page=page,
+        a=page.assignment,
+        forms=page_forms,
+        timeline=timeline.items(page.timeline),
+        accept=",".join("." + e for e in evidence.allowed_extensions()),
+        types=", ".join(e.upper() for e in evidence.allowed_extensions()),
+        max_mb=evidence.megabytes(evidence.max_bytes()),
+        as_of=context.as_of(),
+    )
+    return body, status
+
+
+@bp.get("/<int:assignment_id>")
+def detail(assignment_id: int):
+    return render(assignment_id)
+
+
+def act(assignment_id: int, name: str, form, call: Callable[[], object], done: str):
+    """Validate ``form``, run one service call, flash the outcome and redirect; a refusal
+    changes nothing and shows the page again with the message."""
+    if not form.validate_on_submit():
+        return render(assignment_id, 422, **{name: form})
+    try:
+        call()
+    except (NotFound, NotAllowed):
+        raise
+    except StaleEdit as error:
+        flash(error.message, "warning")
+        return redirect(url_for("assignments.detail", assignment_id=assignment_id))
+    except ServiceError as error:
+        flash(error.message, "danger")
+        return render(assignment_id, 422, **{name: form})
+    flash(done, "success")
+    back = safe_next(request.form.get("next"))
+    return redirect(back or url_for("assignments.detail", assignment_id=assignment_id))
+
+
+def focal_points_only() -> None:
+    if not current_user.is_focal_point:
+        abort(403)
+
+
+@bp.post("/<int:assignment_id>/start")
+def start(assignment_id: int):
+    focal_points_only()
+    form = forms.StartForm()
+    return act(
+        assignment_id,
+        "start",
+        form,
+        lambda: assignments.start(assignment_id, current_user, clock.now(), form.version.data),
+        _("The assignment is now in progress."),
+    )
+
+
+@bp.post("/<int:assignment_id>/notes")
+def add_note(assignment_id: int):
+    form = forms.NoteForm()
+    return act(
+        assignment_id,
+        "note",
+        form,
+        lambda: assignments.add_note(assignment_id, current_user, clock.now(), form.note.data),
+        _("The note was added."),
+    )
+
+
+@bp.post("/<int:assignment_id>/submit")
+def submit(assignment_id: int):
+    focal_points_only()
+    form = forms.SubmitForm()
+    return act(
+        assignment_id,
+        "submit",
+        form,
+        lambda: assignments.submit_completion(
+            assignment_id,
+            current_user,
+            clock.now(),
+            form.version.data,
+            doc_number=form.doc_number.data,
+            doc_date=form.doc_date.day,
+            signer=form.signer.data,
+            summary=form.summary.data,
+            files=form.uploads(),
+        ),
+        _("Completion was reported. The coordinator will confirm it or return it."),
+    )
+
+
+@bp.post("/<int:assignment_id>/confirm")
+def confirm(assignment_id: int):
+    access.require_coordinator(current_user)
+    form = forms.ConfirmForm()
+    return act(
+        assignment_id,
+        "confirm",
+        form,
+        lambda: assignments.confirm(assignment_id, current_user, clock.now(), form.version.data),
+        _("Completion was confirmed."),
+    )
+
+
+@bp.post("/<int:assignment_id>/return")
+def return_submission(assignment_id: int):
+    access.require_coordinator(current_user)
+    form = forms.ReturnForm()
+    return act(
+        assignment_id,
+        "return",
+        form,
+        lambda: assignments.return_submission(
+            assignment_id, current_user, clock.now(), form.version.data, form.reason.data
+        ),
+        _("The report was returned to the unit with your reason."),
+    )
+
+
+@bp.post("/<int:assignment_id>/not-applicable")
+def mark_not_applicable(assignment_id: int):
+    access.require_coordinator(current_user)
+    form = forms.NotApplicableForm()
+    return act(
+        assignment_id,
+        "mark_not_applicable",
+        form,
+        lambda: assignments.mark_not_applicable(
+            assignment_id, current_user, clock.now(), form.version.data, form.reason.data
+        ),
+        _("The assignment was marked not applicable."),
+    )
+
+
+@bp.post("/<int:assignment_id>/reopen")
+def reopen(assignment_id: int):
+    access.require_coordinator(current_user)
+    form = forms.ReopenForm()
+    return act(
+        assignment_id,
+        "reopen",
+        form,
+        lambda: assignments.reopen(
+            assignment_id, current_user, clock.now(), form.version.data, form.reason.data
+        ),
+        _("The assignment was reopened."),
+    )
+
+
+@bp.post("/<int:assignment_id>/due-date")
+def change_due_date(assignment_id: int):
+    access.require_coordinator(current_user)
+    form = forms.DueDateForm()
+    return act(
+        assignment_id,
+        "change_due",
+        form,
+        lambda: extensions.change_due_date(
+            assignment_id,
+            current_user,
+            clock.now(),
+            form.version.data,
+            form.new_due.due,
+            form.reason.data,
+        ),
+        _("The due date was changed."),
+    )
+
+
+@bp.post("/<int:assignment_id>/extension")
+def request_extension(assignment_id: int):
+    focal_points_only()
+    form = forms.ExtensionRequestForm()
+    return act(
+        assignment_id,
+        "request_extension",
+        form,
+        lambda: extensions.request_extension(
+            assignment_id, current_user, clock.now(), form.new_due.due, form.reason.data
+        ),
+        _("Your extension request was sent to the coordinators."),
+    )
+
+
+@bp.get("/<int:assignment_id>/files/<int:file_id>")
+def download(assignment_id: int, file_id: int):
+    """Send an evidence file as a download, only to users who may see its assignment."""
+    assignment = access.visible_assignment(current_user, assignment_id)
+    stored = evidence.file_of(assignment, file_id)
+    response = send_file(
+        evidence.path_of(stored.stored_name),
+        mimetype=stored.content_type,
+        as_attachment=True,
+        download_name=stored.filename,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

@@ -7,9 +7,38 @@
 # ENV_NAME = "production" refuses to start with the development default.
 SECRET_KEY = "dev-insecure-change-me"
 ENV_NAME = "development"
-# Behind HTTPS, mark cookies Secure.
+# Served over HTTPS: PREFERRED_URL_SCHEME = "https" (or HTTPS = True) marks the session and
+# "keep me signed in" cookies Secure (whatever the two settings below say) and sends
+# Strict-Transport-Security on HTTPS responses.
+PREFERRED_URL_SCHEME = "http"
+HTTPS = False
 SESSION_COOKIE_SECURE = False
 REMEMBER_COOKIE_SECURE = False
+# How long "keep me signed in" lasts, in seconds (14 days).
+REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
+# Behind a reverse proxy (nginx, Apache) that sets X-Forwarded-For, -Proto and -Host:
+# trust one proxy hop, so rate limits see the real client address and HTTPS is detected.
+# Leave False when clients connect directly: the headers could then be forged.
+BEHIND_PROXY = False
+
+# --- Sign-in throttling (Flask-Limiter) -------------------------------------------------
+RATELIMIT_ENABLED = True
+# memory:// counts per process (the embedded single-machine mode). With several web
+# workers use a shared store, e.g. "redis://localhost:6379/0".
+RATELIMIT_STORAGE_URI = "memory://"
+# Failed sign-ins allowed per client address, and per email address (";" separates limits).
+RATELIMIT_LOGIN = "10 per minute"
+RATELIMIT_LOGIN_PER_EMAIL = "10 per minute;50 per day"
+# "Forgot password" requests per client address.
+RATELIMIT_PASSWORD_FORGOT = "5 per minute;30 per hour"
+# ... and per email address, so nobody can flood someone's mailbox with links.
+RATELIMIT_PASSWORD_FORGOT_PER_EMAIL = "3 per hour"
+
+# --- Passwords ------------------------------------------------------------------------
+# A password reset link expires after this many hours, and works once.
+PASSWORD_RESET_HOURS = 2
+# The link emailed to a new account (to choose a first password) lasts longer.
+INVITATION_HOURS = 72
 # Largest upload (evidence files), in bytes.
 MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 
@@ -29,6 +58,17 @@ DEADLINE_BEFORE_IS_EXCLUSIVE = True
 # Rows per page in lists.
 PER_PAGE = 50
 
+# --- Evidence files -------------------------------------------------------------------
+# Where uploaded evidence is stored (a relative path is taken from the instance folder);
+# None means <instance folder>/uploads. Keep it outside the static folder: files are
+# served only to users allowed to see the assignment.
+UPLOAD_FOLDER = None
+# Largest single evidence file, in bytes (MAX_CONTENT_LENGTH above caps the whole upload).
+EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+# Accepted types, each checked by the file's content, not only its name.
+# Known: "pdf", "docx", "xlsx", "png", "jpeg" (.jpg/.jpeg).
+EVIDENCE_TYPES = ("pdf", "docx", "xlsx", "png", "jpeg")
+
 # --- Languages ------------------------------------------------------------------------
 BABEL_DEFAULT_LOCALE = "vi"
 LANGUAGES = ("vi", "en")
@@ -41,6 +81,14 @@ MAIL_USE_SSL = False
 MAIL_USERNAME = None
 MAIL_PASSWORD = None
 MAIL_DEFAULT_SENDER = "tracker@example.org"
+# Seconds to wait for the mail server (connecting and each command) before giving up.
+MAIL_TIMEOUT = 15
+# TLS certificates are always verified; for a server with an internal CA give its bundle.
+MAIL_CA_FILE = None
+# True sends nothing at all (training sandboxes); every send then counts as delivered.
+MAIL_SUPPRESS_SEND = False
+# Shown in the subject of every email: "[Theo dõi nhiệm vụ chuyển đổi số] ..."
+SITE_NAME = "Theo dõi nhiệm vụ chuyển đổi số"
 # Links in emails are built from this address.
 BASE_URL = "http://127.0.0.1:5000"
 

@@ -242,3 +242,53 @@ def build(app):
             return result
 
     return run
+
+
+class _Inbox:
+    """What a test SMTP server received; addresses starting with ``reject`` get a 550."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+        self.envelopes: list = []
+        self.peers: list = []  # the client address of each message: one per SMTP session
+        self.port = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower().startswith("reject"):
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        import email.policy
+
+        self.envelopes.append(envelope)
+        self.peers.append(session.peer)
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(parsed)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server():
+    """Run a real SMTP server on 127.0.0.1; yields an object with ``.messages`` and ``.port``.
+
+    Point the app at it with ``app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)``.
+    """
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    # The controller's readiness probe connects to the configured port, so 0 cannot be used.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = _Inbox()
+    inbox.port = port
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, server_hostname="127.0.0.1")
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()

@@ -48,8 +48,11 @@ def register_extensions(app: Flask) -> None:
 def _configure_sqlite(app: Flask) -> None:
     """Enforce foreign keys and let SQLAlchemy, not pysqlite, control transactions.
 
-    pysqlite's own transaction handling breaks SAVEPOINT (used by the tests and by
-    nested service calls); SQLAlchemy's documented workaround emits BEGIN itself.
+    pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy's documented
+    workaround emits BEGIN itself. It emits BEGIN IMMEDIATE: a deferred transaction that
+    reads and then writes fails at once ("database is locked") when another process wrote
+    in between, instead of waiting; taking the write lock up front makes it wait its turn
+    (busy_timeout). WAL lets readers outside transactions proceed meanwhile.
     """
     from sqlalchemy import event
 
@@ -65,19 +68,31 @@ def _configure_sqlite(app: Flask) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def register_blueprints(app: Flask) -> None:
-    from tracker.views import auth, dashboard, tasks, units
+    from tracker.views import (
+        account,
+        admin,
+        assignments,
+        auth,
+        dashboard,
+        reminders,
+        review,
+        tasks,
+        units,
+    )
 
-    for module in (auth, dashboard, tasks, units):
+    for module in (auth, dashboard, tasks, units, account, admin, assignments, review, reminders):
         app.register_blueprint(module.bp)
+    app.register_blueprint(reminders.mailbox_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -93,8 +108,20 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
+    """Trust a proxy's forwarded headers if configured, throttle sign-in, harden responses."""
+    from flask import request
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from tracker.extensions import limiter
+
+    if app.config["BEHIND_PROXY"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    limiter.init_app(app)
+
     @app.after_request
     def _headers(response):
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -55,7 +55,16 @@ def visible_unit_id() -> int | None:
     return None
 
 
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_language", "static", "bootstrap.static"})
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "auth.login",
+        "auth.set_language",
+        "account.forgot_password",
+        "account.reset_password",
+        "static",
+        "bootstrap.static",
+    }
+)
 
 
 def require_login_everywhere(app: Flask) -> None:

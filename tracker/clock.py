@@ -41,3 +41,8 @@ def local_date(moment: datetime) -> date:
 def end_of_day(day: date) -> datetime:
     """Return the last instant of ``day`` in the programme's time zone, as UTC."""
     return datetime.combine(day, time.max, tzinfo=tz()).astimezone(UTC)
+
+
+def start_of_day(day: date) -> datetime:
+    """Return the first instant of ``day`` in the programme's time zone, as UTC."""
+    return datetime.combine(day, time.min, tzinfo=tz()).astimezone(UTC)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from datetime import date
+from urllib.parse import urlsplit
 
 DEV_SECRET_KEY = "dev-insecure-change-me"
 
@@ -22,6 +23,24 @@ DEFAULTS: dict[str, object] = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,  # seconds: "keep me signed in" for 14 days
+    # "https" (or HTTPS = True) marks both cookies Secure and sends Strict-Transport-Security.
+    "PREFERRED_URL_SCHEME": "http",
+    "HTTPS": False,
+    # Behind a reverse proxy (nginx...) that sets X-Forwarded-For/-Proto/-Host: trust one hop.
+    "BEHIND_PROXY": False,
+    # Sign-in throttling (Flask-Limiter). memory:// counts per process; use redis:// when
+    # several web workers run. Only failed sign-ins count against the login limits.
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_LOGIN": "10 per minute",  # per IP address
+    "RATELIMIT_LOGIN_PER_EMAIL": "10 per minute;50 per day",
+    "RATELIMIT_PASSWORD_FORGOT": "5 per minute;30 per hour",  # per IP address
+    "RATELIMIT_PASSWORD_FORGOT_PER_EMAIL": "3 per hour",  # so nobody is flooded with links
+    # Password reset links expire after this many hours; links emailed to new accounts later.
+    "PASSWORD_RESET_HOURS": 2,
+    "INVITATION_HOURS": 72,
     # Database: None means the SQLite file instance/tracker.sqlite3
     "SQLALCHEMY_DATABASE_URI": None,
     "SQLALCHEMY_ECHO": False,
@@ -31,6 +50,10 @@ DEFAULTS: dict[str, object] = {
     "DUE_SOON_WORKING_DAYS": 3,
     "DEADLINE_BEFORE_IS_EXCLUSIVE": True,  # "trước ngày 20/7" means 19/07
     "PER_PAGE": 50,
+    # Evidence files: None means <instance>/uploads; relative paths start at the instance folder.
+    "UPLOAD_FOLDER": None,
+    "EVIDENCE_MAX_BYTES": 20 * 1024 * 1024,  # per file; MAX_CONTENT_LENGTH caps the request
+    "EVIDENCE_TYPES": ("pdf", "docx", "xlsx", "png", "jpeg"),  # checked by content
     # Languages
     "BABEL_DEFAULT_LOCALE": "vi",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
@@ -45,7 +68,20 @@ DEFAULTS: dict[str, object] = {
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     "MAIL_DEFAULT_SENDER": "tracker@example.org",
+    "MAIL_TIMEOUT": 15,  # seconds, for connecting and for every SMTP command
+    "MAIL_CA_FILE": None,  # a CA bundle for an internal mail server's certificate
+    "MAIL_SUPPRESS_SEND": False,
+    # Prefixes every email subject, e.g. "[Theo dõi nhiệm vụ CĐS] ..."
+    "SITE_NAME": "Theo dõi nhiệm vụ chuyển đổi số",
     "BASE_URL": "http://127.0.0.1:5000",
+    # Reminders: the daily sweep (Asia/Ho_Chi_Minh, working days only) and retries.
+    "REMINDER_SWEEP_TIME": "07:30",
+    "REMINDER_RETRY_MINUTES": 5,  # first retry after this, doubling up to 6 hours
+    "REMINDER_MAX_ATTEMPTS": 6,  # then the failure waits for an admin
+    "SWEEP_STALE_HOURS": 36,  # the status page warns when the last sweep is older
+    # Embedded mode: a directory where `tracker mailcatcher` keeps mail instead of sending it;
+    # administrators read it at /mailbox. None in production.
+    "MAIL_CATCHER_DIR": None,
     # Demo data
     "DEMO_PASSWORD": "demo-2024",
 }
@@ -79,7 +115,7 @@ def load(app, test_config: dict | None) -> None:
 
 
 def validate(config) -> None:
-    """Refuse configurations that would run unsafely or wrongly."""
+    """Refuse configurations that would run unsafely or wrongly; derive the HTTPS cookie flags."""
     if config["ENV_NAME"] == "production" and config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
         raise RuntimeError(
             "Refusing to start in production with the development SECRET_KEY: "
@@ -94,3 +130,15 @@ def validate(config) -> None:
     for lang in config["LANGUAGES"]:
         if lang not in ("vi", "en"):
             raise RuntimeError(f"Unsupported language in LANGUAGES: {lang!r}")
+    for key in ("PASSWORD_RESET_HOURS", "INVITATION_HOURS", "MAIL_TIMEOUT"):
+        if not isinstance(config[key], int | float) or config[key] <= 0:
+            raise RuntimeError(f"{key} must be a positive number, got {config[key]!r}")
+    if urlsplit(str(config["BASE_URL"])).scheme not in ("http", "https"):
+        raise RuntimeError(f"BASE_URL must start with http:// or https://: {config['BASE_URL']!r}")
+    if config["PREFERRED_URL_SCHEME"] not in ("http", "https"):
+        raise RuntimeError("PREFERRED_URL_SCHEME must be http or https")
+    if config["HTTPS"] or config["PREFERRED_URL_SCHEME"] == "https":
+        # Cookies sent over HTTPS only; set here so no deployment can forget one of them.
+        config["PREFERRED_URL_SCHEME"] = "https"
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True

@@ -2,6 +2,8 @@
 
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -17,3 +19,6 @@ babel = Babel()
 csrf = CSRFProtect()
 login = LoginManager()
 bootstrap = Bootstrap5()
+# Storage and limits come from the RATELIMIT_* settings; the client's address is the key
+# (behind a proxy, BEHIND_PROXY makes it the real client's, not the proxy's).
+limiter = Limiter(key_func=get_remote_address)

@@ -21,8 +21,8 @@ from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email
 
 from tracker import clock
-from tracker.extensions import db
-from tracker.services.accounts import authenticate
+from tracker.extensions import db, limiter
+from tracker.services.accounts import authenticate, normalise_email
 
 bp = Blueprint("auth", __name__)
 
@@ -51,7 +51,26 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _failed_sign_in(response) -> bool:
+    """Count only failed attempts against the limits: a successful sign-in redirects."""
+    return response.status_code != 302
+
+
+def email_key() -> str:
+    """Return the rate-limit key of the email address a form was posted with."""
+    return "email:" + normalise_email(request.form.get("email", ""))
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"], deduct_when=_failed_sign_in
+)
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_LOGIN_PER_EMAIL"],
+    key_func=email_key,
+    methods=["POST"],
+    deduct_when=_failed_sign_in,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))

@@ -6,8 +6,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from flask_mail import Message
 from sqlalchemy import select
 
 from tracker import mail
@@ -74,7 +76,7 @@ def _inactive(addresses: Iterable[str]) -> set[str]:
     return {e.lower() for e in rows}
 
 
-def _details(notices: Iterable[Notice]) -> tuple[dict[int, Task], dict[int, Unit]]:
+def details(notices: Iterable[Notice]) -> tuple[dict[int, Task], dict[int, Unit]]:
     notices = list(notices)
     task_ids = sorted({n.task_id for n in notices})
     unit_ids = sorted({n.unit_id for n in notices})
@@ -90,10 +92,10 @@ def _subject(email: ReminderEmail, units: dict[int, Unit]):
     unit = units[notices[0].unit_id].name if notices else ""
     if all(n.audience == Audience.HEAD for n in notices):
         return _l("Escalation: %(unit)s has overdue tasks", unit=unit)
-    return _LazyCount(email.digest.total, unit)
+    return ReminderSubject(email.digest.total, unit)
 
 
-class _LazyCount:
+class ReminderSubject:
     """A subject translated when rendered in the recipient's language (it needs ngettext)."""
 
     def __init__(self, count: int, unit: str) -> None:
@@ -124,7 +126,7 @@ def send_reminders(
             claimed.append((email, list(keys), keys))
     current = _current(n.assignment_id for _, ns, _ in claimed for n in ns)
     inactive = _inactive(e.to.email for e, _, _ in claimed)
-    tasks, units = _details(n for _, ns, _ in claimed for n in ns)
+    tasks, units = details(n for _, ns, _ in claimed for n in ns)
     batch: list[tuple[mail.Message, list[str], EmailMessage]] = []
     for email, notices, keys in claimed:
         valid = [n for n in notices if still_applies(n, current.get(n.assignment_id))]
@@ -147,10 +149,10 @@ def send_reminders(
             units=units,
             link=mail.link,
         )
-        log = _log(message, email.to, "escalation" if template == "escalation" else "reminder")
+        log = log_email(message, email.to, "escalation" if template == "escalation" else "reminder")
         log.unit_id = valid[0].unit_id
         batch.append((message, [k for n in valid for k in keys[n]], log))
-    return outcome + _send(batch, now)
+    return outcome + send_batch(batch, now)
 
 
 def _key(notice: Notice, address: str) -> str:
@@ -158,7 +160,7 @@ def _key(notice: Notice, address: str) -> str:
     return Claim("assignment", address, stage, day, assignment_id).key
 
 
-def _log(message, to: Recipient, kind: str) -> EmailMessage:
+def log_email(message, to: Recipient, kind: str) -> EmailMessage:
     log = EmailMessage(
         kind=kind,
         to=to.email,
@@ -173,7 +175,7 @@ def _log(message, to: Recipient, kind: str) -> EmailMessage:
     return log
 
 
-def _send(batch: list[tuple[mail.Message, list[str], EmailMessage]], now: datetime) -> Outcome:
+def send_batch(batch: list[tuple[mail.Message, list[str], EmailMessage]], now: datetime) -> Outcome:
     """Send a batch over one connection and record every outcome, then commit."""
     outcome = Outcome()
     if not batch:
@@ -261,7 +263,7 @@ def send_coordinator_digests(digests, won: set[str], now: datetime, today: date)
         *(s for _, m in digests for s in m.digest.awaiting_confirmation),
         *(n for _, m in digests for n in m.digest.unreachable),
     ]
-    tasks, units = _details(notices)
+    tasks, units = details(notices)
     batch = []
     for recipient, content in digests:
         key = digest_claim(recipient, today).key
@@ -278,8 +280,8 @@ def send_coordinator_digests(digests, won: set[str], now: datetime, today: date)
             today=today,
             link=mail.link,
         )
-        batch.append((message, [key], _log(message, recipient, "digest")))
-    return _send(batch, now)
+        batch.append((message, [key], log_email(message, recipient, "digest")))
+    return send_batch(batch, now)
 
 
 # Retries ---------------------------------------------------------------------------------
@@ -322,16 +324,16 @@ def retry_failed(now: datetime, today: date, calendar) -> Outcome:
             outcome.cancelled += len(group)
             continue
         if to_rows[0].kind != "assignment":
-            message = mail.Message(
+            message = Message(
                 subject=old.subject,
                 recipients=[old.to],
                 cc=[c for c in old.cc.split(", ") if c],
                 body=old.body_text,
                 html=old.body_html or None,
-                sender=mail.current_app.config["MAIL_DEFAULT_SENDER"],
+                sender=current_app.config["MAIL_DEFAULT_SENDER"],
             )
             to = Recipient(old.to, language=old.language)
-            batch.append((message, [r.dedupe_key for r in group], _log(message, to, old.kind)))
+            batch.append((message, [r.dedupe_key for r in group], log_email(message, to, old.kind)))
             continue
         notices = {r.dedupe_key: _notice(r, current.get(r.assignment_id), today, calendar)
                    for r in to_rows}  # fmt: skip
@@ -347,13 +349,13 @@ def retry_failed(now: datetime, today: date, calendar) -> Outcome:
             if user is not None
             else Recipient(to_rows[0].recipient, language=old.language)
         )
-        tasks, units = _details(valid)
+        tasks, units = details(valid)
         template = "escalation" if old.kind == "escalation" else "reminder_digest"
         digest = group_digest(valid)
         subject = (
             _l("Escalation: %(unit)s has overdue tasks", unit=units[valid[0].unit_id].name)
             if template == "escalation"
-            else _LazyCount(digest.total, units[valid[0].unit_id].name)
+            else ReminderSubject(digest.total, units[valid[0].unit_id].name)
         )
         cc = [r.recipient for r in group if r.copy]
         message = mail.compose(
@@ -362,10 +364,10 @@ def retry_failed(now: datetime, today: date, calendar) -> Outcome:
         keys = [k for k in notices if k not in dead] + [
             r.dedupe_key for r in group if r.copy and r.dedupe_key not in dead
         ]
-        log = _log(message, to, old.kind)
+        log = log_email(message, to, old.kind)
         log.unit_id = old.unit_id
         batch.append((message, keys, log))
-    return outcome + _send(batch, now)
+    return outcome + send_batch(batch, now)
 
 
 def _sibling(copy_row: Reminder, to_rows: list[Reminder]) -> str | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 from tracker.clock import local_date
 from tracker.domain.reminders import (
@@ -19,7 +19,7 @@ from tracker.domain.reminders import (
     route_notices,
 )
 from tracker.extensions import db
-from tracker.models import Reminder, SweepRun
+from tracker.models import SweepRun
 from tracker.services.calendar import load_calendar
 from tracker.services.reminders import deliver, load
 from tracker.services.reminders.ledger import Claim, claim
@@ -164,24 +164,6 @@ def _record_run(now: datetime, report: SweepReport, status: str) -> None:
         SweepRun(kind="sweep", started_at=now, finished_at=now, status=status, note=report.skipped)
     )
     db.session.commit()
-
-
-def last_successful_sweep() -> datetime | None:
-    """Return when the last sweep finished successfully (skipped days count: they ran)."""
-    return db.session.scalar(
-        select(func.max(SweepRun.finished_at)).where(
-            SweepRun.kind == "sweep", SweepRun.status.in_(("ok", "skipped"))
-        )
-    )
-
-
-def pending_retries(now: datetime) -> int:
-    """Return how many failed reminders still wait for another attempt."""
-    return db.session.scalar(
-        select(func.count()).where(
-            Reminder.state == "failed", Reminder.next_attempt_at.is_not(None)
-        )
-    )
 
 
 def log_sweep(report: SweepReport) -> None:

@@ -1,0 +1,62 @@
+"""Forms of the account pages: one's own password and language, and the password reset."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from tracker.services.accounts import MIN_PASSWORD_LENGTH
+
+LANGUAGE_CHOICES = [SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")]
+
+
+def _new_password_fields():
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            DataRequired(message=_l("Enter the new password.")),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                message=_l(
+                    "The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH
+                ),
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[
+            DataRequired(message=_l("Repeat the new password.")),
+            EqualTo("password", message=_l("The two passwords are not the same.")),
+        ],
+    )
+    return password, confirm
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(message=_l("Enter your current password."))],
+    )
+    password, confirm = _new_password_fields()
+
+
+class ResetPasswordForm(FlaskForm):
+    password, confirm = _new_password_fields()
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            DataRequired(message=_l("Enter your email address.")),
+            Email(message=_l("Enter a valid email address."), check_deliverability=False),
+            Length(max=255, message=_l("This email address is too long.")),
+        ],
+    )

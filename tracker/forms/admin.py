@@ -1,0 +1,165 @@
+"""Forms of the administration pages: users, units and calendar overrides."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, RadioField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from tracker.forms.account import LANGUAGE_CHOICES
+from tracker.models import Role, UnitGroup, UnitKind
+from tracker.views.helpers import GROUP, KIND, ROLE
+
+
+def optional_id(value) -> int | None:
+    """Coerce a select's value to an id, "" (no choice) to None."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class DayField(StringField):
+    """A date typed as dd/mm/yyyy (or yyyy-mm-dd); anything else is a form error."""
+
+    def __init__(self, *args, required: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.required = required
+        self.day: date | None = None
+
+    def process_data(self, value) -> None:
+        if isinstance(value, date):
+            self.day = value
+            self.data = value.strftime("%d/%m/%Y")
+        else:
+            super().process_data(value)
+
+    def pre_validate(self, form) -> None:
+        text = (self.data or "").strip()
+        self.day = None
+        if not text:
+            if self.required:
+                raise ValidationError(_("Enter a date (dd/mm/yyyy)."))
+            return
+        try:
+            self.day = parse_day(text)
+        except ValueError as error:
+            raise ValidationError(_("“%(text)s” is not a date (dd/mm/yyyy).", text=text)) from error
+
+
+def parse_day(text: str) -> date:
+    """Return the date written as dd/mm/yyyy or yyyy-mm-dd; ValueError otherwise."""
+    text = text.strip()
+    if "-" in text:
+        return date.fromisoformat(text)
+    parts = text.split("/")
+    if len(parts) != 3 or len(parts[2]) != 4 or not all(p.isdigit() for p in parts):
+        raise ValueError(text)
+    day, month, year = (int(p) for p in parts)
+    return date(year, month, day)
+
+
+def _role_choices():
+    return [SelectChoice(role.value, ROLE[role]) for role in Role]
+
+
+def _with_blank(options, blank_label="—") -> list[SelectChoice]:
+    """Return a "no choice" option followed by ``options`` given as (value, label) pairs."""
+    return [SelectChoice("", blank_label), *(SelectChoice(str(v), label) for v, label in options)]
+
+
+class UserForm(FlaskForm):
+    name = StringField(
+        _l("Full name"),
+        validators=[
+            DataRequired(message=_l("Enter the name.")),
+            Length(max=255, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    role = SelectField(_l("Role"), choices=_role_choices)
+    unit_id = SelectField(_l("Unit (focal points only)"), coerce=optional_id, choices=[])
+    language = SelectField(_l("Language of the interface and emails"), choices=LANGUAGE_CHOICES)
+
+    def set_units(self, options: list[tuple[int, str]]) -> None:
+        self.unit_id.choices = _with_blank(options)
+
+
+class NewUserForm(UserForm):
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            DataRequired(message=_l("Enter the email address.")),
+            Email(message=_l("Enter a valid email address."), check_deliverability=False),
+            Length(max=255, message=_l("At most %(max)d characters.")),
+        ],
+    )
+
+
+class UnitForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(message=_l("Enter the code.")),
+            Length(max=20, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(message=_l("Enter the name.")),
+            Length(max=255, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    short_name = StringField(
+        _l("Short name"),
+        validators=[Optional(), Length(max=40, message=_l("At most %(max)d characters."))],
+    )
+    name_en = StringField(
+        _l("English name"),
+        validators=[Optional(), Length(max=255, message=_l("At most %(max)d characters."))],
+    )
+    kind = SelectField(
+        _l("Kind"), choices=lambda: [SelectChoice(k.value, KIND[k]) for k in UnitKind]
+    )
+    group = SelectField(
+        _l("Reporting group"),
+        choices=lambda: _with_blank(((g.value, GROUP[g]) for g in UnitGroup), _("From the kind")),
+    )
+    head_email = EmailField(
+        _l("Head's email"),
+        validators=[
+            Optional(),
+            Email(message=_l("Enter a valid email address."), check_deliverability=False),
+            Length(max=255, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    valid_from = DayField(_l("Active from"))
+    valid_to = DayField(_l("Active until"))
+    successor_id = SelectField(_l("Successor"), coerce=optional_id, choices=[])
+
+    def set_successors(self, options: list[tuple[int, str]]) -> None:
+        self.successor_id.choices = _with_blank(options)
+
+
+class OverrideForm(FlaskForm):
+    day = DayField(_l("Day"), required=True)
+    is_working = RadioField(
+        _l("The day becomes"),
+        choices=[SelectChoice("0", _l("A day off")), SelectChoice("1", _l("A working day"))],
+        default="0",
+        validators=[DataRequired(message=_l("Choose a working day or a day off."))],
+    )
+    note = StringField(
+        _l("Official notice"),
+        validators=[
+            DataRequired(message=_l("Enter the official notice this change comes from.")),
+            Length(max=255, message=_l("At most %(max)d characters.")),
+        ],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """An action button: the form carries only the CSRF token."""

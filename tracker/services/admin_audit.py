@@ -1,0 +1,113 @@
+"""The audit log: every recorded change, newest first, filterable by who, unit, task and date."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from tracker.domain.text import fold
+from tracker.extensions import db
+from tracker.i18n import format_day
+from tracker.models import Event, Role, Task, Unit, User
+from tracker.services.access import require_role
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """Exact ids (from links) or text (from the filter form); dates are local days."""
+
+    actor_id: int | None = None
+    actor: str | None = None  # email or part of the name
+    unit_id: int | None = None
+    unit: str | None = None  # code or part of the name, diacritics optional
+    task_id: int | None = None
+    task: str | None = None  # part of the title
+    kind: str | None = None
+    target: str | None = None  # exactly, e.g. "user:12"
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def audit_query(actor: User, filters: AuditFilters, zone: ZoneInfo) -> Select:
+    """Return the admin's query of events, newest first, with actor, unit and task loaded
+    in the same query."""
+    require_role(actor, Role.ADMIN)
+    query = select(Event).options(
+        joinedload(Event.actor), joinedload(Event.unit), joinedload(Event.task)
+    )
+    if filters.actor_id is not None:
+        query = query.where(Event.actor_id == filters.actor_id)
+    if filters.actor:
+        pattern = f"%{filters.actor.strip().lower()}%"
+        query = query.where(
+            Event.actor_id.in_(
+                select(User.id).where(
+                    or_(func.lower(User.email).like(pattern), func.lower(User.name).like(pattern))
+                )
+            )
+        )
+    if filters.unit_id is not None:
+        query = query.where(Event.unit_id == filters.unit_id)
+    if filters.unit:
+        query = query.where(
+            Event.unit_id.in_(
+                select(Unit.id).where(
+                    or_(
+                        Unit.search_name.contains(fold(filters.unit), autoescape=True),
+                        func.upper(Unit.code) == filters.unit.strip().upper(),
+                    )
+                )
+            )
+        )
+    if filters.task_id is not None:
+        query = query.where(Event.task_id == filters.task_id)
+    if filters.task:
+        query = query.where(
+            Event.task_id.in_(select(Task.id).where(Task.title.ilike(f"%{filters.task.strip()}%")))
+        )
+    if filters.kind:
+        query = query.where(Event.kind == filters.kind)
+    if filters.target:
+        query = query.where(Event.target == filters.target)
+    if filters.date_from:
+        start = datetime.combine(filters.date_from, time.min, tzinfo=zone)
+        query = query.where(Event.at >= start.astimezone(UTC))
+    if filters.date_to:
+        end = datetime.combine(filters.date_to, time.max, tzinfo=zone)
+        query = query.where(Event.at <= end.astimezone(UTC))
+    return query.order_by(Event.at.desc(), Event.id.desc())
+
+
+def target_labels(events: list[Event]) -> dict[str, str]:
+    """Return a readable label for each "user:<id>" / "unit:<id>" / "task:<id>" /
+    "calendar:<day>" target of ``events`` (at most three queries, one per kind present)."""
+    ids: dict[str, set[int]] = {"user": set(), "unit": set(), "task": set()}
+    labels: dict[str, str] = {}
+    for event in events:
+        kind, _sep, value = (event.target or "").partition(":")
+        if kind in ids and value.isdigit():
+            ids[kind].add(int(value))
+        elif kind == "calendar":
+            with contextlib.suppress(ValueError):
+                labels[event.target] = format_day(date.fromisoformat(value))
+    if ids["user"]:
+        for uid, name, email in db.session.execute(
+            select(User.id, User.name, User.email).where(User.id.in_(ids["user"]))
+        ):
+            labels[f"user:{uid}"] = f"{name} <{email}>"
+    if ids["unit"]:
+        for uid, name in db.session.execute(
+            select(Unit.id, Unit.name).where(Unit.id.in_(ids["unit"]))
+        ):
+            labels[f"unit:{uid}"] = name
+    if ids["task"]:
+        for tid, title in db.session.execute(
+            select(Task.id, Task.title).where(Task.id.in_(ids["task"]))
+        ):
+            labels[f"task:{tid}"] = title
+    return labels

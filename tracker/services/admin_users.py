@@ -1,0 +1,240 @@
+"""Administration of user accounts: create, edit, deactivate, send a password link.
+
+Admins never see or type passwords: a new account gets an emailed link to choose one.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from tracker.domain.text import fold
+from tracker.extensions import db
+from tracker.models import Role, Unit, User
+from tracker.services import events
+from tracker.services.access import NOT_FOUND, require_role
+from tracker.services.accounts import (
+    Delivery,
+    build_user,
+    new_session_token,
+    normalise_email,
+    send_reset_link,
+)
+from tracker.services.errors import NotFound, ServiceError
+
+DUPLICATE_EMAIL = _l("Another account already uses this email address.")
+
+
+@dataclass(frozen=True)
+class UserFilters:
+    role: str | None = None
+    unit_id: int | None = None
+    unit: str | None = None  # code or part of the name, diacritics optional
+    active: bool | None = None
+    q: str | None = None  # part of the name or email
+
+
+def user_query(filters: UserFilters) -> Select:
+    """Return the query of the user list (units joined in the same query)."""
+    query = select(User).options(joinedload(User.unit))
+    if filters.role:
+        query = query.where(User.role == filters.role)
+    if filters.unit_id is not None:
+        query = query.where(User.unit_id == filters.unit_id)
+    if filters.unit:
+        query = query.where(
+            User.unit_id.in_(
+                select(Unit.id).where(
+                    or_(
+                        Unit.search_name.contains(fold(filters.unit), autoescape=True),
+                        func.upper(Unit.code) == filters.unit.strip().upper(),
+                    )
+                )
+            )
+        )
+    if filters.active is not None:
+        query = query.where(User.active.is_(filters.active))
+    if filters.q:
+        pattern = f"%{filters.q.strip().lower()}%"
+        query = query.where(
+            or_(func.lower(User.email).like(pattern), func.lower(User.name).like(pattern))
+        )
+    return query.order_by(User.active.desc(), User.name, User.id)
+
+
+def load_user(actor: User, user_id: int) -> User:
+    """Return the user (with unit) for an admin, else NotFound / NotAllowed."""
+    require_role(actor, Role.ADMIN)
+    user = db.session.get(User, user_id, options=[joinedload(User.unit)])
+    if user is None:
+        raise NotFound(NOT_FOUND)
+    return user
+
+
+def _check_role_and_unit(
+    role: str, unit_id: int | None, current_unit_id: int | None = None
+) -> None:
+    if role not in {r.value for r in Role}:
+        raise ServiceError(_l("Choose a role."))
+    if role == Role.FOCAL_POINT:
+        if unit_id is None:
+            raise ServiceError(_l("A focal point must belong to a unit."))
+        unit = db.session.get(Unit, unit_id)
+        # A unit deactivated since stays acceptable for the focal points it already has.
+        if unit is None or (not unit.active and unit_id != current_unit_id):
+            raise ServiceError(_l("Choose an active unit."))
+    elif unit_id is not None:
+        raise ServiceError(_l("Only focal points belong to a unit."))
+
+
+def _check_language(language: str) -> None:
+    if language not in current_app.config["LANGUAGES"]:
+        raise ServiceError(_l("This language is not available."))
+
+
+def _email_taken(email: str, except_id: int | None = None) -> bool:
+    query = select(User.id).where(func.lower(User.email) == email)
+    if except_id is not None:
+        query = query.where(User.id != except_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def create_user(
+    actor: User,
+    now: datetime,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    unit_id: int | None,
+    language: str,
+) -> tuple[User, Delivery]:
+    """Create an active account and email its owner a link to choose a password.
+
+    The account exists even when the email fails; the returned delivery says so, and the
+    admin can send the link again.
+    """
+    require_role(actor, Role.ADMIN)
+    email = normalise_email(email)
+    name = (name or "").strip()
+    if not email or not name:
+        raise ServiceError(_l("Enter the name and the email address."))
+    _check_role_and_unit(role, unit_id)
+    _check_language(language)
+    if _email_taken(email):
+        raise ServiceError(DUPLICATE_EMAIL)
+    # Nobody knows this password: the owner sets theirs through the emailed link.
+    user = build_user(
+        email, name, role, secrets.token_urlsafe(32), unit_id=unit_id, language=language
+    )
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise ServiceError(DUPLICATE_EMAIL) from error
+    events.record(
+        "user_created",
+        actor=actor,
+        now=now,
+        unit_id=unit_id,
+        target=f"user:{user.id}",
+        data={"email": email, "role": role, "unit_id": unit_id, "language": language},
+    )
+    db.session.commit()
+    delivery = send_reset_link(user, actor=actor, now=now, kind="invitation_sent", invitation=True)
+    return user, delivery
+
+
+def update_user(
+    actor: User,
+    now: datetime,
+    user_id: int,
+    *,
+    name: str,
+    role: str,
+    unit_id: int | None,
+    language: str,
+) -> User:
+    """Change a user's name, role, unit and language; records what changed."""
+    user = load_user(actor, user_id)
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError(_l("Enter the name."))
+    _check_role_and_unit(role, unit_id, user.unit_id)
+    _check_language(language)
+    if user.id == actor.id and role != user.role:
+        raise ServiceError(_l("You cannot change your own role: ask another administrator."))
+    changes = {
+        field: [getattr(user, field), value]
+        for field, value in (
+            ("name", name),
+            ("role", role),
+            ("unit_id", unit_id),
+            ("language", language),
+        )
+        if getattr(user, field) != value
+    }
+    if not changes:
+        return user
+    for field, (_old, value) in changes.items():
+        setattr(user, field, value)
+    events.record(
+        "user_updated",
+        actor=actor,
+        now=now,
+        unit_id=user.unit_id,
+        target=f"user:{user.id}",
+        data=changes,
+    )
+    db.session.commit()
+    return user
+
+
+def set_user_active(actor: User, now: datetime, user_id: int, active: bool) -> User:
+    """Deactivate (signing the user out everywhere at once) or reactivate an account."""
+    user = load_user(actor, user_id)
+    if user.id == actor.id:
+        raise ServiceError(_l("You cannot deactivate your own account."))
+    if user.active == active:
+        return user
+    user.active = active
+    if not active:
+        # A new token invalidates every session and "keep me signed in" cookie.
+        user.session_token = new_session_token()
+    events.record(
+        "user_reactivated" if active else "user_deactivated",
+        actor=actor,
+        now=now,
+        unit_id=user.unit_id,
+        target=f"user:{user.id}",
+    )
+    db.session.commit()
+    return user
+
+
+def send_password_link(actor: User, now: datetime, user_id: int) -> Delivery:
+    """Email an active user a link to choose a new password (their current one still works)."""
+    user = load_user(actor, user_id)
+    if not user.active:
+        raise ServiceError(_l("This account is deactivated: reactivate it first."))
+    return send_reset_link(user, actor=actor, now=now, kind="password_reset_sent")
+
+
+def unit_options(include_id: int | None = None) -> list[tuple[int, str]]:
+    """Return the active units (and ``include_id``, even if inactive) as (id, "name (code)")
+    in list order, for unit selects."""
+    condition = Unit.active.is_(True)
+    if include_id is not None:
+        condition = or_(condition, Unit.id == include_id)
+    rows = db.session.execute(
+        select(Unit.id, Unit.name, Unit.code).where(condition).order_by(Unit.group, Unit.sort_name)
+    )
+    return [(uid, f"{name} ({code})") for uid, name, code in rows]

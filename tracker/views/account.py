@@ -1,0 +1,134 @@
+"""The signed-in user's own account, and the public password-reset pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user, login_user, logout_user
+
+from tracker import clock
+from tracker.extensions import limiter
+from tracker.forms.account import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LanguageForm,
+    ResetPasswordForm,
+)
+from tracker.services import accounts
+from tracker.services.errors import ServiceError
+from tracker.views.auth import email_key
+
+bp = Blueprint("account", __name__)
+
+
+def _page(password_form=None, language_form=None, status: int = 200):
+    user = current_user
+    return (
+        render_template(
+            "account/index.html",
+            password_form=password_form or ChangePasswordForm(formdata=None),
+            language_form=language_form or LanguageForm(formdata=None, language=user.language),
+        ),
+        status,
+    )
+
+
+@bp.get("/account")
+def index():
+    return _page()
+
+
+@bp.post("/account/password")
+def change_password():
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return _page(password_form=form, status=422)
+    user = current_user._get_current_object()
+    try:
+        accounts.change_password(user, form.current.data, form.password.data, now=clock.now())
+    except ServiceError as error:
+        form.current.errors = [*form.current.errors, error.message]
+        return _page(password_form=form, status=422)
+    # The session token changed: sign this session in again, keeping "keep me signed in".
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    login_user(user, remember=remember)
+    flash(
+        _l("Your password has been changed. Your other sessions have been signed out."), "success"
+    )
+    return redirect(url_for("account.index"))
+
+
+@bp.post("/account/language")
+def change_language():
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return _page(language_form=form, status=422)
+    try:
+        accounts.set_language(
+            current_user._get_current_object(), form.language.data, now=clock.now()
+        )
+    except ServiceError as error:
+        flash(error.message, "danger")
+        return _page(language_form=form, status=422)
+    flash(_l("Your language has been saved."), "success")
+    return redirect(url_for("account.index"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_PASSWORD_FORGOT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_PASSWORD_FORGOT_PER_EMAIL"],
+    key_func=email_key,
+    methods=["POST"],
+)
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data, now=clock.now())
+        hours = current_app.config["PASSWORD_RESET_HOURS"]
+        # The same answer whether or not the address has an account.
+        flash(
+            ngettext(
+                "If an account uses this address, a link to choose a new password has been "
+                "sent to it. The link works for %(num)s hour.",
+                "If an account uses this address, a link to choose a new password has been "
+                "sent to it. The link works for %(num)s hours.",
+                hours,
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("account/forgot.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    now = clock.now()
+    try:
+        user = accounts.check_reset_token(token, now=now)
+    except ServiceError as error:
+        return _private(render_template("account/reset_invalid.html", message=error.message), 410)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data, now=now)
+        except ServiceError as error:
+            return _private(
+                render_template("account/reset_invalid.html", message=error.message), 410
+            )
+        if current_user.is_authenticated:
+            logout_user()
+        flash(_l("Your password has been changed. Sign in with the new password."), "success")
+        return redirect(url_for("auth.login"))
+    status = 422 if form.is_submitted() else 200
+    return _private(render_template("account/reset.html", form=form, user=user), status)
+
+
+def _private(body: str, status: int):
+    """Return a response no cache keeps and whose URL (the token) no link leaks."""
+    response = current_app.make_response((body, status))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -1,0 +1,134 @@
+"""Admin pages for user accounts."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from tracker import clock
+from tracker.forms.admin import ConfirmForm, NewUserForm, UserForm
+from tracker.models import Role
+from tracker.services import admin_users
+from tracker.services.errors import ServiceError
+from tracker.views import context, filters
+from tracker.views.admin import actor, bp, int_arg
+
+ACTIVE = {"yes": True, "no": False}
+
+
+@bp.get("/users")
+def users():
+    active = filters.choice("active", ACTIVE)
+    user_filters = admin_users.UserFilters(
+        role=filters.choice("role", {r.value for r in Role}),
+        unit_id=int_arg("unit_id"),
+        unit=filters.text("unit"),
+        active=ACTIVE.get(active or ""),
+        q=filters.text("q"),
+    )
+    page = context.paginate(admin_users.user_query(user_filters))
+    return render_template("admin/users.html", page=page, filters=user_filters, active=active)
+
+
+def _flash_delivery(delivery, sent_message) -> None:
+    if delivery.ok:
+        flash(sent_message, "success")
+    else:
+        flash(
+            _(
+                "The email could not be sent (%(error)s). Check the mail settings, then use "
+                "“Send password link” again.",
+                error=delivery.error,
+            ),
+            "warning",
+        )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def new_user():
+    form = NewUserForm()
+    form.set_units(admin_users.unit_options())
+    if form.validate_on_submit():
+        try:
+            user, delivery = admin_users.create_user(
+                actor(),
+                clock.now(),
+                email=form.email.data,
+                name=form.name.data,
+                role=form.role.data,
+                unit_id=form.unit_id.data,
+                language=form.language.data,
+            )
+        except ServiceError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_("The account of %(name)s has been created.", name=user.name), "success")
+            _flash_delivery(
+                delivery, _l("A link to choose a password has been emailed to the new user.")
+            )
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/user_form.html", form=form, user=None), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    user = admin_users.load_user(actor(), user_id)
+    form = UserForm(obj=user)
+    form.set_units(admin_users.unit_options(include_id=user.unit_id))
+    if form.validate_on_submit():
+        try:
+            admin_users.update_user(
+                actor(),
+                clock.now(),
+                user_id,
+                name=form.name.data,
+                role=form.role.data,
+                unit_id=form.unit_id.data,
+                language=form.language.data,
+            )
+        except ServiceError as error:
+            flash(error.message, "danger")
+        else:
+            flash(_l("The account has been saved."), "success")
+            return redirect(url_for("admin.edit_user", user_id=user_id))
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "admin/user_form.html", form=form, user=user, confirm=ConfirmForm()
+    ), status
+
+
+def _set_active(user_id: int, active: bool, message):
+    if ConfirmForm().validate_on_submit():
+        try:
+            admin_users.set_user_active(actor(), clock.now(), user_id, active)
+        except ServiceError as error:
+            flash(error.message, "danger")
+        else:
+            flash(message, "success")
+    return redirect(url_for("admin.edit_user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+def deactivate_user(user_id: int):
+    return _set_active(
+        user_id, False, _l("The account has been deactivated and its sessions ended.")
+    )
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+def reactivate_user(user_id: int):
+    return _set_active(user_id, True, _l("The account has been reactivated."))
+
+
+@bp.post("/users/<int:user_id>/send-reset")
+def send_reset(user_id: int):
+    if ConfirmForm().validate_on_submit():
+        try:
+            delivery = admin_users.send_password_link(actor(), clock.now(), user_id)
+        except ServiceError as error:
+            flash(error.message, "danger")
+        else:
+            _flash_delivery(delivery, _l("A link to choose a new password has been emailed."))
+    return redirect(url_for("admin.edit_user", user_id=user_id))

@@ -17,6 +17,7 @@ from tracker.models import (
     Event,
     Evidence,
     ExtensionRequest,
+    Reminder,
     Role,
     Task,
     Unit,
@@ -67,12 +68,13 @@ class AssignmentPage:
     requests: list[ExtensionRequest]  # newest first
     pending: ExtensionRequest | None
     actions: frozenset[str]
+    reminders: list[Reminder]  # every reminder for this assignment, newest first
 
 
 def assignment_page(
     user: User, assignment_id: int, as_of: AsOf, calendar: WorkCalendar, due_soon_days: int
 ) -> AssignmentPage:
-    """Return the page of an assignment ``user`` may see (NotFound otherwise); six queries."""
+    """Return the page of an assignment ``user`` may see (NotFound otherwise); seven queries."""
     assignment = access.visible_assignment(user, assignment_id)
     timeline = list(
         db.session.scalars(
@@ -94,6 +96,13 @@ def assignment_page(
         )
     )
     pending = next((r for r in requests if r.state == PENDING), None)
+    reminders = list(
+        db.session.scalars(
+            select(Reminder)
+            .where(Reminder.assignment_id == assignment.id)
+            .order_by(Reminder.claimed_at.desc(), Reminder.copy, Reminder.id)
+        )
+    )
     owner_id = assignment.task.owner_id
     owner = db.session.get(User, owner_id) if owner_id is not None else None
     return AssignmentPage(
@@ -105,6 +114,7 @@ def assignment_page(
         requests=requests,
         pending=pending,
         actions=actions_for(user, assignment, pending is not None),
+        reminders=reminders,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from tracker import i18n
 from tracker.domain.status import AssignmentState, TimeStatus
@@ -65,6 +66,29 @@ ASSIGNMENT_ROLE = {
 }
 
 
+def reminder_stage(stage: str) -> str:
+    """Return a reminder stage key ("before-3", "overdue-6", ...) in words."""
+    kind, _sep, number = stage.partition("-")
+    if kind == "before":
+        return ngettext(
+            "%(num)s working day before the due date",
+            "%(num)s working days before the due date",
+            int(number),
+        )
+    if kind == "overdue":
+        return ngettext("%(num)s working day overdue", "%(num)s working days overdue", int(number))
+    return str(REMINDER_STAGE.get(kind, stage))
+
+
+REMINDER_STAGE = {
+    "due": _l("On the due day"),
+    "escalation": _l("Escalation to the unit head"),
+    "returned": _l("Returned for rework"),
+    "nudge": _l("Reminder sent by a coordinator"),
+    "digest": _l("Coordinator's daily digest"),
+}
+
+
 def page_url(page: int) -> str:
     """Return the current URL with ``page`` replaced, keeping every filter."""
     args = request.args.to_dict()
@@ -79,6 +103,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(i18n.format_number, "number")
     app.add_template_filter(i18n.format_rate, "rate")
     app.add_template_global(page_url, "page_url")
+    app.add_template_global(reminder_stage, "reminder_stage")
     app.add_template_global(i18n.language, "current_language")
 
     # Globals (not a context processor) so that imported macros see them too.

@@ -1,0 +1,149 @@
+"""Reminder pages: status and its stale warning, policies, nudges, the email log, roles."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from tracker.extensions import db
+from tracker.models import EmailMessage, Reminder, Setting, SweepRun, Task
+
+
+@pytest.fixture
+def world(build, app, smtp_server):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+
+    def make_world(make):
+        coordinator = make.user("coordinator", email="dp@example.org", language="en")
+        make.user("admin", email="admin@example.org", language="en")
+        make.user("viewer", email="ld@example.org", language="en")
+        unit = make.unit(name="Tỉnh Lào Cai")
+        make.user("focal_point", email="dm@example.org", unit_id=unit.id, language="en")
+        task = make.task(title="Kế hoạch dữ liệu mở", deadline=date(2024, 6, 28))
+        task.owner_id = coordinator.id
+        assignment = make.assignment(task, unit, state="in_progress")
+        return {"task": task.id, "unit": unit.id, "assignment": assignment.id}
+
+    return build(make_world)
+
+
+@pytest.mark.parametrize("email", ["dm@example.org", "ld@example.org"])
+def test_reminder_pages_are_refused_to_focal_points_and_viewers(client, login, world, email):
+    login(email)
+    for url in ("/reminders/", "/reminders/policy", f"/reminders/tasks/{world['task']}/policy"):
+        assert client.get(url).status_code == 403, url
+    assert client.post(f"/reminders/tasks/{world['task']}/nudge").status_code == 403
+    assert client.get("/reminders/log").status_code == 403
+
+
+def test_status_warns_when_no_sweep_ran_recently(client, login, world, build):
+    login("dp@example.org")
+    html = client.get("/reminders/").get_data(as_text=True)
+    assert 'data-testid="stale-warning"' in html
+    now = datetime.now(UTC)
+    build(lambda make: db.session.add(
+        SweepRun(kind="sweep", started_at=now, finished_at=now, status="ok")))  # fmt: skip
+    html = client.get("/reminders/").get_data(as_text=True)
+    assert 'data-testid="stale-warning"' not in html
+
+
+def test_an_invalid_policy_is_refused_with_a_message_and_nothing_saved(client, login, world, app):
+    login("dp@example.org")
+    response = client.post(
+        "/reminders/policy",
+        data={"before": "7, 3, 3", "overdue_every": "3", "escalate_after": "5"},
+    )
+    assert "appears twice" in response.get_data(as_text=True)
+    response = client.post(
+        "/reminders/policy", data={"before": "7, x", "overdue_every": "0", "escalate_after": "5"}
+    )
+    html = response.get_data(as_text=True)
+    assert "whole numbers" in html and "from 1 to 250" in html
+    with app.app_context():
+        assert db.session.get(Setting, "reminder_policy") is None
+
+
+def test_a_task_can_have_its_own_policy_and_go_back_to_the_default(client, login, world, app):
+    login("dp@example.org")
+    url = f"/reminders/tasks/{world['task']}/policy"
+    client.post(url, data={"before": "5, 2", "overdue_every": "2", "escalate_after": "4"})
+    with app.app_context():
+        assert db.session.get(Task, world["task"]).reminder_policy["before"] == [5, 2]
+    client.post(url, data={"use_default": "y", "before": "5", "overdue_every": "2",
+                           "escalate_after": "4"})  # fmt: skip
+    with app.app_context():
+        assert db.session.get(Task, world["task"]).reminder_policy is None
+
+
+def test_nudging_a_unit_emails_its_focal_point_once_a_day(client, login, world, smtp_server, app):
+    login("dp@example.org")
+    url = f"/reminders/tasks/{world['task']}/nudge"
+    page = f"/assignments/{world['assignment']}"
+    client.post(url, data={"unit_id": world["unit"], "next": page})
+    client.post(url, data={"unit_id": world["unit"], "next": page})
+    assert len(smtp_server.messages) == 1
+    assert smtp_server.messages[0]["To"].addresses[0].addr_spec == "dm@example.org"
+    html = client.get(page).get_data(as_text=True)
+    assert "Reminder sent by a coordinator" in html and "dm@example.org" in html
+    with app.app_context():
+        rows = db.session.scalars(select(Reminder.stage)).all()
+        assert rows == ["nudge"]
+
+
+def test_email_log_lists_failures_first_for_admins(client, login, world, build):
+    now = datetime.now(UTC)
+
+    def emails(make):
+        db.session.add(
+            EmailMessage(
+                kind="reminder",
+                to="a@example.org",
+                subject="ok one",
+                state="sent",
+                created_at=now,
+                sent_at=now,
+            )
+        )
+        db.session.add(EmailMessage(kind="reminder", to="b@example.org", subject="broken one",
+                                    state="failed", error="550 no", created_at=now))  # fmt: skip
+
+    build(emails)
+    login("admin@example.org")
+    html = client.get("/reminders/log").get_data(as_text=True)
+    assert html.index("broken one") < html.index("ok one")
+    html = client.get("/reminders/log?state=sent").get_data(as_text=True)
+    assert "ok one" in html and "broken one" not in html
+
+
+def test_the_mailbox_shows_what_the_local_catcher_kept(client, login, world, app, tmp_path):
+    import socket
+
+    from aiosmtpd.controller import Controller
+    from flask_mail import Message
+
+    from tracker import mail
+    from tracker.mailcatcher import _Keeper
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    box = tmp_path / "mailbox"
+    controller = Controller(_Keeper(box), hostname="127.0.0.1", port=port,
+                            server_hostname="127.0.0.1")  # fmt: skip
+    controller.start()
+    try:
+        app.config.update(MAIL_PORT=port, MAIL_CATCHER_DIR=str(box))
+        with app.app_context():
+            message = Message(subject="Nhắc việc: Tỉnh Lào Cai", recipients=["dm@example.org"],
+                              body="Xin chào", sender="tracker@example.org")  # fmt: skip
+            assert mail.send([message])[0].ok
+    finally:
+        controller.stop()
+    login("dp@example.org")
+    assert client.get("/mailbox/").status_code == 403
+    client.post("/logout")
+    login("admin@example.org")
+    html = client.get("/mailbox/").get_data(as_text=True)
+    assert "Nhắc việc: Tỉnh Lào Cai" in html and "Xin chào" in html

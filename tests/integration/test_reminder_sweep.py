@@ -111,6 +111,16 @@ def test_time_travel_over_a_deadline_sends_each_stage_once_on_working_days(progr
     }
     for off in (date(2024, 4, 18), date(2024, 4, 27), date(2024, 4, 29), date(2024, 5, 1)):
         assert off not in sent_days
+    # The weekly summary: on the first working day of each week (02/05 after the holidays).
+    weekly = [d for d, stage in _sent_days("dieuphoi@example.org") if stage == "weekly"]
+    assert weekly == [
+        date(2024, 4, 12),  # the first sweep ever
+        date(2024, 4, 15),
+        date(2024, 4, 22),
+        date(2024, 5, 2),
+        date(2024, 5, 6),
+        date(2024, 5, 13),
+    ]
     # The coordinator is told about the submission on the next sweep, in a digest.
     digests = [s for s, _ in received["dieuphoi@example.org"] if "Daily digest" in s]
     assert digests, received["dieuphoi@example.org"]
@@ -121,7 +131,13 @@ def test_running_the_same_sweep_twice_sends_nothing_more(programme):
     run_sweep(at(date(2024, 4, 24)))
     first = len(inbox.messages)
     run_sweep(at(date(2024, 4, 24), 15, 0))
-    assert first == 2  # one reminder to each focal point
+    # One reminder to each focal point, and the coordinator's first weekly summary.
+    assert sorted(_received(inbox)) == [
+        "dieuphoi@example.org",
+        "dm.hagiang@example.org",
+        "dm.laocai@example.org",
+    ]
+    assert first == 3
     assert len(inbox.messages) == first
 
 
@@ -152,19 +168,25 @@ def test_smtp_down_records_failures_and_the_retry_delivers_once(programme, app):
     port = app.config["MAIL_PORT"]
     app.config["MAIL_PORT"] = 9  # nothing listens there
     report = run_sweep(at(date(2024, 4, 24)))
-    assert report.failed == 2 and report.sent == 0
+    # Two reminders and the coordinator's weekly summary.
+    assert report.failed == 3 and report.sent == 0
     failed = db.session.scalars(select(Reminder).where(Reminder.state == "failed")).all()
-    assert len(failed) == 2 and all(r.next_attempt_at for r in failed)
-    assert db.session.scalar(select(func.count()).where(EmailMessage.state == "failed")) == 2
+    assert len(failed) == 3 and all(r.next_attempt_at for r in failed)
+    assert db.session.scalar(select(func.count()).where(EmailMessage.state == "failed")) == 3
     app.config["MAIL_PORT"] = port
     # Too early: the retry waits for its time.
     assert run_retries(at(date(2024, 4, 24), 7, 31)).sent == 0
     outcome = run_retries(at(date(2024, 4, 24), 9, 0))
-    assert outcome.sent == 2
-    assert len(inbox.messages) == 2
+    assert outcome.sent == 3
+    assert len(inbox.messages) == 3
     assert run_retries(at(date(2024, 4, 24), 12, 0)).sent == 0
     run_sweep(at(date(2024, 4, 24), 13, 0))
-    assert len(inbox.messages) == 2
+    assert len(inbox.messages) == 3
+    assert sorted(_received(inbox)) == [
+        "dieuphoi@example.org",
+        "dm.hagiang@example.org",
+        "dm.laocai@example.org",
+    ]
 
 
 def test_a_reminder_is_not_sent_for_an_assignment_completed_since_planning(programme):
@@ -226,6 +248,7 @@ def test_two_concurrent_sweeps_in_two_processes_deliver_each_email_once(programm
         ("dieuphoi@example.org", "digest", "sent"),
         ("dieuphoi@example.org", "escalation", "sent"),  # in copy of both escalations
         ("dieuphoi@example.org", "escalation", "sent"),
+        ("dieuphoi@example.org", "weekly", "sent"),
         ("dm.hagiang@example.org", "overdue-3", "sent"),
         ("dm.laocai@example.org", "overdue-3", "sent"),
         ("lanhdao.laocai@example.org", "escalation", "sent"),

@@ -138,11 +138,19 @@ def count_buckets_by(
     key: ColumnElement, as_of: AsOf, *where: ColumnElement[bool], joins: Iterable = ()
 ) -> dict[object, Buckets]:
     """Return the buckets per value of ``key`` over the matching assignments (one query)."""
-    query = select(key.label("key"), *_bucket_columns(as_of)).select_from(A)
+    return {k[0]: b for k, b in count_buckets_by_keys([key], as_of, *where, joins=joins).items()}
+
+
+def count_buckets_by_keys(
+    keys: list[ColumnElement], as_of: AsOf, *where: ColumnElement[bool], joins: Iterable = ()
+) -> dict[tuple, Buckets]:
+    """Return the buckets per combination of ``keys`` (e.g. task and group), in one query."""
+    labelled = [k.label(f"key{i}") for i, k in enumerate(keys)]
+    query = select(*labelled, *_bucket_columns(as_of)).select_from(A)
     for target in joins:
         query = query.join(target)
-    rows = db.session.execute(query.where(*where).group_by(key)).all()
-    return {row.key: _to_buckets(row) for row in rows}
+    rows = db.session.execute(query.where(*where).group_by(*keys)).all()
+    return {tuple(row[: len(keys)]): _to_buckets(row) for row in rows}
 
 
 def status_of(

@@ -21,7 +21,7 @@ from tracker.domain.reminders import (
 from tracker.extensions import db
 from tracker.models import SweepRun
 from tracker.services.calendar import load_calendar
-from tracker.services.reminders import deliver, load
+from tracker.services.reminders import deliver, load, weekly
 from tracker.services.reminders.ledger import Claim, claim
 
 # Any constant works: it only has to be the same for every process of this deployment.
@@ -116,6 +116,9 @@ def _sweep(now, today, calendar, report: SweepReport, dry_run: bool) -> None:
     won |= claim([deliver.digest_claim(r, today) for r, _ in digests], now)
     outcome = deliver.send_reminders(emails, won, people, now)
     outcome += deliver.send_coordinator_digests(digests, won, now, today)
+    outcome += weekly.send_weekly_summaries(
+        now, today, calendar, int(current_app.config["DUE_SOON_WORKING_DAYS"])
+    )
     report.sent, report.failed, report.cancelled = outcome.sent, outcome.failed, outcome.cancelled
 
 

@@ -104,8 +104,11 @@ def _empty_tables() -> None:
 
 @pytest.fixture
 def ctx(app):
-    """Push an app context for service-level tests."""
-    with app.app_context():
+    """Push an app context for service-level tests, in English (service messages are
+    translated when raised; the tests read them in the English source text)."""
+    from flask_babel import force_locale
+
+    with app.app_context(), force_locale("en"):
         yield app
 
 

@@ -12,11 +12,17 @@ import smtplib
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
+from email import charset
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_mail import BadHeaderError, Connection, Message
+
+# Flask-Mail registers UTF-8 bodies as unencoded 8-bit, so a long line (a digest's HTML, a
+# long reason typed by a user) breaks SMTP's 998-character limit and the server refuses the
+# message. Quoted-printable keeps every line short; headers stay as Flask-Mail set them.
+charset.add_charset("utf-8", charset.SHORTEST, charset.QP, "utf-8")
 
 
 class MailError(Exception):

@@ -191,3 +191,20 @@ def test_tls_certificates_are_verified(ctx, tls_server):
     ctx.config["MAIL_CA_FILE"] = str(cert)
     assert mail.send([_reset_message(Recipient("a@example.org", "A", "en"))])[0].ok
     assert len(inbox.messages) == 1
+
+
+def test_a_message_with_a_very_long_line_is_accepted_and_arrives_whole(app, smtp_server):
+    from flask_mail import Message
+
+    from tracker import mail
+
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    long_line = "Lý do trả lại: " + "thiếu chữ ký số của lãnh đạo đơn vị; " * 100
+    with app.app_context():
+        message = Message(
+            subject="Dòng dài", recipients=["dm@example.org"], body=long_line,
+            html=f"<p>{long_line}</p>", sender="tracker@example.org",
+        )  # fmt: skip
+        assert mail.send([message])[0].ok
+    received = smtp_server.messages[0]
+    assert received.get_body(preferencelist=("plain",)).get_content().strip() == long_line.strip()

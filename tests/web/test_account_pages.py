@@ -142,6 +142,7 @@ def test_the_emailed_link_works_once(anonymous, people, smtp):
     )
     assert signed_in.headers["Location"] == "/"
     client.post("/logout")
+    client.post("/language/en")  # signed out, the page speaks the session's language
 
     again = client.get(path)
     assert again.status_code == 410

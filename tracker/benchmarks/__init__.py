@@ -1,0 +1,1 @@
+"""Benchmarks run by scripts/bench_*: they build large data sets and print timings."""

@@ -187,7 +187,7 @@ def test_units_take_vietnamese_dates_and_refuse_a_code_in_use(client, login, wor
 
     response = client.post("/admin/units/new", data={**form, "valid_from": "31/02/2025"})
     assert response.status_code == 422
-    assert "“31/02/2025” is not a date (dd/mm/yyyy)." in response.get_data(as_text=True)
+    assert "“31/02/2025” is not a real date." in response.get_data(as_text=True)
 
     old = f"/admin/units/{world['unit']}"
     old_form = {**form, "name": "Tỉnh Thừa Thiên Huế", "kind": "province", "valid_from": ""}
@@ -217,7 +217,7 @@ def test_the_calendar_page_lists_holidays_and_takes_overrides(client, login, wor
     assert "Thông báo 6150/TB-LĐTBXH" in html
     response = client.post("/admin/calendar", data={"day": "2024", "is_working": "0", "note": "x"})
     assert response.status_code == 422
-    assert "“2024” is not a date" in response.get_data(as_text=True)
+    assert "Write the date as dd/mm/yyyy" in response.get_data(as_text=True)
     client.post(f"/admin/calendar/{world['override']}/delete?year=2024")
     with app.app_context():
         days = sorted(o.day.isoformat() for o in db.session.scalars(select(CalendarOverride)))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from tracker.forms.account import LANGUAGE_CHOICES
+from tracker.forms.fields import DayField
 from tracker.models import Role, UnitGroup, UnitKind
 from tracker.views.helpers import GROUP, KIND, ROLE
 
@@ -20,46 +19,6 @@ def optional_id(value) -> int | None:
     if value in (None, "", "None"):
         return None
     return int(value)
-
-
-class DayField(StringField):
-    """A date typed as dd/mm/yyyy (or yyyy-mm-dd); anything else is a form error."""
-
-    def __init__(self, *args, required: bool = False, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.required = required
-        self.day: date | None = None
-
-    def process_data(self, value) -> None:
-        if isinstance(value, date):
-            self.day = value
-            self.data = value.strftime("%d/%m/%Y")
-        else:
-            super().process_data(value)
-
-    def pre_validate(self, form) -> None:
-        text = (self.data or "").strip()
-        self.day = None
-        if not text:
-            if self.required:
-                raise ValidationError(_("Enter a date (dd/mm/yyyy)."))
-            return
-        try:
-            self.day = parse_day(text)
-        except ValueError as error:
-            raise ValidationError(_("“%(text)s” is not a date (dd/mm/yyyy).", text=text)) from error
-
-
-def parse_day(text: str) -> date:
-    """Return the date written as dd/mm/yyyy or yyyy-mm-dd; ValueError otherwise."""
-    text = text.strip()
-    if "-" in text:
-        return date.fromisoformat(text)
-    parts = text.split("/")
-    if len(parts) != 3 or len(parts[2]) != 4 or not all(p.isdigit() for p in parts):
-        raise ValueError(text)
-    day, month, year = (int(p) for p in parts)
-    return date(year, month, day)
 
 
 def _role_choices():

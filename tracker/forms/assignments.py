@@ -3,10 +3,8 @@ the version it was loaded at, so a concurrent change is refused, not overwritten
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -21,11 +19,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from wtforms.widgets import HiddenInput
 
 from tracker import clock
-from tracker.forms.fields import DeadlineField
+from tracker.forms.fields import DayField, DeadlineField
 
 NOTE_MAX = 5000
 TOO_LONG = _l("At most %(max)d characters.")
-_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
 class VersionedForm(FlaskForm):
@@ -40,29 +37,6 @@ def _reason(label, message) -> TextAreaField:
         label,
         validators=[DataRequired(message=message), Length(max=NOTE_MAX, message=TOO_LONG)],
     )
-
-
-class DayField(StringField):
-    """An optional date typed as dd/mm/yyyy; ``.day`` holds the parsed date."""
-
-    def __init__(self, *args, **kw):
-        super().__init__(*args, **kw)
-        self.day: date | None = None
-
-    def pre_validate(self, form) -> None:
-        text = (self.data or "").strip()
-        self.day = None
-        if not text:
-            return
-        match = _DAY.fullmatch(text)
-        if match is None:
-            raise ValidationError(_l("Write the date as dd/mm/yyyy, for example 15/03/2024."))
-        day, month, year = (int(part) for part in match.groups())
-        try:
-            self.day = date(year, month, day)
-        except ValueError:
-            # Eager: a lazy string would reach the page unescaped, and ``text`` is user input.
-            raise ValidationError(_("“%(text)s” is not a real date.", text=text)) from None
 
 
 class NewDueField(DeadlineField):

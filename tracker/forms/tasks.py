@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -21,37 +18,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from tracker import clock
-from tracker.forms.fields import DeadlineField
+from tracker.forms.fields import DayField, DeadlineField
 from tracker.models import AssignmentRole, Field
-
-_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-
-
-class DayField(StringField):
-    """A date typed as dd/mm/yyyy and nothing else; ``.day`` holds the parsed date."""
-
-    def __init__(self, *args, **kw):
-        super().__init__(*args, **kw)
-        self.day: date | None = None
-
-    def process_data(self, value):
-        self.data = value.strftime("%d/%m/%Y") if isinstance(value, date) else value
-
-    def pre_validate(self, form) -> None:
-        text = (self.data or "").strip()
-        self.day = None
-        if not text:
-            return
-        match = _DAY.fullmatch(text)
-        if match is None:
-            raise ValidationError(_l("Write the date as dd/mm/yyyy, for example 15/03/2024."))
-        day, month, year = (int(part) for part in match.groups())
-        try:
-            self.day = date(year, month, day)
-        except ValueError:
-            raise ValidationError(_l("“%(text)s” is not a real date.", text=text)) from None
-        if not 1900 <= year <= 2100:
-            raise ValidationError(_l("“%(text)s” is not a real date.", text=text))
 
 
 class IdListField(SelectMultipleField):

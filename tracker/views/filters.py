@@ -7,6 +7,8 @@ from datetime import date
 from flask import flash, request
 from flask_babel import gettext as _
 
+from tracker.forms.fields import parse_day
+
 
 def choice(name: str, allowed) -> str | None:
     """Return the query argument if it is one of ``allowed``, else None."""
@@ -15,24 +17,18 @@ def choice(name: str, allowed) -> str | None:
 
 
 def day(name: str, label: str) -> date | None:
-    """Return the query argument as a date (YYYY-MM-DD from a date input, or dd/mm/yyyy)."""
+    """Return the query argument as a date (dd/mm/yyyy, or yyyy-mm-dd in a shared link)."""
     raw = (request.args.get(name) or "").strip()
     if not raw:
         return None
-    for parse in (date.fromisoformat, _from_vietnamese):
-        try:
-            return parse(raw)
-        except ValueError:
-            continue
-    flash(
-        _("%(field)s: “%(value)s” is not a date (dd/mm/yyyy).", field=label, value=raw), "warning"
-    )
-    return None
-
-
-def _from_vietnamese(raw: str) -> date:
-    day_, month, year = (int(part) for part in raw.split("/"))
-    return date(year, month, day_)
+    try:
+        return date.fromisoformat(raw) if "-" in raw else parse_day(raw)
+    except ValueError:
+        flash(
+            _("%(field)s: “%(value)s” is not a date (dd/mm/yyyy).", field=label, value=raw),
+            "warning",
+        )
+        return None
 
 
 def text(name: str, limit: int = 100) -> str | None:

@@ -204,3 +204,10 @@ def test_next_and_previous_working_day_return_the_day_itself_when_working(
 def test_every_year_from_2023_to_2030_has_a_plausible_number_of_working_days(year):
     count = CAL.working_days_between(D(year - 1, 12, 31), D(year, 12, 31))
     assert 240 <= count <= 255
+
+
+def test_holiday_names_come_in_vietnamese_or_english():
+    calendar = WorkCalendar()
+    assert calendar.holiday_name(date(2024, 9, 2)) == "Quốc khánh"
+    assert calendar.holiday_name(date(2024, 9, 2), "en") == "National Day"
+    assert calendar.holiday_name(date(2024, 9, 4), "en") is None

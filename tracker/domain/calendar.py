@@ -29,6 +29,19 @@ def _package_year(year: int) -> tuple[Mapping[date, str], frozenset[date]]:
     return MappingProxyType(names), frozenset(workdays)
 
 
+@cache
+def _english_names(year: int) -> Mapping[date, str]:
+    """Return the package's English names of `year`'s holidays."""
+    names: dict[date, str] = {}
+    for y in (year - 1, year, year + 1):
+        names.update(
+            (d, name)
+            for d, name in holidays.VN(years=y, language="en_US").items()
+            if d.year == year
+        )
+    return MappingProxyType(names)
+
+
 class _YearTable:
     """Working-day flags and prefix counts for one year, overrides already applied."""
 
@@ -96,9 +109,11 @@ class WorkCalendar:
         """Return True if `d` is not a working day."""
         return not self.is_working_day(d)
 
-    def holiday_name(self, d: date) -> str | None:
-        """Return the package's (Vietnamese) name of the holiday on `d`, or None."""
-        return _package_year(d.year)[0].get(d)
+    def holiday_name(self, d: date, language: str = "vi") -> str | None:
+        """Return the name of the holiday on `d` ("vi" or "en"), or None."""
+        if language == "vi":
+            return _package_year(d.year)[0].get(d)
+        return _english_names(d.year).get(d)
 
     def next_working_day(self, d: date) -> date:
         """Return `d` if it is a working day, otherwise the first working day after it."""

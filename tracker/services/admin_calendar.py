@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tracker.domain.calendar import WorkCalendar
 from tracker.extensions import db
-from tracker.i18n import format_day
+from tracker.i18n import format_day, language
 from tracker.models import CalendarOverride, Role, User
 from tracker.services import events
 from tracker.services.access import NOT_FOUND, require_role
@@ -58,7 +58,7 @@ def year_days(actor: User, year: int) -> list[CalendarDay]:
     day = date(year, 1, 1)
     while day.year == year:
         working = package.is_working_day(day)
-        name = package.holiday_name(day)
+        name = package.holiday_name(day, language())
         weekend = day.weekday() >= 5
         if name or day in overrides or (weekend and working) or (not weekend and not working):
             days.append(CalendarDay(day, name, working, overrides.get(day)))

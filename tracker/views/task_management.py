@@ -14,6 +14,7 @@ from tracker import clock
 from tracker.auth import roles_required
 from tracker.domain.deadlines import Deadline
 from tracker.forms.tasks import ActionForm, AssignForm, TaskForm
+from tracker.i18n import language
 from tracker.models import Role, Task
 from tracker.services import task_assignments, tasks
 from tracker.services.calendar import load_calendar
@@ -43,7 +44,7 @@ def _shown(deadline: Deadline | None) -> DeadlineShown | None:
         deadline.due,
         format_date(deadline.due, "EEEE"),
         calendar.is_day_off(deadline.due),
-        calendar.holiday_name(deadline.due),
+        calendar.holiday_name(deadline.due, language()),
     )
 
 

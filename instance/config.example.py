@@ -92,6 +92,20 @@ SITE_NAME = "Theo dõi nhiệm vụ chuyển đổi số"
 # Links in emails are built from this address.
 BASE_URL = "http://127.0.0.1:5000"
 
+# --- Reminders ------------------------------------------------------------------------
+# The daily sweep (Asia/Ho_Chi_Minh); it sends nothing on days off. The policy itself
+# (days before, overdue interval, escalation) is edited in the app: Reminders > Default policy.
+REMINDER_SWEEP_TIME = "07:30"
+# A failed send is retried after 5, 10, 20 ... minutes (at most 6 hours apart) ...
+REMINDER_RETRY_MINUTES = 5
+# ... this many times in all; then it waits, listed as failed, for an administrator.
+REMINDER_MAX_ATTEMPTS = 6
+# The status page warns when the last successful sweep is older than this.
+SWEEP_STALE_HOURS = 36
+# Embedded mode only: where `tracker mailcatcher` keeps mail instead of delivering it
+# (admins read it at /mailbox). Leave None in production.
+MAIL_CATCHER_DIR = None
+
 # --- Demo -----------------------------------------------------------------------------
 # The password of every account `tracker demo` creates.
 DEMO_PASSWORD = "demo-2024"

@@ -73,11 +73,28 @@ def sqlite_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request, tmp_path_factory):
-    """Return the URL of a freshly migrated database, once per backend."""
+def database_url(request, tmp_path_factory, worker_id):
+    """Return the URL of a freshly migrated database, once per backend (and per xdist
+    worker: each gets its own PostgreSQL database, created next to the configured one)."""
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
-    return _migrate(PG_URL, str(tmp_path_factory.mktemp("instance")))
+    url = PG_URL if worker_id == "master" else _worker_database(PG_URL, worker_id)
+    return _migrate(url, str(tmp_path_factory.mktemp("instance")))
+
+
+def _worker_database(url: str, worker_id: str) -> str:
+    """Create (afresh) the database ``<name>_<worker>`` on the same server; return its URL."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker_id}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture

@@ -11,8 +11,16 @@ from flask_babel import lazy_gettext as _l
 from tracker import i18n
 from tracker.models import Event
 
+# Every kind of recorded event in words: an assignment's timeline and the audit log share
+# this table; an unknown kind is shown as recorded.
 EVENT_KIND = {
+    # tasks and assignments
+    "task_created": _l("Task created"),
+    "task_updated": _l("Task changed"),
+    "task_closed": _l("Task closed"),
+    "task_reopened": _l("Task reopened"),
     "assigned": _l("Assigned"),
+    "assignment_removed": _l("Assignment removed"),
     "state": _l("Status changed"),
     "started": _l("Work started"),
     "note": _l("Progress note"),
@@ -26,6 +34,26 @@ EVENT_KIND = {
     "extension_approved": _l("Extension approved"),
     "extension_rejected": _l("Extension refused"),
     "due_changed": _l("Due date changed"),
+    "nudged": _l("Reminded by a coordinator"),
+    "policy_changed": _l("Reminder policy changed"),
+    # accounts
+    "user_created": _l("Account created"),
+    "user_updated": _l("Account changed"),
+    "user_deactivated": _l("Account deactivated"),
+    "user_reactivated": _l("Account reactivated"),
+    "invitation_sent": _l("Link to choose a first password sent"),
+    "password_reset_sent": _l("Password link sent by an administrator"),
+    "password_reset_requested": _l("Password reset requested"),
+    "password_reset": _l("Password reset through a link"),
+    "password_changed": _l("Password changed"),
+    "language_changed": _l("Language changed"),
+    # units and calendar
+    "unit_created": _l("Unit created"),
+    "unit_updated": _l("Unit changed"),
+    "unit_deactivated": _l("Unit deactivated"),
+    "unit_reactivated": _l("Unit reactivated"),
+    "calendar_override_added": _l("Calendar day changed"),
+    "calendar_override_deleted": _l("Calendar change removed"),
 }
 
 

@@ -9,7 +9,8 @@ from tracker import clock
 from tracker.services import admin_audit
 from tracker.views import context, filters
 from tracker.views.admin import actor, bp, int_arg
-from tracker.views.admin.labels import DATA_KEY, EVENT_KIND
+from tracker.views.admin.labels import DATA_KEY
+from tracker.views.timeline import EVENT_KIND
 
 
 @bp.get("/audit")

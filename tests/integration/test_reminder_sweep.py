@@ -254,3 +254,53 @@ def test_two_concurrent_sweeps_in_two_processes_deliver_each_email_once(programm
         ("lanhdao.laocai@example.org", "escalation", "sent"),
         ("ld.hg@example.org", "escalation", "sent"),
     ]
+
+
+def test_planning_runs_a_constant_number_of_queries(programme, make, query_counter):
+    from tracker.models import Task
+
+    def plan_queries() -> int:
+        with query_counter() as statements:
+            run_sweep(at(date(2024, 5, 6)), dry_run=True)
+        return len(statements)
+
+    small = plan_queries()
+    owner = db.session.scalar(select(Task.owner_id))
+    for n in range(6):
+        unit = make.unit(name=f"Tỉnh thêm {n}", head_email=f"head{n}@example.org")
+        make.user("focal_point", email=f"fp{n}@example.org", unit_id=unit.id)
+        task = make.task(title=f"Nhiệm vụ thêm {n}", deadline=DUE, owner_id=owner)
+        make.assignment(task, unit, state="in_progress")
+    db.session.commit()
+    assert plan_queries() == small
+
+
+def test_remind_command_dry_run_prints_per_recipient_and_sends_nothing(programme, runner, app):
+    result = runner.invoke(args=["remind", "--dry-run", "--today", "2024-04-24"])
+    assert result.exit_code == 0, result.output
+    assert "dm.laocai@example.org: 1 item(s)" in result.output
+    assert "before-3" in result.output and "would send" in result.output
+    assert programme["inbox"].messages == []
+    assert db.session.scalar(select(func.count()).select_from(Reminder)) == 0
+    result = runner.invoke(args=["remind", "--today", "2024-04-24"])
+    assert result.exit_code == 0 and "emails sent" in result.output
+    assert len(programme["inbox"].messages) == 3
+    assert runner.invoke(args=["remind", "--today", "24/04/2024"]).exit_code != 0
+
+
+def test_remind_command_sends_nothing_on_a_day_off(programme, runner):
+    result = runner.invoke(args=["remind", "--today", "2024-04-30"])
+    assert "not a working day" in result.output
+    assert programme["inbox"].messages == []
+
+
+def test_the_scheduler_sweeps_daily_in_vietnam_time_and_retries(app):
+    from tracker import scheduler
+
+    app.config["REMINDER_SWEEP_TIME"] = "07:45"
+    jobs = {job.id: job for job in scheduler.build(app).get_jobs()}
+    assert set(jobs) == {"sweep", "retry"}
+    trigger = jobs["sweep"].trigger
+    assert str(trigger.timezone) == "Asia/Ho_Chi_Minh"
+    fields = {f.name: str(f) for f in trigger.fields}
+    assert fields["hour"] == "7" and fields["minute"] == "45"

@@ -81,7 +81,9 @@ class SweepRun(Base):
     planned: Mapped[int] = mapped_column(default=0)
     sent: Mapped[int] = mapped_column(default=0)
     failed: Mapped[int] = mapped_column(default=0)
-    note: Mapped[str] = mapped_column(Text, default="")
+    unreachable: Mapped[int] = mapped_column(default=0)  # notices with nobody to send to
+    cancelled: Mapped[int] = mapped_column(default=0)  # items that no longer applied at send time
+    note: Mapped[str] = mapped_column(Text, default="")  # why a run was skipped
 
 
 class Setting(Base):

@@ -27,6 +27,8 @@ def upgrade():
     sa.Column('planned', sa.Integer(), nullable=False),
     sa.Column('sent', sa.Integer(), nullable=False),
     sa.Column('failed', sa.Integer(), nullable=False),
+    sa.Column('unreachable', sa.Integer(), nullable=False),
+    sa.Column('cancelled', sa.Integer(), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sweep_run'))
     )

@@ -157,8 +157,8 @@ def _finish_run(run: SweepRun, started: datetime, report: SweepReport) -> None:
 
     run.finished_at = clock.now()
     run.planned, run.sent, run.failed = report.planned, report.sent, report.failed
+    run.unreachable, run.cancelled = report.unreachable, report.cancelled
     run.status = "ok"
-    run.note = f"{report.unreachable} unreachable, {report.cancelled} cancelled"
     db.session.commit()
 
 

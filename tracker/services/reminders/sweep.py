@@ -21,7 +21,7 @@ from tracker.domain.reminders import (
 from tracker.extensions import db
 from tracker.models import SweepRun
 from tracker.services.calendar import load_calendar
-from tracker.services.reminders import deliver, load, weekly
+from tracker.services.reminders import deliver, digests, load, retry, weekly
 from tracker.services.reminders.ledger import Claim, claim
 
 # Any constant works: it only has to be the same for every process of this deployment.
@@ -107,15 +107,15 @@ def _sweep(now, today, calendar, report: SweepReport, dry_run: bool) -> None:
         report.plan[email.to.email].extend(
             f"{n.stage} (assignment {n.assignment_id})" for n in email.digest.notices
         )
-    digests = deliver.coordinator_digests(items, routing.unreachable, people, today, calendar)
-    for recipient, _digest in digests:
+    daily = digests.coordinator_digests(items, routing.unreachable, people, today, calendar)
+    for recipient, _digest in daily:
         report.plan[recipient.email].append("coordinator digest")
     if dry_run:
         return
     won = claim([c for e in emails for c in _claims(e, people)], now)
-    won |= claim([deliver.digest_claim(r, today) for r, _ in digests], now)
+    won |= claim([digests.digest_claim(r, today) for r, _ in daily], now)
     outcome = deliver.send_reminders(emails, won, people, now)
-    outcome += deliver.send_coordinator_digests(digests, won, now, today)
+    outcome += digests.send_coordinator_digests(daily, won, now, today)
     outcome += weekly.send_weekly_summaries(
         now, today, calendar, int(current_app.config["DUE_SOON_WORKING_DAYS"])
     )
@@ -187,4 +187,4 @@ def run_retries(now: datetime) -> deliver.Outcome:
     with _exclusive() as acquired:
         if not acquired:
             return deliver.Outcome()
-        return deliver.retry_failed(now, local_date(now), load_calendar())
+        return retry.retry_failed(now, local_date(now), load_calendar())

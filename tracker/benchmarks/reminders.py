@@ -32,6 +32,9 @@ def main(argv=None) -> None:
     parser.add_argument("--tasks", type=int, default=300)
     parser.add_argument("--database", help="database URL (default: a new SQLite file)")
     parser.add_argument("--today", default="2024-07-01")
+    parser.add_argument(
+        "--plan-only", action="store_true", help="time planning (a dry run) without sending"
+    )
     args = parser.parse_args(argv)
     url = args.database or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
     with socket.socket() as probe:
@@ -56,18 +59,21 @@ def main(argv=None) -> None:
             sizes = build_programme(args.units, args.tasks, today)
         with timed("plan (dry run)", results), counting_queries(results, "plan queries"):
             plan = run_sweep(now, dry_run=True)
-        with timed("sweep (claim, compose, send)", results):
-            report = run_sweep(now)
-        with timed("second sweep (nothing left)", results):
-            again = run_sweep(now)
+        report = again = None
+        if not args.plan_only:
+            with timed("sweep (claim, compose, send)", results):
+                report = run_sweep(now)
+            with timed("second sweep (nothing left)", results):
+                again = run_sweep(now)
     smtp.stop()
     print(f"database: {url.split('@')[-1]}")
     print(f"data: {sizes['units']:,} units x {sizes['tasks']:,} tasks = "
           f"{sizes['assignments']:,} assignments")  # fmt: skip
     print(f"planned notices: {plan.planned:,} to {len(plan.plan):,} recipients; "
           f"unreachable: {plan.unreachable:,}")  # fmt: skip
-    print(f"sent: {report.sent:,} emails ({sink.count:,} received), failed: {report.failed:,}; "
-          f"second sweep sent {again.sent:,}")  # fmt: skip
+    if report is not None:
+        print(f"sent: {report.sent:,} emails ({sink.count:,} received), "
+              f"failed: {report.failed:,}; second sweep sent {again.sent:,}")  # fmt: skip
     for label, value in results.items():
         unit = "" if "queries" in label else " s"
         print(f"  {label:<32} {value:>10.2f}{unit}" if unit else f"  {label:<32} {value:>10}")

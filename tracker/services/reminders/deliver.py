@@ -82,12 +82,21 @@ def details(notices: Iterable[Notice]) -> tuple[dict[int, Task], dict[int, Unit]
     return tasks, units
 
 
-def _subject(email: ReminderEmail, units: dict[int, Unit]):
-    notices = email.digest.notices
-    unit = units[notices[0].unit_id].name if notices else ""
+def compose_reminder(to: Recipient, cc: Sequence[str], notices: list[Notice], tasks, units):
+    """Return (message, kind) for one recipient's notices: an escalation to a unit head, or
+    a focal point's digest; the subject counts the notices actually in the message."""
+    digest = group_digest(notices)
+    unit = units[notices[0].unit_id].name
     if all(n.audience == Audience.HEAD for n in notices):
-        return _l("Escalation: %(unit)s has overdue tasks", unit=unit)
-    return ReminderSubject(email.digest.total, unit)
+        template, kind = "escalation", "escalation"
+        subject = _l("Escalation: %(unit)s has overdue tasks", unit=unit)
+    else:
+        template, kind = "reminder_digest", "reminder"
+        subject = ReminderSubject(digest.total, unit)
+    message = mail.compose(
+        template, to, subject, cc=list(cc), digest=digest, tasks=tasks, units=units, link=mail.link
+    )
+    return message, kind
 
 
 class ReminderSubject:
@@ -132,19 +141,8 @@ def send_reminders(
         outcome.cancelled += len(dropped)
         if not valid:
             continue
-        digest = group_digest(valid)
-        template = "escalation" if valid[0].audience == Audience.HEAD else "reminder_digest"
-        message = mail.compose(
-            template,
-            email.to,
-            _subject(email, units),
-            cc=[c.email for c in email.cc],
-            digest=digest,
-            tasks=tasks,
-            units=units,
-            link=mail.link,
-        )
-        log = log_email(message, email.to, "escalation" if template == "escalation" else "reminder")
+        message, kind = compose_reminder(email.to, [c.email for c in email.cc], valid, tasks, units)
+        log = log_email(message, email.to, kind)
         log.unit_id = valid[0].unit_id
         batch.append((message, [k for n in valid for k in keys[n]], log))
     return outcome + send_batch(batch, now)

@@ -9,8 +9,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from tracker import clock, mail
-from tracker.domain.reminders import ReminderPolicy, group_digest
+from tracker import clock
+from tracker.domain.reminders import ReminderPolicy
 from tracker.domain.reminders.planning import Audience, Notice
 from tracker.extensions import db
 from tracker.models import Assignment, Reminder, Setting, SweepRun, Task, User
@@ -118,10 +118,7 @@ def nudge(task_id: int, *, actor: User, now: datetime, unit_id: int | None = Non
     for person, notice, key in emails:
         if key not in won:
             continue
-        message = mail.compose(
-            "reminder_digest", person, deliver.ReminderSubject(1, units[notice.unit_id].name),
-            digest=group_digest([notice]), tasks=tasks, units=units, link=mail.link,
-        )  # fmt: skip
+        message, _kind = deliver.compose_reminder(person, (), [notice], tasks, units)
         log = deliver.log_email(message, person, "nudge")
         log.unit_id = notice.unit_id
         batch.append((message, [key], log))

@@ -5,15 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from flask_mail import Message
 from sqlalchemy import select
 
-from tracker import mail
 from tracker.domain.reminders import (
     Audience,
     Notice,
-    group_digest,
 )
 from tracker.extensions import db
 from tracker.mail import Recipient
@@ -21,8 +18,8 @@ from tracker.models import Assignment, EmailMessage, Reminder, User
 from tracker.services.reminders import ledger
 from tracker.services.reminders.deliver import (
     Outcome,
-    ReminderSubject,
     chunks,
+    compose_reminder,
     current_assignments,
     details,
     log_email,
@@ -94,17 +91,8 @@ def retry_failed(now: datetime, today: date, calendar) -> Outcome:
             else Recipient(to_rows[0].recipient, language=old.language)
         )
         tasks, units = details(valid)
-        template = "escalation" if old.kind == "escalation" else "reminder_digest"
-        digest = group_digest(valid)
-        subject = (
-            _l("Escalation: %(unit)s has overdue tasks", unit=units[valid[0].unit_id].name)
-            if template == "escalation"
-            else ReminderSubject(digest.total, units[valid[0].unit_id].name)
-        )
         cc = [r.recipient for r in group if r.copy]
-        message = mail.compose(
-            template, to, subject, cc=cc, digest=digest, tasks=tasks, units=units, link=mail.link
-        )
+        message, _kind = compose_reminder(to, cc, valid, tasks, units)
         keys = [k for k in notices if k not in dead] + [
             r.dedupe_key for r in group if r.copy and r.dedupe_key not in dead
         ]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import io
-import os
 import re
-import zipfile
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
+from support.assignments import assignment_world
+from support.assignments import counts as _counts
+from support.assignments import state as _state
+from support.assignments import version as _version
 
 from tracker.extensions import db
 from tracker.models import (
@@ -18,68 +19,13 @@ from tracker.models import (
     Evidence,
     EvidenceFile,
     ExtensionRequest,
-    UnitKind,
     User,
 )
-
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 32
-
-
-def docx() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<document/>")
-    return buffer.getvalue()
 
 
 @pytest.fixture
 def world(build):
-    return build(_world)
-
-
-def _world(make):
-    hanoi = make.unit(name="Thành phố Hà Nội", kind=UnitKind.CITY)
-    hue = make.unit(name="Tỉnh Thừa Thiên Huế")
-    task = make.task(
-        title="Ban hành kế hoạch CĐS", deadline=date(2024, 7, 5), source_document="KH 2024"
-    )
-    ours = make.assignment(task, hanoi)
-    theirs = make.assignment(task, hue, state="submitted", submitted_on=date(2024, 6, 20))
-    evidence = Evidence(assignment_id=theirs.id, doc_number="9/BC-UBND", summary="Báo cáo Huế")
-    evidence.files.append(
-        EvidenceFile(filename="hue.pdf", stored_name="f" * 40, content_type="x", size=1, sha256="0")
-    )
-    db.session.add(evidence)
-    db.session.flush()
-    make.user("coordinator", email="dp@example.org", language="en", name="Điều phối")
-    make.user("viewer", email="ld@example.org", language="en")
-    make.user("focal_point", email="hn@example.org", unit_id=hanoi.id, language="en", name="Lan")
-    make.user("focal_point", email="hue@example.org", unit_id=hue.id, language="en")
-    return {"ours": ours.id, "theirs": theirs.id, "theirs_file": evidence.files[0].id}
-
-
-def _state(app, assignment_id):
-    with app.app_context():
-        return db.session.get(Assignment, assignment_id).state
-
-
-def _counts(app):
-    with app.app_context():
-        return tuple(
-            db.session.scalar(select(func.count()).select_from(model))
-            for model in (Event, Evidence, EvidenceFile)
-        )
-
-
-def _version(html: str) -> str:
-    return re.search(r'name="version" value="(\d+)"', html).group(1)
-
-
-def _upload_folder_files(app) -> list[str]:
-    folder = app.config["UPLOAD_FOLDER"]
-    return [f for _, _, files in os.walk(folder) for f in files]
+    return build(assignment_world)
 
 
 def test_focal_point_sees_the_page_with_their_actions(client, login, world):

@@ -2,56 +2,23 @@
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
+from support.tasks import count as _count
+from support.tasks import hidden as _hidden
+from support.tasks import read as _read
+from support.tasks import task_world
 
 from tracker.extensions import db
-from tracker.models import Assignment, Event, Task, UnitKind
+from tracker.models import Assignment, Event, Task
 
 
 @pytest.fixture
 def world(build):
     """Five provinces, two ministries, a task given to one province, and one user per role."""
-    return build(_world)
-
-
-def _world(make):
-    provinces = [make.unit(name=f"Tỉnh Số {n}") for n in range(1, 6)]
-    ministries = [make.unit(name=n, kind=UnitKind.MINISTRY) for n in ("Bộ Y tế", "Bộ Tài chính")]
-    task = make.task(
-        title="Kế hoạch kiểm tra", deadline=date(2024, 9, 30), deadline_wording="30/9/2024"
-    )
-    given = make.assignment(task, provinces[0])
-    make.user("coordinator", email="dp@example.org", language="en")
-    make.user("viewer", email="ld@example.org", language="en")
-    make.user("focal_point", email="fp@example.org", unit_id=provinces[0].id, language="en")
-    return {
-        "task": task.id,
-        "assignment": given.id,
-        "provinces": [u.id for u in provinces],
-        "ministries": [u.id for u in ministries],
-    }
-
-
-def _read(app, fn):
-    with app.app_context():
-        return fn()
-
-
-def _count(app, model, *where) -> int:
-    return _read(
-        app, lambda: db.session.scalar(select(func.count()).select_from(model).where(*where))
-    )
-
-
-def _hidden(page: str, name: str) -> str:
-    match = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', page)
-    assert match, f"no hidden {name}"
-    return html.unescape(match.group(1))
+    return build(task_world)
 
 
 def _task_form(**changes) -> dict:

@@ -1,0 +1,1 @@
+"""Builders and helpers shared by test modules (the tests folder is on the path)."""

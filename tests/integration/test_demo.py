@@ -14,6 +14,7 @@ from tracker.domain.status import TRANSITIONS
 from tracker.extensions import db
 from tracker.models import (
     Assignment,
+    AssignmentRevision,
     Event,
     Evidence,
     Role,
@@ -107,6 +108,7 @@ def _delete_assignments(where) -> None:
     ids = select(Assignment.id).where(where).scalar_subquery()
     db.session.execute(delete(Event).where(Event.assignment_id.in_(ids)))
     db.session.execute(delete(Evidence).where(Evidence.assignment_id.in_(ids)))
+    db.session.execute(delete(AssignmentRevision).where(AssignmentRevision.assignment_id.in_(ids)))
     db.session.execute(delete(Assignment).where(Assignment.id.in_(ids)))
 
 

@@ -11,7 +11,7 @@ from tracker.domain.aggregate import count_buckets as domain_buckets
 from tracker.domain.calendar import WorkCalendar
 from tracker.domain.status import AssignmentState, TimeStatus, time_status
 from tracker.extensions import db
-from tracker.models import Assignment
+from tracker.models import Assignment, AssignmentRevision
 from tracker.services import stats
 
 STATES = [s.value for s in AssignmentState]
@@ -33,6 +33,7 @@ def test_sql_status_matches_the_domain_for_every_branch(make):
     calendar = WorkCalendar()
     # A Thursday before the 30/4-1/5 holidays and a weekend: due-soon spans days off.
     for today in (date(2024, 4, 25), date(2024, 7, 1), date(2025, 1, 22)):
+        db.session.query(AssignmentRevision).delete()
         db.session.query(Assignment).delete()
         db.session.commit()
         _build_grid(make, today)

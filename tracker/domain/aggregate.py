@@ -24,6 +24,12 @@ class Buckets:
     open_overdue: int = 0
     awaiting_confirmation: int = 0
 
+    def __add__(self, other: Buckets) -> Buckets:
+        """Return the buckets of both sets of assignments together."""
+        if not isinstance(other, Buckets):
+            return NotImplemented
+        return Buckets(*(a + b for a, b in zip(_values(self), _values(other), strict=True)))
+
     @property
     def completed(self) -> int:
         """Return the number of completed assignments, on time or late."""
@@ -51,8 +57,22 @@ class Buckets:
         return self.completed / due if due else None
 
 
+def _values(buckets: Buckets) -> tuple[int, ...]:
+    return (
+        buckets.total,
+        buckets.not_applicable,
+        buckets.completed_on_time,
+        buckets.completed_late,
+        buckets.open_on_track,
+        buckets.open_overdue,
+        buckets.awaiting_confirmation,
+    )
+
+
 def count_buckets(items: Iterable[tuple[AssignmentState, StatusResult]]) -> Buckets:
     """Return the buckets for (state, time status) pairs as produced by `time_status`.
+
+    Transferred assignments are left out: their successor's assignment is counted instead.
 
     The bucket comes from the time status; the state only marks submitted assignments as
     awaiting confirmation.
@@ -60,6 +80,8 @@ def count_buckets(items: Iterable[tuple[AssignmentState, StatusResult]]) -> Buck
     counts = dict.fromkeys(TimeStatus, 0)
     total = awaiting = 0
     for state, result in items:
+        if result.status == TimeStatus.TRANSFERRED:
+            continue
         total += 1
         counts[result.status] += 1
         if state == AssignmentState.SUBMITTED:

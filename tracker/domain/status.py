@@ -17,6 +17,8 @@ class AssignmentState(StrEnum):
     SUBMITTED = "submitted"
     COMPLETED = "completed"
     NOT_APPLICABLE = "not_applicable"
+    # Passed to a successor unit in a reorganisation; counted for the successor from then on.
+    TRANSFERRED = "transferred"
 
 
 OPEN_STATES: frozenset[AssignmentState] = frozenset(
@@ -74,10 +76,16 @@ class TimeStatus(StrEnum):
     COMPLETED_ON_TIME = "completed_on_time"  # hoàn thành đúng hạn
     COMPLETED_LATE = "completed_late"  # hoàn thành quá hạn
     NOT_APPLICABLE = "not_applicable"
+    TRANSFERRED = "transferred"  # not counted: the successor's assignment is
 
 
 _CLOSED_STATUSES = frozenset(
-    {TimeStatus.COMPLETED_ON_TIME, TimeStatus.COMPLETED_LATE, TimeStatus.NOT_APPLICABLE}
+    {
+        TimeStatus.COMPLETED_ON_TIME,
+        TimeStatus.COMPLETED_LATE,
+        TimeStatus.NOT_APPLICABLE,
+        TimeStatus.TRANSFERRED,
+    }
 )
 
 
@@ -97,6 +105,7 @@ class StatusResult:
 
 # Shared results for the branches that carry no numbers (reports compute ~1M of these).
 _NOT_APPLICABLE = StatusResult(TimeStatus.NOT_APPLICABLE)
+_TRANSFERRED = StatusResult(TimeStatus.TRANSFERRED)
 _COMPLETED_ON_TIME = StatusResult(TimeStatus.COMPLETED_ON_TIME)
 _NO_DEADLINE = StatusResult(TimeStatus.NO_DEADLINE)
 _SUBMITTED_ON_TIME = StatusResult(TimeStatus.ON_TRACK)
@@ -120,6 +129,8 @@ def time_status(
     """
     if state == AssignmentState.NOT_APPLICABLE:
         return _NOT_APPLICABLE
+    if state == AssignmentState.TRANSFERRED:
+        return _TRANSFERRED
     if state == AssignmentState.COMPLETED:
         if due is None:
             return _COMPLETED_ON_TIME

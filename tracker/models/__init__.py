@@ -1,6 +1,8 @@
 """The database tables. Models hold data only: services own transactions and sending."""
 
 from tracker.models.base import Base
+from tracker.models.feeds import CalendarFeed
+from tracker.models.history import AssignmentRevision
 from tracker.models.org import (
     GROUP_OF_KIND,
     PasswordReset,
@@ -26,8 +28,10 @@ from tracker.models.work import (
 __all__ = [
     "GROUP_OF_KIND",
     "Assignment",
+    "AssignmentRevision",
     "AssignmentRole",
     "Base",
+    "CalendarFeed",
     "CalendarOverride",
     "EmailMessage",
     "Event",

@@ -31,7 +31,10 @@ class Task(Base):
     """Something the coordinating agency asks units to do by a deadline."""
 
     __tablename__ = "task"
-    __table_args__ = (Index("ix_task_closed_deadline", "closed_at", "deadline"),)
+    __table_args__ = (
+        Index("ix_task_closed_deadline", "closed_at", "deadline"),
+        UniqueConstraint("series_id", "period_start"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(500))
@@ -50,11 +53,18 @@ class Task(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+    # A recurring obligation: the series (a template, never assigned itself) holds the rule;
+    # each occurrence is an ordinary task of one period, pointing at its series.
+    recurrence: Mapped[dict | None] = mapped_column(JSON)
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"), index=True)
+    period_start: Mapped[date | None]
+    period_end: Mapped[date | None]
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
 
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    series: Mapped[Task | None] = relationship(remote_side=[id])
     assignments: Mapped[list[Assignment]] = relationship(back_populates="task")
 
 
@@ -81,6 +91,8 @@ class Assignment(Base):
     # Set when a coordinator returns a submission, cleared when the unit submits again.
     returned_at: Mapped[datetime | None]
     return_reason: Mapped[str] = mapped_column(Text, default="")
+    # Where a reorganisation passed this assignment (state "transferred"): the successor's.
+    transferred_to_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
@@ -89,6 +101,7 @@ class Assignment(Base):
 
     task: Mapped[Task] = relationship(back_populates="assignments")
     unit: Mapped[Unit] = relationship()
+    transferred_to: Mapped[Assignment | None] = relationship(remote_side=[id])
     events: Mapped[list[Event]] = relationship(back_populates="assignment", order_by="Event.at")
     evidence: Mapped[list[Evidence]] = relationship(
         back_populates="assignment", order_by="Evidence.id"

@@ -187,7 +187,11 @@ def task_summary(task: Task, unit_scope: int | None, as_of: AsOf) -> TaskSummary
                 scope,
                 A.task_id == task.id,
                 A.state.not_in(
-                    [AssignmentState.COMPLETED.value, AssignmentState.NOT_APPLICABLE.value]
+                    [
+                        AssignmentState.COMPLETED.value,
+                        AssignmentState.NOT_APPLICABLE.value,
+                        AssignmentState.TRANSFERRED.value,
+                    ]
                 ),
             )
             .order_by(Unit.group, Unit.sort_name)

@@ -39,18 +39,24 @@ class AsOf:
         return cls(today, first_not_soon - timedelta(days=1))
 
 
-def _late_submission() -> ColumnElement[bool]:
+def _late_submission(A=A) -> ColumnElement[bool]:
     return and_(A.due_date.is_not(None), A.submitted_on > A.due_date)
 
 
-def status_expression(as_of: AsOf) -> ColumnElement[str]:
-    """Return a SQL expression giving each assignment's ``TimeStatus`` value."""
+def status_expression(as_of: AsOf, A=A) -> ColumnElement[str]:
+    """Return a SQL expression giving each assignment's ``TimeStatus`` value.
+
+    ``A`` is where the rows come from: the assignment table (statuses now) or any source with
+    the same ``state``, ``due_date`` and ``submitted_on`` columns, such as the assignments as
+    they stood on a past day (``tracker.services.history.assignments_as_of``).
+    """
     return case(
         (A.state == S.NOT_APPLICABLE.value, literal(TimeStatus.NOT_APPLICABLE.value)),
+        (A.state == S.TRANSFERRED.value, literal(TimeStatus.TRANSFERRED.value)),
         (
             A.state == S.COMPLETED.value,
             case(
-                (_late_submission(), literal(TimeStatus.COMPLETED_LATE.value)),
+                (_late_submission(A), literal(TimeStatus.COMPLETED_LATE.value)),
                 else_=literal(TimeStatus.COMPLETED_ON_TIME.value),
             ),
         ),
@@ -58,7 +64,7 @@ def status_expression(as_of: AsOf) -> ColumnElement[str]:
         (
             A.state == S.SUBMITTED.value,
             case(
-                (_late_submission(), literal(TimeStatus.OVERDUE.value)),
+                (_late_submission(A), literal(TimeStatus.OVERDUE.value)),
                 else_=literal(TimeStatus.ON_TRACK.value),
             ),
         ),
@@ -89,14 +95,14 @@ def status_filter(status: str, as_of: AsOf) -> ColumnElement[bool]:
     return status_expression(as_of) == status
 
 
-def _bucket_columns(as_of: AsOf) -> list:
-    status = status_expression(as_of)
+def _bucket_columns(as_of: AsOf, A=A) -> list:
+    status = status_expression(as_of, A)
 
     def count_where(condition) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     return [
-        func.count(A.id).label("total"),
+        count_where(A.state != S.TRANSFERRED.value).label("total"),
         count_where(status == TimeStatus.NOT_APPLICABLE.value).label("not_applicable"),
         count_where(status == TimeStatus.COMPLETED_ON_TIME.value).label("completed_on_time"),
         count_where(status == TimeStatus.COMPLETED_LATE.value).label("completed_late"),
@@ -142,13 +148,22 @@ def count_buckets_by(
 
 
 def count_buckets_by_keys(
-    keys: list[ColumnElement], as_of: AsOf, *where: ColumnElement[bool], joins: Iterable = ()
+    keys: list[ColumnElement],
+    as_of: AsOf,
+    *where: ColumnElement[bool],
+    joins: Iterable = (),
+    source=None,
 ) -> dict[tuple, Buckets]:
-    """Return the buckets per combination of ``keys`` (e.g. task and group), in one query."""
+    """Return the buckets per combination of ``keys`` (e.g. task and group), in one query.
+
+    ``source`` replaces the assignment table (e.g. assignments as of a past day); ``joins``
+    are then (target, on clause) pairs.
+    """
     labelled = [k.label(f"key{i}") for i, k in enumerate(keys)]
-    query = select(*labelled, *_bucket_columns(as_of)).select_from(A)
+    rows_from, columns = (A, A) if source is None else (source, source.c)
+    query = select(*labelled, *_bucket_columns(as_of, columns)).select_from(rows_from)
     for target in joins:
-        query = query.join(target)
+        query = query.join(*target) if isinstance(target, tuple) else query.join(target)
     rows = db.session.execute(query.where(*where).group_by(*keys)).all()
     return {tuple(row[: len(keys)]): _to_buckets(row) for row in rows}
 

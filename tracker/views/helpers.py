@@ -19,6 +19,7 @@ TIME_STATUS = {
     TimeStatus.COMPLETED_ON_TIME: (_l("Completed on time"), "primary"),
     TimeStatus.COMPLETED_LATE: (_l("Completed late"), "info"),
     TimeStatus.NOT_APPLICABLE: (_l("Not applicable"), "light"),
+    TimeStatus.TRANSFERRED: (_l("Transferred to the successor unit"), "light"),
 }
 
 STATE = {
@@ -27,6 +28,7 @@ STATE = {
     AssignmentState.SUBMITTED: _l("Awaiting confirmation"),
     AssignmentState.COMPLETED: _l("Completed"),
     AssignmentState.NOT_APPLICABLE: _l("Not applicable"),
+    AssignmentState.TRANSFERRED: _l("Transferred to the successor unit"),
 }
 
 FIELD = {

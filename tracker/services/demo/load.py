@@ -14,6 +14,7 @@ from tracker import clock
 from tracker.extensions import db
 from tracker.models import (
     Assignment,
+    AssignmentRevision,
     Event,
     Evidence,
     Role,
@@ -211,23 +212,47 @@ def _ensure_assignments(
             evidence.append(
                 Evidence(**plan.evidence, uploaded_by_id=focal_id, uploaded_at=submitted_at)
             )
-        new.append(
-            Assignment(
-                task_id=task.id,
-                unit_id=unit_id,
-                role=str(plan.role),
-                state=plan.state,
-                due_date=task.deadline,
-                original_due_date=task.deadline,
-                submitted_on=plan.submitted_on,
-                completed_at=plan.completed_at,
-                created_at=plan.steps[0].at,
-                updated_at=plan.steps[-1].at,
-                events=events,
-                evidence=evidence,
-            )
+        assignment = Assignment(
+            task_id=task.id,
+            unit_id=unit_id,
+            role=str(plan.role),
+            state=plan.state,
+            due_date=task.deadline,
+            original_due_date=task.deadline,
+            submitted_on=plan.submitted_on,
+            completed_at=plan.completed_at,
+            created_at=plan.steps[0].at,
+            updated_at=plan.steps[-1].at,
+            events=events,
+            evidence=evidence,
         )
+        _add_revisions(assignment, plan, unit_id, task)
+        new.append(assignment)
         created["events"] += len(events)
         created["evidence"] += len(evidence)
     db.session.add_all(new)
     created["assignments"] = len(new)
+
+
+def _add_revisions(assignment: Assignment, plan, unit_id: int, task) -> None:
+    """Give a demo assignment its past as revisions, so reports as of earlier days see it."""
+    submitted_on = None
+    for step in plan.steps:
+        if step.to_state is None:
+            continue
+        if step.to_state == S.SUBMITTED:
+            submitted_on = clock.local_date(step.at)
+        elif step.to_state in (S.IN_PROGRESS, S.ASSIGNED):
+            submitted_on = None
+        db.session.add(
+            AssignmentRevision(
+                assignment=assignment,
+                task_id=task.id,
+                unit_id=unit_id,
+                at=step.at,
+                day=clock.local_date(step.at),
+                state=str(step.to_state),
+                due_date=task.deadline,
+                submitted_on=submitted_on,
+            )
+        )

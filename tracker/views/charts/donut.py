@@ -1,0 +1,76 @@
+"""A single set of buckets as a donut, with the completion rate in its middle."""
+
+from __future__ import annotations
+
+import math
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from tracker.domain.aggregate import Buckets
+from tracker.i18n import format_number, format_rate
+from tracker.views import palette
+from tracker.views.charts import svg
+from tracker.views.charts.bars import summary
+
+WIDTH = 460
+CX, CY, OUTER, INNER = 100, 124, 86, 56
+LEGEND_X = 212
+
+
+def _point(radius: float, angle: float) -> str:
+    """Return "x,y" on the circle of ``radius`` at ``angle`` radians clockwise from the top."""
+    return f"{svg.num(CX + radius * math.sin(angle))},{svg.num(CY - radius * math.cos(angle))}"
+
+
+def arc_path(start: float, end: float) -> str:
+    """Return the path of the ring between two angles (a full turn is drawn as two halves,
+    since one SVG arc cannot start and end at the same point)."""
+    if end - start >= 2 * math.pi - 1e-9:
+        return arc_path(start, start + math.pi) + " " + arc_path(start + math.pi, end)
+    large = 1 if end - start > math.pi else 0
+    return (
+        f"M{_point(OUTER, start)} A{OUTER},{OUTER} 0 {large} 1 {_point(OUTER, end)}"
+        f" L{_point(INNER, end)} A{INNER},{INNER} 0 {large} 0 {_point(INNER, start)} Z"
+    )
+
+
+def status_donut(b: Buckets, *, title: object) -> Markup:
+    """Return a donut of the four buckets of ``b`` (angles in proportion to the counts),
+    the completion rate written in the hole and a legend with the counts."""
+    uid = svg.new_id()
+    counts = svg.segment_counts(b)
+    total = sum(n for _seg, n in counts)
+    parts = [
+        svg.pattern_defs(uid),
+        f'<circle class="chart-track" cx="{CX}" cy="{CY}" r="{(OUTER + INNER) / 2}" fill="none"'
+        f' stroke="{palette.TRACK}" stroke-width="{OUTER - INNER}"/>',
+    ]
+    angle = 0.0
+    for seg, n in counts:
+        if not n:
+            continue
+        sweep = 2 * math.pi * n / total
+        parts.append(
+            f'<path class="chart-segment" data-bucket="{seg.key}" data-count="{n}"'
+            f' d="{arc_path(angle, angle + sweep)}" fill="{svg.fill(uid, seg)}"'
+            f' stroke="#ffffff" stroke-width="1"><title>{svg.text(seg.label)}:'
+            f" {format_number(n)}</title></path>"
+        )
+        angle += sweep
+    parts.append(
+        f'<text class="chart-rate" x="{CX}" y="{CY + 4}" text-anchor="middle" font-size="22"'
+        f' font-weight="600">{svg.text(format_rate(b.completion_rate))}</text>'
+        f'<text x="{CX}" y="{CY + 22}" text-anchor="middle" font-size="10"'
+        f' fill="{palette.MUTED}">{svg.text(_("Completion rate"))}</text>'
+    )
+    for i, (seg, n) in enumerate(counts):
+        y = 56 + i * 24
+        parts.append(
+            f'<g class="chart-entry" data-bucket="{seg.key}" transform="translate({LEGEND_X},{y})">'
+            f"{svg.swatch(svg.fill(uid, seg))}"
+            f'<text x="20" y="11">{svg.text(seg.label)}</text>'
+            f'<text x="{WIDTH - LEGEND_X}" y="11" text-anchor="end" font-weight="600">'
+            f"{format_number(n)}</text></g>"
+        )
+    return svg.frame(uid, "donut", WIDTH, CY + OUTER + 6, title, summary(b), "".join(parts))

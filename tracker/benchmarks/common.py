@@ -7,11 +7,11 @@ import time
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert, literal, select
 from werkzeug.security import generate_password_hash
 
 from tracker.extensions import db
-from tracker.models import Assignment, Task, Unit, User
+from tracker.models import Assignment, AssignmentRevision, Task, Unit, User
 
 STATES = ("assigned", "in_progress", "in_progress", "submitted", "completed", "completed")
 
@@ -142,4 +142,29 @@ def build_programme(units: int, tasks: int, today: date, seed: int = 7) -> dict:
         if batch:
             conn.execute(insert(Assignment), batch)
             total += len(batch)
+        _add_history(conn, today)
     return {"units": units, "tasks": tasks, "assignments": total}
+
+
+def _add_history(conn, today: date) -> None:
+    """Give every assignment a past: assigned 90 days before ``today``, then its current
+    state 20 days before (two revisions each, as reports as of a past day read them)."""
+    R, A = AssignmentRevision, Assignment
+    columns = ["assignment_id", "task_id", "unit_id", "at", "day", "state", "due_date",
+               "submitted_on"]  # fmt: skip
+    for days_back, changed_only in ((90, False), (20, True)):
+        day = today - timedelta(days=days_back)
+        at = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=3)
+        query = select(
+            A.id,
+            A.task_id,
+            A.unit_id,
+            literal(at, R.at.type),
+            literal(day, R.day.type),
+            A.state if changed_only else literal("assigned"),
+            A.due_date,
+            A.submitted_on if changed_only else literal(None, R.submitted_on.type),
+        )
+        if changed_only:
+            query = query.where(A.state != "assigned")
+        conn.execute(insert(R).from_select(columns, query))

@@ -1,0 +1,115 @@
+"""What every report query shares: the day, the tasks chosen, and the rows as of that day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, Subquery, case, func, literal, select
+
+from tracker import clock
+from tracker.domain.reports import UnitRef
+from tracker.domain.status import AssignmentState
+from tracker.extensions import db
+from tracker.models import Task, Unit
+from tracker.services import history
+from tracker.services.calendar import load_calendar
+from tracker.services.stats import AsOf
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """A report's day and task selection; ``task_ids`` None means every task (not the
+    series templates of recurring tasks, which are never assigned)."""
+
+    as_of: AsOf
+    task_ids: tuple[int, ...] | None = None
+    field: str | None = None
+    priority_only: bool = False
+    group: str | None = None  # restricts unit-level reports to one reporting group
+
+    @property
+    def day(self) -> date:
+        return self.as_of.today
+
+    def rows(self) -> Subquery:
+        """Return the assignments as they stood at the end of the day, for these tasks."""
+        return history.assignments_as_of(self.day, task_ids=self.task_ids, today=clock.today())
+
+    def task_filter(self) -> ColumnElement[bool]:
+        """Return the condition on Task selecting the report's tasks."""
+        conditions = [Task.recurrence.is_(None)]
+        if self.task_ids is not None:
+            conditions.append(Task.id.in_(self.task_ids))
+        if self.field:
+            conditions.append(Task.field == self.field)
+        if self.priority_only:
+            conditions.append(Task.priority.is_(True))
+        return db.and_(*conditions) if len(conditions) > 1 else conditions[0]
+
+
+def report_scope(
+    day: date | None,
+    due_soon_days: int,
+    *,
+    task_ids: list[int] | None = None,
+    field: str | None = None,
+    priority_only: bool = False,
+    group: str | None = None,
+) -> ReportScope:
+    """Return the scope of a report as of ``day`` (default today) with the working calendar."""
+    as_of = AsOf.build(day or clock.today(), load_calendar(), due_soon_days)
+    ids = tuple(sorted(set(task_ids))) if task_ids else None
+    return ReportScope(as_of, ids, field or None, priority_only, group or None)
+
+
+def unit_ref(unit: Unit) -> UnitRef:
+    return UnitRef(unit.id, unit.code, unit.name, unit.group)
+
+
+def not_done(rows: Subquery) -> ColumnElement[bool]:
+    """Return the condition for rows whose unit still owes the task on the day."""
+    return rows.c.state.not_in(
+        [
+            AssignmentState.COMPLETED.value,
+            AssignmentState.NOT_APPLICABLE.value,
+            AssignmentState.TRANSFERRED.value,
+        ]
+    )
+
+
+def days_between(later, earlier) -> ColumnElement[int]:
+    """Return ``later - earlier`` in days as SQL, on SQLite and PostgreSQL alike."""
+    if db.engine.dialect.name == "postgresql":
+        return later - earlier
+    return func.cast(func.julianday(later) - func.julianday(earlier), db.Integer)
+
+
+def days_late(rows: Subquery, day: date) -> ColumnElement[int]:
+    """Return the calendar days late of each row on ``day``: completed late or submitted
+    late by the submission date, open overdue by the day; 0 otherwise."""
+    c = rows.c
+    S = AssignmentState
+    late_by_report = days_between(c.submitted_on, c.due_date)
+    late_by_day = days_between(literal(day, db.Date), c.due_date)
+    return case(
+        (c.due_date.is_(None), 0),
+        (
+            c.state.in_([S.COMPLETED.value, S.SUBMITTED.value]),
+            case((c.submitted_on > c.due_date, late_by_report), else_=0),
+        ),
+        (
+            c.state.in_([S.ASSIGNED.value, S.IN_PROGRESS.value]),
+            case((c.due_date < day, late_by_day), else_=0),
+        ),
+        else_=0,
+    )
+
+
+def task_rows(scope: ReportScope):
+    """Return the select of the report's tasks, in deadline order (no deadline last)."""
+    return (
+        select(Task)
+        .where(scope.task_filter())
+        .order_by(Task.deadline.is_(None), Task.deadline, Task.id)
+    )

@@ -1,0 +1,229 @@
+"""Per-task figures, overdue ageing and progress over time, as of a report's day."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import case, func, select
+
+from tracker.domain.aggregate import Buckets
+from tracker.domain.reports import (
+    AGEING_BANDS,
+    ProgrammeFigures,
+    TaskFigures,
+    UnitRef,
+    ageing_band,
+)
+from tracker.domain.status import AssignmentState, StatusResult, TimeStatus
+from tracker.extensions import db
+from tracker.models import AssignmentRevision, Task, Unit
+from tracker.services import stats
+from tracker.services.reports.base import ReportScope, days_late, not_done, task_rows
+
+S = AssignmentState
+
+
+def _tasks(scope: ReportScope, limit: int | None = None, offset: int = 0) -> list[Task]:
+    query = task_rows(scope)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    return list(db.session.scalars(query))
+
+
+def _buckets_by_task_and_group(scope: ReportScope, task_ids: list[int]) -> dict[tuple, Buckets]:
+    rows = scope.rows()
+    return stats.count_buckets_by_keys(
+        [rows.c.task_id, Unit.group],
+        scope.as_of,
+        rows.c.task_id.in_(task_ids),
+        joins=[(Unit, Unit.id == rows.c.unit_id)],
+        source=rows,
+    )
+
+
+def _missing(scope: ReportScope, task_ids: list[int]) -> dict[int, list[UnitRef]]:
+    rows = scope.rows()
+    query = (
+        select(rows.c.task_id, Unit.id, Unit.code, Unit.name, Unit.group)
+        .join(Unit, Unit.id == rows.c.unit_id)
+        .where(rows.c.task_id.in_(task_ids), not_done(rows))
+        .order_by(rows.c.task_id, Unit.group, Unit.sort_name)
+    )
+    missing: dict[int, list[UnitRef]] = defaultdict(list)
+    for task_id, *unit in db.session.execute(query):
+        missing[task_id].append(UnitRef(*unit))
+    return missing
+
+
+def task_figures(
+    scope: ReportScope, *, with_missing: bool = False, limit: int | None = None, offset: int = 0
+) -> list[TaskFigures]:
+    """Return the figures of the report's tasks that had units on the day (three queries at
+    most); ``with_missing`` names the units not done, which can be long for a programme."""
+    tasks = _tasks(scope, limit, offset)
+    ids = [t.id for t in tasks]
+    if not ids:
+        return []
+    buckets = _buckets_by_task_and_group(scope, ids)
+    missing = _missing(scope, ids) if with_missing else {}
+    figures = []
+    for task in tasks:
+        by_group = {g: b for (tid, g), b in buckets.items() if tid == task.id and b.total}
+        if not by_group:
+            continue  # not assigned yet on that day
+        figures.append(
+            TaskFigures(
+                task_id=task.id,
+                title=task.title,
+                deadline=task.deadline,
+                deadline_wording=task.deadline_wording,
+                field=task.field,
+                priority=task.priority,
+                by_group=by_group,
+                missing=tuple(missing.get(task.id, ())),
+            )
+        )
+    return figures
+
+
+def ageing(scope: ReportScope) -> dict[str, int]:
+    """Return the open overdue assignments per ageing band (one query)."""
+    rows = scope.rows()
+    late = days_late(rows, scope.day)
+    overdue = stats.status_expression(scope.as_of, rows.c) == TimeStatus.OVERDUE.value
+    query = (
+        select(late.label("days"), func.count().label("n"))
+        .select_from(rows)
+        .join(Task, Task.id == rows.c.task_id)
+        .where(scope.task_filter(), overdue)
+        .group_by(late)
+    )
+    bands = {label: 0 for label, _first, _last in AGEING_BANDS}
+    for days, n in db.session.execute(query):
+        band = ageing_band(int(days or 0))
+        if band:
+            bands[band] += n
+    return bands
+
+
+def programme_figures(scope: ReportScope, *, with_missing: bool = False) -> ProgrammeFigures:
+    """Return every task's figures and the overdue ageing on the day (four queries)."""
+    return ProgrammeFigures(
+        as_of=scope.day,
+        tasks=tuple(task_figures(scope, with_missing=with_missing)),
+        ageing=ageing(scope),
+    )
+
+
+@dataclass(frozen=True)
+class UnitStatus:
+    """One unit's assignment of a task as it stood on the report's day."""
+
+    unit: UnitRef
+    state: str
+    due_date: date | None
+    submitted_on: date | None
+    status: StatusResult
+
+
+def task_units(scope: ReportScope, task_id: int, *, only_missing: bool = False) -> list[UnitStatus]:
+    """Return every unit of one task with its status on the day, by group then name."""
+    rows = scope.rows()
+    query = (
+        select(
+            Unit.id,
+            Unit.code,
+            Unit.name,
+            Unit.group,
+            rows.c.state,
+            rows.c.due_date,
+            rows.c.submitted_on,
+            stats.status_expression(scope.as_of, rows.c),
+            days_late(rows, scope.day),
+        )
+        .join(Unit, Unit.id == rows.c.unit_id)
+        .where(rows.c.task_id == task_id, rows.c.state != S.TRANSFERRED.value)
+        .order_by(Unit.group, Unit.sort_name)
+    )
+    if only_missing:
+        query = query.where(not_done(rows))
+    result = []
+    for uid, code, name, group, state, due, submitted, status, late in db.session.execute(query):
+        overdue = status in (TimeStatus.OVERDUE, TimeStatus.COMPLETED_LATE)
+        result.append(
+            UnitStatus(
+                UnitRef(uid, code, name, group),
+                state,
+                due,
+                submitted,
+                StatusResult(TimeStatus(status), days_overdue=late if overdue else None),
+            )
+        )
+    return result
+
+
+def completion_over_time(scope: ReportScope, start: date, points: int = 12) -> list[tuple]:
+    """Return (day, Buckets) at ``points`` days spread evenly from ``start`` to the report's
+    day, each as it stood at the end of that day, from the history in one query: every
+    revision holds from its day until the next one, so each point sums the revisions in
+    force then."""
+    R = AssignmentRevision
+    order = (R.at, R.id)
+    ranked = (
+        select(
+            R.day,
+            func.lead(R.day).over(partition_by=R.assignment_id, order_by=order).label("until"),
+            R.state,
+            R.due_date,
+            R.submitted_on,
+        )
+        .join(Task, Task.id == R.task_id)
+        .where(scope.task_filter(), R.day <= scope.day)
+        .subquery()
+    )
+    c = ranked.c
+    days = _spread(start, scope.day, points)
+    columns = []
+    for day in days:
+        in_force = db.and_(c.day <= day, db.or_(c.until.is_(None), c.until > day))
+        status = stats.status_expression(stats.AsOf(day, day), c)
+        for wanted in _TREND_MEASURES:
+            condition = status.in_(wanted) if wanted else c.state != S.TRANSFERRED.value
+            columns.append(
+                func.coalesce(func.sum(case((db.and_(in_force, condition), 1), else_=0)), 0)
+            )
+    row = db.session.execute(select(*columns).select_from(ranked)).one()
+    series = []
+    for i, day in enumerate(days):
+        total, on_time, late, overdue = (int(v) for v in row[i * 4 : i * 4 + 4])
+        series.append(
+            (
+                day,
+                Buckets(
+                    total=total,
+                    completed_on_time=on_time,
+                    completed_late=late,
+                    open_overdue=overdue,
+                ),
+            )
+        )
+    return series
+
+
+# What each point of the trend counts: every assignment in force, then by time status.
+_TREND_MEASURES = (
+    None,
+    [TimeStatus.COMPLETED_ON_TIME.value],
+    [TimeStatus.COMPLETED_LATE.value],
+    [TimeStatus.OVERDUE.value],
+)
+
+
+def _spread(start: date, end: date, points: int) -> list[date]:
+    if end <= start or points < 2:
+        return [end]
+    span = (end - start).days
+    days = sorted({start + timedelta(days=round(span * k / (points - 1))) for k in range(points)})
+    return days

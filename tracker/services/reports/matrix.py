@@ -1,0 +1,62 @@
+"""The task x unit matrix: one page of units against one page of tasks, coloured by status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from tracker.domain.reports import UnitRef
+from tracker.domain.status import AssignmentState
+from tracker.extensions import db
+from tracker.models import Task, Unit
+from tracker.services import stats
+from tracker.services.reports.base import ReportScope, task_rows, unit_ref
+
+
+@dataclass(frozen=True)
+class Matrix:
+    tasks: list[Task]
+    units: list[UnitRef]
+    cells: dict[tuple[int, int], str]  # (unit id, task id) -> TimeStatus value
+    unit_total: int  # units with any of these tasks, for paging
+    task_total: int
+
+    def cell(self, unit_id: int, task_id: int) -> str | None:
+        return self.cells.get((unit_id, task_id))
+
+
+def matrix(
+    scope: ReportScope, *, unit_page: int, unit_size: int, task_page: int, task_size: int
+) -> Matrix:
+    """Return one page of the matrix (five queries whatever the size of the programme)."""
+    task_query = task_rows(scope)
+    task_total = db.session.scalar(select(func.count()).select_from(task_query.subquery()))
+    tasks = list(
+        db.session.scalars(task_query.limit(task_size).offset((task_page - 1) * task_size))
+    )
+    task_ids = [t.id for t in tasks]
+    rows = scope.rows()
+    present = [rows.c.task_id.in_(task_ids), rows.c.state != AssignmentState.TRANSFERRED.value]
+    if scope.group:
+        present.append(Unit.group == scope.group)
+    unit_ids = select(rows.c.unit_id).join(Unit, Unit.id == rows.c.unit_id).where(*present)
+    unit_ids = unit_ids.distinct().subquery()
+    unit_total = db.session.scalar(select(func.count()).select_from(unit_ids))
+    units = list(
+        db.session.scalars(
+            select(Unit)
+            .where(Unit.id.in_(select(unit_ids.c.unit_id)))
+            .order_by(Unit.group, Unit.sort_name)
+            .limit(unit_size)
+            .offset((unit_page - 1) * unit_size)
+        )
+    )
+    refs = [unit_ref(u) for u in units]
+    cells = {}
+    if units and tasks:
+        rows = scope.rows()
+        query = select(rows.c.unit_id, rows.c.task_id, stats.status_expression(scope.as_of, rows.c))
+        query = query.where(rows.c.task_id.in_(task_ids), rows.c.unit_id.in_([u.id for u in units]))
+        cells = {(uid, tid): status for uid, tid, status in db.session.execute(query)}
+    return Matrix(tasks, refs, cells, unit_total or 0, task_total or 0)

@@ -1,0 +1,84 @@
+"""Unit scorecards and their ranking, as of a report's day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+
+from tracker.domain.reports import UnitScore
+from tracker.extensions import db
+from tracker.models import Task, Unit
+from tracker.services import stats
+from tracker.services.reports.base import ReportScope, days_late, unit_ref
+
+
+@dataclass(frozen=True)
+class UnitRanking:
+    """Every unit with assignments on the day, best first; ``rank`` numbers them 1..n."""
+
+    scores: list[UnitScore]
+
+    def page(self, number: int, size: int) -> list[tuple[int, UnitScore]]:
+        """Return (rank, score) pairs of one page."""
+        start = (number - 1) * size
+        return list(enumerate(self.scores, start=1))[start : start + size]
+
+
+def _ranking_key(score: UnitScore):
+    b = score.buckets
+    rate = b.completion_rate
+    on_time_share = b.completed_on_time / b.due if b.due else 1.0
+    average = score.average_days_late or 0.0
+    return (
+        rate is None,  # units with nothing due yet go last
+        -(rate or 0.0),
+        -on_time_share,
+        b.open_overdue,
+        average,
+        score.unit.name,
+    )
+
+
+def unit_scores(scope: ReportScope, unit_ids: list[int] | None = None) -> UnitRanking:
+    """Return the scorecard of every unit (or of ``unit_ids``) over the report's tasks, ranked
+    by completion rate, then on-time share, fewest overdue and fewest days late (three queries)."""
+    rows = scope.rows()
+    late = days_late(rows, scope.day)
+    where = [scope.task_filter()]
+    if scope.group:
+        where.append(Unit.group == scope.group)
+    if unit_ids is not None:
+        where.append(rows.c.unit_id.in_(unit_ids))
+    buckets = stats.count_buckets_by_keys(
+        [rows.c.unit_id],
+        scope.as_of,
+        *where,
+        joins=[(Unit, Unit.id == rows.c.unit_id), (Task, Task.id == rows.c.task_id)],
+        source=rows,
+    )
+    lateness = dict(
+        (uid, (int(total or 0), int(count or 0)))
+        for uid, total, count in db.session.execute(
+            select(
+                rows.c.unit_id,
+                func.sum(late),
+                func.sum(case((late > 0, 1), else_=0)),
+            )
+            .join(Unit, Unit.id == rows.c.unit_id)
+            .join(Task, Task.id == rows.c.task_id)
+            .where(*where)
+            .group_by(rows.c.unit_id)
+        )
+    )
+    units = {
+        u.id: u
+        for u in db.session.scalars(select(Unit).where(Unit.id.in_([k[0] for k in buckets])))
+    }
+    scores = [
+        UnitScore(unit_ref(units[uid]), b, *lateness.get(uid, (0, 0)))
+        for (uid,), b in buckets.items()
+        if b.total
+    ]
+    scores.sort(key=_ranking_key)
+    return UnitRanking(scores)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from tracker.services import overview
-from tracker.views import context
+from tracker.views import charts, context
 
 bp = Blueprint("dashboard", __name__)
 
@@ -14,4 +16,14 @@ bp = Blueprint("dashboard", __name__)
 def index():
     as_of = context.as_of()
     data = overview.dashboard(context.unit_scope(), as_of)
-    return render_template("dashboard.html", data=data, as_of=as_of)
+    pictures = {}
+    if not current_user.is_focal_point:
+        pictures = {
+            "donut": charts.status_donut(data.buckets, title=_("All assignments")),
+            "tasks": charts.status_bars(
+                [(task.title, b) for task, b in data.tasks], title=_("Status by task")
+            )
+            if data.tasks
+            else None,
+        }
+    return render_template("dashboard.html", data=data, as_of=as_of, charts=pictures)

@@ -69,6 +69,11 @@ EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
 # Known: "pdf", "docx", "xlsx", "png", "jpeg" (.jpg/.jpeg).
 EVIDENCE_TYPES = ("pdf", "docx", "xlsx", "png", "jpeg")
 
+# --- Imports (units, users, tasks from CSV or XLSX) -------------------------------------
+# Largest file accepted, and most data rows in one file (split larger lists).
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+IMPORT_MAX_ROWS = 20000
+
 # --- Languages ------------------------------------------------------------------------
 BABEL_DEFAULT_LOCALE = "vi"
 LANGUAGES = ("vi", "en")

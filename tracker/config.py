@@ -54,6 +54,9 @@ DEFAULTS: dict[str, object] = {
     "UPLOAD_FOLDER": None,
     "EVIDENCE_MAX_BYTES": 20 * 1024 * 1024,  # per file; MAX_CONTENT_LENGTH caps the request
     "EVIDENCE_TYPES": ("pdf", "docx", "xlsx", "png", "jpeg"),  # checked by content
+    # Importing units, users and tasks from CSV or XLSX files (pages and `tracker import`).
+    "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
+    "IMPORT_MAX_ROWS": 20000,
     # Languages
     "BABEL_DEFAULT_LOCALE": "vi",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
@@ -130,7 +133,13 @@ def validate(config) -> None:
     for lang in config["LANGUAGES"]:
         if lang not in ("vi", "en"):
             raise RuntimeError(f"Unsupported language in LANGUAGES: {lang!r}")
-    for key in ("PASSWORD_RESET_HOURS", "INVITATION_HOURS", "MAIL_TIMEOUT"):
+    for key in (
+        "PASSWORD_RESET_HOURS",
+        "INVITATION_HOURS",
+        "MAIL_TIMEOUT",
+        "IMPORT_MAX_BYTES",
+        "IMPORT_MAX_ROWS",
+    ):
         if not isinstance(config[key], int | float) or config[key] <= 0:
             raise RuntimeError(f"{key} must be a positive number, got {config[key]!r}")
     if urlsplit(str(config["BASE_URL"])).scheme not in ("http", "https"):

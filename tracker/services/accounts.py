@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -100,7 +101,7 @@ def _rotate_credentials(user: User, password: str, now: datetime) -> None:
 
 
 def send_reset_link(
-    user: User, *, actor: User, now: datetime, kind: str, invitation: bool = False
+    user: User, *, actor: User | None, now: datetime, kind: str, invitation: bool = False
 ) -> Delivery:
     """Store a new single-use reset token for ``user`` and email its link; return the outcome.
 
@@ -108,38 +109,77 @@ def send_reset_link(
     was rolled back, and no transaction stays open while the mail server answers); the
     event recording it then gets the delivery result.
     """
+    return send_reset_links([user], actor=actor, now=now, kind=kind, invitation=invitation)[0]
+
+
+def send_reset_links(
+    users: Sequence[User],
+    *,
+    actor: User | None,
+    now: datetime,
+    kind: str,
+    invitation: bool = False,
+) -> list[Delivery]:
+    """Like ``send_reset_link`` for many users at once: one commit for the tokens, one SMTP
+    session for the emails, one commit for the outcomes; returns one delivery per user."""
+    if not users:
+        return []
     config = current_app.config
     hours = config["INVITATION_HOURS"] if invitation else config["PASSWORD_RESET_HOURS"]
-    token = secrets.token_urlsafe(32)
     expires_at = now + timedelta(hours=hours)
-    db.session.add(
-        PasswordReset(
-            user_id=user.id, token_hash=_token_hash(token), created_at=now, expires_at=expires_at
-        )
-    )
     data = {"expires_at": expires_at.isoformat()}
-    event = events.record(
-        kind, actor=actor, now=now, unit_id=user.unit_id, target=f"user:{user.id}", data=data
-    )
+    tokens, recorded = [], []
+    for user in users:
+        token = secrets.token_urlsafe(32)
+        tokens.append(token)
+        db.session.add(
+            PasswordReset(
+                user_id=user.id,
+                token_hash=_token_hash(token),
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+        recorded.append(
+            events.record(
+                kind,
+                actor=actor,
+                now=now,
+                unit_id=user.unit_id,
+                target=f"user:{user.id}",
+                data=data,
+            )
+        )
+    ids = [user.id for user in users]
     db.session.commit()
+    # One query reloads the committed users and their units for the templates.
+    loaded = {
+        u.id: u
+        for u in db.session.scalars(
+            select(User).options(joinedload(User.unit)).where(User.id.in_(ids))
+        )
+    }
     template = "invitation" if invitation else "password_reset"
     subject = _l("Your account") if invitation else _l("Reset your password")
-    message = mail.compose(
-        template,
-        user,
-        subject,
-        url=mail.link("account.reset_password", token=token),
-        hours=hours,
-        expires_at=expires_at,
-    )
+    messages = [
+        mail.compose(
+            template,
+            loaded[user_id],
+            subject,
+            url=mail.link("account.reset_password", token=token),
+            hours=hours,
+            expires_at=expires_at,
+        )
+        for user_id, token in zip(ids, tokens, strict=True)
+    ]
     try:
-        outcome = mail.send([message])[0]
-        delivery = Delivery(outcome.ok, outcome.error)
+        deliveries = [Delivery(o.ok, o.error) for o in mail.send(messages)]
     except mail.MailError as error:
-        delivery = Delivery(False, str(error))
-    event.data = {**data, "delivered": delivery.ok, "error": delivery.error}
+        deliveries = [Delivery(False, str(error))] * len(messages)
+    for event, delivery in zip(recorded, deliveries, strict=True):
+        event.data = {**data, "delivered": delivery.ok, "error": delivery.error}
     db.session.commit()
-    return delivery
+    return deliveries
 
 
 def request_password_reset(email: str, *, now: datetime) -> None:

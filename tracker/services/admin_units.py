@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
@@ -38,9 +39,14 @@ class UnitFields:
     successor_id: int | None = None
 
 
-def unit_query(q: str | None, kind: str | None, active: bool | None) -> Select:
-    """Return the query of the admin unit list (successors joined in the same query)."""
+def unit_query(
+    q: str | None, kind: str | None, active: bool | None, current_on: date | None = None
+) -> Select:
+    """Return the query of the admin unit list (successors joined in the same query);
+    ``current_on`` leaves out units ended (merged) before that day."""
     query = select(Unit).options(joinedload(Unit.successor))
+    if current_on is not None:
+        query = query.where(or_(Unit.valid_to.is_(None), Unit.valid_to >= current_on))
     if kind:
         query = query.where(Unit.kind == kind)
     if active is not None:
@@ -62,7 +68,7 @@ def load_unit(actor: User, unit_id: int) -> Unit:
     return unit
 
 
-def _clean(fields: UnitFields) -> UnitFields:
+def clean_unit_fields(fields: UnitFields) -> UnitFields:
     """Return the fields trimmed, with the group derived from the kind when not given."""
     blank = lambda value: (value or "").strip() or None  # noqa: E731
     cleaned = UnitFields(
@@ -103,7 +109,13 @@ def _check_code(fields: UnitFields, unit_id: int | None) -> None:
     query = select(Unit).where(func.upper(Unit.code) == fields.code)
     if unit_id is not None:
         query = query.where(Unit.id != unit_id)
-    for other in db.session.scalars(query):
+    check_code_free(fields, db.session.scalars(query))
+
+
+def check_code_free(fields: UnitFields, others: Iterable) -> None:
+    """Refuse (ServiceError) if one of ``others`` (other units with the same code, saved or
+    planned: anything with name, valid_from and valid_to) is active in an overlapping period."""
+    for other in others:
         if _overlaps(fields.valid_from, fields.valid_to, other.valid_from, other.valid_to):
             raise ServiceError(
                 _l(
@@ -154,7 +166,7 @@ def _plain(value):
 def create_unit(actor: User, now: datetime, fields: UnitFields) -> Unit:
     """Create an active unit; refuses a code used in an overlapping period."""
     require_role(actor, Role.ADMIN)
-    cleaned = _clean(fields)
+    cleaned = clean_unit_fields(fields)
     _check_code(cleaned, None)
     _check_successor(cleaned.successor_id, None)
     unit = Unit(**asdict(cleaned), active=True)
@@ -167,7 +179,7 @@ def create_unit(actor: User, now: datetime, fields: UnitFields) -> Unit:
 def update_unit(actor: User, now: datetime, unit_id: int, fields: UnitFields) -> Unit:
     """Change a unit's details; records each changed field as [old, new]."""
     unit = load_unit(actor, unit_id)
-    cleaned = _clean(fields)
+    cleaned = clean_unit_fields(fields)
     _check_code(cleaned, unit.id)
     _check_successor(cleaned.successor_id, unit.id)
     changes = {

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, insert, or_, select, update
+from sqlalchemy import Row, exists, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -27,7 +28,7 @@ from tracker.models import (
     UnitKind,
     User,
 )
-from tracker.services import access, events
+from tracker.services import access, events, history
 from tracker.services.errors import NotFound, ServiceError, StaleEdit
 from tracker.services.tasks import CLOSED_TASK, load_task
 
@@ -111,6 +112,11 @@ def _open_task(task_id: int, actor: User) -> Task:
     task = load_task(task_id)
     if task.closed_at is not None:
         raise ServiceError(CLOSED_TASK)
+    if task.recurrence is not None:
+        # A recurring task is a template: each period's occurrence is assigned instead.
+        raise ServiceError(
+            _l("A recurring task is never assigned itself: each period's task is, when generated.")
+        )
     return task
 
 
@@ -158,47 +164,89 @@ def assign_units(
     if not new:
         raise ServiceError(_l("Every chosen unit already has this task: nothing was assigned."))
     due = _due(task, deadline)
+    created = insert_assignments(
+        [NewAssignment(task.id, unit.id, str(role), due) for unit in new], actor=actor, now=now
+    )
+    db.session.commit()
+    created_ids = {row.unit_id for row in created}
+    raced = [u for u in new if u.id not in created_ids]
+    return AssignmentResult(len(created), existing + raced)
+
+
+@dataclass(frozen=True)
+class NewAssignment:
+    task_id: int
+    unit_id: int
+    role: str
+    due: date | None
+
+
+def insert_assignments(
+    new: Sequence[NewAssignment], *, actor: User | None, now: datetime
+) -> list[Row]:
+    """Return (id, task_id, unit_id) of the assignments inserted, with their history and
+    "assigned" events, in a bounded number of statements; not committed.
+
+    Pairs (task, unit) that already exist are skipped, never an integrity error.
+    """
+    if not new:
+        return []
+    state = AssignmentState.ASSIGNED.value
     rows = [
         {
-            "task_id": task.id,
-            "unit_id": unit.id,
-            "role": str(role),
-            "state": AssignmentState.ASSIGNED.value,
-            "due_date": due,
-            "original_due_date": due,
+            "task_id": item.task_id,
+            "unit_id": item.unit_id,
+            "role": item.role,
+            "state": state,
+            "due_date": item.due,
+            "original_due_date": item.due,
             "return_reason": "",
             "created_at": now,
             "updated_at": now,
             "version": 1,
         }
-        for unit in new
+        for item in new
     ]
     created = db.session.execute(
-        _insert_ignoring_duplicates().returning(Assignment.id, Assignment.unit_id), rows
+        _insert_ignoring_duplicates().returning(
+            Assignment.id, Assignment.task_id, Assignment.unit_id
+        ),
+        rows,
     ).all()
-    if created:
-        data = {"role": str(role), "due": due.isoformat() if due else None}
-        db.session.execute(
-            insert(Event),
-            [
-                {
-                    "assignment_id": row.id,
-                    "task_id": task.id,
-                    "unit_id": row.unit_id,
-                    "actor_id": actor.id,
-                    "at": now,
-                    "kind": "assigned",
-                    "to_state": AssignmentState.ASSIGNED.value,
-                    "note": "",
-                    "data": data,
-                }
-                for row in created
-            ],
-        )
-    db.session.commit()
-    created_ids = {row.unit_id for row in created}
-    raced = [u for u in new if u.id not in created_ids]
-    return AssignmentResult(len(created), existing + raced)
+    if not created:
+        return []
+    asked = {(item.task_id, item.unit_id): item for item in new}
+    history.add_revisions(
+        [
+            history.revision_row(
+                row.id, row.task_id, row.unit_id, now, state, asked[row.task_id, row.unit_id].due
+            )
+            for row in created
+        ]
+    )
+    actor_id = actor.id if actor is not None else None
+    db.session.execute(
+        insert(Event),
+        [
+            {
+                "assignment_id": row.id,
+                "task_id": row.task_id,
+                "unit_id": row.unit_id,
+                "actor_id": actor_id,
+                "at": now,
+                "kind": "assigned",
+                "to_state": state,
+                "note": "",
+                "data": _assigned_data(asked[row.task_id, row.unit_id]),
+            }
+            for row in created
+        ],
+    )
+    return created
+
+
+def _assigned_data(item: NewAssignment) -> dict:
+    return {"role": item.role, "due": item.due.isoformat() if item.due else None}
 
 
 def _insert_ignoring_duplicates():
@@ -244,6 +292,7 @@ def _detach(assignment_id: int) -> None:
         .values(state="cancelled", next_attempt_at=None, last_error="assignment removed")
         .execution_options(synchronize_session=False)
     )
+    history.forget([assignment_id])
     for model in (Event, Reminder):
         db.session.execute(
             update(model)

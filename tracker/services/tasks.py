@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracker.domain.status import OPEN_STATES
 from tracker.extensions import db
 from tracker.models import Assignment, Event, Field, Role, Task, User
-from tracker.services import access, events
+from tracker.services import access, events, history
 from tracker.services.errors import NotFound, ServiceError, StaleEdit
 
 STALE_TASK = _l(
@@ -83,25 +84,37 @@ def create_task(data: TaskInput, *, actor: User, now: datetime) -> Task:
     """Return the new task, saved with a "task_created" event; refuses non-coordinators."""
     access.require_coordinator(actor)
     _validate(data)
-    task = Task(
-        **{f.name: getattr(data, f.name) for f in fields(TaskInput)},
-        created_by_id=actor.id,
-        created_at=now,
-        updated_at=now,
-    )
-    task.title = data.title.strip()
-    db.session.add(task)
-    db.session.flush()
-    events.record(
-        "task_created",
-        actor=actor,
-        now=now,
-        task_id=task.id,
-        target=f"task:{task.id}",
-        data={"title": task.title, "deadline": _iso(task.deadline)},
-    )
+    [task] = add_tasks([data], actor=actor, now=now)
     db.session.commit()
     return task
+
+
+def add_tasks(data: Sequence[TaskInput], *, actor: User | None, now: datetime) -> list[Task]:
+    """Return new tasks, flushed with their "task_created" events but not committed (the
+    caller validated ``data`` and owns the transaction)."""
+    tasks = [
+        Task(
+            **{f.name: getattr(item, f.name) for f in fields(TaskInput)},
+            created_by_id=actor.id if actor is not None else None,
+            created_at=now,
+            updated_at=now,
+        )
+        for item in data
+    ]
+    for task, item in zip(tasks, data, strict=True):
+        task.title = item.title.strip()
+    db.session.add_all(tasks)
+    db.session.flush()
+    for task in tasks:
+        events.record(
+            "task_created",
+            actor=actor,
+            now=now,
+            task_id=task.id,
+            target=f"task:{task.id}",
+            data={"title": task.title, "deadline": _iso(task.deadline)},
+        )
+    return tasks
 
 
 def update_task(
@@ -126,17 +139,38 @@ def update_task(
     if task.closed_at is not None:
         raise ServiceError(CLOSED_TASK)
     _validate(data, current_owner_id=task.owner_id)
-    new_values = {f.name: getattr(data, f.name) for f in fields(TaskInput)}
-    new_values["title"] = data.title.strip()
-    changed = {
+    result = apply_update(task, data, actor=actor, now=now, move_due_dates=move_due_dates)
+    if result.changed:
+        _commit()
+    return result
+
+
+def task_changes(task: Task, data: TaskInput) -> dict[str, list]:
+    """Return the fields ``data`` would change on ``task``, each as [old, new] (JSON-safe)."""
+    new_values = _values(data)
+    return {
         name: [_iso(getattr(task, name)), _iso(value)]
         for name, value in new_values.items()
         if getattr(task, name) != value
     }
+
+
+def _values(data: TaskInput) -> dict:
+    values = {f.name: getattr(data, f.name) for f in fields(TaskInput)}
+    values["title"] = data.title.strip()
+    return values
+
+
+def apply_update(
+    task: Task, data: TaskInput, *, actor: User | None, now: datetime, move_due_dates: bool = True
+) -> TaskUpdate:
+    """Return what changed after applying ``data`` to ``task`` with a "task_updated" event,
+    not committed (the caller validated ``data`` and owns the transaction)."""
+    changed = task_changes(task, data)
     if not changed:
         return TaskUpdate(task, (), 0)
     old_deadline = task.deadline
-    for name, value in new_values.items():
+    for name, value in _values(data).items():
         setattr(task, name, value)
     task.updated_at = now
     moved = 0
@@ -150,14 +184,15 @@ def update_task(
         target=f"task:{task.id}",
         data={"changed": changed, "moved_due_dates": moved},
     )
-    _commit()
     return TaskUpdate(task, tuple(changed), moved)
 
 
-def _move_due_dates(task: Task, old: date | None, *, actor: User, now: datetime) -> int:
+def _move_due_dates(task: Task, old: date | None, *, actor: User | None, now: datetime) -> int:
     """Move matching open assignments to the task's new deadline in two statements."""
     rows = db.session.execute(
-        select(Assignment.id, Assignment.unit_id).where(*_movable(task.id, old))
+        select(Assignment.id, Assignment.unit_id, Assignment.state, Assignment.submitted_on).where(
+            *_movable(task.id, old)
+        )
     ).all()
     if not rows:
         return 0
@@ -169,6 +204,14 @@ def _move_due_dates(task: Task, old: date | None, *, actor: User, now: datetime)
         .values(due_date=task.deadline, version=Assignment.version + 1, updated_at=now)
         .execution_options(synchronize_session=False)
     )
+    history.add_revisions(
+        [
+            history.revision_row(
+                row.id, task.id, row.unit_id, now, row.state, task.deadline, row.submitted_on
+            )
+            for row in rows
+        ]
+    )
     data = {"old": _iso(old), "new": _iso(task.deadline), "reason": "task_deadline"}
     db.session.execute(
         insert(Event),
@@ -177,7 +220,7 @@ def _move_due_dates(task: Task, old: date | None, *, actor: User, now: datetime)
                 "assignment_id": row.id,
                 "task_id": task.id,
                 "unit_id": row.unit_id,
-                "actor_id": actor.id,
+                "actor_id": actor.id if actor is not None else None,
                 "at": now,
                 "kind": "due_changed",
                 "note": "",

@@ -61,6 +61,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.set_language",
         "account.forgot_password",
         "account.reset_password",
+        "feeds.feed",  # calendar clients cannot sign in: the secret token is the credential
         "static",
         "bootstrap.static",
     }

@@ -15,7 +15,7 @@ from tracker.forms.account import (
     LanguageForm,
     ResetPasswordForm,
 )
-from tracker.services import accounts
+from tracker.services import accounts, feeds
 from tracker.services.errors import ServiceError
 from tracker.views.auth import email_key
 
@@ -24,11 +24,14 @@ bp = Blueprint("account", __name__)
 
 def _page(password_form=None, language_form=None, status: int = 200):
     user = current_user
+    feed = feeds.user_feed(user)
     return (
         render_template(
             "account/index.html",
             password_form=password_form or ChangePasswordForm(formdata=None),
             language_form=language_form or LanguageForm(formdata=None, language=user.language),
+            feed=feed,
+            feed_address=feeds.feed_url(feed) if feed else None,
         ),
         status,
     )

@@ -38,8 +38,25 @@ def retry_job(app: Flask) -> None:
             log.info("retry: sent %s, failed %s", outcome.sent, outcome.failed)
 
 
+def recurrence_job(app: Flask) -> None:
+    """Generate the occurrences of recurring tasks whose period has come (idempotent)."""
+    from tracker import clock
+    from tracker.services.recurrence import generate_due_occurrences
+
+    with app.app_context():
+        report = generate_due_occurrences(clock.today(), now=clock.now())
+        if report.occurrences or report.without_units or report.broken:
+            log.info(
+                "recurrence: %s occurrence(s) created, %s without units, broken series %s",
+                len(report.occurrences),
+                len(report.without_units),
+                report.broken,
+            )
+
+
 def build(app: Flask) -> BlockingScheduler:
-    """Return the scheduler with the sweep (daily at REMINDER_SWEEP_TIME) and retry jobs."""
+    """Return the scheduler with the sweep (daily at REMINDER_SWEEP_TIME), retry and
+    recurring-task jobs (daily just after midnight, before the sweep)."""
     hour, minute = (int(part) for part in app.config["REMINDER_SWEEP_TIME"].split(":"))
     scheduler = BlockingScheduler(
         timezone=ZoneInfo(app.config["TIMEZONE"]),
@@ -59,13 +76,22 @@ def build(app: Flask) -> BlockingScheduler:
         id="retry",
         name="retry failed reminders",
     )
+    scheduler.add_job(
+        recurrence_job,
+        CronTrigger(hour=0, minute=5, timezone=ZoneInfo(app.config["TIMEZONE"])),
+        args=[app],
+        id="recurrence",
+        name="generate recurring tasks",
+    )
     return scheduler
 
 
 def run(app: Flask) -> None:
-    """Sweep once now (catch-up after downtime), then run the schedule until stopped."""
+    """Generate due recurring tasks and sweep once now (catch-up after downtime), then run
+    the schedule until stopped."""
     scheduler = build(app)
     log.info("scheduler starting: sweep daily at %s", app.config["REMINDER_SWEEP_TIME"])
+    recurrence_job(app)
     sweep_job(app)
     try:
         scheduler.start()

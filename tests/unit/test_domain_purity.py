@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 DOMAIN = Path(__file__).resolve().parents[2] / "tracker" / "domain"
-ALLOWED_THIRD_PARTY = {"holidays"}
+ALLOWED_THIRD_PARTY = {"holidays", "dateutil"}
 MODULES = sorted(DOMAIN.rglob("*.py"))
 
 

@@ -55,7 +55,8 @@ class Task(Base):
     closed_at: Mapped[datetime | None]
     # A recurring obligation: the series (a template, never assigned itself) holds the rule;
     # each occurrence is an ordinary task of one period, pointing at its series.
-    recurrence: Mapped[dict | None] = mapped_column(JSON)
+    # none_as_null: None is SQL NULL (not JSON null), so "not a series" is ``IS NULL``.
+    recurrence: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     series_id: Mapped[int | None] = mapped_column(ForeignKey("task.id"), index=True)
     period_start: Mapped[date | None]
     period_end: Mapped[date | None]

@@ -50,9 +50,12 @@ def _shown(deadline: Deadline | None) -> DeadlineShown | None:
 
 def _task(task_id: int) -> Task:
     try:
-        return tasks.load_task(task_id)
+        task = tasks.load_task(task_id)
     except NotFound:
         abort(404)
+    if task.recurrence is not None:  # a recurring task is edited on its own page
+        abort(redirect(url_for("recurring.edit", series_id=task.id)))
+    return task
 
 
 def _task_input(form: TaskForm) -> tasks.TaskInput:

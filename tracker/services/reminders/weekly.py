@@ -31,7 +31,9 @@ def send_weekly_summaries(now: datetime, today: date, calendar, due_soon_days: i
         select(User).where(
             User.active.is_(True),
             User.role.in_((Role.COORDINATOR, Role.ADMIN)),
-            User.id.in_(select(Task.owner_id).where(Task.closed_at.is_(None))),
+            User.id.in_(
+                select(Task.owner_id).where(Task.closed_at.is_(None), Task.recurrence.is_(None))
+            ),
         )
     ).all()
     due = [u for u in owners if weekly_summary_due(today, calendar, last.get(u.email.lower()))]
@@ -39,7 +41,11 @@ def send_weekly_summaries(now: datetime, today: date, calendar, due_soon_days: i
         return deliver.Outcome()
     tasks = db.session.scalars(
         select(Task)
-        .where(Task.closed_at.is_(None), Task.owner_id.in_([u.id for u in due]))
+        .where(
+            Task.closed_at.is_(None),
+            Task.recurrence.is_(None),  # recurring templates: their occurrences are tasks
+            Task.owner_id.in_([u.id for u in due]),
+        )
         .order_by(Task.deadline.asc().nulls_last(), Task.id)
     ).all()
     as_of = stats.AsOf.build(today, calendar, due_soon_days)

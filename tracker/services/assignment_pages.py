@@ -26,6 +26,7 @@ from tracker.models import (
 )
 from tracker.services import access, stats
 from tracker.services.extensions import PENDING
+from tracker.services.reorganisation.pages import Transfers, transfers_of
 from tracker.services.stats import AsOf
 
 A = Assignment
@@ -69,12 +70,13 @@ class AssignmentPage:
     pending: ExtensionRequest | None
     actions: frozenset[str]
     reminders: list[Reminder]  # every reminder for this assignment, newest first
+    transfers: Transfers  # where a reorganisation passed it, and what it took over
 
 
 def assignment_page(
     user: User, assignment_id: int, as_of: AsOf, calendar: WorkCalendar, due_soon_days: int
 ) -> AssignmentPage:
-    """Return the page of an assignment ``user`` may see (NotFound otherwise); seven queries."""
+    """Return the page of an assignment ``user`` may see (NotFound otherwise); eight queries."""
     assignment = access.visible_assignment(user, assignment_id)
     timeline = list(
         db.session.scalars(
@@ -115,6 +117,7 @@ def assignment_page(
         pending=pending,
         actions=actions_for(user, assignment, pending is not None),
         reminders=reminders,
+        transfers=transfers_of(assignment),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true
 from sqlalchemy.orm import contains_eager, selectinload
 
 from tracker.domain.aggregate import Buckets
@@ -80,7 +80,8 @@ def dashboard(unit_scope: int | None, as_of: AsOf, limit: int = 10) -> Dashboard
         limit,
     )
 
-    visible_tasks = select(Task).where(Task.closed_at.is_(None))
+    # Recurring tasks (series templates) are never assigned: their occurrences are listed.
+    visible_tasks = select(Task).where(Task.closed_at.is_(None), Task.recurrence.is_(None))
     if unit_scope is not None:
         visible_tasks = visible_tasks.where(
             exists().where(A.task_id == Task.id, A.unit_id == unit_scope)
@@ -127,7 +128,7 @@ class TaskFilters:
 
 def task_query(unit_scope: int | None, filters: TaskFilters, as_of: AsOf) -> Select:
     """Return the query for the task list, filtered and in display order."""
-    query = select(Task)
+    query = select(Task).where(Task.recurrence.is_(None))  # not the series templates
     if unit_scope is not None:
         query = query.where(exists().where(A.task_id == Task.id, A.unit_id == unit_scope))
     if filters.field:
@@ -206,12 +207,18 @@ def assignment_query(
     status: str | None = None,
     group: str | None = None,
 ) -> Select:
-    """Return assignments (with task and unit loaded) matching the filters."""
+    """Return assignments (with task and unit loaded, and where a transferred one went)
+    matching the filters."""
     query = (
         select(A)
         .join(A.task)
         .join(A.unit)
-        .options(contains_eager(A.task), contains_eager(A.unit))
+        .options(
+            contains_eager(A.task),
+            contains_eager(A.unit),
+            # One more query only on a page that lists transferred assignments.
+            selectinload(A.transferred_to).joinedload(A.unit),
+        )
         .where(*where)
     )
     if status:
@@ -221,11 +228,20 @@ def assignment_query(
     return query
 
 
-def unit_query(unit_scope: int | None, group: str | None, kind: str | None, q: str | None):
-    """Return the query for the unit list."""
+def unit_query(
+    unit_scope: int | None,
+    group: str | None,
+    kind: str | None,
+    q: str | None,
+    current_on: date | None = None,
+):
+    """Return the query for the unit list; ``current_on`` leaves out units ended (merged)
+    before that day."""
     query = select(Unit)
     if unit_scope is not None:
         query = query.where(Unit.id == unit_scope)
+    if current_on is not None:
+        query = query.where(or_(Unit.valid_to.is_(None), Unit.valid_to >= current_on))
     if group:
         query = query.where(Unit.group == group)
     if kind:

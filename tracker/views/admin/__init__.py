@@ -34,4 +34,4 @@ def actor():
 
 
 # Imported for their routes, which register on ``bp``.
-from tracker.views.admin import audit, calendar, units, users  # noqa: E402, F401
+from tracker.views.admin import audit, calendar, reorganisation, units, users  # noqa: E402, F401

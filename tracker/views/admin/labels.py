@@ -24,4 +24,20 @@ DATA_KEY = {
     "expires_at": _l("Link expires"),
     "old": _l("Before"),
     "new": _l("After"),
+    # counts of an import
+    "created": _l("Created"),
+    "updated": _l("Updated"),
+    "unchanged": _l("Unchanged"),
+    "assignments": _l("Assignments added"),
+    # a reorganisation (tracker.services.reorganisation)
+    "effective": _l("In effect from"),
+    "sources": _l("Merged units"),
+    "created_unit": _l("New unit"),
+    "moved": _l("Assignments moved"),
+    "merged": _l("Assignments merged"),
+    "users": _l("People moved"),
+    "extensions_closed": _l("Extension requests closed"),
+    "other_unit": _l("Other unit"),
+    "other_unit_id": _l("Other unit (number)"),
+    "other_assignment_id": _l("Other assignment (number)"),
 }

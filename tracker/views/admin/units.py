@@ -21,8 +21,12 @@ def units():
     active = filters.choice("active", ACTIVE)
     kind = filters.choice("kind", {k.value for k in UnitKind})
     q = filters.text("q")
-    page = context.paginate(admin_units.unit_query(q, kind, ACTIVE.get(active or "")))
-    return render_template("admin/units.html", page=page, q=q, kind=kind, active=active)
+    former = filters.choice("former", {"1"}) is not None
+    current_on = None if former else clock.today()
+    page = context.paginate(admin_units.unit_query(q, kind, ACTIVE.get(active or ""), current_on))
+    return render_template(
+        "admin/units.html", page=page, q=q, kind=kind, active=active, former=former
+    )
 
 
 def _fields(form: UnitForm) -> admin_units.UnitFields:

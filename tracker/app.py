@@ -33,9 +33,11 @@ def _instance_path() -> str:
 def register_extensions(app: Flask) -> None:
     from tracker import auth, i18n
     from tracker.extensions import bootstrap, csrf, db, mail, migrate
+    from tracker.services import history
 
     os.makedirs(app.instance_path, exist_ok=True)
     db.init_app(app)
+    history.init_app(app)
     _configure_sqlite(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     mail.init_app(app)
@@ -56,6 +58,7 @@ def _configure_sqlite(app: Flask) -> None:
     """
     from sqlalchemy import event
 
+    from tracker import extensions
     from tracker.extensions import db
 
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -74,7 +77,10 @@ def _configure_sqlite(app: Flask) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the lock up front (a read-then-write transaction would otherwise fail
+        # when the scheduler wrote in between); long report reads must not hold it.
+        read_only = connection.get_execution_options().get(extensions.READ_ONLY)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def register_blueprints(app: Flask) -> None:
@@ -84,13 +90,31 @@ def register_blueprints(app: Flask) -> None:
         assignments,
         auth,
         dashboard,
+        feeds,
+        imports,
+        recurring,
         reminders,
+        reports,
         review,
         tasks,
         units,
     )
 
-    for module in (auth, dashboard, tasks, units, account, admin, assignments, review, reminders):
+    for module in (
+        auth,
+        dashboard,
+        tasks,
+        recurring,
+        units,
+        account,
+        admin,
+        assignments,
+        review,
+        reminders,
+        reports,
+        imports,
+        feeds,
+    ):
         app.register_blueprint(module.bp)
     app.register_blueprint(reminders.mailbox_bp)
 
@@ -134,6 +158,7 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from tracker import cli
+    from tracker import cli, cli_import, cli_reorganise, cli_report
 
-    cli.init_app(app)
+    for module in (cli, cli_import, cli_report, cli_reorganise):
+        module.init_app(app)

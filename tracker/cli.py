@@ -87,6 +87,33 @@ def remind_command(dry_run: bool, today: str | None) -> None:
     )
 
 
+@click.command("recur")
+@click.option("--dry-run", is_flag=True, help="Print what would be created; create nothing.")
+@click.option("--today", metavar="YYYY-MM-DD", help="Run as of this date (default: TRACKER_TODAY).")
+@with_appcontext
+def recur_command(dry_run: bool, today: str | None) -> None:
+    """Generate the recurring tasks whose period has come (idempotent: safe to rerun)."""
+    from tracker import clock
+    from tracker.i18n import format_day
+    from tracker.services.recurrence import generate_due_occurrences
+
+    _fix_today(today)
+    report = generate_due_occurrences(clock.today(), now=clock.now(), dry_run=dry_run)
+    verb = "would create" if dry_run else "created"
+    for item in report.occurrences:
+        click.echo(
+            f"{verb}: {item.title} (due {format_day(item.deadline)}, {item.units} unit(s))"
+            + (f" task #{item.task_id}" if item.task_id else "")
+        )
+    for item in report.without_units:
+        click.echo(f"no unit matches, not created: {item.title}")
+    for series_id in report.broken:
+        click.echo(f"recurring task #{series_id} has an unreadable rule: skipped")
+    if report.raced:
+        click.echo("another process generated these periods meanwhile: nothing created.")
+    click.echo(f"{report.today}: {len(report.occurrences)} occurrence(s) {verb}.")
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
@@ -122,5 +149,11 @@ def mailcatcher_command(host: str, port: int) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (demo_command, remind_command, scheduler_command, mailcatcher_command):
+    for command in (
+        demo_command,
+        remind_command,
+        recur_command,
+        scheduler_command,
+        mailcatcher_command,
+    ):
         app.cli.add_command(command)

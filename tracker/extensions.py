@@ -22,3 +22,6 @@ bootstrap = Bootstrap5()
 # Storage and limits come from the RATELIMIT_* settings; the client's address is the key
 # (behind a proxy, BEHIND_PROXY makes it the real client's, not the proxy's).
 limiter = Limiter(key_func=get_remote_address)
+# Connection option for a read-only transaction: on SQLite it begins deferred instead of
+# taking the write lock (see app._configure_sqlite), so long report reads block no writer.
+READ_ONLY = "tracker_read_only"

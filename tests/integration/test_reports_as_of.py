@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 import pytest
+from flask import current_app
 
 from tracker import clock
 from tracker.domain.status import TimeStatus
@@ -151,3 +152,45 @@ def test_report_queries_do_not_grow_with_the_programme(make, query_counter):
 
     small = programme(2, 2)
     assert programme(12, 6) == small
+
+
+def test_after_a_merger_reports_count_the_successor_once_per_task(make):
+    """Hà Giang (done) and Tuyên Quang (open) merge into the new Tuyên Quang on 01/07/2025:
+    before, two provinces; from that day one, which owes the task until all of it is done;
+    a task both had done counts as done by the successor."""
+    from tracker.services.reorganisation import NewUnit, merge_units
+
+    current_app.config["TODAY"] = "2025-07-02"
+    admin = make.user("admin", email="admin@example.org")
+    old = at(date(2025, 3, 1))
+    ha_giang = make.unit(name="Tỉnh Hà Giang", code="02")
+    tuyen_quang = make.unit(name="Tỉnh Tuyên Quang", code="08")
+    split = make.task(title="Kế hoạch dữ liệu", deadline=date(2025, 12, 31))
+    both = make.task(title="Danh mục CSDL", deadline=date(2025, 5, 31))
+    done = {"state": "completed", "submitted_on": date(2025, 5, 1)}
+    make.assignment(split, ha_giang, created_at=old, updated_at=old, **done)
+    make.assignment(split, tuyen_quang, created_at=old, updated_at=old)
+    for unit in (ha_giang, tuyen_quang):
+        make.assignment(both, unit, created_at=old, updated_at=old, **done)
+    db.session.commit()
+    merge_units(
+        [ha_giang.id, tuyen_quang.id],
+        NewUnit(code="08", name="Tỉnh Tuyên Quang", kind="province"),
+        date(2025, 7, 1),
+        actor=admin,
+        now=at(date(2025, 7, 1), 9),
+    )
+
+    def local(day: date) -> dict[str, tuple[int, int]]:
+        scope = report_scope(day, 3, task_ids=[split.id, both.id])
+        return {
+            f.title: (f.group("local").completed, f.group("local").applicable)
+            for f in reports.task_figures(scope)
+        }
+
+    assert local(date(2025, 6, 30)) == {"Kế hoạch dữ liệu": (1, 2), "Danh mục CSDL": (2, 2)}
+    assert local(date(2025, 7, 1)) == {"Kế hoạch dữ liệu": (0, 1), "Danh mục CSDL": (1, 1)}
+    ranking = reports.unit_scores(report_scope(date(2025, 7, 1), 3))
+    assert [(s.unit.code, s.unit.name) for s in ranking.scores] == [("08", "Tỉnh Tuyên Quang")]
+    before = reports.unit_scores(report_scope(date(2025, 6, 30), 3))
+    assert len(before.scores) == 2

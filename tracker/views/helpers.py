@@ -100,6 +100,9 @@ def page_url(page: int) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from tracker.views.list_exports import buttons
+
+    app.add_template_global(buttons, "export_buttons")
     app.add_template_filter(i18n.format_day, "day")
     app.add_template_filter(i18n.format_moment, "moment")
     app.add_template_filter(i18n.format_number, "number")

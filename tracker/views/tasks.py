@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from tracker.forms.tasks import ActionForm
 from tracker.models import Assignment, Field, Task, Unit, UnitGroup
 from tracker.services import overview, task_assignments
 from tracker.services.calendar import load_calendar
-from tracker.views import context, filters
+from tracker.views import context, filters, list_exports
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -37,7 +37,10 @@ def index():
         deadline_to=filters.day("deadline_to", _("Deadline to")),
         q=filters.text("q"),
     )
-    page = context.paginate(overview.task_query(scope, task_filters, as_of))
+    query = overview.task_query(scope, task_filters, as_of)
+    if fmt := list_exports.requested():
+        return list_exports.tasks(query, lambda ids: overview.task_buckets(ids, scope, as_of), fmt)
+    page = context.paginate(query)
     task_ids = [t.id for t in page.items]
     own = None
     if scope is not None:
@@ -71,6 +74,8 @@ def detail(task_id: int):
         select(Assignment.id).where(Assignment.task_id == task_id, Assignment.unit_id == scope)
     ):
         abort(404)
+    if task.recurrence is not None:  # a recurring task's template: it has its own page
+        return redirect(url_for("recurring.detail", series_id=task.id))
     as_of = context.as_of()
     status = filters.choice("status", ASSIGNMENT_STATUSES)
     group = filters.choice("group", {g.value for g in UnitGroup})

@@ -19,6 +19,11 @@ EVENT_KIND = {
     "task_updated": _l("Task changed"),
     "task_closed": _l("Task closed"),
     "task_reopened": _l("Task reopened"),
+    "series_created": _l("Recurring task created"),
+    "series_updated": _l("Recurring task changed"),
+    "series_paused": _l("Recurring task paused"),
+    "series_resumed": _l("Recurring task resumed"),
+    "occurrence_generated": _l("Period's task created"),
     "assigned": _l("Assigned"),
     "assignment_removed": _l("Assignment removed"),
     "state": _l("Status changed"),
@@ -36,6 +41,8 @@ EVENT_KIND = {
     "due_changed": _l("Due date changed"),
     "nudged": _l("Reminded by a coordinator"),
     "policy_changed": _l("Reminder policy changed"),
+    "transferred_out": _l("Transferred to the successor unit"),
+    "transferred_in": _l("Taken over from a merged unit"),
     # accounts
     "user_created": _l("Account created"),
     "user_updated": _l("Account changed"),
@@ -47,13 +54,18 @@ EVENT_KIND = {
     "password_reset": _l("Password reset through a link"),
     "password_changed": _l("Password changed"),
     "language_changed": _l("Language changed"),
+    "feed_created": _l("Calendar feed address created"),
+    "feed_revoked": _l("Calendar feed address revoked"),
     # units and calendar
     "unit_created": _l("Unit created"),
     "unit_updated": _l("Unit changed"),
     "unit_deactivated": _l("Unit deactivated"),
     "unit_reactivated": _l("Unit reactivated"),
+    "units_merged": _l("Units merged"),
     "calendar_override_added": _l("Calendar day changed"),
     "calendar_override_deleted": _l("Calendar change removed"),
+    # bulk changes
+    "import": _l("Import from a file"),
 }
 
 
@@ -71,6 +83,8 @@ def _day(value: str | None) -> str:
 def _detail(event: Event) -> str:
     data = event.data or {}
     try:
+        if event.kind in ("transferred_out", "transferred_in"):
+            return _transfer_detail(event.kind, data)
         if event.kind == "due_changed":
             return _("%(old)s → %(new)s", old=_day(data.get("old")), new=_day(data.get("new")))
         if event.kind in ("extension_requested", "extension_approved", "extension_rejected"):
@@ -80,6 +94,17 @@ def _detail(event: Event) -> str:
     except (TypeError, ValueError):
         return ""
     return ""
+
+
+def _transfer_detail(kind: str, data: dict) -> str:
+    unit = data.get("other_unit") or ""
+    if kind == "transferred_out":
+        if data.get("merged"):
+            return _("Merged into the assignment of %(unit)s for the same task", unit=unit)
+        return _("Passed to %(unit)s", unit=unit)
+    if data.get("merged"):
+        return _("Merged in from %(unit)s", unit=unit)
+    return _("Taken over from %(unit)s", unit=unit)
 
 
 def items(timeline: list[Event]) -> list[Item]:

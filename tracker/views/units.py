@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_login import current_user
 
+from tracker import clock
 from tracker.models import Assignment, Task, UnitGroup, UnitKind
-from tracker.services import overview
+from tracker.services import feeds, overview
 from tracker.services.calendar import load_calendar
+from tracker.services.reorganisation import pages as reorganisation
 from tracker.services.stats import count_buckets
-from tracker.views import context, filters
+from tracker.views import context, filters, list_exports
 from tracker.views.tasks import ASSIGNMENT_STATUSES
 
 bp = Blueprint("units", __name__, url_prefix="/units")
@@ -23,7 +26,12 @@ def index():
     group = filters.choice("group", {g.value for g in UnitGroup})
     kind = filters.choice("kind", {k.value for k in UnitKind})
     q = filters.text("q")
-    page = context.paginate(overview.unit_query(scope, group, kind, q))
+    former = filters.choice("former", {"1"}) is not None
+    current_on = None if former else clock.today()
+    query = overview.unit_query(scope, group, kind, q, current_on)
+    if fmt := list_exports.requested():
+        return list_exports.units(query, lambda ids: overview.unit_buckets(ids, as_of), fmt)
+    page = context.paginate(query)
     ids = [u.id for u in page.items]
     return render_template(
         "units/index.html",
@@ -33,6 +41,7 @@ def index():
         group=group,
         kind=kind,
         q=q,
+        former=former,
         as_of=as_of,
     )
 
@@ -49,6 +58,7 @@ def detail(unit_id: int):
     status = filters.choice("status", ASSIGNMENT_STATUSES)
     query = overview.assignment_query(as_of, Assignment.unit_id == unit_id, status=status)
     page = context.paginate(query.order_by(Assignment.due_date.asc().nulls_last(), Task.id))
+    feed = feeds.unit_feed(unit_id, actor=current_user)
     return render_template(
         "units/detail.html",
         unit=unit,
@@ -59,4 +69,9 @@ def detail(unit_id: int):
         status=status,
         statuses=ASSIGNMENT_STATUSES,
         as_of=as_of,
+        manage_feed=feeds.can_manage_unit_feed(current_user, unit_id),
+        feed=feed,
+        feed_address=feeds.feed_url(feed) if feed else None,
+        merged_on=reorganisation.merged_on(unit),
+        predecessors=reorganisation.predecessors(unit),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
@@ -9,8 +10,9 @@ from sqlalchemy import ColumnElement, Subquery, case, func, literal, select
 
 from tracker import clock
 from tracker.domain.reports import UnitRef
+from tracker.domain.status import OPEN_STATES as OPEN
 from tracker.domain.status import AssignmentState
-from tracker.extensions import db
+from tracker.extensions import READ_ONLY, db
 from tracker.models import Task, Unit
 from tracker.services import history
 from tracker.services.calendar import load_calendar
@@ -27,14 +29,46 @@ class ReportScope:
     field: str | None = None
     priority_only: bool = False
     group: str | None = None  # restricts unit-level reports to one reporting group
+    # Units whose validity ended before the day -> the successor in office on the day.
+    successors: dict[int, int] = dataclasses.field(default_factory=dict, compare=False)
 
     @property
     def day(self) -> date:
         return self.as_of.today
 
     def rows(self) -> Subquery:
-        """Return the assignments as they stood at the end of the day, for these tasks."""
-        return history.assignments_as_of(self.day, task_ids=self.task_ids, today=clock.today())
+        """Return the assignments as they stood at the end of the day, for these tasks, by
+        the units in office on the day: one row per (task, unit).
+
+        Transferred assignments are left out (their successor's counts). After a merger,
+        the rows of units that no longer exist count for their successor, and where that
+        leaves a unit several rows for one task, the one still open speaks for it: the
+        successor owes the task until every part of it is done.
+        """
+        rows = history.assignments_as_of(self.day, task_ids=self.task_ids, today=clock.today())
+        c = rows.c
+        live = c.state != AssignmentState.TRANSFERRED.value
+        if not self.successors:
+            return select(rows).where(live).subquery("report_rows")
+        unit = case(self.successors, value=c.unit_id, else_=c.unit_id)
+        pressing = case(
+            (c.state.in_(list(OPEN)), 0),
+            (c.state == AssignmentState.COMPLETED.value, 1),
+            else_=2,
+        )
+        rank = func.row_number().over(
+            partition_by=(c.task_id, unit), order_by=(pressing, c.due_date, c.id)
+        )
+        ranked = select(
+            c.id, c.task_id, unit.label("unit_id"), c.state, c.due_date, c.submitted_on,
+            rank.label("rank"),
+        ).where(live).subquery("ranked_rows")  # fmt: skip
+        r = ranked.c
+        return (
+            select(r.id, r.task_id, r.unit_id, r.state, r.due_date, r.submitted_on)
+            .where(r.rank == 1)
+            .subquery("report_rows")
+        )
 
     def task_filter(self) -> ColumnElement[bool]:
         """Return the condition on Task selecting the report's tasks."""
@@ -57,10 +91,35 @@ def report_scope(
     priority_only: bool = False,
     group: str | None = None,
 ) -> ReportScope:
-    """Return the scope of a report as of ``day`` (default today) with the working calendar."""
+    """Return the scope of a report as of ``day`` (default today) with the working calendar.
+
+    Starts a read-only transaction: on SQLite a report's long reads then leave the write
+    lock to the scheduler and to other users.
+    """
+    db.session.commit()
+    db.session.connection(execution_options={READ_ONLY: True})
     as_of = AsOf.build(day or clock.today(), load_calendar(), due_soon_days)
     ids = tuple(sorted(set(task_ids))) if task_ids else None
-    return ReportScope(as_of, ids, field or None, priority_only, group or None)
+    return ReportScope(
+        as_of, ids, field or None, priority_only, group or None, _successors_on(as_of.today)
+    )
+
+
+def _successors_on(day: date) -> dict[int, int]:
+    """Return {unit: its successor in office on ``day``} for units ended before it (one
+    query over the few units that ever ended)."""
+    rows = db.session.execute(
+        select(Unit.id, Unit.successor_id, Unit.valid_to).where(Unit.valid_to.is_not(None))
+    ).all()
+    ended = {uid: succ for uid, succ, valid_to in rows if valid_to < day and succ is not None}
+    result = {}
+    for uid in ended:
+        target, seen = ended[uid], {uid}
+        while target in ended and target not in seen:  # merged again later
+            seen.add(target)
+            target = ended[target]
+        result[uid] = target
+    return result
 
 
 def unit_ref(unit: Unit) -> UnitRef:

@@ -166,59 +166,71 @@ def task_units(scope: ReportScope, task_id: int, *, only_missing: bool = False) 
 
 def completion_over_time(scope: ReportScope, start: date, points: int = 12) -> list[tuple]:
     """Return (day, Buckets) at ``points`` days spread evenly from ``start`` to the report's
-    day, each as it stood at the end of that day, from the history in one query: every
-    revision holds from its day until the next one, so each point sums the revisions in
-    force then."""
+    day, each as it stood at the end of that day, from the history in one query.
+
+    Every revision holds from its day until the next one; the query counts revisions per
+    (from, until, state, due date, reported late), a few thousand groups at most, and each
+    point adds up the groups in force then with the domain's status rule.
+    """
     R = AssignmentRevision
     order = (R.at, R.id)
+    late = case((db.and_(R.due_date.is_not(None), R.submitted_on > R.due_date), 1), else_=0)
     ranked = (
         select(
             R.day,
-            func.lead(R.day).over(partition_by=R.assignment_id, order_by=order).label("until"),
+            func.lead(R.day, type_=R.day.type)
+            .over(partition_by=R.assignment_id, order_by=order)
+            .label("until"),
             R.state,
             R.due_date,
-            R.submitted_on,
+            late.label("late"),
         )
         .join(Task, Task.id == R.task_id)
         .where(scope.task_filter(), R.day <= scope.day)
         .subquery()
     )
     c = ranked.c
-    days = _spread(start, scope.day, points)
-    columns = []
-    for day in days:
-        in_force = db.and_(c.day <= day, db.or_(c.until.is_(None), c.until > day))
-        status = stats.status_expression(stats.AsOf(day, day), c)
-        for wanted in _TREND_MEASURES:
-            condition = status.in_(wanted) if wanted else c.state != S.TRANSFERRED.value
-            columns.append(
-                func.coalesce(func.sum(case((db.and_(in_force, condition), 1), else_=0)), 0)
-            )
-    row = db.session.execute(select(*columns).select_from(ranked)).one()
+    groups = db.session.execute(
+        select(c.day, c.until, c.state, c.due_date, c.late, func.count())
+        .where(c.state != S.TRANSFERRED.value, db.or_(c.until.is_(None), c.until > c.day))
+        .group_by(c.day, c.until, c.state, c.due_date, c.late)
+    ).all()
     series = []
-    for i, day in enumerate(days):
-        total, on_time, late, overdue = (int(v) for v in row[i * 4 : i * 4 + 4])
+    for day in _spread(start, scope.day, points):
+        counts = dict.fromkeys(("total", "on_time", "late", "overdue"), 0)
+        for since, until, state, due, was_late, n in groups:
+            if since > day or (until is not None and until <= day):
+                continue
+            counts["total"] += n
+            measure = _trend_measure(state, due, bool(was_late), day)
+            if measure:
+                counts[measure] += n
         series.append(
             (
                 day,
                 Buckets(
-                    total=total,
-                    completed_on_time=on_time,
-                    completed_late=late,
-                    open_overdue=overdue,
+                    total=counts["total"],
+                    completed_on_time=counts["on_time"],
+                    completed_late=counts["late"],
+                    open_overdue=counts["overdue"],
                 ),
             )
         )
     return series
 
 
-# What each point of the trend counts: every assignment in force, then by time status.
-_TREND_MEASURES = (
-    None,
-    [TimeStatus.COMPLETED_ON_TIME.value],
-    [TimeStatus.COMPLETED_LATE.value],
-    [TimeStatus.OVERDUE.value],
-)
+def _trend_measure(state: str, due: date | None, late: bool, day: date) -> str | None:
+    """Return which trend line a revision in force on ``day`` counts in, as time_status
+    would judge it (completed on time or late, overdue), or None."""
+    if state == S.COMPLETED:
+        return "late" if late else "on_time"
+    if due is None:
+        return None
+    if state == S.SUBMITTED:
+        return "overdue" if late else None
+    if state in (S.ASSIGNED, S.IN_PROGRESS) and due < day:
+        return "overdue"
+    return None
 
 
 def _spread(start: date, end: date, points: int) -> list[date]:

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from tracker import clock
 from tracker.services import admin_audit
-from tracker.views import context, filters
+from tracker.views import context, filters, list_exports
 from tracker.views.admin import actor, bp, int_arg
 from tracker.views.admin.labels import DATA_KEY
 from tracker.views.timeline import EVENT_KIND
@@ -27,7 +27,10 @@ def audit():
         date_from=filters.day("date_from", _("From")),
         date_to=filters.day("date_to", _("To")),
     )
-    page = context.paginate(admin_audit.audit_query(actor(), audit_filters, clock.tz()))
+    query = admin_audit.audit_query(actor(), audit_filters, clock.tz())
+    if fmt := list_exports.requested():
+        return list_exports.audit(query, fmt)
+    page = context.paginate(query)
     return render_template(
         "admin/audit.html",
         page=page,

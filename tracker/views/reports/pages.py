@@ -23,6 +23,9 @@ READERS = (Role.ADMIN, Role.COORDINATOR, Role.VIEWER)
 TASKS_PER_PAGE = 50
 UNITS_PER_PAGE = 100
 MATRIX_TASKS = 20
+# Above this many (task, unit) pairs not done, a download would take minutes: the programme
+# export then points to each task's export (or `tracker report`) instead of listing them.
+MISSING_ROWS = 20_000
 
 
 def _file_name(kind: str, day) -> str:
@@ -51,11 +54,13 @@ def index():
     figures = ProgrammeFigures(scope.day, tuple(tasks), bands)
     fmt = args.export_format()
     if fmt:
-        with_missing = reports.task_figures(scope, with_missing=True)
+        not_done = sum(t.total.applicable - t.total.completed for t in tasks)
+        if not_done <= MISSING_ROWS:
+            tasks = reports.task_figures(scope, with_missing=True)
         return export_response(
             [
-                sheets.tasks_sheet(with_missing),
-                sheets.missing_sheet(with_missing),
+                sheets.tasks_sheet(tasks),
+                sheets.missing_sheet(tasks, too_many=not_done > MISSING_ROWS),
                 sheets.ageing_sheet(figures),
             ],
             fmt,

@@ -23,7 +23,8 @@ BUCKET_COLUMNS = [
 ]
 
 
-def _buckets(b) -> dict:
+def bucket_values(b) -> dict:
+    """Return the values of BUCKET_COLUMNS for one set of buckets."""
     return {
         "completed_on_time": b.completed_on_time,
         "completed_late": b.completed_late,
@@ -58,15 +59,16 @@ def tasks_sheet(tasks: list[TaskFigures]) -> Sheet:
             "central_done": t.group(CENTRAL).completed,
             "local_done": t.group(LOCAL).completed,
             "local_total": t.group(LOCAL).applicable,
-            **_buckets(t.total),
+            **bucket_values(t.total),
         }
         for t in tasks
     )
     return Sheet(_l("Tasks"), columns, rows, freeze_first_column=True)
 
 
-def missing_sheet(tasks: list[TaskFigures]) -> Sheet:
-    """Return one row per (task, unit) not done on the day."""
+def missing_sheet(tasks: list[TaskFigures], *, too_many: bool = False) -> Sheet:
+    """Return one row per (task, unit) not done on the day; ``too_many`` gives one row
+    saying where to find them instead."""
     columns = [
         Column("title", _l("Task"), width=60),
         Column("code", _l("Code")),
@@ -78,6 +80,8 @@ def missing_sheet(tasks: list[TaskFigures]) -> Sheet:
         for t in tasks
         for u in t.missing
     )
+    if too_many:
+        rows = [{"title": str(_l("Too many to list here: export each task's report."))}]
     return Sheet(_l("Units not done"), columns, rows)
 
 
@@ -106,7 +110,7 @@ def units_sheet(ranking: UnitRanking) -> Sheet:
             "code": s.unit.code,
             "unit": s.unit.name,
             "group": str(GROUP[s.unit.group]),
-            **_buckets(s.buckets),
+            **bucket_values(s.buckets),
             "average_days_late": s.average_days_late,
         }
         for rank, s in enumerate(ranking.scores, start=1)

@@ -1,0 +1,56 @@
+"""Lists download as XLSX or CSV with every filtered row, not only the page shown."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from openpyxl import load_workbook
+
+from tracker.models import UnitKind
+
+
+def _world(make):
+    hanoi = make.unit(name="Thành phố Hà Nội", kind=UnitKind.CITY, code="01")
+    make.unit(name="Tỉnh Bà Rịa - Vũng Tàu", code="77")
+    ministry = make.unit(name="Bộ Y tế", kind=UnitKind.MINISTRY, code="BYT")
+    task = make.task(title="Ban hành danh mục CSDL", deadline=date(2024, 6, 30))
+    make.assignment(task, hanoi, state="completed", submitted_on=date(2024, 6, 1))
+    make.assignment(task, ministry)
+    make.user("admin", email="admin@example.org")
+    make.user("focal_point", email="hn@example.org", unit_id=hanoi.id)
+
+
+def test_the_unit_list_exports_its_filtered_rows(build, client, login):
+    build(_world)
+    login("admin@example.org")
+    response = client.get("/units/?group=local&format=xlsx")
+    sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
+    names = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert sorted(names) == ["Thành phố Hà Nội", "Tỉnh Bà Rịa - Vũng Tàu"]
+    hanoi = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "01")
+    assert (hanoi[5], hanoi[10]) == (1, 1)  # completed on time, assigned
+    assert "Excel" in client.get("/units/").get_data(as_text=True)
+
+
+def test_the_audit_log_exports_as_csv_for_admins_only(build, client, login):
+    build(_world)
+    login("admin@example.org")
+    client.post("/account/language", data={"language": "vi"})
+    response = client.get("/admin/audit?format=csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Thời điểm", "Người thực hiện", "Nội dung"]
+    client.post("/logout")
+    login("hn@example.org")
+    assert client.get("/admin/audit?format=csv").status_code == 403
+
+
+def test_the_task_list_exports_with_each_tasks_standing(build, client, login):
+    build(_world)
+    login("hn@example.org")  # a focal point: only its unit's part of each task
+    response = client.get("/tasks/?format=csv")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert len(rows) == 2 and rows[1][0] == "Ban hành danh mục CSDL"
+    assert rows[1][3] == "30/06/2024" and (rows[1][5], rows[1][10]) == ("1", "1")

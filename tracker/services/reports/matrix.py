@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -36,6 +37,7 @@ def matrix(
         db.session.scalars(task_query.limit(task_size).offset((task_page - 1) * task_size))
     )
     task_ids = [t.id for t in tasks]
+    scope = dataclasses.replace(scope, task_ids=tuple(task_ids))  # rebuild only this page's
     rows = scope.rows()
     present = [rows.c.task_id.in_(task_ids), rows.c.state != AssignmentState.TRANSFERRED.value]
     if scope.group:

@@ -100,9 +100,14 @@ def report_scope(
     db.session.connection(execution_options={READ_ONLY: True})
     as_of = AsOf.build(day or clock.today(), load_calendar(), due_soon_days)
     ids = tuple(sorted(set(task_ids))) if task_ids else None
-    return ReportScope(
+    scope = ReportScope(
         as_of, ids, field or None, priority_only, group or None, _successors_on(as_of.today)
     )
+    # The chosen tasks as ids: the history is then narrowed by an index before it is ranked,
+    # and no query joins the task table to a ranked subquery (PostgreSQL may misjudge that
+    # join and rank the whole history once per task).
+    chosen = tuple(db.session.scalars(select(Task.id).where(scope.task_filter()).order_by(Task.id)))
+    return dataclasses.replace(scope, task_ids=chosen)
 
 
 def _successors_on(day: date) -> dict[int, int]:

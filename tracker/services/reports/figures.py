@@ -96,8 +96,7 @@ def ageing(scope: ReportScope) -> dict[str, int]:
     query = (
         select(late.label("days"), func.count().label("n"))
         .select_from(rows)
-        .join(Task, Task.id == rows.c.task_id)
-        .where(scope.task_filter(), overdue)
+        .where(overdue)
         .group_by(late)
     )
     bands = {label: 0 for label, _first, _last in AGEING_BANDS}
@@ -185,8 +184,7 @@ def completion_over_time(scope: ReportScope, start: date, points: int = 12) -> l
             R.due_date,
             late.label("late"),
         )
-        .join(Task, Task.id == R.task_id)
-        .where(scope.task_filter(), R.day <= scope.day)
+        .where(R.task_id.in_(scope.task_ids or ()), R.day <= scope.day)
         .subquery()
     )
     c = ranked.c

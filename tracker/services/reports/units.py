@@ -8,7 +8,7 @@ from sqlalchemy import case, func, select
 
 from tracker.domain.reports import UnitScore
 from tracker.extensions import db
-from tracker.models import Task, Unit
+from tracker.models import Unit
 from tracker.services import stats
 from tracker.services.reports.base import ReportScope, days_late, unit_ref
 
@@ -45,7 +45,7 @@ def unit_scores(scope: ReportScope, unit_ids: list[int] | None = None) -> UnitRa
     by completion rate, then on-time share, fewest overdue and fewest days late (three queries)."""
     rows = scope.rows()
     late = days_late(rows, scope.day)
-    where = [scope.task_filter()]
+    where = []
     if scope.group:
         where.append(Unit.group == scope.group)
     if unit_ids is not None:
@@ -54,7 +54,7 @@ def unit_scores(scope: ReportScope, unit_ids: list[int] | None = None) -> UnitRa
         [rows.c.unit_id],
         scope.as_of,
         *where,
-        joins=[(Unit, Unit.id == rows.c.unit_id), (Task, Task.id == rows.c.task_id)],
+        joins=[(Unit, Unit.id == rows.c.unit_id)],
         source=rows,
     )
     lateness = dict(
@@ -66,7 +66,6 @@ def unit_scores(scope: ReportScope, unit_ids: list[int] | None = None) -> UnitRa
                 func.sum(case((late > 0, 1), else_=0)),
             )
             .join(Unit, Unit.id == rows.c.unit_id)
-            .join(Task, Task.id == rows.c.task_id)
             .where(*where)
             .group_by(rows.c.unit_id)
         )

@@ -18,7 +18,7 @@ from tracker.domain.deadlines import format_date
 from tracker.domain.recurrence import Period, RecurrenceError
 from tracker.extensions import db
 from tracker.models import Task, User
-from tracker.services import events, recurrence_units
+from tracker.services import events, recurrence_units, succession
 from tracker.services.calendar import load_calendar
 from tracker.services.recurrence_settings import SeriesSettings, period_label
 from tracker.services.task_assignments import NewAssignment, insert_assignments
@@ -75,7 +75,7 @@ def generate_due_occurrences(
     plans = _plan(today, series_ids, report)
     if not plans:
         return report
-    units = recurrence_units.load_units()
+    units = succession.load_units()
     work_calendar = load_calendar()
     language = current_app.config["BABEL_DEFAULT_LOCALE"]
     planned: list[tuple[Task, SeriesSettings, Period, list[int], Occurrence]] = []

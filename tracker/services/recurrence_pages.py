@@ -13,7 +13,7 @@ from tracker.domain.calendar import WorkCalendar
 from tracker.domain.recurrence import Period, RecurrenceError, classify
 from tracker.extensions import db
 from tracker.models import Task, Unit
-from tracker.services import overview, recurrence_units
+from tracker.services import overview, recurrence_units, succession
 from tracker.services.recurrence import SeriesSettings
 from tracker.services.stats import AsOf
 
@@ -152,7 +152,7 @@ def preview(
     due_now = rule.due_periods(today, after=after, not_before=settings.resumed_on)
     current = max(today, settings.resumed_on or today)
     later = rule.upcoming(4, after=after, not_before=current)
-    units = recurrence_units.resolve(settings.units, recurrence_units.load_units(), today)
+    units = recurrence_units.resolve(settings.units, succession.load_units(), today)
     return SeriesPreview([shown(p) for p in later], [shown(p) for p in due_now], len(units))
 
 

@@ -14,9 +14,10 @@ from tracker.domain.status import OPEN_STATES as OPEN
 from tracker.domain.status import AssignmentState
 from tracker.extensions import READ_ONLY, db
 from tracker.models import Task, Unit
-from tracker.services import history
+from tracker.services import history, succession
 from tracker.services.calendar import load_calendar
 from tracker.services.stats import AsOf
+from tracker.services.succession import office_holder
 
 
 @dataclass(frozen=True)
@@ -111,20 +112,15 @@ def report_scope(
 
 
 def _successors_on(day: date) -> dict[int, int]:
-    """Return {unit: its successor in office on ``day``} for units ended before it (one
-    query over the few units that ever ended)."""
-    rows = db.session.execute(
-        select(Unit.id, Unit.successor_id, Unit.valid_to).where(Unit.valid_to.is_not(None))
-    ).all()
-    ended = {uid: succ for uid, succ, valid_to in rows if valid_to < day and succ is not None}
-    result = {}
-    for uid in ended:
-        target, seen = ended[uid], {uid}
-        while target in ended and target not in seen:  # merged again later
-            seen.add(target)
-            target = ended[target]
-        result[uid] = target
-    return result
+    """Return {unit: the unit holding its duties on ``day``} for units no longer in office
+    then because they merged into another (one query)."""
+    units = succession.load_units()
+    holders = {
+        uid: office_holder(uid, units, day)
+        for uid, unit in units.items()
+        if unit.valid_to is not None and unit.valid_to < day and unit.successor_id is not None
+    }
+    return {uid: holder for uid, holder in holders.items() if holder not in (None, uid)}
 
 
 def unit_ref(unit: Unit) -> UnitRef:

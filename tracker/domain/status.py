@@ -25,6 +25,12 @@ OPEN_STATES: frozenset[AssignmentState] = frozenset(
     {AssignmentState.ASSIGNED, AssignmentState.IN_PROGRESS, AssignmentState.SUBMITTED}
 )
 
+# A unit owes nothing more on an assignment in these states (reports list the others as
+# "not done"); transferred ones are owed by the successor's assignment instead.
+SETTLED_STATES: frozenset[AssignmentState] = frozenset(
+    {AssignmentState.COMPLETED, AssignmentState.NOT_APPLICABLE, AssignmentState.TRANSFERRED}
+)
+
 TRANSITIONS: dict[str, tuple[frozenset[AssignmentState], AssignmentState]] = {
     "start": (frozenset({AssignmentState.ASSIGNED}), AssignmentState.IN_PROGRESS),
     "submit": (

@@ -14,7 +14,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from tracker.domain.aggregate import Buckets
 from tracker.domain.calendar import WorkCalendar
-from tracker.domain.status import AssignmentState, StatusResult
+from tracker.domain.status import SETTLED_STATES, AssignmentState, StatusResult
 from tracker.domain.text import fold
 from tracker.extensions import db
 from tracker.models import Assignment, Task, Unit, UnitGroup, User
@@ -187,13 +187,7 @@ def task_summary(task: Task, unit_scope: int | None, as_of: AsOf) -> TaskSummary
             .where(
                 scope,
                 A.task_id == task.id,
-                A.state.not_in(
-                    [
-                        AssignmentState.COMPLETED.value,
-                        AssignmentState.NOT_APPLICABLE.value,
-                        AssignmentState.TRANSFERRED.value,
-                    ]
-                ),
+                A.state.not_in([s.value for s in SETTLED_STATES]),
             )
             .order_by(Unit.group, Unit.sort_name)
         )

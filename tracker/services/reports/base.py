@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Subquery, case, func, literal, select
 from tracker import clock
 from tracker.domain.reports import UnitRef
 from tracker.domain.status import OPEN_STATES as OPEN
-from tracker.domain.status import AssignmentState
+from tracker.domain.status import SETTLED_STATES, AssignmentState
 from tracker.extensions import READ_ONLY, db
 from tracker.models import Task, Unit
 from tracker.services import history, succession
@@ -129,13 +129,7 @@ def unit_ref(unit: Unit) -> UnitRef:
 
 def not_done(rows: Subquery) -> ColumnElement[bool]:
     """Return the condition for rows whose unit still owes the task on the day."""
-    return rows.c.state.not_in(
-        [
-            AssignmentState.COMPLETED.value,
-            AssignmentState.NOT_APPLICABLE.value,
-            AssignmentState.TRANSFERRED.value,
-        ]
-    )
+    return rows.c.state.not_in([s.value for s in SETTLED_STATES])
 
 
 def days_between(later, earlier) -> ColumnElement[int]:

@@ -143,7 +143,7 @@ def task_units(scope: ReportScope, task_id: int, *, only_missing: bool = False) 
             days_late(rows, scope.day),
         )
         .join(Unit, Unit.id == rows.c.unit_id)
-        .where(rows.c.task_id == task_id, rows.c.state != S.TRANSFERRED.value)
+        .where(rows.c.task_id == task_id)
         .order_by(Unit.group, Unit.sort_name)
     )
     if only_missing:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from tracker.domain.reports import UnitRef
-from tracker.domain.status import AssignmentState
 from tracker.extensions import db
 from tracker.models import Task, Unit
 from tracker.services import stats
@@ -39,7 +38,7 @@ def matrix(
     task_ids = [t.id for t in tasks]
     scope = dataclasses.replace(scope, task_ids=tuple(task_ids))  # rebuild only this page's
     rows = scope.rows()
-    present = [rows.c.task_id.in_(task_ids), rows.c.state != AssignmentState.TRANSFERRED.value]
+    present = [rows.c.task_id.in_(task_ids)]
     if scope.group:
         present.append(Unit.group == scope.group)
     unit_ids = select(rows.c.unit_id).join(Unit, Unit.id == rows.c.unit_id).where(*present)

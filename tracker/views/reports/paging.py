@@ -1,64 +1,32 @@
-"""A page of an in-memory list, shaped like Flask-SQLAlchemy's pagination for the macro."""
+"""A page of rows already in memory, as Flask-SQLAlchemy's pagination for the macro."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from flask_sqlalchemy.pagination import Pagination
 
 
-@dataclass
-class ListPage:
-    items: Sequence
-    page: int
-    per_page: int
-    total: int
+class ListPage(Pagination):
+    """A page of ``rows``; with ``total``, ``rows`` are that page's rows already fetched."""
+
+    def __init__(self, rows: Sequence, page: int, per_page: int, total: int | None = None):
+        super().__init__(
+            page=page, per_page=per_page, max_per_page=None, error_out=False, rows=rows, total=total
+        )
 
     @classmethod
     def of(cls, rows: Sequence, page: int, per_page: int) -> ListPage:
-        pages = max(1, math.ceil(len(rows) / per_page))
-        page = min(max(page, 1), pages)
-        start = (page - 1) * per_page
-        return cls(rows[start : start + per_page], page, per_page, len(rows))
+        """Return the page of ``rows``, the last one when ``page`` is past the end."""
+        return cls(rows, min(max(page, 1), max(1, math.ceil(len(rows) / per_page))), per_page)
 
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page)) if self.total else 0
+    def _query_items(self) -> list:
+        rows, total = self._query_args["rows"], self._query_args["total"]
+        if total is not None:
+            return list(rows)
+        return list(rows[self._query_offset : self._query_offset + self.per_page])
 
-    @property
-    def first(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.total, self.page * self.per_page)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int | None:
-        return self.page - 1 if self.has_prev else None
-
-    @property
-    def next_num(self) -> int | None:
-        return self.page + 1 if self.has_next else None
-
-    def iter_pages(self, left_edge=2, left_current=2, right_current=4, right_edge=2):
-        """Yield page numbers with None for the gaps, as Flask-SQLAlchemy does."""
-        last = 0
-        for n in range(1, self.pages + 1):
-            if (
-                n <= left_edge
-                or self.page - left_current <= n <= self.page + right_current
-                or n > self.pages - right_edge
-            ):
-                if last + 1 != n:
-                    yield None
-                yield n
-                last = n
+    def _query_count(self) -> int:
+        total = self._query_args["total"]
+        return len(self._query_args["rows"]) if total is None else total

@@ -91,12 +91,21 @@ REMINDER_STAGE = {
 }
 
 
+def url_with(**changes) -> str:
+    """Return the current page's URL with some query arguments changed (None drops one),
+    keeping every other filter, repeated ones included."""
+    values = request.args.to_dict(flat=False)
+    for name, value in changes.items():
+        if value is None:
+            values.pop(name, None)
+        else:
+            values[name] = value
+    return url_for(request.endpoint, **(request.view_args or {}), **values)
+
+
 def page_url(page: int) -> str:
     """Return the current URL with ``page`` replaced, keeping every filter."""
-    args = request.args.to_dict()
-    args.update(request.view_args or {})
-    args["page"] = page
-    return url_for(request.endpoint, **args)
+    return url_with(page=page)
 
 
 def init_app(app: Flask) -> None:
@@ -108,6 +117,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(i18n.format_number, "number")
     app.add_template_filter(i18n.format_rate, "rate")
     app.add_template_global(page_url, "page_url")
+    app.add_template_global(url_with, "url_with")
     app.add_template_global(reminder_stage, "reminder_stage")
     app.add_template_global(i18n.language, "current_language")
 

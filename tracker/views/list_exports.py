@@ -5,7 +5,7 @@ A list export holds every filtered row, not just the page shown, up to ``LIST_EX
 
 from __future__ import annotations
 
-from flask import render_template, request, url_for
+from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -14,7 +14,7 @@ from tracker.extensions import db
 from tracker.i18n import format_moment
 from tracker.services.export import Column, Sheet
 from tracker.views.export import export_response
-from tracker.views.helpers import FIELD, GROUP, KIND, STATE
+from tracker.views.helpers import FIELD, GROUP, KIND, STATE, url_with
 from tracker.views.reports.sheets import BUCKET_COLUMNS, bucket_values
 from tracker.views.timeline import EVENT_KIND
 
@@ -113,10 +113,5 @@ def audit(query, fmt: str):
 
 def buttons() -> Markup:
     """Return the two download links for the current list, keeping its filters."""
-    args = request.args.to_dict()
-    args.pop("page", None)
-    links = {
-        fmt: url_for(request.endpoint, **(request.view_args or {}), **{**args, "format": fmt})
-        for fmt in ("xlsx", "csv")
-    }
+    links = {fmt: url_with(format=fmt, page=None) for fmt in ("xlsx", "csv")}
     return Markup(render_template("_export_buttons.html", links=links))

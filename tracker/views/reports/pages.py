@@ -40,7 +40,6 @@ def _render(template: str, scope, **values):
         fields=list(Field),
         ageing_label=ageing_label,
         group_split_text=group_split_text,
-        url_with=args.url_with,
         **values,
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import request, url_for
+from flask import request
 from flask_babel import gettext as _
 
 from tracker import clock
@@ -51,14 +51,3 @@ def page_arg(name: str = "page") -> int:
 
 def missing_only() -> bool:
     return request.args.get("missing") == "1"
-
-
-def url_with(**changes) -> str:
-    """Return the current page's URL with some query arguments changed (None drops one)."""
-    values = request.args.to_dict(flat=False)
-    for name, value in changes.items():
-        if value is None:
-            values.pop(name, None)
-        else:
-            values[name] = value
-    return url_for(request.endpoint, **(request.view_args or {}), **values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -63,29 +64,34 @@ def task_figures(
     """Return the figures of the report's tasks that had units on the day (three queries at
     most); ``with_missing`` names the units not done, which can be long for a programme."""
     tasks = _tasks(scope, limit, offset)
-    ids = [t.id for t in tasks]
-    if not ids:
+    if not tasks:
         return []
-    buckets = _buckets_by_task_and_group(scope, ids)
-    missing = _missing(scope, ids) if with_missing else {}
-    figures = []
-    for task in tasks:
-        by_group = {g: b for (tid, g), b in buckets.items() if tid == task.id and b.total}
-        if not by_group:
-            continue  # not assigned yet on that day
-        figures.append(
-            TaskFigures(
-                task_id=task.id,
-                title=task.title,
-                deadline=task.deadline,
-                deadline_wording=task.deadline_wording,
-                field=task.field,
-                priority=task.priority,
-                by_group=by_group,
-                missing=tuple(missing.get(task.id, ())),
-            )
+    by_task: dict[int, dict[str, Buckets]] = defaultdict(dict)
+    for (task_id, group), b in _buckets_by_task_and_group(scope, [t.id for t in tasks]).items():
+        if b.total:
+            by_task[task_id][group] = b
+    figures = [
+        TaskFigures(
+            task_id=task.id,
+            title=task.title,
+            deadline=task.deadline,
+            deadline_wording=task.deadline_wording,
+            field=task.field,
+            priority=task.priority,
+            by_group=by_task[task.id],
         )
-    return figures
+        for task in tasks
+        if by_task.get(task.id)  # else not assigned yet on that day
+    ]
+    return name_missing(scope, figures) if with_missing else figures
+
+
+def name_missing(scope: ReportScope, figures: list[TaskFigures]) -> list[TaskFigures]:
+    """Return ``figures`` with the units not done on the day named (one query)."""
+    if not figures:
+        return figures
+    missing = _missing(scope, [f.task_id for f in figures])
+    return [dataclasses.replace(f, missing=tuple(missing.get(f.task_id, ()))) for f in figures]
 
 
 def ageing(scope: ReportScope) -> dict[str, int]:

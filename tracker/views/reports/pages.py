@@ -11,7 +11,7 @@ from tracker.domain.reports import ProgrammeFigures
 from tracker.extensions import db
 from tracker.models import Field, Role, Task
 from tracker.services import reports
-from tracker.services.reports.figures import ageing
+from tracker.services.reports.figures import ageing, name_missing
 from tracker.views import charts
 from tracker.views.export import export_response
 from tracker.views.reports import bp, sheets
@@ -55,7 +55,7 @@ def index():
     if fmt:
         not_done = sum(t.total.applicable - t.total.completed for t in tasks)
         if not_done <= MISSING_ROWS:
-            tasks = reports.task_figures(scope, with_missing=True)
+            tasks = name_missing(scope, tasks)
         return export_response(
             [
                 sheets.tasks_sheet(tasks),

@@ -136,7 +136,16 @@ def client(app):
 
 @pytest.fixture
 def runner(app):
-    return app.test_cli_runner()
+    """Return a runner of the ``tracker`` command (``runner.invoke(args=[...])``) on ``app``."""
+    from flask.testing import FlaskCliRunner
+
+    from tracker.cli import cli
+
+    class TrackerCliRunner(FlaskCliRunner):
+        def invoke(self, cli=cli, args=None, **kwargs):
+            return super().invoke(cli, args, **kwargs)
+
+    return TrackerCliRunner(app)
 
 
 @contextmanager

@@ -18,7 +18,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_security_headers(app)
-    register_commands(app)
     return app
 
 
@@ -92,31 +91,42 @@ def register_blueprints(app: Flask) -> None:
         dashboard,
         feeds,
         imports,
+        mailbox,
         recurring,
         reminders,
         reports,
         review,
+        task_editing,
         tasks,
         units,
     )
+    from tracker.views.admin import audit, calendar, reorganisation
+    from tracker.views.admin import units as admin_units
+    from tracker.views.admin import users as admin_users
 
     for module in (
         auth,
         dashboard,
         tasks,
+        task_editing,
         recurring,
         units,
         account,
         admin,
+        admin_users,
+        admin_units,
+        reorganisation,
+        calendar,
+        audit,
         assignments,
         review,
         reminders,
+        mailbox,
         reports,
         imports,
         feeds,
     ):
         app.register_blueprint(module.bp)
-    app.register_blueprint(reminders.mailbox_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -126,9 +136,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from tracker.views import helpers
+    from tracker.views import templating
 
-    helpers.init_app(app)
+    templating.init_app(app)
 
 
 def register_security_headers(app: Flask) -> None:
@@ -155,10 +165,3 @@ def register_security_headers(app: Flask) -> None:
             "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
         )
         return response
-
-
-def register_commands(app: Flask) -> None:
-    from tracker import cli, cli_import, cli_reorganise, cli_report
-
-    for module in (cli, cli_import, cli_report, cli_reorganise):
-        module.init_app(app)

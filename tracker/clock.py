@@ -28,6 +28,15 @@ def now() -> datetime:
     return local.astimezone(UTC)
 
 
+def now_on(day: date | None) -> datetime:
+    """Return the current instant moved to ``day`` (the time of day stays real), or the
+    current instant when ``day`` is None: what a command run with ``--today`` works at."""
+    if day is None:
+        return now()
+    local_time = datetime.now(tz()).timetz().replace(tzinfo=None)
+    return datetime.combine(day, local_time, tzinfo=tz()).astimezone(UTC)
+
+
 def today() -> date:
     """Return today's date in the programme's time zone."""
     return now().astimezone(tz()).date()

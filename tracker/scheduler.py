@@ -41,7 +41,7 @@ def retry_job(app: Flask) -> None:
 def recurrence_job(app: Flask) -> None:
     """Generate the occurrences of recurring tasks whose period has come (idempotent)."""
     from tracker import clock
-    from tracker.services.recurrence import generate_due_occurrences
+    from tracker.services.recurrence.series import generate_due_occurrences
 
     with app.app_context():
         report = generate_due_occurrences(clock.today(), now=clock.now())

@@ -10,8 +10,12 @@ from sqlalchemy import select
 
 from tracker.extensions import db
 from tracker.models import CalendarOverride, Event, Unit, UnitKind, User
-from tracker.services import accounts, admin_audit, admin_calendar, admin_units, admin_users
-from tracker.services.admin_units import UnitFields
+from tracker.services import accounts
+from tracker.services.admin import audit as admin_audit
+from tracker.services.admin import calendar as admin_calendar
+from tracker.services.admin import units as admin_units
+from tracker.services.admin import users as admin_users
+from tracker.services.admin.units import UnitFields
 from tracker.services.errors import NotAllowed, ServiceError
 
 NOW = datetime(2024, 7, 1, 3, 0, tzinfo=UTC)

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from tracker.extensions import db
 from tracker.models import Assignment, Event, Evidence
-from tracker.services import assignment_pages, assignments
+from tracker.services.assignments import pages as assignment_pages
+from tracker.services.assignments import workflow as assignments
 from tracker.services.errors import NotAllowed, NotFound, ServiceError, StaleEdit
 
 # 10:00 in Hà Nội on 01/07/2024 (the tests' fixed TODAY).
@@ -158,7 +159,7 @@ def test_notes_are_refused_to_viewers_and_other_units(world, who, error):
 )
 def test_on_time_or_late_is_judged_by_the_submission_date(world, submitted_at, confirmed_at, late):
     from tracker.domain.calendar import WorkCalendar
-    from tracker.services.stats import status_of
+    from tracker.services.status_sql import status_of
 
     a = world["a"]
     assignments.submit_completion(a.id, world["focal"], submitted_at, 1, "1/KH", None, "", "", [])

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from tracker.extensions import db
 from tracker.models import Assignment, Evidence, EvidenceFile
-from tracker.services import assignments, evidence
+from tracker.services.assignments import evidence
+from tracker.services.assignments import workflow as assignments
 from tracker.services.errors import NotFound, ServiceError
 
 NOW = datetime(2024, 7, 1, 3, 0, tzinfo=UTC)

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from tracker.extensions import db
 from tracker.models import Assignment, Event, ExtensionRequest
-from tracker.services import assignments, extensions
+from tracker.services.assignments import due_dates as extensions
+from tracker.services.assignments import workflow as assignments
 from tracker.services.errors import NotAllowed, NotFound, ServiceError, StaleEdit
 
 NOW = datetime(2024, 7, 1, 3, 0, tzinfo=UTC)  # 01/07/2024 in Hà Nội
@@ -177,7 +178,7 @@ def test_coordinator_changes_a_due_date_directly_with_a_reason(world):
 
 def test_an_approved_extension_turns_a_late_report_into_an_on_time_one(world):
     from tracker.domain.calendar import WorkCalendar
-    from tracker.services.stats import status_of
+    from tracker.services.status_sql import status_of
 
     request = _ask(world)
     late = datetime(2024, 7, 10, 3, 0, tzinfo=UTC)

@@ -10,8 +10,8 @@ from support.feeds import SOURCE, TITLE, assignment_ids, feed_world, parse, uids
 
 from tracker.extensions import db
 from tracker.models import CalendarFeed, Event, Setting, Unit, User
-from tracker.services import feeds
 from tracker.services.errors import NotAllowed, NotFound, ServiceError
+from tracker.services.feeds import addresses as feeds
 
 NOW = datetime(2024, 7, 1, 3, 0, tzinfo=UTC)
 TODAY = date(2024, 7, 1)

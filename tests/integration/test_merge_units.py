@@ -19,7 +19,8 @@ from tracker.models import (
     Unit,
     User,
 )
-from tracker.services import history, stats
+from tracker.services import history
+from tracker.services import status_sql as stats
 from tracker.services.calendar import load_calendar
 from tracker.services.errors import NotAllowed, ServiceError, StaleEdit
 from tracker.services.reorganisation import Merger, NewUnit, Plan, merge_units, preview_plan

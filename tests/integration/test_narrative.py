@@ -10,7 +10,7 @@ from flask_babel import force_locale
 from tracker.app import create_app
 from tracker.domain.aggregate import Buckets
 from tracker.domain.reports import CENTRAL, LOCAL, ProgrammeFigures, TaskFigures, UnitRef
-from tracker.services.narrative import compose_narrative, narrative_paragraphs
+from tracker.exports.narrative import compose_narrative, narrative_paragraphs
 
 AS_OF = date(2024, 6, 30)
 CATALOGUE = "Ban hành danh mục cơ sở dữ liệu dùng chung"

@@ -18,12 +18,14 @@ from tracker.models import (
     UnitGroup,
     UnitKind,
 )
-from tracker.services import overview, stats
-from tracker.services import recurrence as rec
-from tracker.services import task_assignments as ta
+from tracker.services import dashboard
+from tracker.services import status_sql as stats
 from tracker.services.calendar import load_calendar
 from tracker.services.errors import NotAllowed, ServiceError, StaleEdit
-from tracker.services.tasks import TaskInput
+from tracker.services.recurrence import series as rec
+from tracker.services.tasks import assigning as ta
+from tracker.services.tasks import listing as task_listing
+from tracker.services.tasks.editing import TaskInput
 
 NOW = datetime(2025, 1, 1, 3, 0, tzinfo=UTC)
 HALF_YEARLY = Recurrence("half_yearly", date(2025, 1, 1), due=DayRule("period_end", 0, 15))
@@ -149,7 +151,7 @@ def test_a_missed_period_never_blocks_the_next(series, provinces):
     # Nobody reported anything: every H1 assignment is overdue on 1/7.
     calendar = load_calendar()
     as_of = stats.AsOf.build(date(2025, 7, 1), calendar, 3)
-    assert overview.task_buckets([h1.id], None, as_of)[h1.id].open_overdue == 3
+    assert task_listing.task_buckets([h1.id], None, as_of)[h1.id].open_overdue == 3
     rec.generate_due_occurrences(date(2025, 7, 1))
     assert len(_occurrences(series.id)) == 2
 
@@ -335,10 +337,12 @@ def test_series_templates_stay_out_of_task_lists_and_cannot_be_assigned(
     db.session.commit()
     rec.generate_due_occurrences(date(2025, 1, 1))
     as_of = stats.AsOf.build(date(2025, 1, 1), load_calendar(), 3)
-    listed = list(db.session.scalars(overview.task_query(None, overview.TaskFilters(), as_of)))
+    listed = list(
+        db.session.scalars(task_listing.task_query(None, task_listing.TaskFilters(), as_of))
+    )
     [occurrence] = _occurrences(series.id)
     assert [t.id for t in listed] == [occurrence.id, ordinary.id]
-    dashboard_tasks = [t.id for t, _b in overview.dashboard(None, as_of).tasks]
+    dashboard_tasks = [t.id for t, _b in dashboard.dashboard(None, as_of).tasks]
     assert dashboard_tasks == [occurrence.id, ordinary.id]
     with pytest.raises(ServiceError, match="never assigned itself"):
         ta.assign_units(

@@ -12,7 +12,9 @@ from tracker import clock
 from tracker.domain.status import OPEN_STATES
 from tracker.extensions import db
 from tracker.models import Assignment, Event, Unit, User
-from tracker.services import assignments, history, reorganisation, stats
+from tracker.services import history, reorganisation
+from tracker.services import status_sql as stats
+from tracker.services.assignments import workflow as assignments
 from tracker.services.calendar import load_calendar
 from tracker.services.demo import load_demo
 from tracker.services.errors import NotFound

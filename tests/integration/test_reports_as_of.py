@@ -11,7 +11,9 @@ from tracker import clock
 from tracker.domain.status import TimeStatus
 from tracker.extensions import db
 from tracker.models import UnitKind
-from tracker.services import assignments, extensions, reports
+from tracker.services import reports
+from tracker.services.assignments import due_dates as extensions
+from tracker.services.assignments import workflow as assignments
 from tracker.services.reports.base import report_scope
 
 

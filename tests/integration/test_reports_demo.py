@@ -8,11 +8,12 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from tracker import clock
+from tracker.exports.narrative import compose_narrative
 from tracker.extensions import db
 from tracker.models import Assignment, Task, User
-from tracker.services import assignments, reports
+from tracker.services import reports
+from tracker.services.assignments import workflow as assignments
 from tracker.services.demo import CATALOGUE_TASK, load_demo
-from tracker.services.narrative import compose_narrative
 from tracker.services.reports.base import report_scope
 
 OPEN_DATA_TASK = "Xây dựng kế hoạch cung cấp dữ liệu mở"

@@ -12,7 +12,7 @@ from tracker.domain.calendar import WorkCalendar
 from tracker.domain.status import AssignmentState, TimeStatus, time_status
 from tracker.extensions import db
 from tracker.models import Assignment, AssignmentRevision
-from tracker.services import stats
+from tracker.services import status_sql as stats
 
 STATES = [s.value for s in AssignmentState]
 

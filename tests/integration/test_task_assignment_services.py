@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from tracker.domain.deadlines import parse_deadline
 from tracker.extensions import db
 from tracker.models import Assignment, Event, Evidence, ExtensionRequest, Reminder, UnitKind
-from tracker.services import task_assignments as ta
 from tracker.services.errors import NotAllowed, NotFound, ServiceError
+from tracker.services.tasks import assigning as ta
 
 NOW = datetime(2024, 7, 1, 3, 0, tzinfo=UTC)
 

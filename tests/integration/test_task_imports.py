@@ -10,8 +10,8 @@ from support.imports import csv_bytes, table_counts, xlsx_bytes
 
 from tracker.extensions import db
 from tracker.models import Assignment, AssignmentRevision, Event, Task, UnitKind
-from tracker.services import task_assignments
 from tracker.services.imports import run_import
+from tracker.services.tasks import assigning as task_assignments
 
 NOW = datetime(2024, 7, 1, 3, 0, tzinfo=UTC)
 

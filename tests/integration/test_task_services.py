@@ -14,9 +14,9 @@ from tracker.models import (
     Field,
     Task,
 )
-from tracker.services import task_assignments as ta
-from tracker.services import tasks
 from tracker.services.errors import NotAllowed, ServiceError, StaleEdit
+from tracker.services.tasks import assigning as ta
+from tracker.services.tasks import editing as tasks
 
 NOW = datetime(2024, 7, 1, 3, 0, tzinfo=UTC)
 

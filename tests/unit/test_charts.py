@@ -11,9 +11,10 @@ import pytest
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from tracker import labels
 from tracker.app import create_app
 from tracker.domain.aggregate import Buckets
-from tracker.views import charts, palette
+from tracker.views import charts
 from tracker.views.charts.bars import BAR_W
 from tracker.views.charts.trend import nice_top
 
@@ -185,12 +186,12 @@ def test_buckets_have_the_page_colours_and_print_patterns(app):
         r.get("data-bucket"): r.get("fill")
         for r in root.iterfind(".//s:rect[@class='chart-segment']", NS)
     }
-    assert fills["completed_on_time"] == palette.THEME["primary"]  # bg-primary on the pages
+    assert fills["completed_on_time"] == labels.THEME["primary"]  # bg-primary on the pages
     patterns = {p.get("id").split("-", 1)[1]: p for p in root.iter(f"{{{NS['s']}}}pattern")}
     assert set(patterns) == {"completed_late", "open_overdue", "open_on_track"}
-    assert patterns["open_overdue"].find("s:rect", NS).get("fill") == palette.THEME["danger"]
-    assert patterns["completed_late"].find("s:rect", NS).get("fill") == palette.THEME["info"]
-    assert patterns["open_on_track"].find("s:rect", NS).get("fill") == palette.THEME["success"]
+    assert patterns["open_overdue"].find("s:rect", NS).get("fill") == labels.THEME["danger"]
+    assert patterns["completed_late"].find("s:rect", NS).get("fill") == labels.THEME["info"]
+    assert patterns["open_on_track"].find("s:rect", NS).get("fill") == labels.THEME["success"]
 
 
 def test_two_charts_on_one_page_never_share_pattern_ids(app):

@@ -13,12 +13,12 @@ import pytest
 from flask_babel import force_locale
 from openpyxl import load_workbook
 
+from tracker import labels
 from tracker.app import create_app
 from tracker.domain.status import AssignmentState, TimeStatus
+from tracker.exports.writers import Column, Sheet, sheet_titles, write_csv, write_xlsx
 from tracker.services.errors import NotFound
-from tracker.services.export import Column, Sheet, sheet_titles, write_csv, write_xlsx
-from tracker.views import palette
-from tracker.views.export import content_disposition, export_response
+from tracker.views.downloads import content_disposition, export_response
 
 COLUMNS = [
     Column("unit", "Unit"),
@@ -109,8 +109,8 @@ def test_xlsx_statuses_are_translated_words_on_the_page_colours(app, code, overd
     sheet = xlsx(app, [Sheet("Units", COLUMNS, ROWS)], code)["Units"]
     assert sheet["C2"].value == overdue and sheet["D2"].value == in_progress
     colour = lambda cell: cell.fill.fgColor.rgb  # noqa: E731
-    assert colour(sheet["C2"]) == "FF" + palette.THEME["danger"][1:].upper()
-    assert colour(sheet["C3"]) == "FF" + palette.THEME["primary"][1:].upper()
+    assert colour(sheet["C2"]) == "FF" + labels.THEME["danger"][1:].upper()
+    assert colour(sheet["C3"]) == "FF" + labels.THEME["primary"][1:].upper()
     assert sheet["C2"].font.color.rgb == "FFFFFFFF"  # white on red, as the page's badge
 
 

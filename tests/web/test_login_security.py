@@ -9,7 +9,8 @@ import pytest
 from tracker.app import create_app
 from tracker.extensions import db
 from tracker.models import User
-from tracker.services import accounts, admin_users
+from tracker.services import accounts
+from tracker.services.admin import users as admin_users
 
 BAD = {"email": "fp@example.org", "password": "wrong-password"}
 GOOD = {"email": "fp@example.org", "password": "secret-pass"}

@@ -13,9 +13,9 @@ from support.tasks import task_world
 from tracker.domain.recurrence import DayRule, Recurrence
 from tracker.extensions import db
 from tracker.models import Assignment, Event, Task, User
-from tracker.services import recurrence as rec
-from tracker.services.task_assignments import UnitSelection
-from tracker.services.tasks import TaskInput
+from tracker.services.recurrence import series as rec
+from tracker.services.tasks.assigning import UnitSelection
+from tracker.services.tasks.editing import TaskInput
 
 NOW = datetime(2024, 7, 1, 3, 0, tzinfo=UTC)  # the test app's TODAY is 2024-07-01
 

@@ -197,3 +197,30 @@ def parse_deadline(
         raise DeadlineError("empty", text)
     due, kind = _Parser(text, reference_year).parse(normalised, before_is_exclusive)
     return Deadline(due=due, wording=wording, kind=kind)
+
+
+_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+
+class DayError(ValueError):
+    """A date that is not written dd/mm/yyyy (``malformed``) or does not exist."""
+
+    def __init__(self, text: str, malformed: bool) -> None:
+        super().__init__(text)
+        self.text, self.malformed = text, malformed
+
+
+def parse_day(text: str) -> date:
+    """Return the date written dd/mm/yyyy; DayError if malformed or impossible."""
+    text = text.strip()
+    match = _DAY.fullmatch(text)
+    if match is None:
+        raise DayError(text, malformed=True)
+    day, month, year = (int(part) for part in match.groups())
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise DayError(text, malformed=False)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise DayError(text, malformed=False) from None

@@ -10,8 +10,8 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from tracker.forms.account import LANGUAGE_CHOICES
 from tracker.forms.fields import DayField
+from tracker.labels import GROUP, KIND, ROLE
 from tracker.models import Role, UnitGroup, UnitKind
-from tracker.views.helpers import GROUP, KIND, ROLE
 
 
 def optional_id(value) -> int | None:

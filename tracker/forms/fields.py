@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from flask import current_app
@@ -10,23 +9,8 @@ from flask_babel import gettext as _
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
-from tracker.domain.deadlines import ACCEPTED_FORMS, Deadline, DeadlineError, parse_deadline
-
-
-def deadline_error_message(error: DeadlineError) -> str:
-    """Return the user's-language explanation of why a deadline phrase was refused."""
-    forms = "; ".join(ACCEPTED_FORMS)
-    if error.code == "empty":
-        return _("Enter a deadline, for example: %(forms)s.", forms=forms)
-    if error.code == "invalid_date":
-        return _("“%(text)s” is not a real date.", text=error.text)
-    if error.code == "missing_year":
-        return _("“%(text)s” has no year: add the year, e.g. 30/9/2024.", text=error.text)
-    return _(
-        "“%(text)s” is not a deadline this system can read. Accepted forms: %(forms)s.",
-        text=error.text,
-        forms=forms,
-    )
+from tracker.domain.deadlines import DayError, Deadline, DeadlineError, parse_day, parse_deadline
+from tracker.labels import day_error_message, deadline_error_message
 
 
 class DeadlineField(StringField):
@@ -55,40 +39,6 @@ class DeadlineField(StringField):
             )
         except DeadlineError as error:
             raise ValidationError(deadline_error_message(error)) from error
-
-
-_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-FIRST_YEAR, LAST_YEAR = 1900, 2100
-
-
-class DayError(ValueError):
-    """A date that is not written dd/mm/yyyy (``malformed``) or does not exist."""
-
-    def __init__(self, text: str, malformed: bool) -> None:
-        super().__init__(text)
-        self.text, self.malformed = text, malformed
-
-
-def parse_day(text: str) -> date:
-    """Return the date written dd/mm/yyyy; DayError if malformed or impossible."""
-    text = text.strip()
-    match = _DAY.fullmatch(text)
-    if match is None:
-        raise DayError(text, malformed=True)
-    day, month, year = (int(part) for part in match.groups())
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise DayError(text, malformed=False)
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise DayError(text, malformed=False) from None
-
-
-def day_error_message(error: DayError) -> str:
-    """Return why a typed date was refused, in the user's language (eager: it quotes input)."""
-    if error.malformed:
-        return _("Write the date as dd/mm/yyyy, for example 15/03/2024.")
-    return _("“%(text)s” is not a real date.", text=error.text)
 
 
 class DayField(StringField):

@@ -8,8 +8,8 @@ from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, 
 from wtforms.validators import Length, Optional
 
 from tracker.forms.fields import DayField
+from tracker.labels import KIND
 from tracker.models import UnitKind
-from tracker.views.helpers import KIND
 
 EXISTING, NEW = "existing", "new"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import joinedload
 
 from tracker.extensions import db
@@ -48,3 +48,8 @@ def require_focal_point_of(user: User, assignment: Assignment) -> None:
 def require_coordinator(user: User) -> None:
     """Refuse unless ``user`` coordinates (coordinators and administrators)."""
     require_role(user, Role.COORDINATOR, Role.ADMIN)
+
+
+def unit_scope_filter(unit_scope: int | None) -> ColumnElement[bool]:
+    """Return the condition limiting assignments to ``unit_scope`` (None: every unit)."""
+    return Assignment.unit_id == unit_scope if unit_scope is not None else true()

@@ -15,8 +15,9 @@ from tracker.forms.account import (
     LanguageForm,
     ResetPasswordForm,
 )
-from tracker.services import accounts, feeds
+from tracker.services import accounts
 from tracker.services.errors import ServiceError
+from tracker.services.feeds import addresses as feeds
 from tracker.views.auth import email_key
 
 bp = Blueprint("account", __name__)

@@ -11,7 +11,11 @@ from flask_login import current_user
 
 from tracker import clock
 from tracker.forms import assignments as forms
-from tracker.services import access, assignment_pages, assignments, evidence, extensions
+from tracker.services import access
+from tracker.services.assignments import due_dates as extensions
+from tracker.services.assignments import evidence
+from tracker.services.assignments import pages as assignment_pages
+from tracker.services.assignments import workflow as assignments
 from tracker.services.calendar import load_calendar
 from tracker.services.errors import NotAllowed, NotFound, ServiceError, StaleEdit
 from tracker.views import context, timeline

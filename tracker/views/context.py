@@ -6,9 +6,9 @@ from flask import current_app, request
 
 from tracker import clock
 from tracker.auth import visible_unit_id
-from tracker.extensions import db
+from tracker.services import paging
 from tracker.services.calendar import load_calendar
-from tracker.services.stats import AsOf
+from tracker.services.status_sql import AsOf
 
 
 def as_of() -> AsOf:
@@ -36,4 +36,4 @@ def per_page() -> int:
 
 def paginate(query):
     """Return the requested page of ``query`` (two queries: the count and the rows)."""
-    return db.paginate(query, page=page_number(), per_page=per_page(), error_out=False)
+    return paging.page_of(query, page_number(), per_page())

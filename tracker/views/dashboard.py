@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker.services import overview
+from tracker.services import dashboard
 from tracker.views import charts, context
 
 bp = Blueprint("dashboard", __name__)
@@ -15,7 +15,7 @@ bp = Blueprint("dashboard", __name__)
 @bp.get("/")
 def index():
     as_of = context.as_of()
-    data = overview.dashboard(context.unit_scope(), as_of)
+    data = dashboard.dashboard(context.unit_scope(), as_of)
     pictures = {}
     if not current_user.is_focal_point:
         pictures = {

@@ -8,8 +8,8 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from tracker import clock
-from tracker.services import feeds
 from tracker.services.errors import NotAllowed, NotFound, ServiceError
+from tracker.services.feeds import addresses as feeds
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 

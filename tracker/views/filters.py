@@ -7,7 +7,7 @@ from datetime import date
 from flask import flash, request
 from flask_babel import gettext as _
 
-from tracker.forms.fields import parse_day
+from tracker.domain.deadlines import parse_day
 
 
 def choice(name: str, allowed) -> str | None:

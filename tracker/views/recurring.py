@@ -14,9 +14,12 @@ from tracker.auth import roles_required
 from tracker.forms.recurring import SeriesForm
 from tracker.forms.tasks import ActionForm
 from tracker.models import Role, Task
-from tracker.services import recurrence, recurrence_pages, task_assignments, tasks
 from tracker.services.calendar import load_calendar
 from tracker.services.errors import NotAllowed, NotFound, ServiceError, StaleEdit
+from tracker.services.recurrence import pages as recurrence_pages
+from tracker.services.recurrence import series as recurrence
+from tracker.services.tasks import assigning as task_assignments
+from tracker.services.tasks import editing as tasks
 from tracker.views import context, recurring_words
 
 bp = Blueprint("recurring", __name__, url_prefix="/recurring")

@@ -1,15 +1,13 @@
-"""Reminder pages: the scheduler's status, the email log, policies, nudges, the mailbox."""
+"""Reminder pages: the scheduler's status, the email log, policies, nudges."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, exists, select
 
-from tracker import clock, mailcatcher
+from tracker import clock
 from tracker.auth import roles_required
 from tracker.extensions import db
 from tracker.forms.reminders import NudgeForm, PolicyForm, TaskPolicyForm
@@ -141,16 +139,3 @@ def email(email_id: int):
     message = db.session.get(EmailMessage, email_id) or abort(404)
     items = db.session.scalars(select(Reminder).where(Reminder.email_id == email_id)).all()
     return render_template("reminders/email.html", message=message, items=items)
-
-
-mailbox_bp = Blueprint("mailbox", __name__, url_prefix="/mailbox")
-
-
-@mailbox_bp.get("/")
-@roles_required(Role.ADMIN)
-def mailbox():
-    directory = current_app.config.get("MAIL_CATCHER_DIR")
-    if not directory:
-        abort(404)
-    messages = mailcatcher.read(Path(directory))
-    return render_template("reminders/mailbox.html", messages=messages, directory=directory)

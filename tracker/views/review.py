@@ -10,7 +10,11 @@ from flask_login import current_user
 from tracker import clock
 from tracker.forms import assignments as forms
 from tracker.models import UnitGroup
-from tracker.services import access, assignment_pages, assignments, extensions, overview
+from tracker.services import access
+from tracker.services.assignments import due_dates as extensions
+from tracker.services.assignments import listing
+from tracker.services.assignments import pages as assignment_pages
+from tracker.services.assignments import workflow as assignments
 from tracker.services.calendar import load_calendar
 from tracker.services.errors import NotAllowed, NotFound, ServiceError, StaleEdit
 from tracker.views import assignments as assignment_views
@@ -35,7 +39,7 @@ def _queue(status: int = 200, bulk=None):
         task_id=_task_filter(), group=filters.choice("group", {g.value for g in UnitGroup})
     )
     page = context.paginate(assignment_pages.review_query(queue_filters))
-    rows = overview.with_status(page.items, as_of, load_calendar(), context.due_soon_days())
+    rows = listing.with_status(page.items, as_of, load_calendar(), context.due_soon_days())
     body = render_template(
         "review/index.html",
         page=page,

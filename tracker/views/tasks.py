@@ -8,12 +8,16 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from tracker.domain.status import TimeStatus
+from tracker.exports import lists
 from tracker.extensions import db
 from tracker.forms.tasks import ActionForm
 from tracker.models import Assignment, Field, Task, Unit, UnitGroup
-from tracker.services import overview, task_assignments
+from tracker.services import paging
+from tracker.services.assignments import listing
 from tracker.services.calendar import load_calendar
-from tracker.views import context, filters, list_exports
+from tracker.services.tasks import assigning as task_assignments
+from tracker.services.tasks import listing as task_listing
+from tracker.views import context, downloads, filters
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -30,24 +34,26 @@ ASSIGNMENT_STATUSES = (
 def index():
     as_of = context.as_of()
     scope = context.unit_scope()
-    task_filters = overview.TaskFilters(
+    task_filters = task_listing.TaskFilters(
         field=filters.choice("field", {f.value for f in Field}),
         status=filters.choice("status", TASK_STATUSES),
         deadline_from=filters.day("deadline_from", _("Deadline from")),
         deadline_to=filters.day("deadline_to", _("Deadline to")),
         q=filters.text("q"),
     )
-    query = overview.task_query(scope, task_filters, as_of)
-    if fmt := list_exports.requested():
-        return list_exports.tasks(query, lambda ids: overview.task_buckets(ids, scope, as_of), fmt)
+    query = task_listing.task_query(scope, task_filters, as_of)
+    if fmt := downloads.requested():
+        rows = paging.export_rows(query)
+        buckets = task_listing.task_buckets([t.id for t in rows], scope, as_of)
+        return downloads.export_response([lists.tasks_sheet(rows, buckets)], fmt, "tasks")
     page = context.paginate(query)
     task_ids = [t.id for t in page.items]
     own = None
     if scope is not None:
         own = {
             row.assignment.task_id: row
-            for row in overview.with_status(
-                overview.unit_assignments(scope, task_ids),
+            for row in listing.with_status(
+                task_listing.unit_assignments(scope, task_ids),
                 as_of,
                 load_calendar(),
                 context.due_soon_days(),
@@ -56,7 +62,7 @@ def index():
     return render_template(
         "tasks/index.html",
         page=page,
-        buckets={} if own is not None else overview.task_buckets(task_ids, scope, as_of),
+        buckets={} if own is not None else task_listing.task_buckets(task_ids, scope, as_of),
         own=own,
         filters=task_filters,
         statuses=TASK_STATUSES,
@@ -82,12 +88,12 @@ def detail(task_id: int):
     where = [Assignment.task_id == task_id]
     if scope is not None:
         where.append(Assignment.unit_id == scope)
-    query = overview.assignment_query(as_of, *where, status=status, group=group).order_by(
+    query = listing.assignment_query(as_of, *where, status=status, group=group).order_by(
         Unit.group, Unit.sort_name
     )
     page = context.paginate(query)
-    rows = overview.with_status(page.items, as_of, load_calendar(), context.due_soon_days())
-    summary = overview.task_summary(task, scope, as_of)
+    rows = listing.with_status(page.items, as_of, load_calendar(), context.due_soon_days())
+    summary = task_listing.task_summary(task, scope, as_of)
     manage = current_user.is_coordinator
     removable = (
         task_assignments.removable_ids([a.id for a in page.items])
@@ -109,7 +115,3 @@ def detail(task_id: int):
         removable=[row for row in rows if row.assignment.id in removable],
         action_form=ActionForm() if manage else None,
     )
-
-
-# Registers the coordinators' routes (create, edit, assign, close) on this blueprint.
-from tracker.views import task_management  # noqa: E402, F401

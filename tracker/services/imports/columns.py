@@ -10,9 +10,9 @@ from datetime import date
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
-from tracker.domain.deadlines import format_date
+from tracker.domain.deadlines import DayError, format_date, parse_day
 from tracker.domain.text import fold
-from tracker.forms.fields import DayError, day_error_message, parse_day
+from tracker.labels import day_error_message
 from tracker.services.accounts import normalise_email
 from tracker.services.imports.reading import Cell, Sheet
 

@@ -16,8 +16,8 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 
 from tracker.i18n import format_number
+from tracker.services.assignments.evidence import megabytes
 from tracker.services.errors import ServiceError
-from tracker.services.evidence import megabytes
 
 Cell = str | date
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tracker.domain.deadlines import DeadlineError, format_date, parse_deadline
-from tracker.forms.fields import deadline_error_message
+from tracker.labels import deadline_error_message
 from tracker.models import AssignmentRole, Field, Unit, UnitGroup, User
 from tracker.services.imports.columns import (
     Column,

@@ -18,8 +18,6 @@ from sqlalchemy import select
 
 from tracker.extensions import db
 from tracker.models import Assignment, Task, User
-from tracker.services import task_assignments
-from tracker.services import tasks as task_service
 from tracker.services.imports.columns import Row, required
 from tracker.services.imports.lookup import UnitDirectory
 from tracker.services.imports.result import Plan
@@ -32,7 +30,9 @@ from tracker.services.imports.task_cells import (
     task_key,
     unit_cells,
 )
-from tracker.services.tasks import TaskInput
+from tracker.services.tasks import assigning as task_assignments
+from tracker.services.tasks import editing as task_service
+from tracker.services.tasks.editing import TaskInput
 
 __all__ = ["COLUMNS", "EXAMPLES", "plan"]
 

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from tracker.extensions import db
 from tracker.models import Unit, UnitKind, User
 from tracker.services import events
-from tracker.services.admin_units import UnitFields, check_code_free, clean_unit_fields
+from tracker.services.admin.units import UnitFields, check_code_free, clean_unit_fields
 from tracker.services.errors import ServiceError
 from tracker.services.imports.columns import Column, Row, choose, day, email, required, words
 from tracker.services.imports.lookup import UnitDirectory, code_key, valid_on

@@ -12,7 +12,7 @@ from tracker import mail
 from tracker.domain.reminders import weekly_summary_due
 from tracker.extensions import db
 from tracker.models import Assignment, Reminder, Role, Task, Unit, User
-from tracker.services import stats
+from tracker.services import status_sql as stats
 from tracker.services.reminders import deliver
 from tracker.services.reminders.ledger import Claim, claim
 from tracker.services.reminders.load import as_recipient

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from tracker.extensions import db
 from tracker.i18n import format_day
 from tracker.models import Unit
-from tracker.services.admin_units import UnitFields, check_code_free, clean_unit_fields
+from tracker.services.admin.units import UnitFields, check_code_free, clean_unit_fields
 from tracker.services.errors import ServiceError
 from tracker.services.reorganisation.plan import NewUnit, Plan
 

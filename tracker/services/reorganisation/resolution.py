@@ -15,7 +15,7 @@ from tracker.domain.status import OPEN_STATES
 from tracker.extensions import db
 from tracker.i18n import format_day
 from tracker.models import Assignment, ExtensionRequest, Task, Unit, User
-from tracker.services.admin_units import UnitFields
+from tracker.services.admin.units import UnitFields
 from tracker.services.errors import ServiceError
 from tracker.services.reorganisation.checks import (
     check_sources,

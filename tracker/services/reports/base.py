@@ -14,10 +14,11 @@ from tracker.domain.status import OPEN_STATES as OPEN
 from tracker.domain.status import SETTLED_STATES, AssignmentState
 from tracker.extensions import READ_ONLY, db
 from tracker.models import Task, Unit
-from tracker.services import history, succession
+from tracker.services import history
 from tracker.services.calendar import load_calendar
-from tracker.services.stats import AsOf
-from tracker.services.succession import office_holder
+from tracker.services.reorganisation import succession
+from tracker.services.reorganisation.succession import office_holder
+from tracker.services.status_sql import AsOf
 
 
 @dataclass(frozen=True)

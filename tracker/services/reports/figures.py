@@ -20,7 +20,7 @@ from tracker.domain.reports import (
 from tracker.domain.status import AssignmentState, StatusResult, TimeStatus
 from tracker.extensions import db
 from tracker.models import AssignmentRevision, Task, Unit
-from tracker.services import stats
+from tracker.services import status_sql as stats
 from tracker.services.reports.base import ReportScope, days_late, not_done, task_rows
 
 S = AssignmentState

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from tracker.domain.reports import UnitRef
 from tracker.extensions import db
 from tracker.models import Task, Unit
-from tracker.services import stats
+from tracker.services import status_sql as stats
 from tracker.services.reports.base import ReportScope, task_rows, unit_ref
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 from tracker.domain.reports import UnitScore
 from tracker.extensions import db
 from tracker.models import Unit
-from tracker.services import stats
+from tracker.services import status_sql as stats
 from tracker.services.reports.base import ReportScope, days_late, unit_ref
 
 

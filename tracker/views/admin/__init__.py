@@ -1,4 +1,5 @@
-"""Administration: users, units, the working-day calendar and the audit log (admins only)."""
+"""Administration: users, units, the working-day calendar, reorganisations and the audit
+log, each page in a module of its own (admins only)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,18 @@ from tracker.models import Role
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.before_request
-def _admins_only():
-    # Sign-in is enforced app-wide before this runs; here only the role is checked.
+def admins_only():
+    """Refuse (403) anyone but an administrator; sign-in is enforced app-wide before this."""
     if current_user.role != Role.ADMIN:
         abort(403)
 
 
+bp.before_request(admins_only)
+
+
 @bp.get("/")
 def index():
-    return redirect(url_for("admin.users"))
+    return redirect(url_for("admin_users.index"))
 
 
 def int_arg(name: str) -> int | None:
@@ -31,7 +34,3 @@ def int_arg(name: str) -> int | None:
 def actor():
     """Return the signed-in admin as a plain User (what services take)."""
     return current_user._get_current_object()
-
-
-# Imported for their routes, which register on ``bp``.
-from tracker.views.admin import audit, calendar, reorganisation, units, users  # noqa: E402, F401

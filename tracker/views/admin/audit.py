@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import Blueprint, render_template
 from flask_babel import gettext as _
 
 from tracker import clock
-from tracker.services import admin_audit
-from tracker.views import context, filters, list_exports
-from tracker.views.admin import actor, bp, int_arg
-from tracker.views.admin.labels import DATA_KEY
-from tracker.views.timeline import EVENT_KIND
+from tracker.exports import lists
+from tracker.labels import DATA_KEY, EVENT_KIND
+from tracker.services import paging
+from tracker.services.admin import audit as admin_audit
+from tracker.views import context, downloads, filters
+from tracker.views.admin import actor, admins_only, int_arg
+
+bp = Blueprint("admin_audit", __name__, url_prefix="/admin/audit")
+bp.before_request(admins_only)
 
 
-@bp.get("/audit")
-def audit():
+@bp.get("")
+def index():
     audit_filters = admin_audit.AuditFilters(
         actor_id=int_arg("actor_id"),
         actor=filters.text("actor"),
@@ -28,8 +32,9 @@ def audit():
         date_to=filters.day("date_to", _("To")),
     )
     query = admin_audit.audit_query(actor(), audit_filters, clock.tz())
-    if fmt := list_exports.requested():
-        return list_exports.audit(query, fmt)
+    if fmt := downloads.requested():
+        sheet = lists.audit_sheet(paging.export_rows(query))
+        return downloads.export_response([sheet], fmt, "audit-log")
     page = context.paginate(query)
     return render_template(
         "admin/audit.html",

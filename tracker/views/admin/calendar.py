@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from tracker import clock
 from tracker.forms.admin import ConfirmForm, OverrideForm
-from tracker.services import admin_calendar
+from tracker.services.admin import calendar as admin_calendar
 from tracker.services.errors import ServiceError
-from tracker.views.admin import actor, bp, int_arg
+from tracker.views.admin import actor, admins_only, int_arg
+
+bp = Blueprint("admin_calendar", __name__, url_prefix="/admin/calendar")
+bp.before_request(admins_only)
 
 
 def _year() -> int:
@@ -26,13 +29,13 @@ def _page(form: OverrideForm, year: int, status: int = 200):
     ), status
 
 
-@bp.get("/calendar")
-def calendar():
+@bp.get("")
+def index():
     return _page(OverrideForm(formdata=None), _year())
 
 
-@bp.post("/calendar")
-def add_override():
+@bp.post("")
+def add():
     form = OverrideForm()
     year = _year()
     if form.validate_on_submit():
@@ -48,12 +51,12 @@ def add_override():
             flash(error.message, "danger")
         else:
             flash(_("The change of %(day)s has been saved.", day=form.day.data.strip()), "success")
-            return redirect(url_for("admin.calendar", year=override.day.year))
+            return redirect(url_for("admin_calendar.index", year=override.day.year))
     return _page(form, year, 422)
 
 
-@bp.post("/calendar/<int:override_id>/delete")
-def delete_override(override_id: int):
+@bp.post("/<int:override_id>/delete")
+def delete(override_id: int):
     year = _year()
     if ConfirmForm().validate_on_submit():
         try:
@@ -65,4 +68,4 @@ def delete_override(override_id: int):
                 _("The change of %(day)s has been removed.", day=day.strftime("%d/%m/%Y")), "info"
             )
             year = day.year
-    return redirect(url_for("admin.calendar", year=year))
+    return redirect(url_for("admin_calendar.index", year=year))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from tracker import clock
@@ -11,7 +11,10 @@ from tracker.i18n import format_day, format_number
 from tracker.services import reorganisation
 from tracker.services.errors import ServiceError
 from tracker.services.reorganisation import pages
-from tracker.views.admin import actor, bp
+from tracker.views.admin import actor, admins_only
+
+bp = Blueprint("admin_reorganisation", __name__, url_prefix="/admin/units/merge")
+bp.before_request(admins_only)
 
 
 def _plan(form: MergeForm) -> reorganisation.Plan:
@@ -25,8 +28,8 @@ def _plan(form: MergeForm) -> reorganisation.Plan:
     return reorganisation.Plan(form.effective.day, (reorganisation.Merger(sources, successor),))
 
 
-@bp.route("/units/merge", methods=["GET", "POST"])
-def merge_units():
+@bp.route("", methods=["GET", "POST"])
+def merge():
     form = MergeForm()
     form.set_units(pages.mergeable_units())
     preview = None

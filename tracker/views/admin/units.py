@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
 from tracker import clock
 from tracker.forms.admin import ConfirmForm, UnitForm
 from tracker.models import UnitKind
-from tracker.services import admin_units
+from tracker.services.admin import units as admin_units
 from tracker.services.errors import ServiceError
 from tracker.views import context, filters
-from tracker.views.admin import actor, bp
+from tracker.views.admin import actor, admins_only
+
+bp = Blueprint("admin_units", __name__, url_prefix="/admin/units")
+bp.before_request(admins_only)
 
 ACTIVE = {"yes": True, "no": False}
 
 
-@bp.get("/units")
-def units():
+@bp.get("")
+def index():
     active = filters.choice("active", ACTIVE)
     kind = filters.choice("kind", {k.value for k in UnitKind})
     q = filters.text("q")
@@ -44,8 +47,8 @@ def _fields(form: UnitForm) -> admin_units.UnitFields:
     )
 
 
-@bp.route("/units/new", methods=["GET", "POST"])
-def new_unit():
+@bp.route("/new", methods=["GET", "POST"])
+def new():
     form = UnitForm()
     form.set_successors(admin_units.successor_options())
     if form.validate_on_submit():
@@ -55,13 +58,13 @@ def new_unit():
             flash(error.message, "danger")
         else:
             flash(_l("The unit has been created."), "success")
-            return redirect(url_for("admin.edit_unit", unit_id=unit.id))
+            return redirect(url_for("admin_units.edit", unit_id=unit.id))
     status = 422 if form.is_submitted() else 200
     return render_template("admin/unit_form.html", form=form, unit=None), status
 
 
-@bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
-def edit_unit(unit_id: int):
+@bp.route("/<int:unit_id>", methods=["GET", "POST"])
+def edit(unit_id: int):
     unit = admin_units.load_unit(actor(), unit_id)
     form = UnitForm(obj=unit)
     form.set_successors(admin_units.successor_options(unit.id, include_id=unit.successor_id))
@@ -72,7 +75,7 @@ def edit_unit(unit_id: int):
             flash(error.message, "danger")
         else:
             flash(_l("The unit has been saved."), "success")
-            return redirect(url_for("admin.edit_unit", unit_id=unit_id))
+            return redirect(url_for("admin_units.edit", unit_id=unit_id))
     status = 422 if form.is_submitted() else 200
     return render_template(
         "admin/unit_form.html", form=form, unit=unit, confirm=ConfirmForm()
@@ -87,14 +90,14 @@ def _set_active(unit_id: int, active: bool, message):
             flash(error.message, "danger")
         else:
             flash(message, "success")
-    return redirect(url_for("admin.edit_unit", unit_id=unit_id))
+    return redirect(url_for("admin_units.edit", unit_id=unit_id))
 
 
-@bp.post("/units/<int:unit_id>/deactivate")
-def deactivate_unit(unit_id: int):
+@bp.post("/<int:unit_id>/deactivate")
+def deactivate(unit_id: int):
     return _set_active(unit_id, False, _l("The unit has been deactivated."))
 
 
-@bp.post("/units/<int:unit_id>/reactivate")
-def reactivate_unit(unit_id: int):
+@bp.post("/<int:unit_id>/reactivate")
+def reactivate(unit_id: int):
     return _set_active(unit_id, True, _l("The unit has been reactivated."))

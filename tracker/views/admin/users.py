@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tracker import clock
 from tracker.forms.admin import ConfirmForm, NewUserForm, UserForm
 from tracker.models import Role
-from tracker.services import admin_users
+from tracker.services.admin import users as admin_users
 from tracker.services.errors import ServiceError
 from tracker.views import context, filters
-from tracker.views.admin import actor, bp, int_arg
+from tracker.views.admin import actor, admins_only, int_arg
+
+bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
+bp.before_request(admins_only)
 
 ACTIVE = {"yes": True, "no": False}
 
 
-@bp.get("/users")
-def users():
+@bp.get("")
+def index():
     active = filters.choice("active", ACTIVE)
     user_filters = admin_users.UserFilters(
         role=filters.choice("role", {r.value for r in Role}),
@@ -45,8 +48,8 @@ def _flash_delivery(delivery, sent_message) -> None:
         )
 
 
-@bp.route("/users/new", methods=["GET", "POST"])
-def new_user():
+@bp.route("/new", methods=["GET", "POST"])
+def new():
     form = NewUserForm()
     form.set_units(admin_users.unit_options())
     if form.validate_on_submit():
@@ -67,13 +70,13 @@ def new_user():
             _flash_delivery(
                 delivery, _l("A link to choose a password has been emailed to the new user.")
             )
-            return redirect(url_for("admin.edit_user", user_id=user.id))
+            return redirect(url_for("admin_users.edit", user_id=user.id))
     status = 422 if form.is_submitted() else 200
     return render_template("admin/user_form.html", form=form, user=None), status
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-def edit_user(user_id: int):
+@bp.route("/<int:user_id>", methods=["GET", "POST"])
+def edit(user_id: int):
     user = admin_users.load_user(actor(), user_id)
     form = UserForm(obj=user)
     form.set_units(admin_users.unit_options(include_id=user.unit_id))
@@ -92,7 +95,7 @@ def edit_user(user_id: int):
             flash(error.message, "danger")
         else:
             flash(_l("The account has been saved."), "success")
-            return redirect(url_for("admin.edit_user", user_id=user_id))
+            return redirect(url_for("admin_users.edit", user_id=user_id))
     status = 422 if form.is_submitted() else 200
     return render_template(
         "admin/user_form.html", form=form, user=user, confirm=ConfirmForm()
@@ -107,22 +110,22 @@ def _set_active(user_id: int, active: bool, message):
             flash(error.message, "danger")
         else:
             flash(message, "success")
-    return redirect(url_for("admin.edit_user", user_id=user_id))
+    return redirect(url_for("admin_users.edit", user_id=user_id))
 
 
-@bp.post("/users/<int:user_id>/deactivate")
-def deactivate_user(user_id: int):
+@bp.post("/<int:user_id>/deactivate")
+def deactivate(user_id: int):
     return _set_active(
         user_id, False, _l("The account has been deactivated and its sessions ended.")
     )
 
 
-@bp.post("/users/<int:user_id>/reactivate")
-def reactivate_user(user_id: int):
+@bp.post("/<int:user_id>/reactivate")
+def reactivate(user_id: int):
     return _set_active(user_id, True, _l("The account has been reactivated."))
 
 
-@bp.post("/users/<int:user_id>/send-reset")
+@bp.post("/<int:user_id>/send-reset")
 def send_reset(user_id: int):
     if ConfirmForm().validate_on_submit():
         try:
@@ -131,4 +134,4 @@ def send_reset(user_id: int):
             flash(error.message, "danger")
         else:
             _flash_delivery(delivery, _l("A link to choose a new password has been emailed."))
-    return redirect(url_for("admin.edit_user", user_id=user_id))
+    return redirect(url_for("admin_users.edit", user_id=user_id))

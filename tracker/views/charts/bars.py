@@ -7,12 +7,12 @@ from collections.abc import Mapping, Sequence
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from tracker import labels
 from tracker.domain.aggregate import Buckets
 from tracker.domain.reports import CENTRAL, GROUPS, LOCAL
 from tracker.i18n import format_number, format_rate
-from tracker.views import palette
+from tracker.labels import GROUP
 from tracker.views.charts import svg
-from tracker.views.helpers import GROUP
 
 WIDTH = 800
 ROW = 22  # height of one bar's row
@@ -34,7 +34,7 @@ def stacked(uid: str, b: Buckets, x: float, y: float, width: float, height: floa
     when there is nothing to draw); each part carries its bucket, count and a tooltip."""
     parts = [
         f'<rect class="chart-track" x="{svg.num(x)}" y="{svg.num(y)}" width="{svg.num(width)}"'
-        f' height="{svg.num(height)}" fill="{palette.TRACK}"/>'
+        f' height="{svg.num(height)}" fill="{labels.TRACK}"/>'
     ]
     counts = svg.segment_counts(b)
     total = sum(n for _seg, n in counts)
@@ -61,7 +61,7 @@ def status_bars(rows: Sequence[tuple[str, Buckets]], *, title: object) -> Markup
     y = 28 + legend_h + 10
     parts = [svg.pattern_defs(uid), legend]
     parts.append(
-        f'<g class="chart-columns" font-size="11" fill="{palette.MUTED}" text-anchor="end">'
+        f'<g class="chart-columns" font-size="11" fill="{labels.MUTED}" text-anchor="end">'
         f'<text x="{DONE_RIGHT}" y="{y + 10}">{svg.text(_("Completed"))}</text>'
         f'<text x="{WIDTH}" y="{y + 10}">{svg.text(_("Completion rate"))}</text></g>'
     )

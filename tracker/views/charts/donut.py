@@ -7,9 +7,9 @@ import math
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from tracker import labels
 from tracker.domain.aggregate import Buckets
 from tracker.i18n import format_number, format_rate
-from tracker.views import palette
 from tracker.views.charts import svg
 from tracker.views.charts.bars import summary
 
@@ -44,7 +44,7 @@ def status_donut(b: Buckets, *, title: object) -> Markup:
     parts = [
         svg.pattern_defs(uid),
         f'<circle class="chart-track" cx="{CX}" cy="{CY}" r="{(OUTER + INNER) / 2}" fill="none"'
-        f' stroke="{palette.TRACK}" stroke-width="{OUTER - INNER}"/>',
+        f' stroke="{labels.TRACK}" stroke-width="{OUTER - INNER}"/>',
     ]
     angle = 0.0
     for seg, n in counts:
@@ -62,7 +62,7 @@ def status_donut(b: Buckets, *, title: object) -> Markup:
         f'<text class="chart-rate" x="{CX}" y="{CY + 4}" text-anchor="middle" font-size="22"'
         f' font-weight="600">{svg.text(format_rate(b.completion_rate))}</text>'
         f'<text x="{CX}" y="{CY + 22}" text-anchor="middle" font-size="10"'
-        f' fill="{palette.MUTED}">{svg.text(_("Completion rate"))}</text>'
+        f' fill="{labels.MUTED}">{svg.text(_("Completion rate"))}</text>'
     )
     for i, (seg, n) in enumerate(counts):
         y = 56 + i * 24

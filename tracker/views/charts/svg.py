@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
+from tracker import labels
 from tracker.domain.aggregate import Buckets
 from tracker.domain.status import TimeStatus
-from tracker.views import palette
 
 CHAR = 6.6  # average advance of a 12px sans-serif character, to truncate and flow text
 FONT = 12
@@ -35,22 +35,20 @@ SEGMENTS = (
     Segment(
         "completed_on_time",
         _l("Completed on time"),
-        palette.status_colour(TimeStatus.COMPLETED_ON_TIME),
+        labels.status_colour(TimeStatus.COMPLETED_ON_TIME),
         "solid",
     ),
     Segment(
         "completed_late",
         _l("Completed late"),
-        palette.status_colour(TimeStatus.COMPLETED_LATE),
+        labels.status_colour(TimeStatus.COMPLETED_LATE),
         "stripes",
     ),
-    Segment(
-        "open_overdue", _l("Open, overdue"), palette.status_colour(TimeStatus.OVERDUE), "hatch"
-    ),
+    Segment("open_overdue", _l("Open, overdue"), labels.status_colour(TimeStatus.OVERDUE), "hatch"),
     Segment(
         "open_on_track",
         _l("Open, within deadline"),
-        palette.status_colour(TimeStatus.ON_TRACK),
+        labels.status_colour(TimeStatus.ON_TRACK),
         "dots",
     ),
 )
@@ -86,7 +84,7 @@ def new_id() -> str:
 def fill(uid: str, seg: Segment) -> str:
     """Return the fill attribute value of a segment: its colour, or its pattern."""
     if seg.pattern == "solid":
-        return palette.THEME[seg.colour]
+        return labels.THEME[seg.colour]
     return f"url(#{uid}-{seg.key})"
 
 
@@ -97,8 +95,8 @@ def pattern_defs(uid: str) -> str:
     for seg in SEGMENTS:
         if seg.pattern == "solid":
             continue
-        base = palette.THEME[seg.colour]
-        mark = palette.TEXT_ON[seg.colour]
+        base = labels.THEME[seg.colour]
+        mark = labels.TEXT_ON[seg.colour]
         rotate = ' patternTransform="rotate(45)"' if seg.pattern != "dots" else ""
         if seg.pattern == "stripes":
             marks = f'<rect width="2" height="6" fill="{mark}" fill-opacity="0.55"/>'
@@ -137,7 +135,7 @@ def legend(x: float, y: float, width: float, items: Iterable[tuple[str, str]]) -
 def swatch(fill_value: str) -> str:
     """Return a 14 x 12 legend box painted with ``fill_value``."""
     return (
-        f'<rect width="14" height="12" fill="{fill_value}" stroke="{palette.INK}"'
+        f'<rect width="14" height="12" fill="{fill_value}" stroke="{labels.INK}"'
         ' stroke-width="0.5"/>'
     )
 
@@ -159,7 +157,7 @@ def frame(
         f' viewBox="0 0 {num(width)} {num(height)}" width="100%"'
         f' style="height:auto;max-width:{num(width * MAX_SCALE)}px"'
         f' preserveAspectRatio="xMinYMin meet" role="img"'
-        f' aria-labelledby="{uid}-title {uid}-desc" font-size="{FONT}" fill="{palette.INK}">'
+        f' aria-labelledby="{uid}-title {uid}-desc" font-size="{FONT}" fill="{labels.INK}">'
         f'<title id="{uid}-title">{text(title)}</title><desc id="{uid}-desc">{text(desc)}</desc>'
         f'<text class="chart-title" x="0" y="16" font-size="14" font-weight="600">'
         f"{text(title)}</text>{body}</svg>"

@@ -10,10 +10,10 @@ from datetime import date
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from tracker import labels
 from tracker.domain.aggregate import Buckets
 from tracker.domain.status import TimeStatus
 from tracker.i18n import format_day, format_number, format_rate
-from tracker.views import palette
 from tracker.views.charts import svg
 
 WIDTH = 640
@@ -51,10 +51,10 @@ def _series(points: Sequence[tuple[date, Buckets]], rate: bool) -> list[_Series]
     if rate:
         values = [None if b.completion_rate is None else b.completion_rate for _d, b in points]
         return [
-            _Series("rate", _("Completion rate"), palette.THEME["primary"], "", "circle", values)
+            _Series("rate", _("Completion rate"), labels.THEME["primary"], "", "circle", values)
         ]
-    done_colour = palette.THEME[palette.status_colour(TimeStatus.COMPLETED_ON_TIME)]
-    overdue_colour = palette.THEME[palette.status_colour(TimeStatus.OVERDUE)]
+    done_colour = labels.THEME[labels.status_colour(TimeStatus.COMPLETED_ON_TIME)]
+    overdue_colour = labels.THEME[labels.status_colour(TimeStatus.OVERDUE)]
     return [
         _Series(
             "completed",
@@ -158,9 +158,9 @@ def _axes(top: float, bottom: float, plot_w: float, y_max: float, step: float, y
         y = bottom - (bottom - top) * value / y_max
         parts.append(
             f'<line x1="{LEFT}" x2="{svg.num(LEFT + plot_w)}" y1="{svg.num(y)}" y2="{svg.num(y)}"'
-            f' stroke="{palette.TRACK if i else palette.MUTED}"/>'
+            f' stroke="{labels.TRACK if i else labels.MUTED}"/>'
             f'<text x="{LEFT - 6}" y="{svg.num(y + 4)}" text-anchor="end"'
-            f' fill="{palette.MUTED}">{svg.text(y_label(value))}</text>'
+            f' fill="{labels.MUTED}">{svg.text(y_label(value))}</text>'
         )
     parts.append("</g>")
     return "".join(parts)
@@ -176,7 +176,7 @@ def _x_labels(days: list[date], x_at, bottom: float) -> str:
             continue
         parts.append(
             f'<line x1="{svg.num(x)}" x2="{svg.num(x)}" y1="{svg.num(bottom)}"'
-            f' y2="{svg.num(bottom + 4)}" stroke="{palette.MUTED}"/>'
+            f' y2="{svg.num(bottom + 4)}" stroke="{labels.MUTED}"/>'
             f'<text x="{svg.num(x)}" y="{svg.num(bottom + 17)}">{format_day(day)}</text>'
         )
         last_x = x

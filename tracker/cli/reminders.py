@@ -1,0 +1,38 @@
+"""``tracker remind``: one reminder sweep now, e.g. from system cron."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from tracker.cli.options import today_option
+
+
+@click.command("remind")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; send and record nothing.")
+@today_option
+@with_appcontext
+def remind_command(dry_run: bool, today) -> None:
+    """Run one reminder sweep now (usable from system cron instead of the scheduler)."""
+    from tracker import clock
+    from tracker.services.reminders.sweep import log_sweep, run_sweep
+
+    report = run_sweep(clock.now_on(today), dry_run=dry_run)
+    log_sweep(report)
+    if report.skipped:
+        click.echo(f"{report.today}: nothing sent ({report.skipped}).")
+        return
+    verb = "would send" if dry_run else "sent"
+    for recipient, items in sorted(report.plan.items()):
+        click.echo(f"{recipient}: {len(items)} item(s)")
+        for item in items:
+            click.echo(f"    {item}")
+    click.echo(
+        f"{report.today}: {report.planned} notices planned, {report.unreachable} unreachable; "
+        + (
+            f"{verb} to {len(report.plan)} recipients."
+            if dry_run
+            else f"{report.sent} emails sent, {report.failed} failed, "
+            f"{report.cancelled} items cancelled at send time."
+        )
+    )

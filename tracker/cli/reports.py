@@ -1,0 +1,81 @@
+"""``tracker report``: the report pages' exports from the command line (for cron or mail)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask.cli import with_appcontext
+
+REPORTS = ("programme", "units", "matrix", "narrative")
+
+
+def _day(_ctx, _param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter("expected YYYY-MM-DD") from exc
+
+
+@click.command("report")
+@click.option("--as-of", "as_of", callback=_day, help="Report date YYYY-MM-DD (default today).")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx")
+@click.option("--output", "output", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option("--task", "task_ids", type=int, multiple=True, help="Only this task (repeatable).")
+@click.option("--report", "kind", type=click.Choice(REPORTS), default="programme")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@with_appcontext
+def report_command(as_of, fmt, output, task_ids, kind, lang) -> None:
+    """Write a report as of a day: XLSX (every sheet) or CSV (the main table).
+
+    The programme report has the tasks, the units not done and the overdue ageing; with one
+    --task it lists that task's units. ``--report narrative`` writes the summary as text.
+    """
+    from flask import current_app
+    from flask_babel import force_locale
+
+    from tracker.exports.narrative import compose_narrative
+    from tracker.exports.writers import write_csv, write_xlsx
+    from tracker.services import reports
+
+    scope = reports.report_scope(
+        as_of,
+        int(current_app.config["DUE_SOON_WORKING_DAYS"]),
+        task_ids=list(task_ids) or None,
+    )
+    with force_locale(lang):
+        if kind == "narrative":
+            figures = reports.programme_figures(scope, with_missing=True)
+            text = compose_narrative(figures, period_start=None, name_units=True)
+            with open(output, "w", encoding="utf-8-sig", newline="\n") as f:
+                f.write(text + "\n")
+            click.echo(f"{output}: narrative summary as of {scope.day:%d/%m/%Y}")
+            return
+        tables = _sheets(kind, scope, task_ids)
+        with open(output, "wb") as stream:
+            if fmt == "xlsx":
+                write_xlsx(tables, stream)
+            else:
+                write_csv(tables[0], stream)
+    click.echo(f"{output}: {kind} report as of {scope.day:%d/%m/%Y} ({fmt})")
+
+
+def _sheets(kind, scope, task_ids) -> list:
+    from tracker.exports import reports as sheets
+    from tracker.services import reports
+
+    if kind == "units":
+        return [sheets.units_sheet(reports.unit_scores(scope))]
+    if kind == "matrix":
+        data = reports.matrix(scope, unit_page=1, unit_size=100_000, task_page=1, task_size=1000)
+        return [sheets.matrix_sheet(data)]
+    if len(task_ids) == 1:
+        figures = reports.task_figures(scope, with_missing=True)
+        return [
+            sheets.task_units_sheet(reports.task_units(scope, task_ids[0])),
+            sheets.tasks_sheet(figures),
+        ]
+    figures = reports.programme_figures(scope, with_missing=True)
+    return sheets.programme_sheets(figures, ranking=reports.unit_scores(scope))

@@ -1,0 +1,282 @@
+"""The words and colours every layer shows: states, time statuses, groups, kinds, fields,
+roles, reminder stages, event kinds; the palette pictures and files use; the messages of
+the domain's refusals. Pages, charts, exports, emails, forms and services read them here,
+so a state is called and coloured the same everywhere.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from tracker.domain.deadlines import ACCEPTED_FORMS, DayError, DeadlineError
+from tracker.domain.status import AssignmentState, TimeStatus
+from tracker.models import AssignmentRole, Field, Role, UnitGroup, UnitKind
+
+# Status words are shown beside the colour: never colour alone.
+TIME_STATUS = {
+    TimeStatus.ON_TRACK: (_l("Within deadline"), "success"),
+    TimeStatus.DUE_SOON: (_l("Due soon"), "warning"),
+    TimeStatus.OVERDUE: (_l("Overdue"), "danger"),
+    TimeStatus.NO_DEADLINE: (_l("No deadline"), "secondary"),
+    TimeStatus.COMPLETED_ON_TIME: (_l("Completed on time"), "primary"),
+    TimeStatus.COMPLETED_LATE: (_l("Completed late"), "info"),
+    TimeStatus.NOT_APPLICABLE: (_l("Not applicable"), "light"),
+    TimeStatus.TRANSFERRED: (_l("Transferred to the successor unit"), "light"),
+}
+
+STATE = {
+    AssignmentState.ASSIGNED: _l("Not started"),
+    AssignmentState.IN_PROGRESS: _l("In progress"),
+    AssignmentState.SUBMITTED: _l("Awaiting confirmation"),
+    AssignmentState.COMPLETED: _l("Completed"),
+    AssignmentState.NOT_APPLICABLE: _l("Not applicable"),
+    AssignmentState.TRANSFERRED: _l("Transferred to the successor unit"),
+}
+
+FIELD = {
+    Field.INSTITUTIONS: _l("Institutions"),
+    Field.DATA: _l("Digital data"),
+    Field.INFRASTRUCTURE: _l("Digital infrastructure"),
+    Field.GOVERNMENT: _l("Digital government"),
+    Field.ECONOMY: _l("Digital economy"),
+    Field.SOCIETY: _l("Digital society"),
+    Field.SECURITY: _l("Information security"),
+}
+
+GROUP = {
+    UnitGroup.CENTRAL: _l("Ministries and agencies"),
+    UnitGroup.LOCAL: _l("Provinces"),
+}
+
+KIND = {
+    UnitKind.MINISTRY: _l("Ministry"),
+    UnitKind.MINISTRY_LEVEL: _l("Ministry-level agency"),
+    UnitKind.GOVERNMENT_AGENCY: _l("Government agency"),
+    UnitKind.PROVINCE: _l("Province"),
+    UnitKind.CITY: _l("Centrally-run city"),
+    UnitKind.OTHER: _l("Other"),
+}
+
+ROLE = {
+    Role.ADMIN: _l("Administrator"),
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.FOCAL_POINT: _l("Focal point"),
+    Role.VIEWER: _l("Viewer"),
+}
+
+ASSIGNMENT_ROLE = {
+    AssignmentRole.LEAD: _l("Lead"),
+    AssignmentRole.SUPPORT: _l("Support"),
+}
+
+
+def reminder_stage(stage: str) -> str:
+    """Return a reminder stage key ("before-3", "overdue-6", ...) in words."""
+    kind, _sep, number = stage.partition("-")
+    if kind == "before":
+        return ngettext(
+            "%(num)s working day before the due date",
+            "%(num)s working days before the due date",
+            int(number),
+        )
+    if kind == "overdue":
+        return ngettext("%(num)s working day overdue", "%(num)s working days overdue", int(number))
+    return str(REMINDER_STAGE.get(kind, stage))
+
+
+REMINDER_STAGE = {
+    "due": _l("On the due day"),
+    "escalation": _l("Escalation to the unit head"),
+    "returned": _l("Returned for rework"),
+    "nudge": _l("Reminder sent by a coordinator"),
+    "digest": _l("Coordinator's daily digest"),
+}
+
+
+# Every kind of recorded event in words: an assignment's timeline and the audit log share
+# this table; an unknown kind is shown as recorded.
+EVENT_KIND = {
+    # tasks and assignments
+    "task_created": _l("Task created"),
+    "task_updated": _l("Task changed"),
+    "task_closed": _l("Task closed"),
+    "task_reopened": _l("Task reopened"),
+    "series_created": _l("Recurring task created"),
+    "series_updated": _l("Recurring task changed"),
+    "series_paused": _l("Recurring task paused"),
+    "series_resumed": _l("Recurring task resumed"),
+    "occurrence_generated": _l("Period's task created"),
+    "assigned": _l("Assigned"),
+    "assignment_removed": _l("Assignment removed"),
+    "state": _l("Status changed"),
+    "started": _l("Work started"),
+    "note": _l("Progress note"),
+    "submitted": _l("Completion reported"),
+    "evidence_added": _l("Evidence added"),
+    "confirmed": _l("Completion confirmed"),
+    "returned": _l("Returned for rework"),
+    "not_applicable": _l("Marked not applicable"),
+    "reopened": _l("Reopened"),
+    "extension_requested": _l("Extension requested"),
+    "extension_approved": _l("Extension approved"),
+    "extension_rejected": _l("Extension refused"),
+    "due_changed": _l("Due date changed"),
+    "nudged": _l("Reminded by a coordinator"),
+    "policy_changed": _l("Reminder policy changed"),
+    "transferred_out": _l("Transferred to the successor unit"),
+    "transferred_in": _l("Taken over from a merged unit"),
+    # accounts
+    "user_created": _l("Account created"),
+    "user_updated": _l("Account changed"),
+    "user_deactivated": _l("Account deactivated"),
+    "user_reactivated": _l("Account reactivated"),
+    "invitation_sent": _l("Link to choose a first password sent"),
+    "password_reset_sent": _l("Password link sent by an administrator"),
+    "password_reset_requested": _l("Password reset requested"),
+    "password_reset": _l("Password reset through a link"),
+    "password_changed": _l("Password changed"),
+    "language_changed": _l("Language changed"),
+    "feed_created": _l("Calendar feed address created"),
+    "feed_revoked": _l("Calendar feed address revoked"),
+    # units and calendar
+    "unit_created": _l("Unit created"),
+    "unit_updated": _l("Unit changed"),
+    "unit_deactivated": _l("Unit deactivated"),
+    "unit_reactivated": _l("Unit reactivated"),
+    "units_merged": _l("Units merged"),
+    "calendar_override_added": _l("Calendar day changed"),
+    "calendar_override_deleted": _l("Calendar change removed"),
+    # bulk changes
+    "import": _l("Import from a file"),
+}
+
+
+# Names of the fields an event's data records changes of.
+DATA_KEY = {
+    "name": _l("Name"),
+    "email": _l("Email"),
+    "role": _l("Role"),
+    "unit_id": _l("Unit"),
+    "language": _l("Language"),
+    "code": _l("Code"),
+    "kind": _l("Kind"),
+    "group": _l("Group"),
+    "short_name": _l("Short name"),
+    "name_en": _l("English name"),
+    "head_email": _l("Head's email"),
+    "valid_from": _l("Active from"),
+    "valid_to": _l("Active until"),
+    "successor_id": _l("Successor"),
+    "working": _l("Working day"),
+    "expires_at": _l("Link expires"),
+    "old": _l("Before"),
+    "new": _l("After"),
+    # counts of an import
+    "created": _l("Created"),
+    "updated": _l("Updated"),
+    "unchanged": _l("Unchanged"),
+    "assignments": _l("Assignments added"),
+    # a reorganisation (tracker.services.reorganisation)
+    "effective": _l("In effect from"),
+    "sources": _l("Merged units"),
+    "created_unit": _l("New unit"),
+    "moved": _l("Assignments moved"),
+    "merged": _l("Assignments merged"),
+    "users": _l("People moved"),
+    "extensions_closed": _l("Extension requests closed"),
+    "other_unit": _l("Other unit"),
+    "other_unit_id": _l("Other unit (number)"),
+    "other_assignment_id": _l("Other assignment (number)"),
+}
+
+
+def ageing_label(band: str) -> str:
+    """Return an ageing band ("1-7", "90+") in words."""
+    if band.endswith("+"):
+        return _("over %(days)s days", days=int(band[:-1]))
+    first, last = band.split("-")
+    return _("%(first)s–%(last)s days", first=first, last=last)
+
+
+def deadline_error_message(error: DeadlineError) -> str:
+    """Return the user's-language explanation of why a deadline phrase was refused."""
+    forms = "; ".join(ACCEPTED_FORMS)
+    if error.code == "empty":
+        return _("Enter a deadline, for example: %(forms)s.", forms=forms)
+    if error.code == "invalid_date":
+        return _("“%(text)s” is not a real date.", text=error.text)
+    if error.code == "missing_year":
+        return _("“%(text)s” has no year: add the year, e.g. 30/9/2024.", text=error.text)
+    return _(
+        "“%(text)s” is not a deadline this system can read. Accepted forms: %(forms)s.",
+        text=error.text,
+        forms=forms,
+    )
+
+
+def day_error_message(error: DayError) -> str:
+    """Return why a typed date was refused, in the user's language (eager: it quotes input)."""
+    if error.malformed:
+        return _("Write the date as dd/mm/yyyy, for example 15/03/2024.")
+    return _("“%(text)s” is not a real date.", text=error.text)
+
+
+# Colours: the colour of each time status is the Bootstrap theme colour the pages give it
+# (TIME_STATUS); charts (SVG) and spreadsheets (XLSX) look it up here so the three agree.
+# Bootstrap 5.3 theme colours (what Bootstrap-Flask serves), and the text colour its
+# ``text-bg-*`` classes put on each so labels stay readable.
+THEME = {
+    "primary": "#0d6efd",
+    "secondary": "#6c757d",
+    "success": "#198754",
+    "info": "#0dcaf0",
+    "warning": "#ffc107",
+    "danger": "#dc3545",
+    "light": "#f8f9fa",
+    "dark": "#212529",
+}
+TEXT_ON = {
+    "primary": "#ffffff",
+    "secondary": "#ffffff",
+    "success": "#ffffff",
+    "info": "#000000",
+    "warning": "#000000",
+    "danger": "#ffffff",
+    "light": "#000000",
+    "dark": "#ffffff",
+}
+TRACK = "#e9ecef"  # the empty part of a bar, as .stacked in app.css
+INK = "#212529"  # body text
+MUTED = "#6c757d"
+
+# The pages show workflow states as plain words; files colour them to match the time
+# status a state usually goes with (submitted = awaiting confirmation, as the bucket card).
+STATE_COLOUR = {
+    AssignmentState.ASSIGNED: "light",
+    AssignmentState.IN_PROGRESS: "secondary",
+    AssignmentState.SUBMITTED: "warning",
+    AssignmentState.COMPLETED: "primary",
+    AssignmentState.NOT_APPLICABLE: "light",
+}
+
+
+def status_colour(status: TimeStatus | str) -> str:
+    """Return the Bootstrap colour name the pages give a time status ("secondary" if none)."""
+    entry = TIME_STATUS.get(status)  # type: ignore[call-overload]
+    return entry[1] if entry else "secondary"
+
+
+def status_style(value: TimeStatus | AssignmentState | str) -> tuple[str, str]:
+    """Return (translated label, Bootstrap colour name) for a time status or a workflow
+    state; a plain string is read as a time status first, then as a state.
+
+    Unknown values come back as themselves in grey, never as an error.
+    """
+    if not isinstance(value, AssignmentState) and value in TIME_STATUS:
+        label, colour = TIME_STATUS[value]  # type: ignore[index]
+        return str(label), colour
+    if value in STATE:
+        return str(STATE[value]), STATE_COLOUR.get(value, "light")  # type: ignore[index, call-overload]
+    return str(value), "light"

@@ -1,0 +1,202 @@
+"""Read models for the assignment page and the review queue, each in a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from tracker.domain.calendar import WorkCalendar
+from tracker.domain.status import AssignmentState, StatusResult
+from tracker.domain.status import allowed_actions as state_actions
+from tracker.extensions import db
+from tracker.models import (
+    Assignment,
+    Event,
+    Evidence,
+    ExtensionRequest,
+    Reminder,
+    Role,
+    Task,
+    Unit,
+    UnitGroup,
+    User,
+)
+from tracker.services import access
+from tracker.services import status_sql as stats
+from tracker.services.assignments.due_dates import PENDING
+from tracker.services.reorganisation.pages import Transfers, transfers_of
+from tracker.services.status_sql import AsOf
+
+A = Assignment
+S = AssignmentState
+SUBMITTED = S.SUBMITTED.value
+
+FOCAL_POINT_ACTIONS = frozenset({"start", "submit"})
+COORDINATOR_ACTIONS = frozenset({"confirm", "return", "mark_not_applicable", "reopen"})
+WORKING = frozenset({S.ASSIGNED, S.IN_PROGRESS})
+OPEN = frozenset({S.ASSIGNED, S.IN_PROGRESS, S.SUBMITTED})
+
+
+def actions_for(user: User, assignment: Assignment, pending_extension: bool) -> frozenset[str]:
+    """Return what ``user`` may do to ``assignment`` now (the page shows these forms only)."""
+    by_state = set(state_actions(assignment.state))
+    if user.role == Role.FOCAL_POINT and user.unit_id == assignment.unit_id:
+        allowed = set(FOCAL_POINT_ACTIONS & by_state) | {"note"}
+        if assignment.state in WORKING and assignment.due_date and not pending_extension:
+            allowed.add("request_extension")
+        return frozenset(allowed)
+    if user.is_coordinator:
+        allowed = set(COORDINATOR_ACTIONS & by_state) | {"note"}
+        if assignment.state in OPEN:
+            allowed.add("change_due")
+        if pending_extension:
+            allowed.add("decide_extension")
+        return frozenset(allowed)
+    return frozenset()
+
+
+@dataclass
+class AssignmentPage:
+    """Everything the assignment page shows, already loaded."""
+
+    assignment: Assignment
+    status: StatusResult
+    owner: User | None
+    timeline: list[Event]
+    evidence: list[Evidence]
+    requests: list[ExtensionRequest]  # newest first
+    pending: ExtensionRequest | None
+    actions: frozenset[str]
+    reminders: list[Reminder]  # every reminder for this assignment, newest first
+    transfers: Transfers  # where a reorganisation passed it, and what it took over
+
+
+def assignment_page(
+    user: User, assignment_id: int, as_of: AsOf, calendar: WorkCalendar, due_soon_days: int
+) -> AssignmentPage:
+    """Return the page of an assignment ``user`` may see (NotFound otherwise); eight queries."""
+    assignment = access.visible_assignment(user, assignment_id)
+    timeline = list(
+        db.session.scalars(
+            select(Event)
+            .options(joinedload(Event.actor))
+            .where(Event.assignment_id == assignment.id)
+            .order_by(Event.at, Event.id)
+        )
+    )
+    documents = evidence_of([assignment.id]).get(assignment.id, [])
+    requests = list(
+        db.session.scalars(
+            select(ExtensionRequest)
+            .options(
+                joinedload(ExtensionRequest.requested_by), joinedload(ExtensionRequest.decided_by)
+            )
+            .where(ExtensionRequest.assignment_id == assignment.id)
+            .order_by(ExtensionRequest.requested_at.desc(), ExtensionRequest.id.desc())
+        )
+    )
+    pending = next((r for r in requests if r.state == PENDING), None)
+    reminders = list(
+        db.session.scalars(
+            select(Reminder)
+            .where(Reminder.assignment_id == assignment.id)
+            .order_by(Reminder.claimed_at.desc(), Reminder.copy, Reminder.id)
+        )
+    )
+    owner_id = assignment.task.owner_id
+    owner = db.session.get(User, owner_id) if owner_id is not None else None
+    return AssignmentPage(
+        assignment=assignment,
+        status=stats.status_of(assignment, as_of.today, calendar, due_soon_days),
+        owner=owner,
+        timeline=timeline,
+        evidence=documents,
+        requests=requests,
+        pending=pending,
+        actions=actions_for(user, assignment, pending is not None),
+        reminders=reminders,
+        transfers=transfers_of(assignment),
+    )
+
+
+def evidence_of(assignment_ids: Sequence[int]) -> dict[int, list[Evidence]]:
+    """Return each assignment's evidence documents with their files, newest first (two queries)."""
+    result: dict[int, list[Evidence]] = {i: [] for i in assignment_ids}
+    if not assignment_ids:
+        return result
+    rows = db.session.scalars(
+        select(Evidence)
+        .options(selectinload(Evidence.files), joinedload(Evidence.uploaded_by))
+        .where(Evidence.assignment_id.in_(assignment_ids))
+        .order_by(Evidence.uploaded_at.desc(), Evidence.id.desc())
+    )
+    for row in rows:
+        result[row.assignment_id].append(row)
+    return result
+
+
+@dataclass
+class QueueFilters:
+    task_id: int | None = None
+    group: str | None = None
+
+
+def review_query(filters: QueueFilters) -> Select:
+    """Return submitted assignments (task and unit loaded), the longest-waiting first."""
+    query = (
+        select(A)
+        .join(A.task)
+        .join(A.unit)
+        .options(contains_eager(A.task), contains_eager(A.unit))
+        .where(A.state == SUBMITTED)
+    )
+    if filters.task_id is not None:
+        query = query.where(A.task_id == filters.task_id)
+    if filters.group in (UnitGroup.CENTRAL, UnitGroup.LOCAL):
+        query = query.where(Unit.group == filters.group)
+    return query.order_by(A.submitted_on.asc().nulls_last(), A.updated_at, A.id)
+
+
+def tasks_awaiting_review() -> list[Task]:
+    """Return the tasks that have a report waiting (for the queue's task filter; one query)."""
+    return list(
+        db.session.scalars(
+            select(Task)
+            .where(exists().where(A.task_id == Task.id, A.state == SUBMITTED))
+            .order_by(Task.deadline.asc().nulls_last(), Task.id)
+        )
+    )
+
+
+def extension_query() -> Select:
+    """Return pending extension requests with their assignment, task, unit and requester."""
+    return (
+        select(ExtensionRequest)
+        .join(ExtensionRequest.assignment)
+        .join(A.task)
+        .join(A.unit)
+        .join(ExtensionRequest.requested_by)
+        .options(
+            contains_eager(ExtensionRequest.assignment).contains_eager(A.task),
+            contains_eager(ExtensionRequest.assignment).contains_eager(A.unit),
+            contains_eager(ExtensionRequest.requested_by),
+        )
+        .where(ExtensionRequest.state == PENDING)
+        .order_by(ExtensionRequest.requested_at, ExtensionRequest.id)
+    )
+
+
+def review_counts() -> tuple[int, int]:
+    """Return how many reports and how many extension requests wait (one query)."""
+    reports = select(func.count()).select_from(A).where(A.state == SUBMITTED).scalar_subquery()
+    requests = (
+        select(func.count())
+        .select_from(ExtensionRequest)
+        .where(ExtensionRequest.state == PENDING)
+        .scalar_subquery()
+    )
+    waiting_reports, waiting_requests = db.session.execute(select(reports, requests)).one()
+    return int(waiting_reports), int(waiting_requests)

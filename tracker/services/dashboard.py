@@ -1,0 +1,97 @@
+"""The dashboard: the official buckets, late units, what is due and what awaits review.
+
+Seven queries whatever the data size; ``unit_scope`` limits a focal point to their unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import contains_eager
+
+from tracker.domain.aggregate import Buckets
+from tracker.domain.status import AssignmentState
+from tracker.extensions import db
+from tracker.models import Assignment, Task, Unit
+from tracker.services import status_sql
+from tracker.services.access import unit_scope_filter
+from tracker.services.status_sql import AsOf
+
+A = Assignment
+
+
+@dataclass
+class Dashboard:
+    buckets: Buckets
+    by_group: dict[str, Buckets]
+    overdue_units: list[tuple[Unit, int, int]]  # unit, overdue count, max days overdue
+    due_soon: list[Assignment]
+    awaiting: list[Assignment]
+    tasks: list[tuple[Task, Buckets]]
+
+
+def dashboard(unit_scope: int | None, as_of: AsOf, limit: int = 10) -> Dashboard:
+    """Return everything the dashboard shows (seven queries whatever the data size)."""
+    scope = unit_scope_filter(unit_scope)
+    buckets = status_sql.count_buckets(as_of, scope)
+    by_group = status_sql.count_buckets_by(Unit.group, as_of, scope, joins=[Unit])
+
+    overdue = status_sql.status_filter("overdue", as_of)
+    oldest_due = func.min(A.due_date)
+    unit_rows = db.session.execute(
+        select(Unit, func.count(A.id).label("n"), oldest_due.label("oldest"))
+        .join(A, A.unit_id == Unit.id)
+        .where(scope, overdue)
+        .group_by(Unit.id)
+        .order_by(func.count(A.id).desc(), Unit.sort_name)
+        .limit(limit)
+    ).all()
+    overdue_units = [
+        (unit, n, (as_of.today - oldest).days if oldest else 0) for unit, n, oldest in unit_rows
+    ]
+
+    due_soon = _assignments(
+        select(A).where(scope, status_sql.status_filter("due_soon", as_of)).order_by(A.due_date),
+        limit,
+    )
+    awaiting = _assignments(
+        select(A).where(scope, A.state == AssignmentState.SUBMITTED.value).order_by(A.submitted_on),
+        limit,
+    )
+
+    # Recurring tasks (series templates) are never assigned: their occurrences are listed.
+    visible_tasks = select(Task).where(Task.closed_at.is_(None), Task.recurrence.is_(None))
+    if unit_scope is not None:
+        visible_tasks = visible_tasks.where(
+            exists().where(A.task_id == Task.id, A.unit_id == unit_scope)
+        )
+    tasks = list(
+        db.session.scalars(
+            visible_tasks.order_by(
+                Task.priority.desc(), Task.deadline.asc().nulls_last(), Task.id
+            ).limit(limit)
+        )
+    )
+    task_buckets = status_sql.count_buckets_by(
+        A.task_id, as_of, scope, A.task_id.in_([t.id for t in tasks])
+    )
+    return Dashboard(
+        buckets=buckets,
+        by_group=by_group,
+        overdue_units=overdue_units,
+        due_soon=due_soon,
+        awaiting=awaiting,
+        tasks=[(t, task_buckets.get(t.id, Buckets())) for t in tasks],
+    )
+
+
+def _assignments(query: Select, limit: int) -> list[Assignment]:
+    """Load assignments with their task and unit in the same query."""
+    query = (
+        query.join(A.task)
+        .join(A.unit)
+        .options(contains_eager(A.task), contains_eager(A.unit))
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))

@@ -1,0 +1,52 @@
+"""Sending files: report and list exports as downloads, and the buttons that ask for them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from urllib.parse import quote
+
+from flask import Response, render_template, request
+from markupsafe import Markup
+
+from tracker.domain.text import fold
+from tracker.exports.files import ExportFile, export_file
+from tracker.exports.writers import Sheet
+from tracker.views.links import url_with
+
+_NOT_ASCII_WORD = re.compile(r"[^a-z0-9._-]+")
+
+
+def requested() -> str | None:
+    """Return the export format the query string asks for, if any."""
+    return request.args.get("format") or None
+
+
+def content_disposition(filename: str) -> str:
+    """Return an attachment header naming ``filename``: the exact name as RFC 5987
+    ``filename*`` (UTF-8) and, for old clients, a folded ASCII ``filename``."""
+    stem, dot, extension = filename.rpartition(".")
+    if not dot:
+        stem, extension = filename, ""
+    ascii_stem = _NOT_ASCII_WORD.sub("-", fold(stem)).strip("-.") or "export"
+    fallback = ascii_stem + (f".{_NOT_ASCII_WORD.sub('', extension.lower())}" if dot else "")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def send(file: ExportFile) -> Response:
+    """Return ``file`` as an attachment that no shared cache keeps (reports name people)."""
+    response = Response(file.content, mimetype=file.mimetype)
+    response.headers["Content-Disposition"] = content_disposition(file.name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def export_response(sheets: Sequence[Sheet], fmt: str | None, filename: str) -> Response:
+    """Return a download of the sheets in ``fmt`` (see ``exports.files.export_file``)."""
+    return send(export_file(sheets, fmt, filename))
+
+
+def buttons() -> Markup:
+    """Return the two download links for the current list, keeping its filters."""
+    links = {fmt: url_with(format=fmt, page=None) for fmt in ("xlsx", "csv")}
+    return Markup(render_template("_export_buttons.html", links=links))

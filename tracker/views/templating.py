@@ -1,0 +1,32 @@
+"""What every template can use: date and number filters, status words and colours, links."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from tracker import i18n, labels
+from tracker.views.downloads import buttons
+from tracker.views.links import page_url, url_with
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_global(buttons, "export_buttons")
+    app.add_template_filter(i18n.format_day, "day")
+    app.add_template_filter(i18n.format_moment, "moment")
+    app.add_template_filter(i18n.format_number, "number")
+    app.add_template_filter(i18n.format_rate, "rate")
+    app.add_template_global(page_url, "page_url")
+    app.add_template_global(url_with, "url_with")
+    app.add_template_global(labels.reminder_stage, "reminder_stage")
+    app.add_template_global(i18n.language, "current_language")
+
+    # Globals (not a context processor) so that imported macros see them too.
+    app.jinja_env.globals.update(
+        TIME_STATUS=labels.TIME_STATUS,
+        STATE_LABEL=labels.STATE,
+        FIELD_LABEL=labels.FIELD,
+        GROUP_LABEL=labels.GROUP,
+        KIND_LABEL=labels.KIND,
+        ROLE_LABEL=labels.ROLE,
+        ASSIGNMENT_ROLE_LABEL=labels.ASSIGNMENT_ROLE,
+    )

@@ -37,6 +37,8 @@ RATELIMIT_PASSWORD_FORGOT_PER_EMAIL = "3 per hour"
 # --- Passwords ------------------------------------------------------------------------
 # A password reset link expires after this many hours, and works once.
 PASSWORD_RESET_HOURS = 2
+# Werkzeug's password hashing method; keep scrypt in production (tests use a cheap one).
+PASSWORD_HASH_METHOD = "scrypt"
 # The link emailed to a new account (to choose a first password) lasts longer.
 INVITATION_HOURS = 72
 # Largest upload (evidence files), in bytes.

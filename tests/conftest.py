@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import event, text
+from support.today import NOW, TODAY
 
 from tracker.app import create_app
 from tracker.extensions import db
@@ -43,7 +44,7 @@ def base_config(database_url: str, instance_path: str) -> dict:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
-        "TODAY": "2024-07-01",
+        "TODAY": TODAY.isoformat(),
         "UPLOAD_FOLDER": os.path.join(instance_path, "uploads"),
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": 9,  # tests that send mail point this at their SMTP server
@@ -127,6 +128,14 @@ def ctx(app):
 
     with app.app_context(), force_locale("en"):
         yield app
+
+
+@pytest.fixture
+def settings(app):
+    """Return the test app's settings, as entry points pass them to services."""
+    from tracker.settings import Settings
+
+    return Settings.from_config(app.config, app.instance_path)
 
 
 @pytest.fixture
@@ -227,11 +236,14 @@ class Factory:
         from tracker.models import Assignment
 
         due = fields.pop("due_date", task.deadline)
+        created = fields.pop("created_at", NOW)
         assignment = Assignment(
             task_id=task.id,
             unit_id=unit.id,
             due_date=due,
             original_due_date=fields.pop("original_due_date", due),
+            created_at=created,
+            updated_at=fields.pop("updated_at", created),
             **fields,
         )
         db.session.add(assignment)

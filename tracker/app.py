@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
@@ -36,7 +37,7 @@ def register_extensions(app: Flask) -> None:
 
     os.makedirs(app.instance_path, exist_ok=True)
     db.init_app(app)
-    history.init_app(app)
+    history.install(ZoneInfo(app.config["TIMEZONE"]))
     _configure_sqlite(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     mail.init_app(app)

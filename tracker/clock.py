@@ -1,15 +1,18 @@
-"""The one place that knows what "today" and "now" are.
+"""The one place that knows what "today" and "now" are; only entry points (views, commands,
+scheduler jobs) call it, and pass ``today``/``now`` to services.
 
 ``TRACKER_TODAY=YYYY-MM-DD`` fixes the date (the time of day stays real) for demos,
-training sandboxes and tests. Everything else receives ``today``/``now`` as a parameter.
+training sandboxes and tests.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+
+from tracker.domain import localtime
 
 
 def tz() -> ZoneInfo:
@@ -19,39 +22,35 @@ def tz() -> ZoneInfo:
 
 def now() -> datetime:
     """Return the current instant, timezone-aware in UTC, honouring a fixed TODAY."""
-    real = datetime.now(UTC)
     fixed = current_app.config.get("TODAY")
-    if not fixed:
-        return real
-    local_time = real.astimezone(tz()).timetz().replace(tzinfo=None)
-    local = datetime.combine(date.fromisoformat(str(fixed)), local_time, tzinfo=tz())
-    return local.astimezone(UTC)
+    return now_on(date.fromisoformat(str(fixed)) if fixed else None)
 
 
 def now_on(day: date | None) -> datetime:
     """Return the current instant moved to ``day`` (the time of day stays real), or the
     current instant when ``day`` is None: what a command run with ``--today`` works at."""
+    real = datetime.now(UTC)
     if day is None:
-        return now()
-    local_time = datetime.now(tz()).timetz().replace(tzinfo=None)
+        return real
+    local_time = real.astimezone(tz()).timetz().replace(tzinfo=None)
     return datetime.combine(day, local_time, tzinfo=tz()).astimezone(UTC)
 
 
 def today() -> date:
     """Return today's date in the programme's time zone."""
-    return now().astimezone(tz()).date()
+    return local_date(now())
 
 
 def local_date(moment: datetime) -> date:
     """Return the programme-time-zone date of an aware instant."""
-    return moment.astimezone(tz()).date()
-
-
-def end_of_day(day: date) -> datetime:
-    """Return the last instant of ``day`` in the programme's time zone, as UTC."""
-    return datetime.combine(day, time.max, tzinfo=tz()).astimezone(UTC)
+    return localtime.local_date(moment, tz())
 
 
 def start_of_day(day: date) -> datetime:
     """Return the first instant of ``day`` in the programme's time zone, as UTC."""
-    return datetime.combine(day, time.min, tzinfo=tz()).astimezone(UTC)
+    return localtime.start_of_day(day, tz())
+
+
+def end_of_day(day: date) -> datetime:
+    """Return the last instant of ``day`` in the programme's time zone, as UTC."""
+    return localtime.end_of_day(day, tz())

@@ -40,6 +40,8 @@ DEFAULTS: dict[str, object] = {
     "RATELIMIT_PASSWORD_FORGOT_PER_EMAIL": "3 per hour",  # so nobody is flooded with links
     # Password reset links expire after this many hours; links emailed to new accounts later.
     "PASSWORD_RESET_HOURS": 2,
+    # Werkzeug's hashing method for passwords ("scrypt"; the tests use a cheap one).
+    "PASSWORD_HASH_METHOD": "scrypt",
     "INVITATION_HOURS": 72,
     # Database: None means the SQLite file instance/tracker.sqlite3
     "SQLALCHEMY_DATABASE_URI": None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal, format_percent
 from flask import Flask, current_app, request, session
@@ -38,14 +39,16 @@ def language() -> str:
     return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])[:2]
 
 
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
 def format_day(value: date | datetime | None) -> str:
     """Return a date as dd/mm/yyyy in every language (Babel's short vi format is not that)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        from tracker.clock import local_date
-
-        value = local_date(value)
+        value = value.astimezone(_zone()).date()
     return value.strftime("%d/%m/%Y")
 
 
@@ -53,9 +56,7 @@ def format_moment(value: datetime | None) -> str:
     """Return an instant as dd/mm/yyyy HH:MM in the programme's time zone."""
     if value is None:
         return ""
-    from tracker.clock import tz
-
-    return value.astimezone(tz()).strftime("%d/%m/%Y %H:%M")
+    return value.astimezone(_zone()).strftime("%d/%m/%Y %H:%M")
 
 
 def format_number(value: float | int | None, digits: int = 0) -> str:

@@ -145,7 +145,7 @@ def test_reports_count_the_old_units_before_the_day_and_the_successor_from_it(w,
     as_of = stats.AsOf.build(date(2024, 7, 10), load_calendar(), 3)
 
     def open_by_unit(day):
-        rows = history.assignments_as_of(day)
+        rows = history.assignments_as_of(day, today=date(2024, 7, 10))
         buckets = stats.count_buckets_by_keys([rows.c.unit_id], as_of, source=rows)
         return {key[0]: b.open for key, b in buckets.items() if b.open}
 

@@ -40,7 +40,7 @@ def _open_pairs(unit_ids) -> list[tuple[int, int]]:
 
 def _report(day: date) -> dict[int, object]:
     """Return the buckets per local unit as of the end of ``day`` (today: 01/07/2025)."""
-    rows = history.assignments_as_of(day)
+    rows = history.assignments_as_of(day, today=date(2025, 7, 1))
     as_of = stats.AsOf.build(day, load_calendar(), 3)
     buckets = stats.count_buckets_by_keys(
         [rows.c.unit_id],

@@ -3,24 +3,28 @@ read back as "each assignment as it stood at the end of a day".
 
 ORM changes are caught by one ``before_flush`` hook, so no service can forget them; the
 few bulk statements (assigning thousands of units, moving due dates) add their revisions
-with ``revision_rows``.
+with ``revision_row``. A revision's ``day`` is its instant's date in the programme's time
+zone, which the app factory hands to ``install`` once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Subquery, event, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from tracker import clock
+from tracker.domain.localtime import local_date
 from tracker.domain.status import AssignmentState
 from tracker.extensions import db
 from tracker.models import Assignment, AssignmentRevision
+from tracker.models.base import utcnow
 
 R = AssignmentRevision
 TRACKED = ("state", "due_date", "submitted_on", "unit_id")
+_zone = ZoneInfo("Asia/Ho_Chi_Minh")  # the programme's time zone; ``install`` sets it
 
 
 def _changed(assignment: Assignment) -> bool:
@@ -35,11 +39,11 @@ def _revise_on_flush(session: Session, _context, _instances) -> None:
         if not isinstance(obj, Assignment) or id(obj) in explained:
             continue
         if obj in session.new or _changed(obj):
-            at = obj.updated_at or obj.created_at or clock.now()
+            at = obj.updated_at or obj.created_at or utcnow()
             revision = R(
                 assignment=obj,
                 at=at,
-                day=clock.local_date(at),
+                day=local_date(at, _zone),
                 state=obj.state or AssignmentState.ASSIGNED.value,  # the column default
                 due_date=obj.due_date,
                 submitted_on=obj.submitted_on,
@@ -52,8 +56,11 @@ def _revise_on_flush(session: Session, _context, _instances) -> None:
             session.add(revision)
 
 
-def init_app(_app) -> None:
-    """Install the hook that records a revision whenever an assignment changes."""
+def install(zone: ZoneInfo) -> None:
+    """Install the hook that records a revision whenever an assignment changes, dating
+    revisions in ``zone`` (the programme's time zone)."""
+    global _zone
+    _zone = zone
     if not event.contains(Session, "before_flush", _revise_on_flush):
         event.listen(Session, "before_flush", _revise_on_flush)
 
@@ -73,7 +80,7 @@ def revision_row(
         "task_id": task_id,
         "unit_id": unit_id,
         "at": at,
-        "day": clock.local_date(at),
+        "day": local_date(at, _zone),
         "state": state,
         "due_date": due_date,
         "submitted_on": submitted_on,
@@ -101,7 +108,7 @@ def assignments_as_of(
     *,
     task_ids: Iterable[int] | None = None,
     unit_ids: Iterable[int] | None = None,
-    today: date | None = None,
+    today: date,
 ) -> Subquery:
     """Return each assignment as it stood at the end of ``day``: a subquery with columns
     ``id``, ``task_id``, ``unit_id``, ``state``, ``due_date``, ``submitted_on``.
@@ -110,7 +117,6 @@ def assignments_as_of(
     before, the latest revision of each assignment up to that day. Assignments created later
     are absent. ``task_ids``/``unit_ids`` narrow the rows before the ranking.
     """
-    today = today or clock.today()
     if day >= today:
         A = Assignment
         query = select(A.id, A.task_id, A.unit_id, A.state, A.due_date, A.submitted_on)

@@ -1,0 +1,76 @@
+"""The settings services need, as one typed value read from the configuration.
+
+Entry points (views, commands, scheduler jobs) call ``current()`` and pass the settings, or
+the few values a service needs, as parameters: no service reads the configuration itself,
+so a test hands a service exactly the settings it means.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import time
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class Settings:
+    """This deployment's settings that change what services do (see ``config.DEFAULTS``)."""
+
+    zone: ZoneInfo
+    due_soon_days: int
+    before_is_exclusive: bool
+    languages: tuple[str, ...]
+    default_language: str
+    per_page: int
+    password_method: str
+    password_reset_hours: float
+    invitation_hours: float
+    upload_folder: str
+    evidence_types: tuple[str, ...]
+    evidence_max_bytes: int
+    import_max_bytes: int
+    import_max_rows: int
+    reminder_retry_minutes: int
+    reminder_max_attempts: int
+    sweep_time: time
+    sweep_stale_hours: float
+    mail_sender: str
+    base_url: str
+    demo_password: str
+
+    @classmethod
+    def from_config(cls, config: Mapping, instance_path: str) -> Settings:
+        """Return the settings of a loaded configuration (``app.config``)."""
+        hour, minute = (int(part) for part in str(config["REMINDER_SWEEP_TIME"]).split(":"))
+        return cls(
+            zone=ZoneInfo(config["TIMEZONE"]),
+            due_soon_days=int(config["DUE_SOON_WORKING_DAYS"]),
+            before_is_exclusive=bool(config["DEADLINE_BEFORE_IS_EXCLUSIVE"]),
+            languages=tuple(config["LANGUAGES"]),
+            default_language=str(config["BABEL_DEFAULT_LOCALE"]),
+            per_page=int(config["PER_PAGE"]),
+            password_method=str(config["PASSWORD_HASH_METHOD"]),
+            password_reset_hours=config["PASSWORD_RESET_HOURS"],
+            invitation_hours=config["INVITATION_HOURS"],
+            upload_folder=os.path.join(instance_path, config.get("UPLOAD_FOLDER") or "uploads"),
+            evidence_types=tuple(config["EVIDENCE_TYPES"]),
+            evidence_max_bytes=int(config["EVIDENCE_MAX_BYTES"]),
+            import_max_bytes=int(config["IMPORT_MAX_BYTES"]),
+            import_max_rows=int(config["IMPORT_MAX_ROWS"]),
+            reminder_retry_minutes=int(config["REMINDER_RETRY_MINUTES"]),
+            reminder_max_attempts=int(config["REMINDER_MAX_ATTEMPTS"]),
+            sweep_time=time(hour, minute),
+            sweep_stale_hours=config["SWEEP_STALE_HOURS"],
+            mail_sender=str(config["MAIL_DEFAULT_SENDER"]),
+            base_url=str(config["BASE_URL"]),
+            demo_password=str(config["DEMO_PASSWORD"]),
+        )
+
+
+def current() -> Settings:
+    """Return the running app's settings (entry points only: services take them)."""
+    from flask import current_app
+
+    return Settings.from_config(current_app.config, current_app.instance_path)

@@ -48,7 +48,7 @@ def dashboard(unit_scope: int | None, as_of: AsOf, limit: int = 10) -> Dashboard
         .limit(limit)
     ).all()
     overdue_units = [
-        (unit, n, (as_of.today - oldest).days if oldest else 0) for unit, n, oldest in unit_rows
+        (unit, n, (as_of.day - oldest).days if oldest else 0) for unit, n, oldest in unit_rows
     ]
 
     due_soon = _assignments(

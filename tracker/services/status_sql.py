@@ -28,15 +28,15 @@ WORKING = (S.ASSIGNED.value, S.IN_PROGRESS.value)
 class AsOf:
     """The date statuses are judged at, and the last day that still counts as due soon."""
 
-    today: date
+    day: date
     soon_limit: date
 
     @classmethod
-    def build(cls, today: date, calendar: WorkCalendar, due_soon_days: int) -> AsOf:
-        """Return the as-of for ``today``: due soon runs up to the day before the working day
+    def build(cls, day: date, calendar: WorkCalendar, due_soon_days: int) -> AsOf:
+        """Return the as-of for ``day``: due soon runs up to the day before the working day
         that would leave more than ``due_soon_days`` (so days off just after count too)."""
-        first_not_soon = calendar.add_working_days(today, due_soon_days + 1)
-        return cls(today, first_not_soon - timedelta(days=1))
+        first_not_soon = calendar.add_working_days(day, due_soon_days + 1)
+        return cls(day, first_not_soon - timedelta(days=1))
 
 
 def _late_submission(A=A) -> ColumnElement[bool]:
@@ -68,7 +68,7 @@ def status_expression(as_of: AsOf, A=A) -> ColumnElement[str]:
                 else_=literal(TimeStatus.ON_TRACK.value),
             ),
         ),
-        (A.due_date < as_of.today, literal(TimeStatus.OVERDUE.value)),
+        (A.due_date < as_of.day, literal(TimeStatus.OVERDUE.value)),
         (A.due_date <= as_of.soon_limit, literal(TimeStatus.DUE_SOON.value)),
         else_=literal(TimeStatus.ON_TRACK.value),
     )
@@ -81,11 +81,11 @@ def status_filter(status: str, as_of: AsOf) -> ColumnElement[bool]:
     """
     if status == TimeStatus.OVERDUE:
         return or_(
-            and_(A.state.in_(WORKING), A.due_date < as_of.today),
+            and_(A.state.in_(WORKING), A.due_date < as_of.day),
             and_(A.state == S.SUBMITTED.value, _late_submission()),
         )
     if status == TimeStatus.DUE_SOON:
-        return and_(A.state.in_(WORKING), A.due_date.between(as_of.today, as_of.soon_limit))
+        return and_(A.state.in_(WORKING), A.due_date.between(as_of.day, as_of.soon_limit))
     if status == "open":
         return A.state.in_((*WORKING, S.SUBMITTED.value))
     if status == "awaiting":

@@ -110,7 +110,7 @@ def assignment_page(
     owner = db.session.get(User, owner_id) if owner_id is not None else None
     return AssignmentPage(
         assignment=assignment,
-        status=stats.status_of(assignment, as_of.today, calendar, due_soon_days),
+        status=stats.status_of(assignment, as_of.day, calendar, due_soon_days),
         owner=owner,
         timeline=timeline,
         evidence=documents,

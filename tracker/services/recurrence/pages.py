@@ -80,7 +80,7 @@ def series_rows(
         row = SeriesRow(series, settings_of(series), count=len(own))
         row.recent = [_occurrence_row(t, buckets) for t in own[:recent]]
         if row.settings is not None:
-            _fill_next(row, own, as_of.today, calendar)
+            _fill_next(row, own, as_of.day, calendar)
         rows.append(row)
     return rows
 

@@ -36,7 +36,7 @@ class ReportScope:
 
     @property
     def day(self) -> date:
-        return self.as_of.today
+        return self.as_of.day
 
     def rows(self) -> Subquery:
         """Return the assignments as they stood at the end of the day, for these tasks, by
@@ -103,7 +103,7 @@ def report_scope(
     as_of = AsOf.build(day or clock.today(), load_calendar(), due_soon_days)
     ids = tuple(sorted(set(task_ids))) if task_ids else None
     scope = ReportScope(
-        as_of, ids, field or None, priority_only, group or None, _successors_on(as_of.today)
+        as_of, ids, field or None, priority_only, group or None, _successors_on(as_of.day)
     )
     # The chosen tasks as ids: the history is then narrowed by an index before it is ranked,
     # and no query joins the task table to a ranked subquery (PostgreSQL may misjudge that

@@ -8,32 +8,33 @@ restarted scheduler loses nothing, and a sweep at start heals any downtime.
 from __future__ import annotations
 
 import logging
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
+from tracker.settings import Settings
+
 log = logging.getLogger("tracker.scheduler")
 
 
 def sweep_job(app: Flask) -> None:
     """Run the daily sweep (it does nothing on days off: the calendar decides, not cron)."""
-    from tracker import clock
+    from tracker import clock, settings
     from tracker.services.reminders.sweep import log_sweep, run_sweep
 
     with app.app_context():
-        log_sweep(run_sweep(clock.now()))
+        log_sweep(run_sweep(clock.now(), settings.current()))
 
 
 def retry_job(app: Flask) -> None:
     """Send again the reminders whose earlier attempt failed and whose retry time has come."""
-    from tracker import clock
-    from tracker.services.reminders.sweep import run_retries
+    from tracker import clock, settings
+    from tracker.services.reminders.retry import run_retries
 
     with app.app_context():
-        outcome = run_retries(clock.now())
+        outcome = run_retries(clock.now(), settings.current())
         if outcome.sent or outcome.failed:
             log.info("retry: sent %s, failed %s", outcome.sent, outcome.failed)
 
@@ -57,28 +58,32 @@ def recurrence_job(app: Flask) -> None:
 def build(app: Flask) -> BlockingScheduler:
     """Return the scheduler with the sweep (daily at REMINDER_SWEEP_TIME), retry and
     recurring-task jobs (daily just after midnight, before the sweep)."""
-    hour, minute = (int(part) for part in app.config["REMINDER_SWEEP_TIME"].split(":"))
+    settings = Settings.from_config(app.config, app.instance_path)
     scheduler = BlockingScheduler(
-        timezone=ZoneInfo(app.config["TIMEZONE"]),
+        timezone=settings.zone,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
     )
     scheduler.add_job(
         sweep_job,
-        CronTrigger(hour=hour, minute=minute, timezone=ZoneInfo(app.config["TIMEZONE"])),
+        CronTrigger(
+            hour=settings.sweep_time.hour,
+            minute=settings.sweep_time.minute,
+            timezone=settings.zone,
+        ),
         args=[app],
         id="sweep",
         name="reminder sweep",
     )
     scheduler.add_job(
         retry_job,
-        IntervalTrigger(minutes=int(app.config["REMINDER_RETRY_MINUTES"])),
+        IntervalTrigger(minutes=settings.reminder_retry_minutes),
         args=[app],
         id="retry",
         name="retry failed reminders",
     )
     scheduler.add_job(
         recurrence_job,
-        CronTrigger(hour=0, minute=5, timezone=ZoneInfo(app.config["TIMEZONE"])),
+        CronTrigger(hour=0, minute=5, timezone=settings.zone),
         args=[app],
         id="recurrence",
         name="generate recurring tasks",

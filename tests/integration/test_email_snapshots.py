@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from tracker import mail
-from tracker.domain.reminders import Audience, Notice, group_digest
+from tracker.domain.reminders.planning import Audience, Notice
+from tracker.domain.reminders.routing import group_notices
 from tracker.mail import Recipient
 from tracker.models import Task, Unit
-from tracker.services.reminders.deliver import ReminderSubject
+from tracker.services.reminders.compose import ReminderSubject
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 UPDATE = os.environ.get("TRACKER_UPDATE_SNAPSHOTS") == "1"
@@ -65,7 +66,7 @@ def test_reminder_emails_render_as_reviewed(app, language, template):
             else "Escalation: Tỉnh Lào Cai has overdue tasks"
         )
         message = mail.compose(
-            template, recipient, subject, digest=group_digest(notices),
+            template, recipient, subject, grouped=group_notices(notices),
             tasks={7: TASK}, units={3: UNIT}, link=mail.link,
         )  # fmt: skip
     _check(f"{template}.{language}.subject.txt", message.subject + "\n")

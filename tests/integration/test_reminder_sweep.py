@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from tracker.extensions import db
 from tracker.models import Assignment, EmailMessage, Reminder, UnitKind
-from tracker.services.reminders.sweep import run_retries, run_sweep
+from tracker.services.reminders.retry import run_retries
+from tracker.services.reminders.sweep import run_sweep
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 DUE = date(2024, 5, 2)  # Thursday; 29/4-1/5 are days off, Saturday 04/05 is a working day
@@ -42,11 +43,11 @@ def programme(make, smtp_server, app):
     return {**ids, "inbox": smtp_server}
 
 
-def _walk(days, on_day=None):
+def _walk(days, settings, on_day=None):
     for day in days:
         if on_day:
             on_day(day)
-        run_sweep(at(day))
+        run_sweep(at(day), settings)
 
 
 def _received(inbox) -> dict[str, list[tuple[str, str]]]:
@@ -68,7 +69,7 @@ def _sent_days(recipient: str) -> list[tuple[date, str]]:
     return [(sent_at.astimezone(VN).date(), stage) for sent_at, stage in rows]
 
 
-def test_time_travel_over_a_deadline_sends_each_stage_once_on_working_days(programme):
+def test_time_travel_over_a_deadline_sends_each_stage_once_on_working_days(programme, settings):
     inbox = programme["inbox"]
     days = [date(2024, 4, 12) + timedelta(days=n) for n in range(35)]  # 12/04 .. 16/05
 
@@ -78,7 +79,7 @@ def test_time_travel_over_a_deadline_sends_each_stage_once_on_working_days(progr
             a.state, a.submitted_on = "submitted", day
             db.session.commit()
 
-    _walk(days, submit_quick_midway)
+    _walk(days, settings, submit_quick_midway)
 
     assert _sent_days("dm.laocai@example.org") == [
         (date(2024, 4, 17), "before-7"),
@@ -126,11 +127,11 @@ def test_time_travel_over_a_deadline_sends_each_stage_once_on_working_days(progr
     assert digests, received["dieuphoi@example.org"]
 
 
-def test_running_the_same_sweep_twice_sends_nothing_more(programme):
+def test_running_the_same_sweep_twice_sends_nothing_more(programme, settings):
     inbox = programme["inbox"]
-    run_sweep(at(date(2024, 4, 24)))
+    run_sweep(at(date(2024, 4, 24)), settings)
     first = len(inbox.messages)
-    run_sweep(at(date(2024, 4, 24), 15, 0))
+    run_sweep(at(date(2024, 4, 24), 15, 0), settings)
     # One reminder to each focal point, and the coordinator's first weekly summary.
     assert sorted(_received(inbox)) == [
         "dieuphoi@example.org",
@@ -141,21 +142,21 @@ def test_running_the_same_sweep_twice_sends_nothing_more(programme):
     assert len(inbox.messages) == first
 
 
-def test_after_downtime_only_the_current_stage_is_sent_once(programme):
+def test_after_downtime_only_the_current_stage_is_sent_once(programme, settings):
     # No sweep ran from 24/04 to 02/05 (before-3, before-1 and due were missed).
-    run_sweep(at(date(2024, 4, 17)))
-    run_sweep(at(date(2024, 5, 3)))
+    run_sweep(at(date(2024, 4, 17)), settings)
+    run_sweep(at(date(2024, 5, 3)), settings)
     stages = [s for _, s in _sent_days("dm.laocai@example.org")]
     assert stages == ["before-7", "due"]
 
 
-def test_an_extension_moves_the_next_reminders_to_the_new_date(programme):
-    run_sweep(at(date(2024, 4, 26)))  # before-1 of 02/05
+def test_an_extension_moves_the_next_reminders_to_the_new_date(programme, settings):
+    run_sweep(at(date(2024, 4, 26)), settings)  # before-1 of 02/05
     a = db.session.get(Assignment, programme["late"])
     a.due_date = date(2024, 5, 31)
     db.session.commit()
     for day in (date(2024, 5, 2), date(2024, 5, 6), date(2024, 5, 28), date(2024, 5, 30)):
-        run_sweep(at(day))
+        run_sweep(at(day), settings)
     assert [s for _, s in _sent_days("dm.laocai@example.org")] == [
         "before-1",
         "before-3",
@@ -163,11 +164,11 @@ def test_an_extension_moves_the_next_reminders_to_the_new_date(programme):
     ]
 
 
-def test_smtp_down_records_failures_and_the_retry_delivers_once(programme, app):
+def test_smtp_down_records_failures_and_the_retry_delivers_once(programme, app, settings):
     inbox = programme["inbox"]
     port = app.config["MAIL_PORT"]
     app.config["MAIL_PORT"] = 9  # nothing listens there
-    report = run_sweep(at(date(2024, 4, 24)))
+    report = run_sweep(at(date(2024, 4, 24)), settings)
     # Two reminders and the coordinator's weekly summary.
     assert report.failed == 3 and report.sent == 0
     failed = db.session.scalars(select(Reminder).where(Reminder.state == "failed")).all()
@@ -175,12 +176,12 @@ def test_smtp_down_records_failures_and_the_retry_delivers_once(programme, app):
     assert db.session.scalar(select(func.count()).where(EmailMessage.state == "failed")) == 3
     app.config["MAIL_PORT"] = port
     # Too early: the retry waits for its time.
-    assert run_retries(at(date(2024, 4, 24), 7, 31)).sent == 0
-    outcome = run_retries(at(date(2024, 4, 24), 9, 0))
+    assert run_retries(at(date(2024, 4, 24), 7, 31), settings).sent == 0
+    outcome = run_retries(at(date(2024, 4, 24), 9, 0), settings)
     assert outcome.sent == 3
     assert len(inbox.messages) == 3
-    assert run_retries(at(date(2024, 4, 24), 12, 0)).sent == 0
-    run_sweep(at(date(2024, 4, 24), 13, 0))
+    assert run_retries(at(date(2024, 4, 24), 12, 0), settings).sent == 0
+    run_sweep(at(date(2024, 4, 24), 13, 0), settings)
     assert len(inbox.messages) == 3
     assert sorted(_received(inbox)) == [
         "dieuphoi@example.org",
@@ -189,22 +190,23 @@ def test_smtp_down_records_failures_and_the_retry_delivers_once(programme, app):
     ]
 
 
-def test_a_reminder_is_not_sent_for_an_assignment_completed_since_planning(programme):
+def test_a_reminder_is_not_sent_for_an_assignment_completed_since_planning(programme, settings):
     a = db.session.get(Assignment, programme["late"])
     a.state = "completed"
     db.session.commit()
-    run_sweep(at(date(2024, 4, 24)))
+    run_sweep(at(date(2024, 4, 24)), settings)
     assert _sent_days("dm.laocai@example.org") == []
 
 
-def test_a_vietnamese_subject_arrives_intact(programme):
-    run_sweep(at(date(2024, 4, 24)))
+def test_a_vietnamese_subject_arrives_intact(programme, settings):
+    run_sweep(at(date(2024, 4, 24)), settings)
     subjects = [str(m["Subject"]) for m in programme["inbox"].messages]
     assert any("Tỉnh Lào Cai" in s for s in subjects), subjects
 
 
 def _sweep_in_process(database_url: str, port: int, when: datetime, start) -> None:
     from tracker.app import create_app
+    from tracker.settings import Settings
 
     app = create_app(
         {
@@ -216,7 +218,7 @@ def _sweep_in_process(database_url: str, port: int, when: datetime, start) -> No
     )
     with app.app_context():
         start.wait(10)
-        run_sweep(when)
+        run_sweep(when, Settings.from_config(app.config, app.instance_path))
 
 
 def test_two_concurrent_sweeps_in_two_processes_deliver_each_email_once(programme, app):
@@ -256,12 +258,12 @@ def test_two_concurrent_sweeps_in_two_processes_deliver_each_email_once(programm
     ]
 
 
-def test_planning_runs_a_constant_number_of_queries(programme, make, query_counter):
+def test_planning_runs_a_constant_number_of_queries(programme, make, query_counter, settings):
     from tracker.models import Task
 
     def plan_queries() -> int:
         with query_counter() as statements:
-            run_sweep(at(date(2024, 5, 6)), dry_run=True)
+            run_sweep(at(date(2024, 5, 6)), settings, dry_run=True)
         return len(statements)
 
     small = plan_queries()

@@ -4,13 +4,10 @@ from datetime import date, timedelta
 import pytest
 
 from tracker.domain.calendar import WorkCalendar
-from tracker.domain.reminders import (
-    DEFAULT_POLICY,
+from tracker.domain.reminders.planning import (
     AssignmentSnapshot,
     Audience,
     Notice,
-    PolicyError,
-    ReminderPolicy,
     ScheduledStage,
     before_stage,
     ledger_key,
@@ -22,6 +19,7 @@ from tracker.domain.reminders import (
     stage_kind,
     stage_schedule,
 )
+from tracker.domain.reminders.policy import DEFAULT_POLICY, PolicyError, ReminderPolicy
 from tracker.domain.status import AssignmentState
 
 D = date

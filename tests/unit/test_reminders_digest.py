@@ -3,19 +3,19 @@ from datetime import date
 import pytest
 
 from tracker.domain.calendar import WorkCalendar
-from tracker.domain.reminders import (
-    AssignmentSnapshot,
-    Audience,
+from tracker.domain.reminders.coordinators import (
     CoordinatorDigest,
-    Digest,
-    Notice,
     OverdueItem,
-    ReminderEmail,
     coordinator_digest,
     coordinator_digest_due,
-    group_digest,
-    route_notices,
     weekly_summary_due,
+)
+from tracker.domain.reminders.planning import AssignmentSnapshot, Audience, Notice
+from tracker.domain.reminders.routing import (
+    GroupedNotices,
+    ReminderEmail,
+    group_notices,
+    route_notices,
 )
 from tracker.domain.status import AssignmentState
 
@@ -30,7 +30,7 @@ def notice(aid, stage, late=None, left=None, task=10, unit=7, audience=FOCAL, re
     return Notice(aid, task, unit, stage, audience, DUE, late, left, returned)
 
 
-def test_a_digest_groups_overdue_due_today_due_soon_and_returned_in_email_order():
+def test_a_recipients_notices_are_grouped_overdue_due_today_due_soon_returned_in_email_order():
     soon_3 = notice(1, "before-3", left=2)
     soon_1 = notice(2, "before-1", left=1)
     soon_1_other_task = notice(3, "before-1", left=1, task=9)
@@ -43,25 +43,25 @@ def test_a_digest_groups_overdue_due_today_due_soon_and_returned_in_email_order(
     returned_first = notice(9, "returned-20240430", left=5, returned=D(2024, 4, 30))
     shuffled = [soon_3, late_4, returned_late, today, soon_1, late_13, escalation]
     shuffled += [returned_first, soon_1_other_task, late_1]
-    digest = group_digest(shuffled)
-    assert digest == Digest(
+    grouped = group_notices(shuffled)
+    assert grouped == GroupedNotices(
         overdue=(escalation, late_13, late_4, late_1),
         due_today=(today,),
         due_soon=(soon_1_other_task, soon_1, soon_3),
         returned=(returned_first, returned_late),
     )
-    assert digest.counts == {"overdue": 4, "due_today": 1, "due_soon": 3, "returned": 2}
-    assert digest.total == 10
-    assert digest.notices == (
+    assert grouped.counts == {"overdue": 4, "due_today": 1, "due_soon": 3, "returned": 2}
+    assert grouped.total == 10
+    assert grouped.notices == (
         escalation, late_13, late_4, late_1, today, soon_1_other_task, soon_1, soon_3,
         returned_first, returned_late,
     )  # fmt: skip
 
 
-def test_an_empty_digest_counts_nothing():
-    digest = group_digest([])
-    assert digest.total == 0
-    assert digest.notices == ()
+def test_no_notices_group_into_nothing():
+    grouped = group_notices([])
+    assert grouped.total == 0
+    assert grouped.notices == ()
 
 
 def test_routing_sends_one_email_per_recipient_with_the_coordinator_copied_on_escalations():
@@ -79,11 +79,11 @@ def test_routing_sends_one_email_per_recipient_with_the_coordinator_copied_on_es
         coordinators={10: "coord-x", 11: "coord-y", 12: "coord-x"},
     )
     assert routing.emails == (
-        ReminderEmail("a1", (), group_digest([a_before, a_overdue])),
-        ReminderEmail("a2", (), group_digest([a_before, a_overdue])),
-        ReminderEmail("b1", (), group_digest([b_due])),
+        ReminderEmail("a1", (), group_notices([a_before, a_overdue])),
+        ReminderEmail("a2", (), group_notices([a_before, a_overdue])),
+        ReminderEmail("b1", (), group_notices([b_due])),
         ReminderEmail(
-            "head-7", ("coord-y", "coord-x"), group_digest([a_escalation, a_escalation_2])
+            "head-7", ("coord-y", "coord-x"), group_notices([a_escalation, a_escalation_2])
         ),
     )
     assert routing.unreachable == (orphan, headless)
@@ -92,7 +92,7 @@ def test_routing_sends_one_email_per_recipient_with_the_coordinator_copied_on_es
 def test_a_coordinator_who_is_the_head_is_not_copied_to_themselves():
     escalation = notice(1, "escalation", late=6, audience=HEAD)
     routing = route_notices([escalation], {}, {7: "same"}, {10: "same"})
-    assert routing.emails == (ReminderEmail("same", (), group_digest([escalation])),)
+    assert routing.emails == (ReminderEmail("same", (), group_notices([escalation])),)
 
 
 def test_a_person_with_several_roles_still_gets_one_email():
@@ -100,7 +100,7 @@ def test_a_person_with_several_roles_still_gets_one_email():
     escalation = notice(2, "escalation", late=6, unit=8, audience=HEAD)
     routing = route_notices([focal_item, escalation], {7: ["both"]}, {8: "both"}, {10: "coord"})
     assert routing.emails == (
-        ReminderEmail("both", ("coord",), group_digest([focal_item, escalation])),
+        ReminderEmail("both", ("coord",), group_notices([focal_item, escalation])),
     )
 
 

@@ -6,16 +6,15 @@ from datetime import date, timedelta
 import pytest
 
 from tracker.domain.calendar import WorkCalendar
-from tracker.domain.reminders import (
-    DEFAULT_POLICY,
+from tracker.domain.reminders.coordinators import coordinator_digest
+from tracker.domain.reminders.planning import (
     AssignmentSnapshot,
-    ReminderPolicy,
-    coordinator_digest,
     ledger_key,
     plan_sweep,
-    route_notices,
     sent_stages,
 )
+from tracker.domain.reminders.policy import DEFAULT_POLICY, ReminderPolicy
+from tracker.domain.reminders.routing import route_notices
 from tracker.domain.status import AssignmentState
 
 D = date
@@ -55,7 +54,7 @@ def travel(
         notices = plan_sweep([snapshot], lambda _task: policy, CAL, day, sent)
         routing = route_notices(notices, roster(day), HEADS, COORDINATORS)
         for email in routing.emails:
-            emails.append((day, email.to, email.cc, tuple(n.stage for n in email.digest.notices)))
+            emails.append((day, email.to, email.cc, tuple(n.stage for n in email.grouped.notices)))
         unreachable.extend((day, n.stage) for n in routing.unreachable)
         # Stages that reached nobody stay unsent: they go out once a focal point exists.
         ledger.update(ledger_key(n) for n in notices if n not in routing.unreachable)

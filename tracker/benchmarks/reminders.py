@@ -48,6 +48,9 @@ def main(argv=None) -> None:
          "TODAY": args.today, "SECRET_KEY": os.urandom(16).hex()}
     )  # fmt: skip
     from tracker.services.reminders.sweep import run_sweep
+    from tracker.settings import Settings
+
+    settings = Settings.from_config(app.config, app.instance_path)
 
     today = date.fromisoformat(args.today)
     now = datetime.combine(today, time(7, 30), tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")).astimezone(UTC)
@@ -58,13 +61,13 @@ def main(argv=None) -> None:
         with timed("build data", results):
             sizes = build_programme(args.units, args.tasks, today)
         with timed("plan (dry run)", results), counting_queries(results, "plan queries"):
-            plan = run_sweep(now, dry_run=True)
+            plan = run_sweep(now, settings, dry_run=True)
         report = again = None
         if not args.plan_only:
             with timed("sweep (claim, compose, send)", results):
-                report = run_sweep(now)
+                report = run_sweep(now, settings)
             with timed("second sweep (nothing left)", results):
-                again = run_sweep(now)
+                again = run_sweep(now, settings)
     smtp.stop()
     print(f"database: {url.split('@')[-1]}")
     print(f"data: {sizes['units']:,} units x {sizes['tasks']:,} tasks = "

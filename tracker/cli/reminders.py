@@ -14,10 +14,10 @@ from tracker.cli.options import today_option
 @with_appcontext
 def remind_command(dry_run: bool, today) -> None:
     """Run one reminder sweep now (usable from system cron instead of the scheduler)."""
-    from tracker import clock
+    from tracker import clock, settings
     from tracker.services.reminders.sweep import log_sweep, run_sweep
 
-    report = run_sweep(clock.now_on(today), dry_run=dry_run)
+    report = run_sweep(clock.now_on(today), settings.current(), dry_run=dry_run)
     log_sweep(report)
     if report.skipped:
         click.echo(f"{report.today}: nothing sent ({report.skipped}).")

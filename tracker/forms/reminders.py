@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import DataRequired, NumberRange, ValidationError
 
-from tracker.domain.reminders import ReminderPolicy
+from tracker.domain.reminders.policy import ReminderPolicy
 
 
 class PolicyForm(FlaskForm):

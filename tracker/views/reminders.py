@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import case, exists, select
 
-from tracker import clock
+from tracker import clock, settings
 from tracker.auth import roles_required
-from tracker.extensions import db
 from tracker.forms.reminders import NudgeForm, PolicyForm, TaskPolicyForm
-from tracker.models import EmailMessage, Reminder, Role, Task, Unit
-from tracker.services.errors import ServiceError
-from tracker.services.reminders import load, manage
+from tracker.models import Role
+from tracker.services.errors import NotFound, ServiceError
+from tracker.services.reminders import email_log, nudges, policies
+from tracker.services.reminders import status as scheduler_status
+from tracker.services.reminders.email_log import EMAIL_STATES, EmailLogFilters
 from tracker.views import context, filters
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
@@ -23,7 +23,8 @@ STAFF = (Role.ADMIN, Role.COORDINATOR)
 @bp.get("/")
 @roles_required(*STAFF)
 def status():
-    return render_template("reminders/status.html", status=manage.status(clock.now()))
+    shown = scheduler_status.status(clock.now(), settings.current())
+    return render_template("reminders/status.html", status=shown)
 
 
 @bp.route("/policy", methods=["GET", "POST"])
@@ -31,10 +32,10 @@ def status():
 def policy():
     form = PolicyForm()
     if request.method == "GET":
-        form.fill(load.default_policy())
+        form.fill(policies.default_policy())
     elif form.validate_on_submit():
         try:
-            manage.save_policy(form.policy(), actor=current_user, now=clock.now())
+            policies.save_policy(form.policy(), actor=current_user, now=clock.now())
         except ServiceError as error:
             flash(str(error.message), "danger")
         else:
@@ -46,23 +47,24 @@ def policy():
 @bp.route("/tasks/<int:task_id>/policy", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def task_policy(task_id: int):
-    task = db.session.get(Task, task_id) or abort(404)
+    try:
+        page = policies.task_policy_page(task_id)
+    except NotFound:
+        abort(404)
     form = TaskPolicyForm()
     if request.method == "GET":
-        default = load.default_policy()
-        own = load.task_policies(default).get(task_id)
-        form.fill(own or default)
-        form.use_default.data = own is None
+        form.fill(page.policy)
+        form.use_default.data = page.follows_default
     elif form.validate_on_submit():
         chosen = None if form.use_default.data else form.policy()
         try:
-            manage.save_policy(chosen, actor=current_user, now=clock.now(), task_id=task_id)
+            policies.save_policy(chosen, actor=current_user, now=clock.now(), task_id=task_id)
         except ServiceError as error:
             flash(str(error.message), "danger")
         else:
             flash(_("The task's reminder policy was saved."), "success")
             return redirect(url_for("tasks.detail", task_id=task_id))
-    return render_template("reminders/policy.html", form=form, task=task)
+    return render_template("reminders/policy.html", form=form, task=page.task)
 
 
 @bp.post("/tasks/<int:task_id>/nudge")
@@ -73,7 +75,13 @@ def nudge(task_id: int):
         abort(400)
     unit_id = request.form.get("unit_id", type=int)
     try:
-        result = manage.nudge(task_id, actor=current_user, now=clock.now(), unit_id=unit_id)
+        result = nudges.nudge(
+            task_id,
+            actor=current_user,
+            now=clock.now(),
+            settings=settings.current(),
+            unit_id=unit_id,
+        )
     except ServiceError as error:
         flash(str(error.message), "warning")
     else:
@@ -91,51 +99,38 @@ def nudge(task_id: int):
     return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
 
 
-EMAIL_STATES = ("sent", "failed", "pending")
-
-
 @bp.get("/log")
 @roles_required(Role.ADMIN)
 def log():
-    state = filters.choice("state", EMAIL_STATES)
-    unit_id = request.args.get("unit", type=int)
-    task_id = request.args.get("task", type=int)
-    day_from = filters.day("from", _("From"))
-    day_to = filters.day("to", _("To"))
-    query = select(EmailMessage)
-    if state:
-        query = query.where(EmailMessage.state == state)
-    if unit_id:
-        query = query.where(EmailMessage.unit_id == unit_id)
-    if task_id:
-        query = query.where(
-            exists().where(Reminder.email_id == EmailMessage.id, Reminder.task_id == task_id)
-        )
-    if day_from:
-        query = query.where(EmailMessage.created_at >= clock.start_of_day(day_from))
-    if day_to:
-        query = query.where(EmailMessage.created_at <= clock.end_of_day(day_to))
-    failures_first = case((EmailMessage.state == "failed", 0), else_=1)
-    page = context.paginate(query.order_by(failures_first, EmailMessage.created_at.desc()))
-    units = db.session.execute(select(Unit.id, Unit.name).order_by(Unit.group, Unit.sort_name))
-    tasks = db.session.execute(select(Task.id, Task.title).order_by(Task.id.desc()))
+    shown = EmailLogFilters(
+        state=filters.choice("state", EMAIL_STATES),
+        unit_id=request.args.get("unit", type=int),
+        task_id=request.args.get("task", type=int),
+        day_from=filters.day("from", _("From")),
+        day_to=filters.day("to", _("To")),
+    )
+    found = email_log.email_log(
+        shown, page=context.page_number(), per_page=context.per_page(), zone=clock.tz()
+    )
     return render_template(
         "reminders/log.html",
-        page=page,
-        state=state,
+        page=found.page,
+        state=shown.state,
         states=EMAIL_STATES,
-        unit_id=unit_id,
-        task_id=task_id,
-        day_from=day_from,
-        day_to=day_to,
-        units=units.all(),
-        tasks=tasks.all(),
+        unit_id=shown.unit_id,
+        task_id=shown.task_id,
+        day_from=shown.day_from,
+        day_to=shown.day_to,
+        units=found.units,
+        tasks=found.tasks,
     )
 
 
 @bp.get("/log/<int:email_id>")
 @roles_required(Role.ADMIN)
 def email(email_id: int):
-    message = db.session.get(EmailMessage, email_id) or abort(404)
-    items = db.session.scalars(select(Reminder).where(Reminder.email_id == email_id)).all()
-    return render_template("reminders/email.html", message=message, items=items)
+    try:
+        detail = email_log.email_detail(email_id)
+    except NotFound:
+        abort(404)
+    return render_template("reminders/email.html", message=detail.message, items=detail.items)

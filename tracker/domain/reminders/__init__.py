@@ -1,77 +1,12 @@
-"""Reminder planning: the policy, each assignment's current stage, and the emails of a sweep.
+"""Reminder planning, pure: what each assignment is due for today and who receives it.
 
-Pure: the shell loads snapshots and the ledger, calls `plan_sweep` then `route_notices`,
-claims one ledger row per (notice, recipient) with `ledger_key`, and sends.
+- ``policy``: the reminder policy (when focal points are reminded and heads escalated to).
+- ``planning``: the stages of a deadline, each assignment's notices of the day
+  (``plan_sweep``) and the ledger key of each (``ledger_key``).
+- ``routing``: one email per recipient grouping that person's notices (``route_notices``,
+  ``group_notices``), and the notices that reach nobody.
+- ``coordinators``: the coordinators' daily digest and when it and the weekly summary go out.
+
+The shell (``tracker.services.reminders``) loads snapshots and the ledger, calls
+``plan_sweep`` then ``route_notices``, claims one ledger row per (notice, recipient), and sends.
 """
-
-from tracker.domain.reminders.digest import (
-    CoordinatorDigest,
-    Digest,
-    OverdueItem,
-    ReminderEmail,
-    Routing,
-    coordinator_digest,
-    coordinator_digest_due,
-    group_digest,
-    route_notices,
-    weekly_summary_due,
-)
-from tracker.domain.reminders.planning import (
-    DUE_STAGE,
-    ESCALATION_STAGE,
-    RETURNED_PREFIX,
-    AssignmentSnapshot,
-    Audience,
-    Notice,
-    ScheduledStage,
-    before_stage,
-    ledger_key,
-    overdue_stage,
-    plan_assignment,
-    plan_sweep,
-    returned_stage,
-    sent_stages,
-    stage_kind,
-    stage_schedule,
-)
-from tracker.domain.reminders.policy import (
-    DEFAULT_POLICY,
-    MAX_BEFORE_STAGES,
-    MAX_WORKING_DAYS,
-    PolicyError,
-    ReminderPolicy,
-)
-
-__all__ = [
-    "DEFAULT_POLICY",
-    "DUE_STAGE",
-    "ESCALATION_STAGE",
-    "MAX_BEFORE_STAGES",
-    "MAX_WORKING_DAYS",
-    "RETURNED_PREFIX",
-    "AssignmentSnapshot",
-    "Audience",
-    "CoordinatorDigest",
-    "Digest",
-    "Notice",
-    "OverdueItem",
-    "PolicyError",
-    "ReminderEmail",
-    "ReminderPolicy",
-    "Routing",
-    "ScheduledStage",
-    "before_stage",
-    "coordinator_digest",
-    "coordinator_digest_due",
-    "group_digest",
-    "ledger_key",
-    "overdue_stage",
-    "plan_assignment",
-    "plan_sweep",
-    "returned_stage",
-    "route_notices",
-    "sent_stages",
-    "stage_kind",
-    "stage_schedule",
-    "weekly_summary_due",
-]

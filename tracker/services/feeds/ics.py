@@ -32,19 +32,13 @@ from sqlalchemy.orm import contains_eager
 
 from tracker import clock, mail
 from tracker.domain.calendar import WorkCalendar
-from tracker.domain.reminders import (
-    DUE_STAGE,
-    Audience,
-    PolicyError,
-    ReminderPolicy,
-    stage_kind,
-    stage_schedule,
-)
+from tracker.domain.reminders.planning import DUE_STAGE, Audience, stage_kind, stage_schedule
+from tracker.domain.reminders.policy import PolicyError, ReminderPolicy
 from tracker.domain.status import OPEN_STATES, AssignmentState, time_status
 from tracker.extensions import db
 from tracker.models import Assignment, CalendarFeed, Role, Task, Unit
 from tracker.services.calendar import load_calendar
-from tracker.services.reminders.load import default_policy
+from tracker.services.reminders.sources import default_policy
 
 A = Assignment
 S = AssignmentState

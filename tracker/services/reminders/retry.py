@@ -1,59 +1,57 @@
-"""Sending again what failed: reminders rebuilt and re-checked, digests as they were."""
+"""Sending again what failed, once its retry time has come: reminders rebuilt from their
+ledger rows and re-checked (only what still applies, in today's wording), daily digests and
+weekly summaries sent again as they were."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 
-from flask import current_app
-from flask_mail import Message
 from sqlalchemy import select
 
-from tracker.domain.reminders import (
+from tracker.domain.calendar import WorkCalendar
+from tracker.domain.localtime import local_date
+from tracker.domain.reminders.planning import (
+    ESCALATION_STAGE,
+    RETURNED_PREFIX,
     Audience,
     Notice,
 )
 from tracker.extensions import db
 from tracker.mail import Recipient
 from tracker.models import Assignment, EmailMessage, Reminder, User
-from tracker.services.reminders import ledger
-from tracker.services.reminders.deliver import (
-    Outcome,
-    chunks,
-    compose_reminder,
-    current_assignments,
-    details,
-    log_email,
-    send_batch,
-    still_applies,
-)
+from tracker.services.calendar import load_calendar
+from tracker.services.reminders import claim, compose, lock, rows, send
+from tracker.services.reminders.outbox import Outcome, Outgoing
+from tracker.settings import Settings
 
 
-def retry_failed(now: datetime, today: date, calendar) -> Outcome:
-    """Send again every failed email whose retry time has come; items re-checked first.
+def run_retries(now: datetime, settings: Settings) -> Outcome:
+    """Send again the failed emails whose retry time has come by ``now`` (the retry job);
+    nothing while another sweep or retry holds the lock."""
+    with lock.exclusive() as acquired:
+        if not acquired:
+            return Outcome()
+        return _retry(now, local_date(now, settings.zone), load_calendar(), settings)
 
-    Reminders are rebuilt from their ledger rows (only those that still apply, with today's
-    wording); digests are sent again as they were.
-    """
-    rows = db.session.scalars(
+
+def _retry(now: datetime, today: date, calendar: WorkCalendar, settings: Settings) -> Outcome:
+    failed = db.session.scalars(
         select(Reminder).where(Reminder.state == "failed", Reminder.next_attempt_at <= now)
     ).all()
     groups: dict[int, list[Reminder]] = {}
-    for row in rows:
+    for row in failed:
         groups.setdefault(row.email_id or -row.id, []).append(row)
-    logs = {
-        e.id: e
-        for part in chunks(sorted(k for k in groups if k > 0))
-        for e in db.session.scalars(select(EmailMessage).where(EmailMessage.id.in_(part)))
-    }
-    current = current_assignments(r.assignment_id for r in rows if r.assignment_id)
+    logs = rows.by_id(EmailMessage, (k for k in groups if k > 0))
+    current = claim.current_assignments(r.assignment_id for r in failed if r.assignment_id)
     users = {
         u.email.lower(): u
         for u in db.session.scalars(
-            select(User).where(User.email.in_(sorted({r.recipient for r in rows})))
+            select(User).where(User.email.in_(sorted({r.recipient for r in failed})))
         )
     }
     outcome = Outcome()
-    batch = []
+    batch: list[Outgoing] = []
     for email_id, group in groups.items():
         old = logs.get(email_id)
         to_rows = [r for r in group if not r.copy]
@@ -61,27 +59,18 @@ def retry_failed(now: datetime, today: date, calendar) -> Outcome:
             continue
         user = users.get(to_rows[0].recipient)
         if user is not None and not user.active:
-            ledger.cancel([r.dedupe_key for r in group], "recipient deactivated")
+            claim.cancel([r.dedupe_key for r in group], "recipient deactivated")
             outcome.cancelled += len(group)
             continue
         if to_rows[0].kind != "assignment":
-            message = Message(
-                subject=old.subject,
-                recipients=[old.to],
-                cc=[c for c in old.cc.split(", ") if c],
-                body=old.body_text,
-                html=old.body_html or None,
-                sender=current_app.config["MAIL_DEFAULT_SENDER"],
-            )
-            to = Recipient(old.to, language=old.language)
-            batch.append((message, [r.dedupe_key for r in group], log_email(message, to, old.kind)))
+            batch.append(compose.again(old, settings.mail_sender, [r.dedupe_key for r in group]))
             continue
         notices = {r.dedupe_key: _notice(r, current.get(r.assignment_id), today, calendar)
                    for r in to_rows}  # fmt: skip
         valid = [n for n in notices.values() if n is not None]
         dead = [k for k, n in notices.items() if n is None]
         dead += [r.dedupe_key for r in group if r.copy and _sibling(r, to_rows) in dead]
-        ledger.cancel(dead, "no longer applies at send time")
+        claim.cancel(dead, claim.NO_LONGER_APPLIES)
         outcome.cancelled += len(dead)
         if not valid:
             continue
@@ -90,16 +79,13 @@ def retry_failed(now: datetime, today: date, calendar) -> Outcome:
             if user is not None
             else Recipient(to_rows[0].recipient, language=old.language)
         )
-        tasks, units = details(valid)
         cc = [r.recipient for r in group if r.copy]
-        message, _kind = compose_reminder(to, cc, valid, tasks, units)
         keys = [k for k in notices if k not in dead] + [
             r.dedupe_key for r in group if r.copy and r.dedupe_key not in dead
         ]
-        log = log_email(message, to, old.kind)
-        log.unit_id = old.unit_id
-        batch.append((message, keys, log))
-    return outcome + send_batch(batch, now)
+        rebuilt = compose.reminder(to, cc, valid, compose.names(valid), keys)
+        batch.append(dataclasses.replace(rebuilt, kind=old.kind, unit_id=old.unit_id))
+    return outcome + send.deliver(batch, now, settings)
 
 
 def _sibling(copy_row: Reminder, to_rows: list[Reminder]) -> str | None:
@@ -113,10 +99,10 @@ def _sibling(copy_row: Reminder, to_rows: list[Reminder]) -> str | None:
     return None
 
 
-def _notice(row: Reminder, assignment: Assignment | None, today: date, calendar) -> Notice | None:
+def _notice(
+    row: Reminder, assignment: Assignment | None, today: date, calendar: WorkCalendar
+) -> Notice | None:
     """Rebuild the notice a failed ledger row stands for, if it still applies today."""
-    from tracker.domain.reminders import ESCALATION_STAGE, RETURNED_PREFIX
-
     returned = row.stage.startswith(RETURNED_PREFIX)
     due = assignment.due_date if assignment is not None else None
     notice = Notice(
@@ -132,4 +118,4 @@ def _notice(row: Reminder, assignment: Assignment | None, today: date, calendar)
         else None,
         returned_on=row.day if returned else None,
     )
-    return notice if still_applies(notice, assignment) else None
+    return notice if claim.still_applies(notice, assignment) else None

@@ -1,38 +1,34 @@
-"""The daily reminder sweep: plan with the pure rules, claim in the ledger, send, record."""
+"""The daily reminder sweep: plan with the pure rules, claim in the ledger, compose, send,
+record (see the package's docstring for the path, step by step)."""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import defaultdict
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import text
-
-from tracker.clock import local_date
-from tracker.domain.reminders import (
-    Notice,
-    ReminderEmail,
-    ledger_key,
-    plan_sweep,
-    route_notices,
-)
-from tracker.extensions import db
-from tracker.models import SweepRun
+from tracker.domain.calendar import WorkCalendar
+from tracker.domain.localtime import local_date
+from tracker.domain.reminders.planning import plan_sweep
+from tracker.domain.reminders.routing import ReminderEmail, route_notices
+from tracker.mail import Recipient
 from tracker.services.calendar import load_calendar
-from tracker.services.reminders import deliver, digests, load, retry, weekly
-from tracker.services.reminders.ledger import Claim, claim
+from tracker.services.reminders import claim, compose, coordinators, lock, record, send, sources
+from tracker.services.reminders.coordinators import DailyDigest
+from tracker.services.reminders.outbox import Outcome
+from tracker.settings import Settings
 
-# Any constant works: it only has to be the same for every process of this deployment.
-ADVISORY_LOCK_KEY = 0x7472_6B72  # "trkr"
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class SweepReport:
     """What one sweep did; ``plan`` lists, per recipient, the stages it sent or would send."""
 
-    today: object
+    today: date
     skipped: str = ""
     planned: int = 0
     sent: int = 0
@@ -42,135 +38,118 @@ class SweepReport:
     plan: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
-@contextmanager
-def _exclusive():
-    """Hold PostgreSQL's advisory lock for the sweep (yield False if another holds it).
-
-    The ledger's unique key already prevents double sends; the lock just stops two
-    sweeps from doing the same work. SQLite has no such lock and relies on the ledger.
-    """
-    if db.engine.dialect.name != "postgresql":
-        yield True
-        return
-    with db.engine.connect() as conn:
-        got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
-        acquired = bool(got.scalar())
-        try:
-            yield acquired
-        finally:
-            if acquired:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_LOCK_KEY})
-            conn.commit()
-
-
-def run_sweep(now: datetime, *, dry_run: bool = False) -> SweepReport:
-    """Send today's reminders, escalations and coordinator digests, each exactly once.
+def run_sweep(now: datetime, settings: Settings, *, dry_run: bool = False) -> SweepReport:
+    """Send today's reminders, escalations, coordinators' daily digests and weekly summaries,
+    each exactly once; ``now`` is when the sweep runs.
 
     With ``dry_run`` nothing is claimed or sent: the report says what would go out.
     """
-    today = local_date(now)
+    started = time.monotonic()
+    today = local_date(now, settings.zone)
     report = SweepReport(today=today)
     calendar = load_calendar()
     if not calendar.is_working_day(today):
         report.skipped = "not a working day"
         if not dry_run:
-            _record_run(now, report, "skipped")
+            record.skipped_run(now, report.skipped)
         return report
-    with _exclusive() as acquired:
+    with lock.exclusive() as acquired:
         if not acquired:
             report.skipped = "another sweep is running"
             return report
-        run = None if dry_run else _start_run(now)
-        _sweep(now, today, calendar, report, dry_run)
+        run = None if dry_run else record.start_run(now)
+        _sweep(now, today, calendar, settings, report, dry_run)
         if run is not None:
-            _finish_run(run, now, report)
+            record.finish_run(
+                run,
+                now + timedelta(seconds=time.monotonic() - started),
+                planned=report.planned,
+                sent=report.sent,
+                failed=report.failed,
+                cancelled=report.cancelled,
+                unreachable=report.unreachable,
+            )
     return report
 
 
-def _sweep(now, today, calendar, report: SweepReport, dry_run: bool) -> None:
-    default = load.default_policy()
-    overrides = load.task_policies(default)
-    items = load.snapshots()
-    notices = plan_sweep(
-        items,
-        lambda task_id: overrides.get(task_id, default),
-        calendar,
-        today,
-        load.sent_sets(items),
-    )
-    people = load.People({s.unit_id for s in items}, {s.task_id for s in items})
+def _sweep(
+    now: datetime,
+    today: date,
+    calendar: WorkCalendar,
+    settings: Settings,
+    report: SweepReport,
+    dry_run: bool,
+) -> None:
+    policy_for = sources.policies()
+    items = sources.snapshots(settings.zone)
+    notices = plan_sweep(items, policy_for, calendar, today, sources.sent_sets(items))
+    people = sources.people({s.unit_id for s in items}, {s.task_id for s in items})
     routing = route_notices(notices, people.focal, people.heads, people.coordinators)
+    daily = coordinators.daily_digests(
+        items, routing.unreachable, people.coordinators, today, calendar
+    )
     report.planned = len(notices)
     report.unreachable = len(routing.unreachable)
-    emails = list(routing.emails)
-    for email in emails:
+    for email in routing.emails:
         report.plan[email.to.email].extend(
-            f"{n.stage} (assignment {n.assignment_id})" for n in email.digest.notices
+            f"{n.stage} (assignment {n.assignment_id})" for n in email.grouped.notices
         )
-    daily = digests.coordinator_digests(items, routing.unreachable, people, today, calendar)
-    for recipient, _digest in daily:
-        report.plan[recipient.email].append("coordinator digest")
+    for digest in daily:
+        report.plan[digest.to.email].append("coordinator digest")
     if dry_run:
         return
-    won = claim([c for e in emails for c in _claims(e, people)], now)
-    won |= claim([digests.digest_claim(r, today) for r, _ in daily], now)
-    outcome = deliver.send_reminders(emails, won, people, now)
-    outcome += digests.send_coordinator_digests(daily, won, now, today)
-    outcome += weekly.send_weekly_summaries(
-        now, today, calendar, int(current_app.config["DUE_SOON_WORKING_DAYS"])
-    )
+    won = claim.claim(claim.email_claims(routing.emails, people.user_ids), now)
+    won |= claim.claim([claim.daily_digest_claim(d.to, today) for d in daily], now)
+    outcome = _send_reminders(routing.emails, won, now, settings)
+    outcome += _send_daily_digests(daily, won, now, today, settings)
+    outcome += _send_weekly_summaries(now, today, calendar, settings)
     report.sent, report.failed, report.cancelled = outcome.sent, outcome.failed, outcome.cancelled
 
 
-def _claims(email: ReminderEmail, people: load.People) -> list[Claim]:
-    claims = []
-    for notice in email.digest.notices:
-        claims.append(_claim(notice, email.to.email, people, copy=False))
-        claims.extend(_claim(notice, cc.email, people, copy=True) for cc in email.cc)
-    return claims
+def _send_reminders(
+    emails: Sequence[ReminderEmail[Recipient]], won: set[str], now: datetime, settings: Settings
+) -> Outcome:
+    """Send each email with only the notices this sweep claimed and that still apply."""
+    confirmed, cancelled = claim.confirm(emails, won)
+    named = compose.names(n for c in confirmed for n in c.notices)
+    batch = [compose.reminder(c.to, c.cc, c.notices, named, c.keys) for c in confirmed]
+    return Outcome(cancelled=cancelled) + send.deliver(batch, now, settings)
 
 
-def _claim(notice: Notice, address: str, people: load.People, *, copy: bool) -> Claim:
-    assignment_id, stage, day = ledger_key(notice)
-    return Claim(
-        kind="assignment",
-        recipient=address,
-        stage=stage,
-        day=day,
-        assignment_id=assignment_id,
-        task_id=notice.task_id,
-        unit_id=notice.unit_id,
-        recipient_user_id=people.user_ids.get(address.lower()),
-        copy=copy,
-    )
+def _send_daily_digests(
+    daily: Sequence[DailyDigest], won: set[str], now: datetime, today: date, settings: Settings
+) -> Outcome:
+    """Send each coordinator's daily digest that this sweep claimed."""
+    if not daily:
+        return Outcome()
+    claimed = [(d, key) for d in daily if (key := claim.daily_digest_claim(d.to, today).key) in won]
+    named = compose.daily_digest_names(d.digest for d, _ in claimed)
+    batch = [
+        compose.daily_digest(d.to, d.digest, d.extensions, today, named, key) for d, key in claimed
+    ]
+    return send.deliver(batch, now, settings)
 
 
-def _start_run(now: datetime) -> SweepRun:
-    run = SweepRun(kind="sweep", started_at=now, status="running")
-    db.session.add(run)
-    db.session.commit()
-    return run
-
-
-def _finish_run(run: SweepRun, started: datetime, report: SweepReport) -> None:
-    from tracker import clock
-
-    run.finished_at = clock.now()
-    run.planned, run.sent, run.failed = report.planned, report.sent, report.failed
-    run.unreachable, run.cancelled = report.unreachable, report.cancelled
-    run.status = "ok"
-    db.session.commit()
-
-
-def _record_run(now: datetime, report: SweepReport, status: str) -> None:
-    db.session.add(
-        SweepRun(kind="sweep", started_at=now, finished_at=now, status=status, note=report.skipped)
-    )
-    db.session.commit()
+def _send_weekly_summaries(
+    now: datetime, today: date, calendar: WorkCalendar, settings: Settings
+) -> Outcome:
+    """Send each coordinator the week's summary of their open tasks, once a week."""
+    summaries = coordinators.weekly_summaries(today, calendar, settings.due_soon_days)
+    if not summaries:
+        return Outcome()
+    claims = [claim.weekly_summary_claim(s.to, s.user_id, today) for s in summaries]
+    won = claim.claim(claims, now)
+    batch = [
+        compose.weekly_summary(s.to, s.tasks, s.by_task, today, c.key)
+        for s, c in zip(summaries, claims, strict=True)
+        if c.key in won
+    ]
+    return send.deliver(batch, now, settings)
 
 
 def log_sweep(report: SweepReport) -> None:
-    current_app.logger.info(
+    """Log one line saying what a sweep did."""
+    log.info(
         "sweep %s: planned %s, sent %s, failed %s, cancelled %s, unreachable %s%s",
         report.today,
         report.planned,
@@ -180,11 +159,3 @@ def log_sweep(report: SweepReport) -> None:
         report.unreachable,
         f" (skipped: {report.skipped})" if report.skipped else "",
     )
-
-
-def run_retries(now: datetime) -> deliver.Outcome:
-    """Send again the failed reminders whose retry time has come (the retry job)."""
-    with _exclusive() as acquired:
-        if not acquired:
-            return deliver.Outcome()
-        return retry.retry_failed(now, local_date(now), load_calendar())

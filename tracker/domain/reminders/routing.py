@@ -1,23 +1,21 @@
-"""Who gets which notices in one email, in what order, and when coordinators get theirs."""
+"""Who gets which notices of a sweep: one email per recipient, its notices grouped and ordered
+(overdue, due today, due soon, returned for rework), the coordinator in copy of escalations."""
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Generic, TypeVar
 
-from tracker.domain.calendar import WorkCalendar
-from tracker.domain.reminders.planning import RETURNED_PREFIX, AssignmentSnapshot, Audience, Notice
-from tracker.domain.status import AssignmentState
+from tracker.domain.reminders.planning import RETURNED_PREFIX, Audience, Notice
 
 R = TypeVar("R", bound=Hashable)
-_OPEN = frozenset({AssignmentState.ASSIGNED, AssignmentState.IN_PROGRESS})
 
 
 @dataclass(frozen=True, slots=True)
-class Digest:
-    """One recipient's notices, grouped and ordered for the email."""
+class GroupedNotices:
+    """One recipient's notices, grouped and ordered for their email."""
 
     overdue: tuple[Notice, ...] = ()  # most overdue first
     due_today: tuple[Notice, ...] = ()
@@ -41,7 +39,7 @@ class Digest:
 
     @property
     def total(self) -> int:
-        """Return the number of notices in the digest."""
+        """Return the number of notices in the email."""
         return len(self.overdue) + len(self.due_today) + len(self.due_soon) + len(self.returned)
 
 
@@ -49,7 +47,7 @@ def _ids(n: Notice) -> tuple[int, int]:
     return n.task_id, n.assignment_id
 
 
-def group_digest(notices: Iterable[Notice]) -> Digest:
+def group_notices(notices: Iterable[Notice]) -> GroupedNotices:
     """Return one recipient's notices grouped: overdue, due today, due soon, returned for
     rework (a rework notice only in the last group, even when the assignment is late)."""
     overdue, today, soon, returned = [], [], [], []
@@ -66,17 +64,17 @@ def group_digest(notices: Iterable[Notice]) -> Digest:
     today.sort(key=_ids)
     soon.sort(key=lambda n: (n.working_days_left or 0, *_ids(n)))
     returned.sort(key=lambda n: (n.returned_on or date.min, *_ids(n)))
-    return Digest(tuple(overdue), tuple(today), tuple(soon), tuple(returned))
+    return GroupedNotices(tuple(overdue), tuple(today), tuple(soon), tuple(returned))
 
 
 @dataclass(frozen=True, slots=True)
 class ReminderEmail(Generic[R]):
-    """One email of a sweep: its digest, to one recipient, with coordinators in copy when it
-    carries escalations."""
+    """One email of a sweep: its grouped notices, to one recipient, with coordinators in copy
+    when it carries escalations."""
 
     to: R
     cc: tuple[R, ...]
-    digest: Digest
+    grouped: GroupedNotices
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,59 +118,7 @@ def route_notices(
             for person in recipients:
                 items.setdefault(person, []).append(n)
     emails = tuple(
-        ReminderEmail(person, tuple(copies.get(person, ())), group_digest(batch))
+        ReminderEmail(person, tuple(copies.get(person, ())), group_notices(batch))
         for person, batch in items.items()
     )
     return Routing(emails, tuple(unreachable))
-
-
-@dataclass(frozen=True, slots=True)
-class OverdueItem:
-    """An open assignment past its due date, for the coordinator."""
-
-    assignment: AssignmentSnapshot
-    days_overdue: int
-
-
-@dataclass(frozen=True, slots=True)
-class CoordinatorDigest:
-    """A coordinator's daily items; the shell adds pending extension requests."""
-
-    overdue: tuple[OverdueItem, ...] = ()  # most overdue first
-    awaiting_confirmation: tuple[AssignmentSnapshot, ...] = ()  # longest waiting first
-    unreachable: tuple[Notice, ...] = ()
-
-    @property
-    def is_empty(self) -> bool:
-        """Return True when there is nothing to tell (no email is sent)."""
-        return not (self.overdue or self.awaiting_confirmation or self.unreachable)
-
-
-def coordinator_digest(
-    snapshots: Iterable[AssignmentSnapshot], today: date, unreachable: Iterable[Notice] = ()
-) -> CoordinatorDigest:
-    """Return the daily digest of one coordinator's assignments: open ones past their due
-    date, submissions awaiting confirmation, and the notices that reached nobody."""
-    overdue: list[OverdueItem] = []
-    awaiting: list[AssignmentSnapshot] = []
-    for s in snapshots:
-        if s.state == AssignmentState.SUBMITTED:
-            awaiting.append(s)
-        elif s.state in _OPEN and s.due is not None and s.due < today:
-            overdue.append(OverdueItem(s, (today - s.due).days))
-    overdue.sort(key=lambda o: (-o.days_overdue, o.assignment.task_id, o.assignment.id))
-    awaiting.sort(key=lambda s: (s.submitted_on or date.min, s.task_id, s.id))
-    return CoordinatorDigest(tuple(overdue), tuple(awaiting), tuple(unreachable))
-
-
-def coordinator_digest_due(today: date, calendar: WorkCalendar, last_sent: date | None) -> bool:
-    """Return True if the daily coordinator digest goes out today: working days, once a day."""
-    return calendar.is_working_day(today) and (last_sent is None or last_sent < today)
-
-
-def weekly_summary_due(today: date, calendar: WorkCalendar, last_sent: date | None) -> bool:
-    """Return True if the weekly summary goes out today: on the first working day of an ISO
-    week on which none was sent yet, so after downtime the next working day sends it once
-    (and a week without working days has none)."""
-    monday = today - timedelta(days=today.weekday())
-    return calendar.is_working_day(today) and (last_sent is None or last_sent < monday)

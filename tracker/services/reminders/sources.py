@@ -1,21 +1,19 @@
-"""Loading what a sweep plans from: open assignments, the ledger, policies, recipients."""
+"""What a sweep plans from: the open assignments, the policies in force, what the ledger
+already holds, and who receives what."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from tracker.clock import local_date
-from tracker.domain.reminders import (
-    DEFAULT_POLICY,
-    AssignmentSnapshot,
-    PolicyError,
-    ReminderPolicy,
-    sent_stages,
-)
+from tracker.domain.localtime import local_date
+from tracker.domain.reminders.planning import AssignmentSnapshot, sent_stages
+from tracker.domain.reminders.policy import DEFAULT_POLICY, PolicyError, ReminderPolicy
 from tracker.domain.status import AssignmentState
 from tracker.extensions import db
 from tracker.mail import Recipient
@@ -52,8 +50,16 @@ def task_policies(default: ReminderPolicy) -> dict[int, ReminderPolicy]:
     return result
 
 
-def snapshots() -> list[AssignmentSnapshot]:
-    """Return every assignment a sweep may concern: open ones of open tasks in active units."""
+def policies() -> Callable[[int], ReminderPolicy]:
+    """Return the policy in force for a task id (two queries, whatever the number of tasks)."""
+    default = default_policy()
+    overrides = task_policies(default)
+    return lambda task_id: overrides.get(task_id, default)
+
+
+def snapshots(zone: ZoneInfo) -> list[AssignmentSnapshot]:
+    """Return every assignment a sweep may concern: open ones of open tasks in active units
+    (a return for rework dated in ``zone``)."""
     query = (
         select(A.id, A.task_id, A.unit_id, A.state, A.due_date, A.returned_at, A.submitted_on)
         .join(Task, Task.id == A.task_id)
@@ -68,7 +74,7 @@ def snapshots() -> list[AssignmentSnapshot]:
             unit_id=row.unit_id,
             state=S(row.state),
             due=row.due_date,
-            returned_on=local_date(row.returned_at)
+            returned_on=local_date(row.returned_at, zone)
             if row.returned_at and row.state == S.IN_PROGRESS
             else None,
             submitted_on=row.submitted_on,
@@ -93,39 +99,49 @@ def sent_sets(items: Iterable[AssignmentSnapshot]) -> dict[int, frozenset[str]]:
 
 
 def as_recipient(user: User) -> Recipient:
+    """Return a user as someone to write to, in their language."""
     return Recipient(email=user.email, name=user.name, language=user.language)
 
 
+@dataclass
 class People:
-    """Who receives what: focal points and heads by unit, coordinators by task."""
+    """Who receives what: active focal points and heads by unit, active coordinators by
+    task, and the user id of every address that belongs to a user."""
 
-    def __init__(self, unit_ids: set[int], task_ids: set[int]) -> None:
-        self.user_ids: dict[str, int] = {}
-        self.focal: dict[int, list[Recipient]] = defaultdict(list)
-        users = db.session.scalars(
-            select(User).where(
-                User.role == Role.FOCAL_POINT, User.active.is_(True), User.unit_id.in_(unit_ids)
-            )
-        )
-        for user in users:
-            self.focal[user.unit_id].append(self._remember(user))
-        self.heads: dict[int, Recipient] = {
-            unit_id: Recipient(email=email, name=name, language="vi")
-            for unit_id, email, name in db.session.execute(
-                select(Unit.id, Unit.head_email, Unit.name).where(
-                    Unit.id.in_(unit_ids), Unit.head_email.is_not(None), Unit.head_email != ""
-                )
-            )
-        }
-        self.coordinators: dict[int, Recipient] = {}
-        rows = db.session.execute(
-            select(Task.id, User)
-            .join(User, User.id == Task.owner_id)
-            .where(Task.id.in_(task_ids), User.active.is_(True))
-        )
-        for task_id, user in rows:
-            self.coordinators[task_id] = self._remember(user)
+    focal: dict[int, list[Recipient]] = field(default_factory=lambda: defaultdict(list))
+    heads: dict[int, Recipient] = field(default_factory=dict)
+    coordinators: dict[int, Recipient] = field(default_factory=dict)
+    user_ids: dict[str, int] = field(default_factory=dict)
 
-    def _remember(self, user: User) -> Recipient:
+    def remember(self, user: User) -> Recipient:
+        """Return ``user`` as a recipient, noting their user id by address."""
         self.user_ids[user.email.lower()] = user.id
         return as_recipient(user)
+
+
+def people(unit_ids: set[int], task_ids: set[int]) -> People:
+    """Return the recipients of these units and tasks (three queries)."""
+    found = People()
+    users = db.session.scalars(
+        select(User).where(
+            User.role == Role.FOCAL_POINT, User.active.is_(True), User.unit_id.in_(unit_ids)
+        )
+    )
+    for user in users:
+        found.focal[user.unit_id].append(found.remember(user))
+    found.heads = {
+        unit_id: Recipient(email=email, name=name, language="vi")
+        for unit_id, email, name in db.session.execute(
+            select(Unit.id, Unit.head_email, Unit.name).where(
+                Unit.id.in_(unit_ids), Unit.head_email.is_not(None), Unit.head_email != ""
+            )
+        )
+    }
+    rows = db.session.execute(
+        select(Task.id, User)
+        .join(User, User.id == Task.owner_id)
+        .where(Task.id.in_(task_ids), User.active.is_(True))
+    )
+    for task_id, user in rows:
+        found.coordinators[task_id] = found.remember(user)
+    return found

@@ -1,0 +1,67 @@
+"""What coordinators receive besides copies of escalations: the daily digest of their tasks
+(overdue work, reports awaiting confirmation, notices that reached nobody) and when the daily
+digest and the weekly summary go out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from tracker.domain.calendar import WorkCalendar
+from tracker.domain.reminders.planning import AssignmentSnapshot, Notice
+from tracker.domain.status import AssignmentState
+
+_OPEN = frozenset({AssignmentState.ASSIGNED, AssignmentState.IN_PROGRESS})
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueItem:
+    """An open assignment past its due date, for the coordinator."""
+
+    assignment: AssignmentSnapshot
+    days_overdue: int
+
+
+@dataclass(frozen=True, slots=True)
+class CoordinatorDigest:
+    """A coordinator's daily items; the shell adds pending extension requests."""
+
+    overdue: tuple[OverdueItem, ...] = ()  # most overdue first
+    awaiting_confirmation: tuple[AssignmentSnapshot, ...] = ()  # longest waiting first
+    unreachable: tuple[Notice, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        """Return True when there is nothing to tell (no email is sent)."""
+        return not (self.overdue or self.awaiting_confirmation or self.unreachable)
+
+
+def coordinator_digest(
+    snapshots: Iterable[AssignmentSnapshot], today: date, unreachable: Iterable[Notice] = ()
+) -> CoordinatorDigest:
+    """Return the daily digest of one coordinator's assignments: open ones past their due
+    date, submissions awaiting confirmation, and the notices that reached nobody."""
+    overdue: list[OverdueItem] = []
+    awaiting: list[AssignmentSnapshot] = []
+    for s in snapshots:
+        if s.state == AssignmentState.SUBMITTED:
+            awaiting.append(s)
+        elif s.state in _OPEN and s.due is not None and s.due < today:
+            overdue.append(OverdueItem(s, (today - s.due).days))
+    overdue.sort(key=lambda o: (-o.days_overdue, o.assignment.task_id, o.assignment.id))
+    awaiting.sort(key=lambda s: (s.submitted_on or date.min, s.task_id, s.id))
+    return CoordinatorDigest(tuple(overdue), tuple(awaiting), tuple(unreachable))
+
+
+def coordinator_digest_due(today: date, calendar: WorkCalendar, last_sent: date | None) -> bool:
+    """Return True if the daily coordinator digest goes out today: working days, once a day."""
+    return calendar.is_working_day(today) and (last_sent is None or last_sent < today)
+
+
+def weekly_summary_due(today: date, calendar: WorkCalendar, last_sent: date | None) -> bool:
+    """Return True if the weekly summary goes out today: on the first working day of an ISO
+    week on which none was sent yet, so after downtime the next working day sends it once
+    (and a week without working days has none)."""
+    monday = today - timedelta(days=today.weekday())
+    return calendar.is_working_day(today) and (last_sent is None or last_sent < monday)

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tracker import clock, settings
 from tracker.services import dashboard
 from tracker.views import charts, context
 
@@ -14,8 +15,9 @@ bp = Blueprint("dashboard", __name__)
 
 @bp.get("/")
 def index():
-    as_of = context.as_of()
-    data = dashboard.dashboard(context.unit_scope(), as_of)
+    data = dashboard.dashboard_page(
+        context.unit_scope(), today=clock.today(), due_soon_days=settings.current().due_soon_days
+    )
     pictures = {}
     if not current_user.is_focal_point:
         pictures = {
@@ -26,4 +28,4 @@ def index():
             if data.tasks
             else None,
         }
-    return render_template("dashboard.html", data=data, as_of=as_of, charts=pictures)
+    return render_template("dashboard.html", data=data, as_of=data.as_of, charts=pictures)

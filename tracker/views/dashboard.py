@@ -8,7 +8,8 @@ from flask_login import current_user
 
 from tracker import clock, settings
 from tracker.services import dashboard
-from tracker.views import charts, context
+from tracker.views import context
+from tracker.views.charts import bars, donut
 
 bp = Blueprint("dashboard", __name__)
 
@@ -21,8 +22,8 @@ def index():
     pictures = {}
     if not current_user.is_focal_point:
         pictures = {
-            "donut": charts.status_donut(data.buckets, title=_("All assignments")),
-            "tasks": charts.status_bars(
+            "donut": donut.status_donut(data.buckets, title=_("All assignments")),
+            "tasks": bars.status_bars(
                 [(task.title, b) for task, b in data.tasks], title=_("Status by task")
             )
             if data.tasks

@@ -16,6 +16,8 @@ from tracker.services.reports.base import ReportScope, task_rows, unit_ref
 
 @dataclass(frozen=True)
 class Matrix:
+    """One page of tasks against one page of units, with each cell's time status."""
+
     tasks: list[Task]
     units: list[UnitRef]
     cells: dict[tuple[int, int], str]  # (unit id, task id) -> TimeStatus value
@@ -23,6 +25,7 @@ class Matrix:
     task_total: int
 
     def cell(self, unit_id: int, task_id: int) -> str | None:
+        """Return the unit's status on the task, or None where it has no assignment."""
         return self.cells.get((unit_id, task_id))
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
+from tracker.domain.localtime import start_of_day
 from tracker.domain.recurrence import DayRule, Period, Recurrence
 from tracker.extensions import db
 from tracker.models import (
@@ -18,17 +20,24 @@ from tracker.models import (
     UnitGroup,
     UnitKind,
 )
-from tracker.services import dashboard
-from tracker.services import status_sql as stats
+from tracker.services import dashboard, status_sql
 from tracker.services.calendar import load_calendar
 from tracker.services.errors import NotAllowed, ServiceError, StaleEdit
 from tracker.services.recurrence import series as rec
-from tracker.services.tasks import assigning as ta
+from tracker.services.tasks import assigning
 from tracker.services.tasks import listing as task_listing
 from tracker.services.tasks.editing import TaskInput
 
 NOW = datetime(2025, 1, 1, 3, 0, tzinfo=UTC)
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")  # the programme's time zone
 HALF_YEARLY = Recurrence("half_yearly", date(2025, 1, 1), due=DayRule("period_end", 0, 15))
+
+
+def _generate(today: date, *, now: datetime | None = None, **options) -> rec.GenerationReport:
+    """Generate as a run on ``today`` would (by default at the start of that day), in the
+    programme's language."""
+    now = now or start_of_day(today, ZONE)
+    return rec.generate_due_occurrences(today, now=now, language="vi", **options)
 
 
 def _count(model, *where) -> int:
@@ -45,7 +54,7 @@ def _units_of(task_id: int) -> set[int]:
 
 
 def _input(rule=HALF_YEARLY, *, title="Báo cáo 6 tháng", owner_id=None, **selection):
-    units = ta.UnitSelection(**{k: frozenset(v) for k, v in selection.items()})
+    units = assigning.UnitSelection(**{k: frozenset(v) for k, v in selection.items()})
     task = TaskInput(title=title, field="government", description="", owner_id=owner_id)
     return rec.SeriesInput(task=task, rule=rule, units=units)
 
@@ -72,10 +81,10 @@ def series(coordinator, provinces):
 def test_a_half_yearly_series_gets_one_occurrence_per_period_due_15_june_and_15_december(
     series, provinces
 ):
-    first = rec.generate_due_occurrences(date(2025, 1, 1))
+    first = _generate(date(2025, 1, 1))
     assert [o.deadline for o in first.occurrences] == [date(2025, 6, 15)]
-    assert rec.generate_due_occurrences(date(2025, 3, 10)).occurrences == []
-    second = rec.generate_due_occurrences(date(2025, 7, 1))
+    assert _generate(date(2025, 3, 10)).occurrences == []
+    second = _generate(date(2025, 7, 1))
     assert [o.deadline for o in second.occurrences] == [date(2025, 12, 15)]
 
     h1, h2 = _occurrences(series.id)
@@ -107,9 +116,9 @@ def test_a_half_yearly_series_gets_one_occurrence_per_period_due_15_june_and_15_
 
 
 def test_generating_twice_creates_nothing_the_second_time(series):
-    rec.generate_due_occurrences(date(2025, 7, 2))
+    _generate(date(2025, 7, 2))
     before = (_count(Task), _count(Assignment), _count(Event), _count(AssignmentRevision))
-    again = rec.generate_due_occurrences(date(2025, 7, 2))
+    again = _generate(date(2025, 7, 2))
     assert again.occurrences == [] and not again.raced
     assert (_count(Task), _count(Assignment), _count(Event), _count(AssignmentRevision)) == before
 
@@ -129,7 +138,7 @@ def test_occurrences_are_ordinary_tasks_with_events_history_and_the_series_facts
     series.reminder_policy = {"before": [5], "on_due_day": True}
     series.priority = True
     db.session.commit()
-    report = rec.generate_due_occurrences(date(2025, 1, 1), now=NOW)
+    report = _generate(date(2025, 1, 1), now=NOW)
     [occurrence] = _occurrences(series.id)
     assert report.occurrences[0].task_id == occurrence.id
     assert occurrence.owner_id == coordinator.id and occurrence.priority
@@ -146,18 +155,18 @@ def test_occurrences_are_ordinary_tasks_with_events_history_and_the_series_facts
 
 
 def test_a_missed_period_never_blocks_the_next(series, provinces):
-    rec.generate_due_occurrences(date(2025, 1, 1))
+    _generate(date(2025, 1, 1))
     [h1] = _occurrences(series.id)
     # Nobody reported anything: every H1 assignment is overdue on 1/7.
     calendar = load_calendar()
-    as_of = stats.AsOf.build(date(2025, 7, 1), calendar, 3)
+    as_of = status_sql.AsOf.build(date(2025, 7, 1), calendar, 3)
     assert task_listing.task_buckets([h1.id], None, as_of)[h1.id].open_overdue == 3
-    rec.generate_due_occurrences(date(2025, 7, 1))
+    _generate(date(2025, 7, 1))
     assert len(_occurrences(series.id)) == 2
 
 
 def test_after_downtime_every_missing_period_is_generated_once(series):
-    report = rec.generate_due_occurrences(date(2026, 1, 5))
+    report = _generate(date(2026, 1, 5))
     assert [o.period.start for o in report.occurrences] == [
         date(2025, 1, 1),
         date(2025, 7, 1),
@@ -166,10 +175,10 @@ def test_after_downtime_every_missing_period_is_generated_once(series):
 
 
 def test_a_unit_added_later_gets_the_next_occurrence_not_past_ones(make, series, provinces):
-    rec.generate_due_occurrences(date(2025, 1, 1))
+    _generate(date(2025, 1, 1))
     newcomer = make.unit(name="Tỉnh Điện Biên")
     db.session.commit()
-    rec.generate_due_occurrences(date(2025, 7, 1))
+    _generate(date(2025, 7, 1))
     h1, h2 = _occurrences(series.id)
     assert newcomer.id not in _units_of(h1.id)
     assert newcomer.id in _units_of(h2.id)
@@ -182,7 +191,7 @@ def test_after_a_reorganisation_new_periods_go_to_the_units_in_office(make, coor
     series = rec.create_series(
         _input(groups={"local"}, unit_ids={chosen.id}), actor=coordinator, now=NOW
     )
-    rec.generate_due_occurrences(date(2025, 1, 1))
+    _generate(date(2025, 1, 1))
     # On 1/7/2025 the two provinces merge into one, and the ministry into another.
     merged = make.unit(name="Tỉnh mới", valid_from=date(2025, 7, 1))
     successor = make.unit(
@@ -192,7 +201,7 @@ def test_after_a_reorganisation_new_periods_go_to_the_units_in_office(make, coor
         unit.active, unit.valid_to, unit.successor_id = False, date(2025, 6, 30), merged.id
     chosen.active, chosen.valid_to, chosen.successor_id = False, date(2025, 2, 28), successor.id
     db.session.commit()
-    rec.generate_due_occurrences(date(2025, 7, 1))
+    _generate(date(2025, 7, 1))
     h1, h2 = _occurrences(series.id)
     assert _units_of(h1.id) == {old[0].id, old[1].id, chosen.id}
     assert _units_of(h2.id) == {merged.id, successor.id}
@@ -207,7 +216,7 @@ def test_a_unit_valid_only_from_a_later_day_waits_for_it(make, coordinator):
         actor=coordinator,
         now=NOW,
     )
-    rec.generate_due_occurrences(date(2025, 6, 1))
+    _generate(date(2025, 6, 1))
     june, july = _occurrences(series.id)
     assert later.id not in _units_of(june.id) and later.id in _units_of(july.id)
 
@@ -215,14 +224,14 @@ def test_a_unit_valid_only_from_a_later_day_waits_for_it(make, coordinator):
 def test_a_paused_series_generates_nothing_and_resuming_skips_the_paused_periods(
     coordinator, series
 ):
-    rec.set_paused(series.id, True, actor=coordinator, now=NOW)
-    assert rec.generate_due_occurrences(date(2025, 7, 1)).occurrences == []
+    rec.set_paused(series.id, True, actor=coordinator, now=NOW, zone=ZONE)
+    assert _generate(date(2025, 7, 1)).occurrences == []
     assert _occurrences(series.id) == []
     with pytest.raises(ServiceError, match="already paused"):
-        rec.set_paused(series.id, True, actor=coordinator, now=NOW)
+        rec.set_paused(series.id, True, actor=coordinator, now=NOW, zone=ZONE)
     resumed_at = datetime(2025, 8, 1, 3, 0, tzinfo=UTC)
-    rec.set_paused(series.id, False, actor=coordinator, now=resumed_at)
-    report = rec.generate_due_occurrences(date(2025, 8, 1))
+    rec.set_paused(series.id, False, actor=coordinator, now=resumed_at, zone=ZONE)
+    report = _generate(date(2025, 8, 1))
     # H1 2025 ended while paused: skipped; H2 2025 is running: generated.
     assert [o.period.start for o in report.occurrences] == [date(2025, 7, 1)]
     kinds = set(db.session.scalars(select(Event.kind).where(Event.task_id == series.id)))
@@ -231,7 +240,7 @@ def test_a_paused_series_generates_nothing_and_resuming_skips_the_paused_periods
 
 def test_dry_run_reports_and_creates_nothing(series):
     before = (_count(Task), _count(Assignment), _count(Event))
-    report = rec.generate_due_occurrences(date(2025, 7, 1), dry_run=True)
+    report = _generate(date(2025, 7, 1), dry_run=True)
     assert [(o.deadline, o.units, o.task_id) for o in report.occurrences] == [
         (date(2025, 6, 15), 3, None),
         (date(2025, 12, 15), 3, None),
@@ -252,7 +261,7 @@ def test_generation_runs_a_bounded_number_of_queries_as_units_grow(
             now=NOW,
         )
         with query_counter() as statements:
-            report = rec.generate_due_occurrences(start)
+            report = _generate(start)
         assert len(report.occurrences) == 1
         return len(statements)
 
@@ -264,7 +273,7 @@ def test_generation_runs_a_bounded_number_of_queries_as_units_grow(
 
 def _pause_all(actor) -> None:
     for series in db.session.scalars(select(Task).where(Task.recurrence.is_not(None))).all():
-        rec.set_paused(series.id, True, actor=actor, now=NOW)
+        rec.set_paused(series.id, True, actor=actor, now=NOW, zone=ZONE)
 
 
 def test_a_series_without_units_then_is_reported_not_created(make, coordinator):
@@ -273,7 +282,7 @@ def test_a_series_without_units_then_is_reported_not_created(make, coordinator):
     series = rec.create_series(_input(unit_ids={unit.id}), actor=coordinator, now=NOW)
     unit.active = False
     db.session.commit()
-    report = rec.generate_due_occurrences(date(2025, 1, 1))
+    report = _generate(date(2025, 1, 1))
     assert report.occurrences == [] and len(report.without_units) == 1
     assert _occurrences(series.id) == []
 
@@ -304,11 +313,11 @@ def test_only_coordinators_manage_series(make, provinces, series, role):
     with pytest.raises(NotAllowed):
         rec.create_series(_input(groups={"local"}), actor=user, now=NOW)
     with pytest.raises(NotAllowed):
-        rec.set_paused(series.id, True, actor=user, now=NOW)
+        rec.set_paused(series.id, True, actor=user, now=NOW, zone=ZONE)
 
 
 def test_editing_a_series_changes_future_occurrences_only(coordinator, series, provinces):
-    rec.generate_due_occurrences(date(2025, 1, 1))
+    _generate(date(2025, 1, 1))
     quarterly_due = Recurrence("half_yearly", date(2025, 1, 1), due=DayRule("period_end", 1, 20))
     _series, changed = rec.update_series(
         series.id,
@@ -322,7 +331,7 @@ def test_editing_a_series_changes_future_occurrences_only(coordinator, series, p
         rec.update_series(
             series.id, _input(groups={"local"}), actor=coordinator, now=NOW, version=1
         )
-    rec.generate_due_occurrences(date(2025, 7, 1))
+    _generate(date(2025, 7, 1))
     h1, h2 = _occurrences(series.id)
     assert h1.deadline == date(2025, 6, 15) and h1.title.startswith("Báo cáo 6 tháng — ")
     assert h2.deadline == date(2026, 1, 20) and h2.title.startswith("Báo cáo sáu tháng — ")
@@ -335,8 +344,8 @@ def test_series_templates_stay_out_of_task_lists_and_cannot_be_assigned(
 ):
     ordinary = make.task(title="Nhiệm vụ thường", recurrence=None, deadline=date(2026, 1, 1))
     db.session.commit()
-    rec.generate_due_occurrences(date(2025, 1, 1))
-    as_of = stats.AsOf.build(date(2025, 1, 1), load_calendar(), 3)
+    _generate(date(2025, 1, 1))
+    as_of = status_sql.AsOf.build(date(2025, 1, 1), load_calendar(), 3)
     listed = list(
         db.session.scalars(task_listing.task_query(None, task_listing.TaskFilters(), as_of))
     )
@@ -345,9 +354,9 @@ def test_series_templates_stay_out_of_task_lists_and_cannot_be_assigned(
     dashboard_tasks = [t.id for t, _b in dashboard.dashboard(None, as_of).tasks]
     assert dashboard_tasks == [occurrence.id, ordinary.id]
     with pytest.raises(ServiceError, match="never assigned itself"):
-        ta.assign_units(
+        assigning.assign_units(
             series.id,
-            ta.UnitSelection(groups=frozenset({UnitGroup.LOCAL.value})),
+            assigning.UnitSelection(groups=frozenset({UnitGroup.LOCAL.value})),
             actor=coordinator,
             now=NOW,
         )
@@ -358,7 +367,7 @@ def test_next_working_day_rule_moves_a_deadline_off_a_sunday(coordinator, provin
         "half_yearly", date(2025, 1, 1), due=DayRule("period_end", 0, 15), next_working_day=True
     )
     series = rec.create_series(_input(rule, groups={"local"}), actor=coordinator, now=NOW)
-    rec.generate_due_occurrences(date(2025, 1, 1))
+    _generate(date(2025, 1, 1))
     [h1] = _occurrences(series.id)
     assert h1.deadline == date(2025, 6, 16)  # 15/06/2025 is a Sunday
 
@@ -375,14 +384,25 @@ def test_recur_command_prints_what_it_creates_and_is_idempotent(app, runner, ser
     assert runner.invoke(args=["recur", "--today", "01/07/2025"]).exit_code != 0
 
 
-def test_the_scheduler_generates_daily_and_at_start(app, series):
+@pytest.fixture
+def later(app):
+    """Return another app on the same database whose clock is fixed to 02/01/2025."""
+    from tracker.app import create_app
+
+    keys = ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "UPLOAD_FOLDER", "MAIL_SERVER")
+    other = create_app({**{k: app.config[k] for k in keys}, "TODAY": "2025-01-02"})
+    yield other
+    with other.app_context():
+        db.engine.dispose()
+
+
+def test_the_scheduler_generates_daily_and_at_start(app, later, series):
     from tracker import scheduler
 
     jobs = {job.id: job for job in scheduler.build(app).get_jobs()}
     fields = {f.name: str(f) for f in jobs["recurrence"].trigger.fields}
     assert (fields["hour"], fields["minute"]) == ("0", "5")
-    app.config["TODAY"] = "2025-01-02"
-    scheduler.recurrence_job(app)
+    scheduler.recurrence_job(later)
     assert _count(Task, Task.series_id == series.id) == 1
 
 
@@ -423,7 +443,7 @@ def test_occurrence_titles_and_cut_off_are_stored_in_vietnamese(coordinator, pro
         cutoff=DayRule("period_end", 0, 31),
     )
     series = rec.create_series(_input(rule, groups={"local"}), actor=coordinator, now=NOW)
-    rec.generate_due_occurrences(date(2025, 1, 1))
+    _generate(date(2025, 1, 1))
     [q1] = _occurrences(series.id)
     assert q1.title == "Báo cáo 6 tháng — Quý I/2025"
     assert q1.description == "Số liệu tính đến ngày 31/03/2025."

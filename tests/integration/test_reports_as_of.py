@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 import pytest
-from flask import current_app
+from support.today import TODAY
 
 from tracker import clock
 from tracker.domain.status import TimeStatus
 from tracker.extensions import db
 from tracker.models import UnitKind
-from tracker.services import reports
-from tracker.services.assignments import due_dates as extensions
+from tracker.services.assignments import due_dates
 from tracker.services.assignments import workflow as assignments
+from tracker.services.reports import figures, matrix, units
 from tracker.services.reports.base import report_scope
 
 
@@ -58,10 +58,10 @@ def world(make):
 
 
 def statuses(day: date, task_id: int) -> dict[str, tuple[str, str]]:
-    scope = report_scope(day, 3, task_ids=[task_id])
+    scope = report_scope(day, 3, today=TODAY, task_ids=[task_id])
     return {
         row.unit.code: (row.state, row.status.status.value)
-        for row in reports.task_units(scope, task_id)
+        for row in figures.task_units(scope, task_id)
     }
 
 
@@ -90,14 +90,14 @@ def test_a_report_as_of_a_day_shows_the_status_of_that_day(world, day, expected)
 
 
 def test_task_figures_count_each_day_and_name_the_units_still_missing(world):
-    before_return = report_scope(date(2024, 4, 12), 3, task_ids=[world["task"]])
-    (fig,) = reports.task_figures(before_return, with_missing=True)
+    before_return = report_scope(date(2024, 4, 12), 3, today=TODAY, task_ids=[world["task"]])
+    (fig,) = figures.task_figures(before_return, with_missing=True)
     assert fig.group("local").awaiting_confirmation == 1
     assert fig.group("local").completed == 0
     assert [u.code for u in fig.missing] == ["BTC", "04", "02"]
 
-    after = report_scope(date(2024, 5, 10), 3, task_ids=[world["task"]])
-    (fig,) = reports.task_figures(after, with_missing=True)
+    after = report_scope(date(2024, 5, 10), 3, today=TODAY, task_ids=[world["task"]])
+    (fig,) = figures.task_figures(after, with_missing=True)
     local, central = fig.group("local"), fig.group("central")
     assert (local.completed_late, local.open_overdue, local.total) == (1, 1, 2)
     assert (central.completed, central.open_overdue) == (0, 1)
@@ -106,7 +106,7 @@ def test_task_figures_count_each_day_and_name_the_units_still_missing(world):
 
 def test_an_extension_counts_from_the_day_it_was_granted(world):
     cb = world["cb_assignment"]
-    extensions.change_due_date(
+    due_dates.change_due_date(
         cb, world["coordinator"], at(date(2024, 5, 3)), None, date(2024, 5, 31), "Bão lũ"
     )
     assert statuses(date(2024, 5, 2), world["task"])["04"][1] == TimeStatus.OVERDUE.value
@@ -114,11 +114,11 @@ def test_an_extension_counts_from_the_day_it_was_granted(world):
 
 
 def test_ageing_and_scorecards_as_of_a_day(world):
-    scope = report_scope(date(2024, 6, 15), 3)
-    bands = reports.programme_figures(scope).ageing
+    scope = report_scope(date(2024, 6, 15), 3, today=TODAY)
+    bands = figures.programme_figures(scope).ageing
     assert bands == {"1-7": 0, "8-30": 0, "31-90": 2, "90+": 0}  # 46 days overdue, twice
 
-    ranking = reports.unit_scores(scope)
+    ranking = units.unit_scores(scope)
     codes = [s.unit.code for s in ranking.scores]
     assert codes[0] == "02"  # the only one completed
     hg = ranking.scores[0]
@@ -126,8 +126,8 @@ def test_ageing_and_scorecards_as_of_a_day(world):
 
 
 def test_progress_over_time_follows_the_history(world):
-    scope = report_scope(date(2024, 5, 10), 3)
-    series = dict(reports.completion_over_time(scope, date(2024, 4, 1), points=41))
+    scope = report_scope(date(2024, 5, 10), 3, today=TODAY)
+    series = dict(figures.completion_over_time(scope, date(2024, 4, 1), points=41))
     assert series[date(2024, 4, 1)].total == 3
     assert series[date(2024, 5, 5)].completed == 0
     assert series[date(2024, 5, 6)].completed_late == 1
@@ -138,22 +138,25 @@ def test_progress_over_time_follows_the_history(world):
 
 def test_report_queries_do_not_grow_with_the_programme(make, query_counter):
     def programme(n_units: int, n_tasks: int) -> int:
-        units = [make.unit() for _ in range(n_units)]
+        provinces = [make.unit() for _ in range(n_units)]
         for _ in range(n_tasks):
             task = make.task(deadline=date(2024, 5, 31))
-            for unit in units:
+            for unit in provinces:
                 make.assignment(task, unit)
         db.session.commit()
-        scope = report_scope(date(2024, 6, 1), 3)
+        scope = report_scope(date(2024, 6, 1), 3, today=TODAY)
         with query_counter() as statements:
-            reports.programme_figures(scope, with_missing=True)
-            reports.unit_scores(scope)
-            reports.matrix(scope, unit_page=1, unit_size=100, task_page=1, task_size=30)
-            reports.completion_over_time(scope, date(2024, 1, 1))
+            figures.programme_figures(scope, with_missing=True)
+            units.unit_scores(scope)
+            matrix.matrix(scope, unit_page=1, unit_size=100, task_page=1, task_size=30)
+            figures.completion_over_time(scope, date(2024, 1, 1))
         return len(statements)
 
     small = programme(2, 2)
     assert programme(12, 6) == small
+
+
+MERGED_TODAY = date(2025, 7, 2)  # the day after the merger: 01/07 is read from the history
 
 
 def test_after_a_merger_reports_count_the_successor_once_per_task(make):
@@ -162,7 +165,6 @@ def test_after_a_merger_reports_count_the_successor_once_per_task(make):
     a task both had done counts as done by the successor."""
     from tracker.services.reorganisation import NewUnit, merge_units
 
-    current_app.config["TODAY"] = "2025-07-02"
     admin = make.user("admin", email="admin@example.org")
     old = at(date(2025, 3, 1))
     ha_giang = make.unit(name="Tỉnh Hà Giang", code="02")
@@ -184,15 +186,15 @@ def test_after_a_merger_reports_count_the_successor_once_per_task(make):
     )
 
     def local(day: date) -> dict[str, tuple[int, int]]:
-        scope = report_scope(day, 3, task_ids=[split.id, both.id])
+        scope = report_scope(day, 3, today=MERGED_TODAY, task_ids=[split.id, both.id])
         return {
             f.title: (f.group("local").completed, f.group("local").applicable)
-            for f in reports.task_figures(scope)
+            for f in figures.task_figures(scope)
         }
 
     assert local(date(2025, 6, 30)) == {"Kế hoạch dữ liệu": (1, 2), "Danh mục CSDL": (2, 2)}
     assert local(date(2025, 7, 1)) == {"Kế hoạch dữ liệu": (0, 1), "Danh mục CSDL": (1, 1)}
-    ranking = reports.unit_scores(report_scope(date(2025, 7, 1), 3))
+    ranking = units.unit_scores(report_scope(date(2025, 7, 1), 3, today=MERGED_TODAY))
     assert [(s.unit.code, s.unit.name) for s in ranking.scores] == [("08", "Tỉnh Tuyên Quang")]
-    before = reports.unit_scores(report_scope(date(2025, 6, 30), 3))
+    before = units.unit_scores(report_scope(date(2025, 6, 30), 3, today=MERGED_TODAY))
     assert len(before.scores) == 2

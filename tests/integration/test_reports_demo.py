@@ -6,14 +6,15 @@ from datetime import UTC, date, datetime, time
 
 from flask_babel import force_locale
 from sqlalchemy import select
+from support.today import TODAY
 
 from tracker import clock
 from tracker.exports.narrative import compose_narrative
 from tracker.extensions import db
 from tracker.models import Assignment, Task, User
-from tracker.services import reports
 from tracker.services.assignments import workflow as assignments
 from tracker.services.demo import CATALOGUE_TASK, load_demo
+from tracker.services.reports import figures
 from tracker.services.reports.base import report_scope
 
 OPEN_DATA_TASK = "Xây dựng kế hoạch cung cấp dữ liệu mở"
@@ -24,16 +25,16 @@ def _task_id(title: str) -> int:
 
 
 def _narrative(day: date, titles: list[str], language: str = "vi", **options) -> str:
-    scope = report_scope(day, 3, task_ids=[_task_id(t) for t in titles])
-    figures = reports.programme_figures(scope, with_missing=True)
+    scope = report_scope(day, 3, today=TODAY, task_ids=[_task_id(t) for t in titles])
+    programme = figures.programme_figures(scope, with_missing=True)
     with force_locale(language):
-        return compose_narrative(figures, period_start=date(2024, 1, 1), **options)
+        return compose_narrative(programme, period_start=date(2024, 1, 1), **options)
 
 
 def test_the_catalogue_and_open_data_figures_are_the_seeds_as_of_30_06_2024(ctx):
     load_demo(password="demo")
-    scope = report_scope(date(2024, 6, 30), 3, task_ids=[_task_id(CATALOGUE_TASK)])
-    (catalogue,) = reports.task_figures(scope, with_missing=True)
+    scope = report_scope(date(2024, 6, 30), 3, today=TODAY, task_ids=[_task_id(CATALOGUE_TASK)])
+    (catalogue,) = figures.task_figures(scope, with_missing=True)
     assert catalogue.group("central").completed == 17
     assert (catalogue.group("local").completed, catalogue.group("local").applicable) == (54, 63)
     assert len(catalogue.missing) == 15
@@ -59,8 +60,8 @@ def test_a_later_report_counts_what_happened_after_30_06(ctx):
         assignments.confirm(assignment_id, coordinator, confirmed_at, None)
 
     def done(day: date) -> int:
-        (figures,) = reports.task_figures(report_scope(day, 3, task_ids=[task_id]))
-        return figures.total.completed
+        (task,) = figures.task_figures(report_scope(day, 3, today=TODAY, task_ids=[task_id]))
+        return task.total.completed
 
     assert done(date(2024, 6, 30)) == 56
     assert done(date(2024, 7, 1)) == 58

@@ -12,7 +12,7 @@ from tracker.domain.calendar import WorkCalendar
 from tracker.domain.status import AssignmentState, TimeStatus, time_status
 from tracker.extensions import db
 from tracker.models import Assignment, AssignmentRevision
-from tracker.services import status_sql as stats
+from tracker.services import status_sql
 
 STATES = [s.value for s in AssignmentState]
 
@@ -37,8 +37,8 @@ def test_sql_status_matches_the_domain_for_every_branch(make):
         db.session.query(Assignment).delete()
         db.session.commit()
         _build_grid(make, today)
-        as_of = stats.AsOf.build(today, calendar, 3)
-        rows = db.session.execute(select(Assignment, stats.status_expression(as_of))).all()
+        as_of = status_sql.AsOf.build(today, calendar, 3)
+        rows = db.session.execute(select(Assignment, status_sql.status_expression(as_of))).all()
         assert len(rows) > 100
         for assignment, sql_status in rows:
             expected = time_status(
@@ -53,19 +53,21 @@ def test_sql_status_matches_the_domain_for_every_branch(make):
             )
             for a, _ in rows
         ]
-        assert stats.count_buckets(as_of) == domain_buckets(pairs)
+        assert status_sql.count_buckets(as_of) == domain_buckets(pairs)
 
 
 def test_status_filters_select_exactly_the_rows_with_that_status(make):
     calendar = WorkCalendar()
     today = date(2024, 4, 25)
     _build_grid(make, today)
-    as_of = stats.AsOf.build(today, calendar, 3)
-    everything = db.session.execute(select(Assignment.id, stats.status_expression(as_of))).all()
+    as_of = status_sql.AsOf.build(today, calendar, 3)
+    everything = db.session.execute(
+        select(Assignment.id, status_sql.status_expression(as_of))
+    ).all()
     for status in (TimeStatus.OVERDUE, TimeStatus.DUE_SOON):
         expected = {i for i, s in everything if s == status}
         got = set(
-            db.session.scalars(select(Assignment.id).where(stats.status_filter(status, as_of)))
+            db.session.scalars(select(Assignment.id).where(status_sql.status_filter(status, as_of)))
         )
         assert got == expected and expected, status
 
@@ -75,5 +77,5 @@ def test_due_soon_reaches_over_days_off_after_the_window():
     # Tuesday 23/04/2024: the 3rd working day after is Friday 26/04, and 27/04-01/05 are days
     # off (weekend, 29/04 swapped for Saturday 04/05, 30/04, 01/05): a due date on any of them
     # still leaves only 3 working days.
-    as_of = stats.AsOf.build(date(2024, 4, 23), calendar, 3)
+    as_of = status_sql.AsOf.build(date(2024, 4, 23), calendar, 3)
     assert as_of.soon_limit == date(2024, 5, 1)

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from tracker import labels
 from tracker.app import create_app
 from tracker.domain.aggregate import Buckets
-from tracker.views import charts
+from tracker.views.charts import bars, donut, trend
 from tracker.views.charts.bars import BAR_W
 from tracker.views.charts.trend import nice_top
 
@@ -62,7 +62,7 @@ def segments(element: ET.Element) -> dict[str, float]:
 
 def test_status_bars_split_each_bar_in_proportion_to_the_buckets(app):
     with language(app):
-        root = parse(charts.status_bars([("Tỉnh A", B), ("Bộ B", BIG)], title="Progress"))
+        root = parse(bars.status_bars([("Tỉnh A", B), ("Bộ B", BIG)], title="Progress"))
     rows = root.findall(".//s:g[@class='chart-row']", NS)
     assert len(rows) == 2
     first = segments(rows[0])
@@ -78,7 +78,7 @@ def test_status_bars_split_each_bar_in_proportion_to_the_buckets(app):
 
 def test_status_bars_write_counts_and_rate_beside_each_bar(app):
     with language(app):
-        root = parse(charts.status_bars([("Tỉnh A", B), ("Bộ B", BIG)], title="Progress"))
+        root = parse(bars.status_bars([("Tỉnh A", B), ("Bộ B", BIG)], title="Progress"))
     rows = root.findall(".//s:g[@class='chart-row']", NS)
     assert texts(rows[0])[1:] == ["13/20", "86.67%"]
     assert texts(rows[1])[1:] == ["1,234/1,500", "82.27%"]
@@ -87,8 +87,8 @@ def test_status_bars_write_counts_and_rate_beside_each_bar(app):
 def test_status_bars_stay_readable_with_fifty_long_labels(app):
     long_name = "Ủy ban nhân dân tỉnh Bà Rịa - Vũng Tàu và các sở, ban, ngành trực thuộc"
     with language(app):
-        few = parse(charts.status_bars([("A", B)] * 2, title="t"))
-        root = parse(charts.status_bars([(f"{long_name} {i}", B) for i in range(50)], title="t"))
+        few = parse(bars.status_bars([("A", B)] * 2, title="t"))
+        root = parse(bars.status_bars([(f"{long_name} {i}", B) for i in range(50)], title="t"))
     rows = root.findall(".//s:g[@class='chart-row']", NS)
     assert len(rows) == 50
     label = rows[7].find("s:text[@class='chart-label']", NS)
@@ -102,18 +102,18 @@ def test_status_bars_stay_readable_with_fifty_long_labels(app):
 @pytest.mark.parametrize(
     "draw",
     [
-        lambda: charts.status_bars([("Empty", Buckets())], title="t"),
-        lambda: charts.status_bars([], title="t"),
-        lambda: charts.group_split({"central": Buckets()}, title="t"),
-        lambda: charts.group_split({}, title="t"),
-        lambda: charts.status_donut(Buckets(), title="t"),
-        lambda: charts.completion_over_time([(date(2024, 6, 30), Buckets())], title="t"),
-        lambda: charts.completion_over_time(
+        lambda: bars.status_bars([("Empty", Buckets())], title="t"),
+        lambda: bars.status_bars([], title="t"),
+        lambda: bars.group_split({"central": Buckets()}, title="t"),
+        lambda: bars.group_split({}, title="t"),
+        lambda: donut.status_donut(Buckets(), title="t"),
+        lambda: trend.completion_over_time([(date(2024, 6, 30), Buckets())], title="t"),
+        lambda: trend.completion_over_time(
             [(date(2024, 6, 30), Buckets()), (date(2024, 7, 31), Buckets(open_on_track=3))],
             title="t",
             rate=True,
         ),
-        lambda: charts.completion_over_time([], title="t"),
+        lambda: trend.completion_over_time([], title="t"),
     ],
 )
 def test_zero_totals_draw_empty_charts_without_dividing_by_zero(app, draw):
@@ -126,19 +126,19 @@ def test_zero_totals_draw_empty_charts_without_dividing_by_zero(app, draw):
 
 def test_empty_rates_read_as_a_dash(app):
     with language(app):
-        bars = parse(charts.status_bars([("Empty", Buckets(open_on_track=2))], title="t"))
-        donut = parse(charts.status_donut(Buckets(), title="t"))
-    assert texts(bars.find(".//s:g[@class='chart-row']", NS))[-1] == "—"
-    assert "—" in texts(donut)
+        bar_chart = parse(bars.status_bars([("Empty", Buckets(open_on_track=2))], title="t"))
+        donut_chart = parse(donut.status_donut(Buckets(), title="t"))
+    assert texts(bar_chart.find(".//s:g[@class='chart-row']", NS))[-1] == "—"
+    assert "—" in texts(donut_chart)
 
 
 @pytest.mark.parametrize(
     "draw",
     [
-        lambda title, label: charts.status_bars([(label, B)], title=title),
-        lambda title, label: charts.group_split({label: B}, title=title),
-        lambda title, label: charts.status_donut(B, title=title),
-        lambda title, label: charts.completion_over_time([(date(2024, 6, 30), B)], title=title),
+        lambda title, label: bars.status_bars([(label, B)], title=title),
+        lambda title, label: bars.group_split({label: B}, title=title),
+        lambda title, label: donut.status_donut(B, title=title),
+        lambda title, label: trend.completion_over_time([(date(2024, 6, 30), B)], title=title),
     ],
 )
 def test_titles_and_labels_from_users_stay_text(app, draw):
@@ -157,10 +157,10 @@ def test_titles_and_labels_from_users_stay_text(app, draw):
 def test_charts_are_labelled_scalable_images(app):
     with language(app):
         markups = [
-            charts.status_bars([("Tỉnh A", B)], title="Bars"),
-            charts.group_split({"central": B}, title="Groups"),
-            charts.status_donut(B, title="Donut"),
-            charts.completion_over_time([(date(2024, 6, 30), B)], title="Trend"),
+            bars.status_bars([("Tỉnh A", B)], title="Bars"),
+            bars.group_split({"central": B}, title="Groups"),
+            donut.status_donut(B, title="Donut"),
+            trend.completion_over_time([(date(2024, 6, 30), B)], title="Trend"),
         ]
     for markup in markups:
         root = parse(markup)
@@ -181,7 +181,7 @@ def test_charts_are_labelled_scalable_images(app):
 
 def test_buckets_have_the_page_colours_and_print_patterns(app):
     with language(app):
-        root = parse(charts.status_bars([("A", B)], title="t"))
+        root = parse(bars.status_bars([("A", B)], title="t"))
     fills = {
         r.get("data-bucket"): r.get("fill")
         for r in root.iterfind(".//s:rect[@class='chart-segment']", NS)
@@ -196,8 +196,8 @@ def test_buckets_have_the_page_colours_and_print_patterns(app):
 
 def test_two_charts_on_one_page_never_share_pattern_ids(app):
     with language(app):
-        first = parse(charts.status_bars([("A", B)], title="t"))
-        second = parse(charts.status_donut(B, title="t"))
+        first = parse(bars.status_bars([("A", B)], title="t"))
+        second = parse(donut.status_donut(B, title="t"))
     ids = lambda r: {e.get("id") for e in r.iter() if e.get("id")}  # noqa: E731
     assert not ids(first) & ids(second)
 
@@ -211,9 +211,9 @@ def test_two_charts_on_one_page_never_share_pattern_ids(app):
 )
 def test_labels_and_numbers_follow_the_language(app, code, legend, number, rate, group):
     with language(app, code):
-        bars = texts(parse(charts.status_bars([("Tỉnh A", BIG)], title="t")))
-        split = texts(parse(charts.group_split({"central": BIG}, title="t")))
-    assert legend in bars and number in bars and rate in bars
+        bar_texts = texts(parse(bars.status_bars([("Tỉnh A", BIG)], title="t")))
+        split = texts(parse(bars.group_split({"central": BIG}, title="t")))
+    assert legend in bar_texts and number in bar_texts and rate in bar_texts
     assert group in split
 
 
@@ -223,8 +223,8 @@ def test_group_split_puts_ministries_first_with_unit_captions(app):
         "central": Buckets(total=22, completed_on_time=17, open_on_track=5),
     }
     with language(app):
-        root = parse(charts.group_split(by_group, title="Task"))
-        counted = parse(charts.group_split(by_group, title="Task", units=False))
+        root = parse(bars.group_split(by_group, title="Task"))
+        counted = parse(bars.group_split(by_group, title="Task", units=False))
     groups = root.findall(".//s:g[@class='chart-group']", NS)
     assert [g.get("data-group") for g in groups] == ["central", "local"]
     captions = [texts(g)[1] for g in groups]
@@ -234,7 +234,7 @@ def test_group_split_puts_ministries_first_with_unit_captions(app):
     counted_caption = texts(counted.find(".//s:g[@class='chart-group']", NS))[1]
     assert counted_caption.startswith("17 of 22 completed")
     with language(app, "vi"):
-        vi = parse(charts.group_split(by_group, title="Task"))
+        vi = parse(bars.group_split(by_group, title="Task"))
     captions = [texts(g)[1] for g in vi.findall(".//s:g[@class='chart-group']", NS)]
     assert captions[0].startswith("17/22 bộ, ngành đã hoàn thành")
     assert captions[1].startswith("54/63 địa phương đã hoàn thành · Tỷ lệ hoàn thành: 85,71%")
@@ -247,7 +247,7 @@ def test_completion_over_time_places_dates_in_time_and_values_in_height(app):
         (date(2024, 2, 29), Buckets(completed_on_time=20, open_overdue=0)),
     ]
     with language(app):
-        root = parse(charts.completion_over_time(points, title="t"))
+        root = parse(trend.completion_over_time(points, title="t"))
     completed = root.find(".//s:g[@data-series='completed']", NS)
     xs = [float(c.get("cx")) for c in completed.iterfind("s:circle", NS)]
     ys = [float(c.get("cy")) for c in completed.iterfind("s:circle", NS)]
@@ -268,7 +268,7 @@ def test_completion_over_time_as_a_rate_leaves_gaps_where_nothing_was_due(app):
         (date(2024, 3, 31), Buckets(completed_on_time=3, open_overdue=1)),
     ]
     with language(app, "vi"):
-        root = parse(charts.completion_over_time(points, title="t", rate=True))
+        root = parse(trend.completion_over_time(points, title="t", rate=True))
     series = root.find(".//s:g[@data-series='rate']", NS)
     assert len(series.findall("s:polyline", NS)) == 0  # two single points, no line across
     assert len(series.findall("s:circle", NS)) == 2
@@ -277,8 +277,8 @@ def test_completion_over_time_as_a_rate_leaves_gaps_where_nothing_was_due(app):
 
 def test_donut_angles_follow_the_counts(app):
     with language(app):
-        whole = parse(charts.status_donut(Buckets(total=4, completed_on_time=4), title="t"))
-        split = parse(charts.status_donut(B, title="t"))
+        whole = parse(donut.status_donut(Buckets(total=4, completed_on_time=4), title="t"))
+        split = parse(donut.status_donut(B, title="t"))
     (ring,) = whole.findall(".//s:path[@class='chart-segment']", NS)
     assert ring.get("d").count("A") == 4  # a full turn is drawn as two halves
     parts = split.findall(".//s:path[@class='chart-segment']", NS)

@@ -8,6 +8,7 @@ import zipfile
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask_babel import force_locale
@@ -20,6 +21,7 @@ from tracker.exports.writers import Column, Sheet, sheet_titles, write_csv, writ
 from tracker.services.errors import NotFound
 from tracker.views.downloads import content_disposition, export_response
 
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")  # the programme's time zone
 COLUMNS = [
     Column("unit", "Unit"),
     Column("due", "Due date", "date"),
@@ -68,14 +70,14 @@ def language(app, code="en"):
 def xlsx(app, sheets, code="en"):
     buffer = io.BytesIO()
     with language(app, code):
-        write_xlsx(sheets, buffer)
+        write_xlsx(sheets, buffer, zone=ZONE)
     return load_workbook(io.BytesIO(buffer.getvalue()))
 
 
 def csv_bytes(app, sheet, code="en") -> bytes:
     buffer = io.BytesIO()
     with language(app, code):
-        write_csv(sheet, buffer)
+        write_csv(sheet, buffer, zone=ZONE)
     return buffer.getvalue()
 
 

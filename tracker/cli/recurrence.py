@@ -14,12 +14,17 @@ from tracker.cli.options import today_option
 @with_appcontext
 def recur_command(dry_run: bool, today) -> None:
     """Generate the recurring tasks whose period has come (idempotent: safe to rerun)."""
-    from tracker import clock
+    from tracker import clock, settings
     from tracker.i18n import format_day
     from tracker.services.recurrence.series import generate_due_occurrences
 
     now = clock.now_on(today)
-    report = generate_due_occurrences(clock.local_date(now), now=now, dry_run=dry_run)
+    report = generate_due_occurrences(
+        clock.local_date(now),
+        now=now,
+        language=settings.current().default_language,
+        dry_run=dry_run,
+    )
     verb = "would create" if dry_run else "created"
     for item in report.occurrences:
         click.echo(

@@ -8,6 +8,7 @@ import unicodedata
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
@@ -39,31 +40,34 @@ def file_stem(name: str) -> str:
     return cleaned[:120].rstrip(" .-") or "export"
 
 
-def export_file(sheets: Sequence[Sheet], fmt: str | None, filename: str) -> ExportFile:
+def export_file(
+    sheets: Sequence[Sheet], fmt: str | None, filename: str, *, zone: ZoneInfo
+) -> ExportFile:
     """Return the sheets in ``fmt`` ("xlsx" or "csv") named ``filename`` plus the extension;
     CSV holds one sheet, so several sheets in CSV come as a zip with one CSV per sheet.
-    Raises NotFound (a 404 in words) for any other format."""
+    Instants in date columns are dated in ``zone``. Raises NotFound (a 404 in words) for any
+    other format."""
     fmt = (fmt or "").lower()
     if fmt not in FORMATS:
         raise NotFound(_("This export format is not available; choose XLSX or CSV."))
     stem = file_stem(filename)
     buffer = io.BytesIO()
     if fmt == "xlsx":
-        write_xlsx(sheets, buffer)
+        write_xlsx(sheets, buffer, zone=zone)
         name, mimetype = f"{stem}.xlsx", MIMETYPES["xlsx"]
     elif len(sheets) == 1:
-        write_csv(sheets[0], buffer)
+        write_csv(sheets[0], buffer, zone=zone)
         name, mimetype = f"{stem}.csv", MIMETYPES["csv"]
     else:
-        _write_zip(sheets, buffer)
+        _write_zip(sheets, buffer, zone)
         name, mimetype = f"{stem}.zip", MIMETYPES["zip"]
     return ExportFile(buffer.getvalue(), name, mimetype)
 
 
-def _write_zip(sheets: Sequence[Sheet], stream: io.BytesIO) -> None:
+def _write_zip(sheets: Sequence[Sheet], stream: io.BytesIO, zone: ZoneInfo) -> None:
     """Write one CSV per sheet into a zip, named after the (sanitised, unique) sheet titles."""
     with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive:
         for sheet, title in zip(sheets, sheet_titles(s.title for s in sheets), strict=True):
             part = io.BytesIO()
-            write_csv(sheet, part)
+            write_csv(sheet, part, zone=zone)
             archive.writestr(f"{file_stem(title)}.csv", part.getvalue())

@@ -3,7 +3,8 @@
 A report describes its table once as a `Sheet` of typed `Column`s; the writers turn
 dates into real dates shown dd/mm/yyyy, ratios into percentages and statuses into their
 translated words, coloured as on the pages. Call inside an app context: labels follow the
-active language. Text cells are always written as text, never as formulas.
+active language. An instant in a date column is dated in the ``zone`` the caller passes
+(the programme's time zone). Text cells are always written as text, never as formulas.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
+from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -24,7 +26,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from tracker.clock import local_date
+from tracker.domain.localtime import local_date
 from tracker.labels import TEXT_ON, THEME, status_style
 
 KINDS = frozenset({"text", "int", "number", "percent", "date", "status"})
@@ -92,8 +94,8 @@ def _getter(sheet: Sheet) -> Callable[[Any], list[Any]]:
     return values
 
 
-def _as_date(value: Any) -> Any:
-    return local_date(value) if isinstance(value, datetime) else value
+def _as_date(value: Any, zone: ZoneInfo) -> Any:
+    return local_date(value, zone) if isinstance(value, datetime) else value
 
 
 def _clean(value: Any) -> str:
@@ -113,7 +115,7 @@ class _Statuses:
         return self._cache[key]
 
 
-def write_xlsx(sheets: Iterable[Sheet], stream: IO[bytes]) -> None:
+def write_xlsx(sheets: Iterable[Sheet], stream: IO[bytes], *, zone: ZoneInfo) -> None:
     """Write the sheets as one XLSX workbook to a binary stream: bold filled header row,
     frozen (with the first column when the sheet asks), autofilter over the table, sized
     columns, real dates as dd/mm/yyyy, percentages as 0.00%, statuses in words on the
@@ -123,13 +125,13 @@ def write_xlsx(sheets: Iterable[Sheet], stream: IO[bytes]) -> None:
     statuses = _Statuses()
     for sheet, title in zip(sheets, sheet_titles(s.title for s in sheets), strict=True):
         worksheet = workbook.create_sheet(title=title)
-        _write_sheet(worksheet, sheet, statuses)
+        _write_sheet(worksheet, sheet, statuses, zone)
     if not sheets:
         workbook.create_sheet(title="Sheet")
     workbook.save(stream)
 
 
-def _write_sheet(ws: WriteOnlyWorksheet, sheet: Sheet, statuses: _Statuses) -> None:
+def _write_sheet(ws: WriteOnlyWorksheet, sheet: Sheet, statuses: _Statuses, zone: ZoneInfo) -> None:
     columns = list(sheet.columns)
     values = _getter(sheet)
     rows = iter(sheet.rows)
@@ -145,7 +147,7 @@ def _write_sheet(ws: WriteOnlyWorksheet, sheet: Sheet, statuses: _Statuses) -> N
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
     ws.append([_header_cell(ws, column.header) for column in columns])
-    makers = [_cell_maker(ws, column, statuses) for column in columns]
+    makers = [_cell_maker(ws, column, statuses, zone) for column in columns]
     count = 0
     for row in itertools.chain(sample, (values(r) for r in rows)):
         ws.append([make(value) for make, value in zip(makers, row, strict=False)])
@@ -197,7 +199,7 @@ def _style(ws: WriteOnlyWorksheet, **styles: Any) -> Any:
 
 
 def _cell_maker(
-    ws: WriteOnlyWorksheet, column: Column, statuses: _Statuses
+    ws: WriteOnlyWorksheet, column: Column, statuses: _Statuses, zone: ZoneInfo
 ) -> Callable[[Any], Any]:
     """Return a function turning a value of ``column`` into what the sheet gets: plain
     values where no style is needed (the fast path), styled cells otherwise."""
@@ -232,21 +234,19 @@ def _cell_maker(
 
         return status
     style = _style(ws, number_format=FORMATS[kind])
-    convert = _as_date if kind == "date" else _same
+    dated = kind == "date"
 
     def formatted(value: Any) -> Any:
         if value is None:
             return None
-        return Cell(ws, row=1, column=1, value=convert(value), style_array=style)
+        if dated:
+            value = _as_date(value, zone)
+        return Cell(ws, row=1, column=1, value=value, style_array=style)
 
     return formatted
 
 
-def _same(value: Any) -> Any:
-    return value
-
-
-def write_csv(sheet: Sheet, stream: IO[bytes]) -> None:
+def write_csv(sheet: Sheet, stream: IO[bytes], *, zone: ZoneInfo) -> None:
     """Write one sheet as CSV to a binary stream: UTF-8 with a BOM (so Excel reads
     Vietnamese), a header row, CRLF line ends, dates dd/mm/yyyy, percentages as "98.62%",
     statuses in words, and text that could run as a formula prefixed with an apostrophe."""
@@ -259,18 +259,18 @@ def write_csv(sheet: Sheet, stream: IO[bytes]) -> None:
         kinds = [column.kind for column in sheet.columns]
         for row in sheet.rows:
             writer.writerow(
-                [_csv_value(k, v, statuses) for k, v in zip(kinds, values(row), strict=False)]
+                [_csv_value(k, v, statuses, zone) for k, v in zip(kinds, values(row), strict=False)]
             )
     finally:
         wrapper.flush()
         wrapper.detach()
 
 
-def _csv_value(kind: str, value: Any, statuses: _Statuses) -> str:
+def _csv_value(kind: str, value: Any, statuses: _Statuses, zone: ZoneInfo) -> str:
     if value is None:
         return ""
     if kind == "date":
-        return _as_date(value).strftime("%d/%m/%Y")
+        return _as_date(value, zone).strftime("%d/%m/%Y")
     if kind == "status":
         return statuses(value)[0]
     if kind == "percent":

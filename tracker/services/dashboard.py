@@ -1,11 +1,13 @@
 """The dashboard: the official buckets, late units, what is due and what awaits review.
 
-Seven queries whatever the data size; ``unit_scope`` limits a focal point to their unit.
+A fixed number of queries whatever the data size; ``unit_scope`` limits a focal point to
+their unit.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import contains_eager
@@ -16,6 +18,7 @@ from tracker.extensions import db
 from tracker.models import Assignment, Task, Unit
 from tracker.services import status_sql
 from tracker.services.access import unit_scope_filter
+from tracker.services.calendar import load_calendar
 from tracker.services.status_sql import AsOf
 
 A = Assignment
@@ -23,12 +26,21 @@ A = Assignment
 
 @dataclass
 class Dashboard:
+    """Everything the dashboard shows, as of ``as_of``."""
+
+    as_of: AsOf
     buckets: Buckets
     by_group: dict[str, Buckets]
     overdue_units: list[tuple[Unit, int, int]]  # unit, overdue count, max days overdue
     due_soon: list[Assignment]
     awaiting: list[Assignment]
     tasks: list[tuple[Task, Buckets]]
+
+
+def dashboard_page(unit_scope: int | None, *, today: date, due_soon_days: int) -> Dashboard:
+    """Return the dashboard as of ``today`` with the working calendar (the queries of
+    ``dashboard`` and the calendar)."""
+    return dashboard(unit_scope, AsOf.build(today, load_calendar(), due_soon_days))
 
 
 def dashboard(unit_scope: int | None, as_of: AsOf, limit: int = 10) -> Dashboard:
@@ -77,6 +89,7 @@ def dashboard(unit_scope: int | None, as_of: AsOf, limit: int = 10) -> Dashboard
         A.task_id, as_of, scope, A.task_id.in_([t.id for t in tasks])
     )
     return Dashboard(
+        as_of=as_of,
         buckets=buckets,
         by_group=by_group,
         overdue_units=overdue_units,

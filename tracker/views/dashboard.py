@@ -6,24 +6,27 @@ from flask import Blueprint, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tracker import clock, settings
 from tracker.services import dashboard
-from tracker.views import charts, context
+from tracker.views import context
+from tracker.views.charts import bars, donut
 
 bp = Blueprint("dashboard", __name__)
 
 
 @bp.get("/")
 def index():
-    as_of = context.as_of()
-    data = dashboard.dashboard(context.unit_scope(), as_of)
+    data = dashboard.dashboard_page(
+        context.unit_scope(), today=clock.today(), due_soon_days=settings.current().due_soon_days
+    )
     pictures = {}
     if not current_user.is_focal_point:
         pictures = {
-            "donut": charts.status_donut(data.buckets, title=_("All assignments")),
-            "tasks": charts.status_bars(
+            "donut": donut.status_donut(data.buckets, title=_("All assignments")),
+            "tasks": bars.status_bars(
                 [(task.title, b) for task, b in data.tasks], title=_("Status by task")
             )
             if data.tasks
             else None,
         }
-    return render_template("dashboard.html", data=data, as_of=as_of, charts=pictures)
+    return render_template("dashboard.html", data=data, as_of=data.as_of, charts=pictures)

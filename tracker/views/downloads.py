@@ -9,6 +9,7 @@ from urllib.parse import quote
 from flask import Response, render_template, request
 from markupsafe import Markup
 
+from tracker import clock
 from tracker.domain.text import fold
 from tracker.exports.files import ExportFile, export_file
 from tracker.exports.writers import Sheet
@@ -43,7 +44,7 @@ def send(file: ExportFile) -> Response:
 
 def export_response(sheets: Sequence[Sheet], fmt: str | None, filename: str) -> Response:
     """Return a download of the sheets in ``fmt`` (see ``exports.files.export_file``)."""
-    return send(export_file(sheets, fmt, filename))
+    return send(export_file(sheets, fmt, filename, zone=clock.tz()))
 
 
 def buttons() -> Markup:

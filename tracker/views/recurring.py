@@ -9,17 +9,17 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from tracker import clock
+from tracker import clock, settings
 from tracker.auth import roles_required
 from tracker.forms.recurring import SeriesForm
 from tracker.forms.tasks import ActionForm
-from tracker.models import Role, Task
-from tracker.services.calendar import load_calendar
+from tracker.models import Role
 from tracker.services.errors import NotAllowed, NotFound, ServiceError, StaleEdit
 from tracker.services.recurrence import pages as recurrence_pages
 from tracker.services.recurrence import series as recurrence
-from tracker.services.tasks import assigning as task_assignments
-from tracker.services.tasks import editing as tasks
+from tracker.services.recurrence.generation import GenerationReport
+from tracker.services.tasks.assigning import UnitSelection
+from tracker.services.tasks.editing import TaskInput
 from tracker.views import context, recurring_words
 
 bp = Blueprint("recurring", __name__, url_prefix="/recurring")
@@ -29,78 +29,91 @@ readers = roles_required(Role.COORDINATOR, Role.ADMIN, Role.VIEWER)
 coordinators_only = roles_required(Role.COORDINATOR, Role.ADMIN)
 
 
-def _series(series_id: int) -> Task:
-    try:
-        return recurrence.load_series(series_id)
-    except NotFound:
-        abort(404)
+def _action_form() -> ActionForm | None:
+    return ActionForm() if current_user.is_coordinator else None
 
 
 @bp.get("/")
 @readers
 def index():
-    as_of = context.as_of()
-    page = context.paginate(recurrence_pages.series_query())
-    rows = recurrence_pages.series_rows(list(page.items), as_of, load_calendar())
+    data = recurrence_pages.series_list(
+        today=clock.today(),
+        due_soon_days=settings.current().due_soon_days,
+        page=context.page_number(),
+        per_page=context.per_page(),
+    )
     return render_template(
         "recurring/index.html",
-        page=page,
-        rows=rows,
-        action_form=ActionForm() if current_user.is_coordinator else None,
-        as_of=as_of,
+        page=data.page,
+        rows=data.rows,
+        action_form=_action_form(),
+        as_of=data.as_of,
     )
 
 
 @bp.get("/<int:series_id>")
 @readers
 def detail(series_id: int):
-    series = _series(series_id)
-    as_of = context.as_of()
-    page = context.paginate(recurrence_pages.occurrence_query(series.id))
-    [row] = recurrence_pages.series_rows([series], as_of, load_calendar(), recent=0)
-    settings = row.settings
+    try:
+        data = recurrence_pages.series_detail(
+            series_id,
+            today=clock.today(),
+            due_soon_days=settings.current().due_soon_days,
+            page=context.page_number(),
+            per_page=context.per_page(),
+        )
+    except NotFound:
+        abort(404)
     return render_template(
         "recurring/detail.html",
-        series=series,
-        row=row,
-        settings=settings,
-        unit_names=recurrence_pages.unit_names(settings.units.unit_ids) if settings else [],
-        page=page,
-        occurrences=recurrence_pages.occurrence_rows(list(page.items), as_of, load_calendar()),
-        action_form=ActionForm() if current_user.is_coordinator else None,
-        as_of=as_of,
+        series=data.series,
+        row=data.row,
+        settings=data.settings,
+        unit_names=data.unit_names,
+        page=data.page,
+        occurrences=data.occurrences,
+        action_form=_action_form(),
+        as_of=data.as_of,
     )
+
+
+def _form_page(series_id: int | None) -> recurrence_pages.SeriesFormPage:
+    try:
+        return recurrence_pages.series_form_page(series_id)
+    except NotFound:
+        abort(404)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @coordinators_only
 def new():
-    form = SeriesForm(owners=tasks.owner_choices())
+    page = _form_page(None)
+    form = SeriesForm(owners=page.owners)
     if not form.is_submitted():
         form.owner_id.data = current_user.id
         form.start.process_data(clock.today())
-    return _form(form, None)
+    return _form(form, page)
 
 
 @bp.route("/<int:series_id>/edit", methods=["GET", "POST"])
 @coordinators_only
 def edit(series_id: int):
-    series = _series(series_id)
-    form = SeriesForm(obj=series, owners=tasks.owner_choices(series.owner_id))
-    settings = recurrence_pages.settings_of(series)
+    page = _form_page(series_id)
+    form = SeriesForm(obj=page.series, owners=page.owners)
+    stored = page.settings
     if not form.is_submitted():
-        form.version.data = series.version
-        if settings is not None:
-            form.load(settings.rule)
-            form.groups.data = sorted(settings.units.groups)
-            form.kinds.data = sorted(settings.units.kinds)
-            form.unit_ids.data = sorted(settings.units.unit_ids)
-            form.role.data = settings.role
-    return _form(form, series)
+        form.version.data = page.series.version
+        if stored is not None:
+            form.load(stored.rule)
+            form.groups.data = sorted(stored.units.groups)
+            form.kinds.data = sorted(stored.units.kinds)
+            form.unit_ids.data = sorted(stored.units.unit_ids)
+            form.role.data = stored.role
+    return _form(form, page)
 
 
 def _input(form: SeriesForm) -> recurrence.SeriesInput:
-    task = tasks.TaskInput(
+    task = TaskInput(
         title=form.title.data or "",
         field=form.field.data,
         description=(form.description.data or "").strip(),
@@ -110,7 +123,7 @@ def _input(form: SeriesForm) -> recurrence.SeriesInput:
         priority=bool(form.priority.data),
         owner_id=form.owner_id.data,
     )
-    units = task_assignments.UnitSelection(
+    units = UnitSelection(
         groups=frozenset(g for g in form.groups.data or () if g),
         kinds=frozenset(k for k in form.kinds.data or () if k),
         unit_ids=frozenset(form.unit_ids.data or ()),
@@ -118,19 +131,18 @@ def _input(form: SeriesForm) -> recurrence.SeriesInput:
     return recurrence.SeriesInput(task, form.recurrence, units, form.role.data)
 
 
-def _form(form: SeriesForm, series: Task | None):
+def _form(form: SeriesForm, page: recurrence_pages.SeriesFormPage):
     """Preview the rule, or save it and generate the periods already due."""
+    series = page.series
     status = 200
     preview = None
     if form.validate_on_submit():
         data = _input(form)
         try:
             if form.save.data:
-                return _save(data, form, series)
-            recurrence.check_input(data, current_owner_id=series.owner_id if series else None)
-            settings = recurrence.SeriesSettings(data.rule, data.units, data.role)
-            preview = recurrence_pages.preview(
-                settings, clock.today(), load_calendar(), after=_last_end(series)
+                return _save(data, form, series.id if series else None)
+            preview = recurrence_pages.preview_series(
+                data, series.id if series else None, today=clock.today()
             )
         except StaleEdit as error:
             flash(error.message, "danger")
@@ -144,42 +156,33 @@ def _form(form: SeriesForm, series: Task | None):
         status = 422
     return (
         render_template(
-            "recurring/form.html",
-            form=form,
-            series=series,
-            preview=preview,
-            units=task_assignments.active_units(),
+            "recurring/form.html", form=form, series=series, preview=preview, units=page.units
         ),
         status,
     )
 
 
-def _last_end(series: Task | None):
-    if series is None:
-        return None
-    return recurrence.last_period_end(series.id)
-
-
-def _save(data: recurrence.SeriesInput, form: SeriesForm, series: Task | None):
-    now = clock.now()
-    if series is None:
-        series = recurrence.create_series(data, actor=current_user, now=now)
+def _save(data: recurrence.SeriesInput, form: SeriesForm, series_id: int | None):
+    current = settings.current()
+    saved = recurrence.save_series(
+        series_id,
+        data,
+        actor=current_user,
+        now=clock.now(),
+        zone=current.zone,
+        version=form.version.data if form.version.data is not None else -1,
+        language=current.default_language,
+    )
+    if saved.created:
         flash(_("Recurring task created."), "success")
     else:
-        version = form.version.data if form.version.data is not None else -1
-        _saved, changed = recurrence.update_series(
-            series.id, data, actor=current_user, now=now, version=version
-        )
-        flash(_("Recurring task saved.") if changed else _("Nothing was changed."), "success")
-    _generate([series.id])
-    return redirect(url_for("recurring.detail", series_id=series.id))
+        flash(_("Recurring task saved.") if saved.changed else _("Nothing was changed."), "success")
+    _say_generated(saved.generated)
+    return redirect(url_for("recurring.detail", series_id=saved.series.id))
 
 
-def _generate(series_ids: list[int] | None) -> recurrence.GenerationReport:
-    """Generate the periods already due, and say what was done."""
-    report = recurrence.generate_due_occurrences(
-        clock.today(), current_user, now=clock.now(), series_ids=series_ids
-    )
+def _say_generated(report: GenerationReport) -> None:
+    """Say what a generation did."""
     if report.occurrences:
         flash(
             ngettext(
@@ -198,7 +201,6 @@ def _generate(series_ids: list[int] | None) -> recurrence.GenerationReport:
             ),
             "warning",
         )
-    return report
 
 
 def _action(series_id: int | None, run):
@@ -220,7 +222,7 @@ def _action(series_id: int | None, run):
 @coordinators_only
 def pause(series_id: int):
     def run():
-        recurrence.set_paused(series_id, True, actor=current_user, now=clock.now())
+        recurrence.set_paused(series_id, True, actor=current_user, now=clock.now(), zone=clock.tz())
         flash(_("Paused: no period's task will be created until it is resumed."), "success")
 
     return _action(series_id, run)
@@ -230,9 +232,16 @@ def pause(series_id: int):
 @coordinators_only
 def resume(series_id: int):
     def run():
-        recurrence.set_paused(series_id, False, actor=current_user, now=clock.now())
+        current = settings.current()
+        report = recurrence.resume_series(
+            series_id,
+            actor=current_user,
+            now=clock.now(),
+            zone=current.zone,
+            language=current.default_language,
+        )
         flash(_("Resumed: periods that ended while paused are skipped."), "success")
-        _generate([series_id])
+        _say_generated(report)
 
     return _action(series_id, run)
 
@@ -241,7 +250,14 @@ def resume(series_id: int):
 @coordinators_only
 def generate():
     def run():
-        report = _generate(None)
+        now = clock.now()
+        report = recurrence.generate_due_occurrences(
+            clock.local_date(now),
+            current_user,
+            now=now,
+            language=settings.current().default_language,
+        )
+        _say_generated(report)
         if not (report.occurrences or report.without_units):
             flash(_("Every period that has come already has its task."), "info")
 

@@ -4,16 +4,15 @@ missed period never blocks the next."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from tracker import clock
 from tracker.domain.deadlines import format_date
 from tracker.domain.recurrence import Period, RecurrenceError
 from tracker.extensions import db
@@ -57,20 +56,19 @@ def generate_due_occurrences(
     today: date,
     actor: User | None = None,
     *,
-    now: datetime | None = None,
+    now: datetime,
+    language: str | None = None,
     dry_run: bool = False,
     series_ids: list[int] | None = None,
 ) -> GenerationReport:
-    """Return the occurrences created (or, with ``dry_run``, that would be) as of ``today``.
+    """Return the occurrences created (or, with ``dry_run``, that would be) as of ``today``,
+    stamped ``now``; titles and descriptions are written in ``language`` (the programme's
+    default language; None keeps the active one, which outside a request is the default).
 
     Idempotent: a period that has an occurrence is never generated again (unique key plus
     a check), and concurrent runs are serialised. Runs a bounded number of statements
     whatever the number of units. Units are resolved when the occurrence is generated.
     """
-    if now is None:
-        now = clock.now()
-        if clock.local_date(now) != today:
-            now = clock.start_of_day(today)
     report = GenerationReport(today=today, dry_run=dry_run)
     if not dry_run and db.engine.dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
@@ -79,9 +77,8 @@ def generate_due_occurrences(
         return report
     units = succession.load_units()
     work_calendar = load_calendar()
-    language = current_app.config["BABEL_DEFAULT_LOCALE"]
     planned: list[tuple[Task, SeriesSettings, Period, list[int], Occurrence]] = []
-    with force_locale(language):
+    with force_locale(language) if language else nullcontext():
         for series, settings, period in plans:
             deadline = settings.rule.deadline(period, work_calendar)
             unit_ids = recurrence_units.resolve(settings.units, units, max(today, period.start))

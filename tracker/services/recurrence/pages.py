@@ -1,4 +1,5 @@
-"""Read models for the recurring-task pages: each function runs a fixed number of queries."""
+"""Read models for the recurring-task pages (the list, one series, the form and its preview):
+each function runs a fixed number of queries whatever the number of series and units."""
 
 from __future__ import annotations
 
@@ -6,17 +7,28 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, select
 
 from tracker.domain.aggregate import Buckets
 from tracker.domain.calendar import WorkCalendar
 from tracker.domain.recurrence import Period, RecurrenceError, classify
 from tracker.extensions import db
-from tracker.models import Task, Unit
+from tracker.models import Task, Unit, User
+from tracker.services.calendar import load_calendar
+from tracker.services.paging import page_of
 from tracker.services.recurrence import units as recurrence_units
-from tracker.services.recurrence.series import SeriesSettings
+from tracker.services.recurrence.series import (
+    SeriesInput,
+    SeriesSettings,
+    check_input,
+    last_period_end,
+    load_series,
+)
 from tracker.services.reorganisation import succession
 from tracker.services.status_sql import AsOf
+from tracker.services.tasks import assigning as task_assigning
+from tracker.services.tasks import editing as task_editing
 from tracker.services.tasks import listing as task_listing
 
 RECENT = 3  # occurrences shown per series in the list
@@ -164,3 +176,90 @@ def unit_names(unit_ids: frozenset[int]) -> list[str]:
         return []
     query = select(Unit.name).where(Unit.id.in_(unit_ids)).order_by(Unit.group, Unit.sort_name)
     return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class SeriesList:
+    """One page of the series, each with its next period and latest occurrences."""
+
+    as_of: AsOf
+    page: Pagination
+    rows: list[SeriesRow]
+
+
+def series_list(*, today: date, due_soon_days: int, page: int, per_page: int) -> SeriesList:
+    """Return page ``page`` of the series as of ``today``."""
+    calendar = load_calendar()
+    as_of = AsOf.build(today, calendar, due_soon_days)
+    found = page_of(series_query(), page, per_page)
+    return SeriesList(as_of, found, series_rows(list(found.items), as_of, calendar))
+
+
+@dataclass(frozen=True)
+class SeriesDetail:
+    """One series: its settings (None if unreadable), the single units it names, and one
+    page of its occurrences with their completion counts."""
+
+    series: Task
+    row: SeriesRow
+    settings: SeriesSettings | None
+    unit_names: list[str]
+    as_of: AsOf
+    page: Pagination
+    occurrences: list[OccurrenceRow]
+
+
+def series_detail(
+    series_id: int, *, today: date, due_soon_days: int, page: int, per_page: int
+) -> SeriesDetail:
+    """Return the series as of ``today`` with page ``page`` of its occurrences; NotFound if
+    there is no such series."""
+    series = load_series(series_id)
+    calendar = load_calendar()
+    as_of = AsOf.build(today, calendar, due_soon_days)
+    found = page_of(occurrence_query(series.id), page, per_page)
+    [row] = series_rows([series], as_of, calendar, recent=0)
+    settings = row.settings
+    return SeriesDetail(
+        series=series,
+        row=row,
+        settings=settings,
+        unit_names=unit_names(settings.units.unit_ids) if settings else [],
+        as_of=as_of,
+        page=found,
+        occurrences=occurrence_rows(list(found.items), as_of, calendar),
+    )
+
+
+@dataclass(frozen=True)
+class SeriesFormPage:
+    """What the series form offers: the series edited (None for a new one) and its settings
+    (None if unreadable), the possible owners and the active units to choose from."""
+
+    series: Task | None
+    settings: SeriesSettings | None
+    owners: list[User]
+    units: list[Unit]
+
+
+def series_form_page(series_id: int | None) -> SeriesFormPage:
+    """Return the form's choices for a new series or for editing ``series_id`` (NotFound if
+    there is no such series)."""
+    series = load_series(series_id) if series_id is not None else None
+    return SeriesFormPage(
+        series=series,
+        settings=settings_of(series) if series is not None else None,
+        owners=task_editing.owner_choices(series.owner_id if series is not None else None),
+        units=task_assigning.active_units(),
+    )
+
+
+def preview_series(data: SeriesInput, series_id: int | None, *, today: date) -> SeriesPreview:
+    """Return what the rule of ``data`` gives as of ``today`` for a new series or for
+    ``series_id`` (after its periods already generated); ServiceError for what could not be
+    saved. Changes nothing."""
+    series = load_series(series_id) if series_id is not None else None
+    check_input(data, current_owner_id=series.owner_id if series is not None else None)
+    settings = SeriesSettings(data.rule, data.units, data.role)
+    after = last_period_end(series.id) if series is not None else None
+    return preview(settings, today, load_calendar(), after=after)

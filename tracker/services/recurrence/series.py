@@ -1,18 +1,20 @@
 """Recurring obligations: coordinators keep series (templates never assigned themselves);
 each period becomes an ordinary task with its own assignments, generated ahead of time
-(``recurrence_generation``). The rule, the unit selection and the pause state live in the
-series' ``Task.recurrence`` JSON (``recurrence_settings``).
+(``generation``). The rule, the unit selection and the pause state live in the series'
+``Task.recurrence`` JSON (``settings``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker import clock
+from tracker.domain.localtime import local_date
 from tracker.extensions import db
 from tracker.models import AssignmentRole, Task, User
 from tracker.services import access, events
@@ -29,7 +31,7 @@ from tracker.services.recurrence.settings import (
     occurrence_period,
     period_label,
 )
-from tracker.services.tasks import editing as tasks
+from tracker.services.tasks import editing as task_editing
 
 __all__ = [
     "GenerationReport",
@@ -43,6 +45,8 @@ __all__ = [
     "load_series",
     "occurrence_period",
     "period_label",
+    "resume_series",
+    "save_series",
     "set_paused",
     "update_series",
 ]
@@ -65,7 +69,7 @@ def load_series(series_id: int) -> Task:
 
 def check_input(data: SeriesInput, current_owner_id: int | None = None) -> None:
     """Refuse (ServiceError) what could not be saved; changes nothing."""
-    tasks._validate(data.task, current_owner_id)
+    task_editing._validate(data.task, current_owner_id)
     if len(data.task.title.strip()) > MAX_SERIES_TITLE:
         raise ServiceError(_l("At most %(max)d characters.", max=MAX_SERIES_TITLE))
     if data.role not in {r.value for r in AssignmentRole}:
@@ -79,7 +83,7 @@ def last_period_end(series_id: int) -> date | None:
     return db.session.scalar(query)
 
 
-def _facts(data: tasks.TaskInput) -> dict:
+def _facts(data: task_editing.TaskInput) -> dict:
     return {
         "title": data.title.strip(),
         "field": data.field,
@@ -131,7 +135,7 @@ def update_series(
     old = SeriesSettings.from_json(series.recurrence)
     settings = SeriesSettings(data.rule, data.units, data.role, old.paused, old.resumed_on)
     changed = {
-        name: [tasks._iso(getattr(series, name)), tasks._iso(value)]
+        name: [task_editing._iso(getattr(series, name)), task_editing._iso(value)]
         for name, value in _facts(data.task).items()
         if getattr(series, name) != value
     }
@@ -155,9 +159,10 @@ def update_series(
     return series, tuple(changed)
 
 
-def set_paused(series_id: int, paused: bool, *, actor: User, now: datetime) -> Task:
+def set_paused(series_id: int, paused: bool, *, actor: User, now: datetime, zone: ZoneInfo) -> Task:
     """Return the series paused (generates nothing) or resumed; a resumed series skips the
-    periods that ended while it was paused. Refuses a change that changes nothing."""
+    periods that ended before the day it was resumed (``now``'s date in ``zone``). Refuses
+    a change that changes nothing."""
     access.require_coordinator(actor)
     series = load_series(series_id)
     settings = SeriesSettings.from_json(series.recurrence)
@@ -167,7 +172,7 @@ def set_paused(series_id: int, paused: bool, *, actor: User, now: datetime) -> T
             if paused
             else _l("This recurring task is not paused.")
         )
-    resumed_on = settings.resumed_on if paused else clock.local_date(now)
+    resumed_on = settings.resumed_on if paused else local_date(now, zone)
     series.recurrence = SeriesSettings(
         settings.rule, settings.units, settings.role, paused, resumed_on
     ).to_json()
@@ -181,6 +186,50 @@ def set_paused(series_id: int, paused: bool, *, actor: User, now: datetime) -> T
     )
     _commit()
     return series
+
+
+@dataclass(frozen=True)
+class SavedSeries:
+    """A series saved and the periods generated at once; ``changed`` names what an edit
+    changed (empty for a new series)."""
+
+    series: Task
+    created: bool
+    changed: tuple[str, ...]
+    generated: GenerationReport
+
+
+def save_series(
+    series_id: int | None,
+    data: SeriesInput,
+    *,
+    actor: User,
+    now: datetime,
+    zone: ZoneInfo,
+    version: int = -1,
+    language: str | None = None,
+) -> SavedSeries:
+    """Return the series created (``series_id`` None) or updated (refusing a stale
+    ``version``), with the periods already due on ``now``'s date in ``zone`` generated."""
+    if series_id is None:
+        series, changed = create_series(data, actor=actor, now=now), ()
+    else:
+        series, changed = update_series(series_id, data, actor=actor, now=now, version=version)
+    generated = generate_due_occurrences(
+        local_date(now, zone), actor, now=now, language=language, series_ids=[series.id]
+    )
+    return SavedSeries(series, series_id is None, changed, generated)
+
+
+def resume_series(
+    series_id: int, *, actor: User, now: datetime, zone: ZoneInfo, language: str | None = None
+) -> GenerationReport:
+    """Resume a paused series and return what was generated at once: the running period,
+    never those that ended while it was paused. Refuses a series that is not paused."""
+    set_paused(series_id, False, actor=actor, now=now, zone=zone)
+    return generate_due_occurrences(
+        local_date(now, zone), actor, now=now, language=language, series_ids=[series_id]
+    )
 
 
 def _commit() -> None:

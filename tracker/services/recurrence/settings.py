@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from tracker.domain.deadlines import format_date
 from tracker.domain.recurrence import Period, Recurrence, RecurrenceError, classify
 from tracker.models import AssignmentRole, Task
-from tracker.services.tasks import editing as tasks
+from tracker.services.tasks import editing as task_editing
 from tracker.services.tasks.assigning import UnitSelection
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
@@ -72,7 +72,7 @@ class SeriesSettings:
 class SeriesInput:
     """A series as the form gives it: the task facts (deadline ignored) and its settings."""
 
-    task: tasks.TaskInput
+    task: task_editing.TaskInput
     rule: Recurrence
     units: UnitSelection
     role: str = AssignmentRole.LEAD.value

@@ -1,4 +1,9 @@
-"""What every report query shares: the day, the tasks chosen, and the rows as of that day."""
+"""What every report query shares: the day, the tasks chosen, and the rows as of that day.
+
+A report has two dates: its ``day`` (the day it is "as of", whose end it describes) and
+``today`` (the real date, which decides whether the rows come from the live table or are
+rebuilt from the history). Entry points pass both; nothing here reads the clock.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,8 @@ from datetime import date
 
 from sqlalchemy import ColumnElement, Subquery, case, func, literal, select
 
-from tracker import clock
 from tracker.domain.reports import UnitRef
-from tracker.domain.status import OPEN_STATES as OPEN
-from tracker.domain.status import SETTLED_STATES, AssignmentState
+from tracker.domain.status import OPEN_STATES, SETTLED_STATES, AssignmentState
 from tracker.extensions import READ_ONLY, db
 from tracker.models import Task, Unit
 from tracker.services import history
@@ -23,10 +26,12 @@ from tracker.services.status_sql import AsOf
 
 @dataclass(frozen=True)
 class ReportScope:
-    """A report's day and task selection; ``task_ids`` None means every task (not the
-    series templates of recurring tasks, which are never assigned)."""
+    """A report's day, the real today and the task selection; ``as_of`` judges statuses at
+    the report's day; ``task_ids`` None means every task (not the series templates of
+    recurring tasks, which are never assigned)."""
 
     as_of: AsOf
+    today: date
     task_ids: tuple[int, ...] | None = None
     field: str | None = None
     priority_only: bool = False
@@ -36,6 +41,7 @@ class ReportScope:
 
     @property
     def day(self) -> date:
+        """Return the report's day: the statuses are those at its end."""
         return self.as_of.day
 
     def rows(self) -> Subquery:
@@ -47,14 +53,14 @@ class ReportScope:
         leaves a unit several rows for one task, the one still open speaks for it: the
         successor owes the task until every part of it is done.
         """
-        rows = history.assignments_as_of(self.day, task_ids=self.task_ids, today=clock.today())
+        rows = history.assignments_as_of(self.day, task_ids=self.task_ids, today=self.today)
         c = rows.c
         live = c.state != AssignmentState.TRANSFERRED.value
         if not self.successors:
             return select(rows).where(live).subquery("report_rows")
         unit = case(self.successors, value=c.unit_id, else_=c.unit_id)
         pressing = case(
-            (c.state.in_(list(OPEN)), 0),
+            (c.state.in_(list(OPEN_STATES)), 0),
             (c.state == AssignmentState.COMPLETED.value, 1),
             else_=2,
         )
@@ -85,25 +91,27 @@ class ReportScope:
 
 
 def report_scope(
-    day: date | None,
+    day: date,
     due_soon_days: int,
     *,
+    today: date,
     task_ids: list[int] | None = None,
     field: str | None = None,
     priority_only: bool = False,
     group: str | None = None,
 ) -> ReportScope:
-    """Return the scope of a report as of ``day`` (default today) with the working calendar.
+    """Return the scope of a report as of ``day`` with the working calendar; ``today`` is the
+    real date (days before it are rebuilt from the history).
 
     Starts a read-only transaction: on SQLite a report's long reads then leave the write
     lock to the scheduler and to other users.
     """
     db.session.commit()
     db.session.connection(execution_options={READ_ONLY: True})
-    as_of = AsOf.build(day or clock.today(), load_calendar(), due_soon_days)
+    as_of = AsOf.build(day, load_calendar(), due_soon_days)
     ids = tuple(sorted(set(task_ids))) if task_ids else None
     scope = ReportScope(
-        as_of, ids, field or None, priority_only, group or None, _successors_on(as_of.day)
+        as_of, today, ids, field or None, priority_only, group or None, _successors_on(day)
     )
     # The chosen tasks as ids: the history is then narrowed by an index before it is ranked,
     # and no query joins the task table to a ranked subquery (PostgreSQL may misjudge that
@@ -125,6 +133,7 @@ def _successors_on(day: date) -> dict[int, int]:
 
 
 def unit_ref(unit: Unit) -> UnitRef:
+    """Return the unit as reports name it."""
     return UnitRef(unit.id, unit.code, unit.name, unit.group)
 
 

@@ -20,7 +20,7 @@ from tracker.domain.reports import (
 from tracker.domain.status import AssignmentState, StatusResult, TimeStatus
 from tracker.extensions import db
 from tracker.models import AssignmentRevision, Task, Unit
-from tracker.services import status_sql as stats
+from tracker.services import status_sql
 from tracker.services.reports.base import ReportScope, days_late, not_done, task_rows
 
 S = AssignmentState
@@ -35,7 +35,7 @@ def _tasks(scope: ReportScope, limit: int | None = None, offset: int = 0) -> lis
 
 def _buckets_by_task_and_group(scope: ReportScope, task_ids: list[int]) -> dict[tuple, Buckets]:
     rows = scope.rows()
-    return stats.count_buckets_by_keys(
+    return status_sql.count_buckets_by_keys(
         [rows.c.task_id, Unit.group],
         scope.as_of,
         rows.c.task_id.in_(task_ids),
@@ -98,7 +98,7 @@ def ageing(scope: ReportScope) -> dict[str, int]:
     """Return the open overdue assignments per ageing band (one query)."""
     rows = scope.rows()
     late = days_late(rows, scope.day)
-    overdue = stats.status_expression(scope.as_of, rows.c) == TimeStatus.OVERDUE.value
+    overdue = status_sql.status_expression(scope.as_of, rows.c) == TimeStatus.OVERDUE.value
     query = (
         select(late.label("days"), func.count().label("n"))
         .select_from(rows)
@@ -145,7 +145,7 @@ def task_units(scope: ReportScope, task_id: int, *, only_missing: bool = False) 
             rows.c.state,
             rows.c.due_date,
             rows.c.submitted_on,
-            stats.status_expression(scope.as_of, rows.c),
+            status_sql.status_expression(scope.as_of, rows.c),
             days_late(rows, scope.day),
         )
         .join(Unit, Unit.id == rows.c.unit_id)

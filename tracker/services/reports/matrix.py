@@ -10,12 +10,14 @@ from sqlalchemy import func, select
 from tracker.domain.reports import UnitRef
 from tracker.extensions import db
 from tracker.models import Task, Unit
-from tracker.services import status_sql as stats
+from tracker.services import status_sql
 from tracker.services.reports.base import ReportScope, task_rows, unit_ref
 
 
 @dataclass(frozen=True)
 class Matrix:
+    """One page of tasks against one page of units, with each cell's time status."""
+
     tasks: list[Task]
     units: list[UnitRef]
     cells: dict[tuple[int, int], str]  # (unit id, task id) -> TimeStatus value
@@ -23,6 +25,7 @@ class Matrix:
     task_total: int
 
     def cell(self, unit_id: int, task_id: int) -> str | None:
+        """Return the unit's status on the task, or None where it has no assignment."""
         return self.cells.get((unit_id, task_id))
 
 
@@ -57,7 +60,9 @@ def matrix(
     cells = {}
     if units and tasks:
         rows = scope.rows()
-        query = select(rows.c.unit_id, rows.c.task_id, stats.status_expression(scope.as_of, rows.c))
+        query = select(
+            rows.c.unit_id, rows.c.task_id, status_sql.status_expression(scope.as_of, rows.c)
+        )
         query = query.where(rows.c.task_id.in_(task_ids), rows.c.unit_id.in_([u.id for u in units]))
         cells = {(uid, tid): status for uid, tid, status in db.session.execute(query)}
     return Matrix(tasks, refs, cells, unit_total or 0, task_total or 0)

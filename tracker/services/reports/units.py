@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 from tracker.domain.reports import UnitScore
 from tracker.extensions import db
 from tracker.models import Unit
-from tracker.services import status_sql as stats
+from tracker.services import status_sql
 from tracker.services.reports.base import ReportScope, days_late, unit_ref
 
 
@@ -50,7 +50,7 @@ def unit_scores(scope: ReportScope, unit_ids: list[int] | None = None) -> UnitRa
         where.append(Unit.group == scope.group)
     if unit_ids is not None:
         where.append(rows.c.unit_id.in_(unit_ids))
-    buckets = stats.count_buckets_by_keys(
+    buckets = status_sql.count_buckets_by_keys(
         [rows.c.unit_id],
         scope.as_of,
         *where,

@@ -23,16 +23,17 @@ def tz() -> ZoneInfo:
 def now() -> datetime:
     """Return the current instant, timezone-aware in UTC, honouring a fixed TODAY."""
     fixed = current_app.config.get("TODAY")
-    return now_on(date.fromisoformat(str(fixed)) if fixed else None)
+    return _moved_to(date.fromisoformat(str(fixed))) if fixed else datetime.now(UTC)
 
 
 def now_on(day: date | None) -> datetime:
-    """Return the current instant moved to ``day`` (the time of day stays real), or the
-    current instant when ``day`` is None: what a command run with ``--today`` works at."""
-    real = datetime.now(UTC)
-    if day is None:
-        return real
-    local_time = real.astimezone(tz()).timetz().replace(tzinfo=None)
+    """Return the current instant moved to ``day`` (the time of day stays real), or ``now()``
+    when ``day`` is None: what a command run with ``--today`` works at."""
+    return now() if day is None else _moved_to(day)
+
+
+def _moved_to(day: date) -> datetime:
+    local_time = datetime.now(tz()).timetz().replace(tzinfo=None)
     return datetime.combine(day, local_time, tzinfo=tz()).astimezone(UTC)
 
 

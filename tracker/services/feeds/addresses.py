@@ -15,12 +15,14 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
 from tracker import mail
+from tracker.domain.localtime import local_date
 from tracker.extensions import db
 from tracker.models import CalendarFeed, Role, Unit, User
 from tracker.services import events
 from tracker.services.access import NOT_FOUND, can_see_unit
 from tracker.services.errors import NotAllowed, NotFound, ServiceError
-from tracker.services.feeds import ics as feed_calendar
+from tracker.services.feeds import ics
+from tracker.settings import Settings
 
 TOKEN_BYTES = 32  # secrets.token_urlsafe(32): 43 characters, within the column's 64
 MAX_TOKEN_LENGTH = 64
@@ -181,6 +183,17 @@ def feed_url(feed: CalendarFeed) -> str:
     return mail.link("feeds.feed", token=feed.token)
 
 
-def render_feed(feed: CalendarFeed, today: date) -> bytes:
-    """Return the feed's iCalendar document (see ``feed_calendar.render``)."""
-    return feed_calendar.render(feed, today)
+def render_feed(feed: CalendarFeed, today: date, settings: Settings) -> bytes:
+    """Return the feed's iCalendar document as of ``today`` (see ``ics.render``)."""
+    return ics.render(feed, today, settings)
+
+
+def serve_feed(token: str, now: datetime, settings: Settings) -> bytes | None:
+    """Return the iCalendar document of the active feed with this token as of ``now``,
+    noting the fetch; None for an unknown, revoked or deactivated user's token."""
+    feed = find_active(token)
+    if feed is None:
+        return None
+    body = render_feed(feed, local_date(now, settings.zone), settings)
+    note_fetch(feed, now)
+    return body

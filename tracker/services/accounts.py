@@ -1,5 +1,5 @@
 """Accounts: creating users, signing in, checking and changing passwords, reset links by
-email, and the account's own page.
+email.
 
 Passwords are hashed with the method the caller passes (``Settings.password_method``).
 """
@@ -20,10 +20,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker import mail
 from tracker.extensions import db
-from tracker.models import CalendarFeed, PasswordReset, User
+from tracker.models import PasswordReset, User
 from tracker.services import events
 from tracker.services.errors import ServiceError
-from tracker.services.feeds import addresses as feeds
 from tracker.settings import Settings
 
 
@@ -301,17 +300,3 @@ def remember_language(user: User, language: str) -> None:
     (no event, unlike ``set_language`` on the account page)."""
     user.language = language
     db.session.commit()
-
-
-@dataclass(frozen=True)
-class AccountPage:
-    """What the account page shows besides the forms: the user's own calendar feed."""
-
-    feed: CalendarFeed | None
-    feed_address: str | None
-
-
-def account_page(user: User) -> AccountPage:
-    """Return the account page of ``user`` (one query)."""
-    feed = feeds.user_feed(user)
-    return AccountPage(feed, feeds.feed_url(feed) if feed else None)

@@ -17,6 +17,7 @@ from tracker.forms.account import (
 )
 from tracker.services import accounts
 from tracker.services.errors import ServiceError
+from tracker.services.feeds import addresses as feeds
 from tracker.views.auth import email_key
 
 bp = Blueprint("account", __name__)
@@ -24,14 +25,14 @@ bp = Blueprint("account", __name__)
 
 def _page(password_form=None, language_form=None, status: int = 200):
     user = current_user._get_current_object()
-    page = accounts.account_page(user)
+    card = feeds.own_feed_card(user)
     return (
         render_template(
             "account/index.html",
             password_form=password_form or ChangePasswordForm(formdata=None),
             language_form=language_form or LanguageForm(formdata=None, language=user.language),
-            feed=page.feed,
-            feed_address=page.feed_address,
+            feed=card.feed,
+            feed_address=card.address,
         ),
         status,
     )

@@ -8,6 +8,7 @@ by ``tracker.services.feeds.ics``.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -79,6 +80,20 @@ def unit_feed(unit_id: int, *, actor: User) -> CalendarFeed | None:
 def user_feed(user: User) -> CalendarFeed | None:
     """Return the user's own active feed, or None."""
     return _active(user_id=user.id)
+
+
+@dataclass(frozen=True)
+class FeedCard:
+    """What a feed's card shows: the active feed, if any, and its address."""
+
+    feed: CalendarFeed | None
+    address: str | None
+
+
+def own_feed_card(user: User) -> FeedCard:
+    """Return the card of the user's own feed (one query)."""
+    feed = user_feed(user)
+    return FeedCard(feed, feed_url(feed) if feed else None)
 
 
 def _revoke_all(now: datetime, *, unit_id: int | None, user_id: int | None) -> list[int]:

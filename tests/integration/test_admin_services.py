@@ -39,7 +39,7 @@ def _kinds() -> list[str]:
     return list(db.session.scalars(select(Event.kind).order_by(Event.id)))
 
 
-def _new_user(admin, **overrides):
+def _new_user(admin, settings, **overrides):
     fields = {
         "email": "new@example.org",
         "name": "Trần Văn Mới",
@@ -48,16 +48,16 @@ def _new_user(admin, **overrides):
         "language": "en",
     }
     fields.update(overrides)
-    return admin_users.create_user(admin, NOW, **fields)
+    return admin_users.create_user(admin, NOW, settings=settings, **fields)
 
 
 @pytest.mark.parametrize("role", ["coordinator", "viewer", "focal_point"])
-def test_only_admins_may_administer(make, role):
+def test_only_admins_may_administer(make, settings, role):
     unit = make.unit()
     someone = make.user(role, unit_id=unit.id if role == "focal_point" else None)
     db.session.commit()
     calls = [
-        lambda: _new_user(someone),
+        lambda: _new_user(someone, settings),
         lambda: admin_users.set_user_active(someone, NOW, someone.id, False),
         lambda: admin_units.create_unit(someone, NOW, UnitFields("X1", "Tỉnh X", "province")),
         lambda: admin_units.set_unit_active(someone, NOW, unit.id, False),
@@ -73,8 +73,8 @@ def test_only_admins_may_administer(make, role):
     assert db.session.get(Unit, unit.id).active
 
 
-def test_a_new_account_gets_an_emailed_link_and_no_known_password(admin, smtp):
-    user, delivery = _new_user(admin, email=" New@Example.org ")
+def test_a_new_account_gets_an_emailed_link_and_no_known_password(admin, smtp, settings):
+    user, delivery = _new_user(admin, settings, email=" New@Example.org ")
     assert delivery.ok
     assert user.email == "new@example.org"
     (message,) = smtp.messages
@@ -100,21 +100,32 @@ def test_a_new_account_gets_an_emailed_link_and_no_known_password(admin, smtp):
         ({"name": "  "}, "Enter the name"),
     ],
 )
-def test_a_bad_new_account_is_refused_and_nothing_is_saved(make, admin, smtp, overrides, message):
+def test_a_bad_new_account_is_refused_and_nothing_is_saved(
+    make, admin, smtp, settings, overrides, message
+):
     units = {"UNIT": make.unit().id, "INACTIVE": make.unit(active=False).id}
     if overrides.get("unit_id") in units:
         overrides = {**overrides, "unit_id": units[overrides["unit_id"]]}
     with pytest.raises(ServiceError, match=message):
-        _new_user(admin, **overrides)
+        _new_user(admin, settings, **overrides)
     assert db.session.scalar(select(User).where(User.email == "new@example.org")) is None
     assert smtp.messages == [] and _kinds() == []
 
 
-def test_editing_records_each_change_and_refuses_changing_ones_own_role(make, admin, smtp):
+def test_editing_records_each_change_and_refuses_changing_ones_own_role(
+    make, admin, smtp, settings
+):
     unit = make.unit()
-    user, _ = _new_user(admin)
+    user, _ = _new_user(admin, settings)
     admin_users.update_user(
-        admin, NOW, user.id, name="Trần Văn Mới", role="focal_point", unit_id=unit.id, language="vi"
+        admin,
+        NOW,
+        user.id,
+        name="Trần Văn Mới",
+        role="focal_point",
+        unit_id=unit.id,
+        language="vi",
+        languages=settings.languages,
     )
     event = db.session.scalars(select(Event).where(Event.kind == "user_updated")).one()
     assert event.data == {
@@ -125,12 +136,19 @@ def test_editing_records_each_change_and_refuses_changing_ones_own_role(make, ad
     assert event.unit_id == unit.id
     with pytest.raises(ServiceError, match="own role"):
         admin_users.update_user(
-            admin, NOW, admin.id, name="A", role="viewer", unit_id=None, language="en"
+            admin,
+            NOW,
+            admin.id,
+            name="A",
+            role="viewer",
+            unit_id=None,
+            language="en",
+            languages=settings.languages,
         )
     assert db.session.get(User, admin.id).role == "admin"
 
 
-def test_deactivation_ends_sessions_and_an_admin_cannot_deactivate_themself(make, admin):
+def test_deactivation_ends_sessions_and_an_admin_cannot_deactivate_themself(make, admin, settings):
     user = make.user("viewer")
     db.session.commit()
     token = user.session_token
@@ -139,7 +157,7 @@ def test_deactivation_ends_sessions_and_an_admin_cannot_deactivate_themself(make
     admin_users.set_user_active(admin, NOW, user.id, False)
     assert not user.active and user.session_token != token
     with pytest.raises(ServiceError, match="deactivated"):
-        admin_users.send_password_link(admin, NOW, user.id)
+        admin_users.send_password_link(admin, NOW, user.id, settings=settings)
     admin_users.set_user_active(admin, NOW, user.id, True)
     assert user.active
     assert _kinds() == ["user_deactivated", "user_reactivated"]

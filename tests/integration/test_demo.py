@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
+from support.today import NOW
 from werkzeug.security import check_password_hash
 
 from tracker import clock
@@ -24,7 +25,8 @@ from tracker.models import (
     User,
 )
 from tracker.services.accounts import authenticate
-from tracker.services.demo import AS_OF, CATALOGUE_TASK, load_demo
+from tracker.services.demo.load import load_demo
+from tracker.services.demo.world import AS_OF, CATALOGUE_TASK
 
 PASSWORD = "mat-khau-demo"
 MODELS = (Unit, User, Task, Assignment, Event, Evidence)
@@ -112,8 +114,8 @@ def _delete_assignments(where) -> None:
     db.session.execute(delete(Assignment).where(Assignment.id.in_(ids)))
 
 
-def test_a_fresh_load_creates_the_units_people_and_tasks_of_2024(ctx):
-    report = load_demo(password=PASSWORD)
+def test_a_fresh_load_creates_the_units_people_and_tasks_of_2024(ctx, settings):
+    report = load_demo(password=PASSWORD, settings=settings)
 
     groups = Counter(db.session.scalars(select(Unit.group)))
     assert groups == {UnitGroup.CENTRAL: 23, UnitGroup.LOCAL: 63}
@@ -141,8 +143,8 @@ def test_a_fresh_load_creates_the_units_people_and_tasks_of_2024(ctx):
     assert (bhxh.kind, bhxh.group) == ("government_agency", "central")
 
 
-def test_every_unit_has_exactly_one_focal_point(ctx):
-    load_demo(password=PASSWORD)
+def test_every_unit_has_exactly_one_focal_point(ctx, settings):
+    load_demo(password=PASSWORD, settings=settings)
 
     focal = Counter(db.session.scalars(select(User.unit_id).where(User.role == Role.FOCAL_POINT)))
     unit_ids = set(db.session.scalars(select(Unit.id)))
@@ -157,10 +159,11 @@ def test_every_unit_has_exactly_one_focal_point(ctx):
     assert db.session.scalar(select(User.unit_id).where(User.email == "dm.ha-noi@example.org"))
 
 
-def test_demo_users_sign_in_with_the_demo_password(ctx):
-    report = load_demo(password=PASSWORD)
+def test_demo_users_sign_in_with_the_demo_password(ctx, settings):
+    report = load_demo(password=PASSWORD, settings=settings)
 
     emails = [email for email, _ in report.sample_logins]
+    method = settings.password_method
     assert emails[:6] == [
         "admin@example.org",
         "dieuphoi1@example.org",
@@ -170,16 +173,16 @@ def test_demo_users_sign_in_with_the_demo_password(ctx):
         "dm.ha-noi@example.org",
     ]
     for email in emails:
-        assert authenticate(email, PASSWORD, now=clock.now()) is not None, email
-    assert authenticate("admin@example.org", "wrong", now=clock.now()) is None
+        assert authenticate(email, PASSWORD, now=NOW, method=method) is not None, email
+    assert authenticate("admin@example.org", "wrong", now=NOW, method=method) is None
     users = db.session.scalars(select(User)).all()
     (shared_hash,) = {u.password_hash for u in users}  # hashed once: scrypt is slow
     assert check_password_hash(shared_hash, PASSWORD)
     assert len({u.session_token for u in users}) == len(users)
 
 
-def test_a_sample_login_is_a_province_that_has_not_issued_the_catalogue(ctx):
-    report = load_demo(password=PASSWORD)
+def test_a_sample_login_is_a_province_that_has_not_issued_the_catalogue(ctx, settings):
+    report = load_demo(password=PASSWORD, settings=settings)
 
     laggard_email, role = report.sample_logins[-1]
     assert role == "focal_point"
@@ -188,12 +191,12 @@ def test_a_sample_login_is_a_province_that_has_not_issued_the_catalogue(ctx):
     assert user.unit.name in CATALOGUE_NOT_ISSUED
 
 
-def test_a_second_load_creates_nothing(ctx, query_counter):
-    first = load_demo(password=PASSWORD)
+def test_a_second_load_creates_nothing(ctx, settings, query_counter):
+    first = load_demo(password=PASSWORD, settings=settings)
     before = _row_counts()
 
     with query_counter() as statements:
-        second = load_demo(password=PASSWORD)
+        second = load_demo(password=PASSWORD, settings=settings)
 
     assert _row_counts() == before
     assert set(second.created.values()) == {0}
@@ -202,15 +205,15 @@ def test_a_second_load_creates_nothing(ctx, query_counter):
     assert len(statements) <= 6  # a lookup per kind of row, none per row
 
 
-def test_a_partly_loaded_demo_is_completed_with_the_same_rows(ctx):
-    load_demo(password=PASSWORD)
+def test_a_partly_loaded_demo_is_completed_with_the_same_rows(ctx, settings):
+    load_demo(password=PASSWORD, settings=settings)
     original = _snapshot()
     catalogue = select(Task.id).where(Task.title == CATALOGUE_TASK).scalar_subquery()
     _delete_assignments(Assignment.task_id == catalogue)
     db.session.execute(delete(User).where(User.email == "lanhdao@example.org"))
     db.session.commit()
 
-    report = load_demo(password=PASSWORD)
+    report = load_demo(password=PASSWORD, settings=settings)
 
     assert report.created["assignments"] == 86
     assert report.created["users"] == 1
@@ -218,21 +221,21 @@ def test_a_partly_loaded_demo_is_completed_with_the_same_rows(ctx):
     assert _snapshot() == original
 
 
-def test_two_fresh_loads_are_identical(ctx):
-    load_demo(password=PASSWORD)
+def test_two_fresh_loads_are_identical(ctx, settings):
+    load_demo(password=PASSWORD, settings=settings)
     first = _snapshot()
     _delete_assignments(Assignment.id.is_not(None))
     for model in (Task, User, Unit):
         db.session.execute(delete(model))
     db.session.commit()
 
-    load_demo(password=PASSWORD)
+    load_demo(password=PASSWORD, settings=settings)
 
     assert _snapshot() == first
 
 
-def test_catalogue_counts_are_the_reports_17_bodies_and_54_provinces(ctx):
-    load_demo(password=PASSWORD)
+def test_catalogue_counts_are_the_reports_17_bodies_and_54_provinces(ctx, settings):
+    load_demo(password=PASSWORD, settings=settings)
 
     rows = _states(CATALOGUE_TASK)
     done = Counter(group for group, _, state in rows if state == "completed")
@@ -242,8 +245,8 @@ def test_catalogue_counts_are_the_reports_17_bodies_and_54_provinces(ctx):
     assert {state for _, _, state in rows if state != "completed"} == {"assigned", "in_progress"}
 
 
-def test_open_data_plans_are_56_done_and_30_not(ctx):
-    load_demo(password=PASSWORD)
+def test_open_data_plans_are_56_done_and_30_not(ctx, settings):
+    load_demo(password=PASSWORD, settings=settings)
 
     states = Counter(state for _, _, state in _states(OPEN_DATA_TASK))
     assert states["completed"] == 56
@@ -251,8 +254,8 @@ def test_open_data_plans_are_56_done_and_30_not(ctx):
     assert states["submitted"] == 2
 
 
-def test_fee_policies_are_63_of_63_and_online_services_18_of_23_ministries(ctx):
-    load_demo(password=PASSWORD)
+def test_fee_policies_are_63_of_63_and_online_services_18_of_23_ministries(ctx, settings):
+    load_demo(password=PASSWORD, settings=settings)
 
     fees = _states(FEES_TASK)
     assert len(fees) == 63
@@ -262,8 +265,8 @@ def test_fee_policies_are_63_of_63_and_online_services_18_of_23_ministries(ctx):
     assert Counter(state == "completed" for _, _, state in services) == {True: 18, False: 5}
 
 
-def test_most_completions_are_on_time_and_a_few_are_late(ctx):
-    load_demo(password=PASSWORD)
+def test_most_completions_are_on_time_and_a_few_are_late(ctx, settings):
+    load_demo(password=PASSWORD, settings=settings)
 
     late = Counter(
         db.session.scalars(
@@ -275,8 +278,8 @@ def test_most_completions_are_on_time_and_a_few_are_late(ctx):
     assert late == {ONLINE_SERVICES_TASK: 4, FEES_TASK: 5}
 
 
-def test_deadlines_are_parsed_from_the_reports_wording(ctx):
-    load_demo(password=PASSWORD)
+def test_deadlines_are_parsed_from_the_reports_wording(ctx, settings):
+    load_demo(password=PASSWORD, settings=settings)
 
     tasks = {t.deadline_wording: t for t in db.session.scalars(select(Task))}
     assert tasks["trước ngày 20/7/2024"].deadline == date(2024, 7, 19)
@@ -296,8 +299,8 @@ def test_deadlines_are_parsed_from_the_reports_wording(ctx):
     assert len(priority) == 6
 
 
-def test_reported_assignments_have_evidence_and_dates_by_30_june(ctx):
-    load_demo(password=PASSWORD)
+def test_reported_assignments_have_evidence_and_dates_by_30_june(ctx, settings):
+    load_demo(password=PASSWORD, settings=settings)
     end = clock.end_of_day(AS_OF)
 
     for a in _assignments():
@@ -323,8 +326,8 @@ def test_reported_assignments_have_evidence_and_dates_by_30_june(ctx):
     assert ministry.endswith("-BTTTT")
 
 
-def test_histories_lead_to_each_state_and_every_datetime_is_aware(ctx):
-    load_demo(password=PASSWORD)
+def test_histories_lead_to_each_state_and_every_datetime_is_aware(ctx, settings):
+    load_demo(password=PASSWORD, settings=settings)
     end = clock.end_of_day(AS_OF)
     allowed = {(src, target) for sources, target in TRANSITIONS.values() for src in sources}
 

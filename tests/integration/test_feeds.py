@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 from support.feeds import SOURCE, TITLE, assignment_ids, feed_world, parse, uids
 
@@ -12,6 +13,7 @@ from tracker.extensions import db
 from tracker.models import CalendarFeed, Event, Setting, Unit, User
 from tracker.services.errors import NotAllowed, NotFound, ServiceError
 from tracker.services.feeds import addresses as feeds
+from tracker.settings import Settings
 
 NOW = datetime(2024, 7, 1, 3, 0, tzinfo=UTC)
 TODAY = date(2024, 7, 1)
@@ -38,6 +40,13 @@ def own_feed(email: str) -> CalendarFeed:
     return feeds.create_feed(actor=user(email), now=NOW)
 
 
+def render(feed: CalendarFeed, today: date) -> bytes:
+    """Return the feed's document as of ``today``, with the test app's settings (its
+    BASE_URL as the world set it)."""
+    settings = Settings.from_config(current_app.config, current_app.instance_path)
+    return feeds.render_feed(feed, today, settings)
+
+
 def event_of(calendar, assignment_id: int):
     (event,) = [
         e for e in calendar.events if str(e["UID"]).startswith(f"assignment-{assignment_id}@")
@@ -55,14 +64,14 @@ def at_eight(*days: date) -> list[datetime]:
 
 
 def test_a_unit_feed_lists_exactly_the_units_open_assignments_that_have_a_due_date(world):
-    calendar = parse(feeds.render_feed(unit_feed(world), TODAY))
+    calendar = parse(render(unit_feed(world), TODAY))
     assert assignment_ids(calendar) == set(world["open"].values())
     assert not assignment_ids(calendar) & set(world["closed"].values())
     assert world["hue_open"] not in assignment_ids(calendar)
 
 
 def test_each_event_is_an_all_day_deadline_with_its_task_unit_status_and_link(world):
-    calendar = parse(feeds.render_feed(unit_feed(world), TODAY))
+    calendar = parse(render(unit_feed(world), TODAY))
     assert str(calendar["VERSION"]) == "2.0"
     assert "Thành phố Hà Nội" in str(calendar["X-WR-CALNAME"])
     assert str(calendar["X-WR-TIMEZONE"]) == "Asia/Ho_Chi_Minh"
@@ -83,15 +92,15 @@ def test_each_event_is_an_all_day_deadline_with_its_task_unit_status_and_link(wo
 
 def test_the_feed_is_the_same_on_every_fetch_of_a_day(world):
     feed = unit_feed(world)
-    first = feeds.render_feed(feed, TODAY)
-    assert feeds.render_feed(feeds.find_active(feed.token), TODAY) == first
-    assert uids(parse(first)) == uids(parse(feeds.render_feed(feed, TODAY + timedelta(days=1))))
+    first = render(feed, TODAY)
+    assert render(feeds.find_active(feed.token), TODAY) == first
+    assert uids(parse(first)) == uids(parse(render(feed, TODAY + timedelta(days=1))))
 
 
 def test_alarms_fall_on_the_reminder_days_of_the_working_calendar(world):
     # Due Thursday 02/05/2024 with reminders 7, 3 and 1 working days before: Hùng Kings' day
     # (18/04) and the 27/04-01/05 break are skipped.
-    body = feeds.render_feed(unit_feed(world), date(2024, 4, 10))
+    body = render(unit_feed(world), date(2024, 4, 10))
     event = event_of(parse(body), world["open"]["assigned"])
     assert triggers(event) == at_eight(
         date(2024, 4, 17), date(2024, 4, 24), date(2024, 4, 26), date(2024, 5, 2)
@@ -100,14 +109,12 @@ def test_alarms_fall_on_the_reminder_days_of_the_working_calendar(world):
 
 
 def test_alarms_already_past_are_left_out(world):
-    event = event_of(
-        parse(feeds.render_feed(unit_feed(world), date(2024, 4, 25))), world["open"]["assigned"]
-    )
+    event = event_of(parse(render(unit_feed(world), date(2024, 4, 25))), world["open"]["assigned"])
     assert triggers(event) == at_eight(date(2024, 4, 26), date(2024, 5, 2))
 
 
 def test_a_submitted_assignment_gets_no_alarm_as_its_unit_is_no_longer_reminded(world):
-    calendar = parse(feeds.render_feed(unit_feed(world), date(2024, 6, 1)))
+    calendar = parse(render(unit_feed(world), date(2024, 6, 1)))
     assert triggers(event_of(calendar, world["open"]["submitted"])) == []
     assert triggers(event_of(calendar, world["open"]["in_progress"])) != []
 
@@ -119,24 +126,24 @@ def test_alarms_follow_the_programme_default_and_a_due_date_on_a_day_off(world, 
     assignment = make.assignment(task, db.session.get(Unit, world["hue"]))
     db.session.commit()
     feed = unit_feed(world, "hue")
-    event = event_of(parse(feeds.render_feed(feed, date(2024, 6, 1))), assignment.id)
+    event = event_of(parse(render(feed, date(2024, 6, 1))), assignment.id)
     assert triggers(event) == at_eight(
         date(2024, 6, 19), date(2024, 6, 25), date(2024, 6, 27), date(2024, 6, 28)
     )
     db.session.add(Setting(key="reminder_policy", value={"before": [2], "on_due_day": False}))
     db.session.commit()
-    event = event_of(parse(feeds.render_feed(feed, date(2024, 6, 1))), assignment.id)
+    event = event_of(parse(render(feed, date(2024, 6, 1))), assignment.id)
     assert triggers(event) == at_eight(date(2024, 6, 26))
 
 
 def test_a_focal_points_own_feed_lists_their_unit_in_their_language(world):
-    calendar = parse(feeds.render_feed(own_feed("hue@example.org"), TODAY))
+    calendar = parse(render(own_feed("hue@example.org"), TODAY))
     assert assignment_ids(calendar) == {world["hue_open"], world["theirs_open"]}
     assert "In progress" in str(event_of(calendar, world["hue_open"])["DESCRIPTION"])
 
 
 def test_a_coordinators_own_feed_has_one_event_per_open_task_they_own_with_its_counts(world):
-    calendar = parse(feeds.render_feed(own_feed("dp@example.org"), TODAY))
+    calendar = parse(render(own_feed("dp@example.org"), TODAY))
     # The task without a deadline is left out: an all-day event needs a date.
     assert uids(calendar) == [f"task-{world['main']}@{HOST}"]
     (event,) = calendar.events
@@ -146,12 +153,12 @@ def test_a_coordinators_own_feed_has_one_event_per_open_task_they_own_with_its_c
 
 
 def test_a_viewers_own_feed_has_every_open_task_with_a_deadline(world):
-    calendar = parse(feeds.render_feed(own_feed("ld@example.org"), TODAY))
+    calendar = parse(render(own_feed("ld@example.org"), TODAY))
     titles = sorted(str(e["SUMMARY"]) for e in calendar.events)
     assert titles == sorted(
         [TITLE, "Báo cáo an toàn thông tin", "Báo cáo quý II", "Nhiệm vụ của người khác"]
     )
-    assert parse(feeds.render_feed(own_feed("admin@example.org"), TODAY)).events == []
+    assert parse(render(own_feed("admin@example.org"), TODAY)).events == []
 
 
 def test_a_new_address_revokes_the_previous_one_and_both_are_recorded(world):

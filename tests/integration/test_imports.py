@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 from support.imports import csv_bytes, table_counts, xlsx_bytes
 
 from tracker.extensions import db
 from tracker.models import Event, Unit, UnitKind, User
 from tracker.services.errors import NotAllowed, ServiceError
-from tracker.services.imports import run_import
+from tracker.services.imports.importing import run_import
+from tracker.settings import Settings
 
 NOW = datetime(2024, 7, 1, 3, 0, tzinfo=UTC)
 
@@ -32,8 +35,11 @@ def admin(make):
     return user
 
 
-def _import(kind, data, actor, **kw):
-    return run_import(kind, data, actor=actor, now=NOW, **kw)
+def _import(kind, data, actor, settings=None, **kw):
+    """Import as the pages do, with the test app's settings unless ``settings`` are given."""
+    if settings is None:
+        settings = Settings.from_config(current_app.config, current_app.instance_path)
+    return run_import(kind, data, actor=actor, now=NOW, settings=settings, **kw)
 
 
 def _lines(result) -> list[int]:
@@ -170,12 +176,12 @@ def test_files_that_are_not_tables_are_refused_clearly(admin, data, message):
         _import("units", data, admin)
 
 
-def test_size_and_row_limits(admin, ctx):
-    ctx.config.update(IMPORT_MAX_BYTES=1024 * 1024, IMPORT_MAX_ROWS=2)
+def test_size_and_row_limits(admin, settings):
+    limits = replace(settings, import_max_bytes=1024 * 1024, import_max_rows=2)
     with pytest.raises(ServiceError, match="larger than 1 MB"):
-        _import("units", b"x" * (1024 * 1024 + 1), admin)
+        _import("units", b"x" * (1024 * 1024 + 1), admin, limits)
     with pytest.raises(ServiceError, match="more than 2 rows"):
-        _import("units", csv_bytes(UNITS), admin)
+        _import("units", csv_bytes(UNITS), admin, limits)
 
 
 def test_missing_and_unknown_columns_are_file_errors(admin):

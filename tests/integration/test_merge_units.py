@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, update
+from support.today import NOW
 
 from tests.support.reorganisation import MERGER_DAY, merger_world
-from tracker import clock
+from tracker.domain.localtime import local_date
 from tracker.extensions import db
 from tracker.models import (
     Assignment,
@@ -19,13 +21,14 @@ from tracker.models import (
     Unit,
     User,
 )
-from tracker.services import history
-from tracker.services import status_sql as stats
+from tracker.services import history, status_sql
 from tracker.services.calendar import load_calendar
 from tracker.services.errors import NotAllowed, ServiceError, StaleEdit
-from tracker.services.reorganisation import Merger, NewUnit, Plan, merge_units, preview_plan
+from tracker.services.reorganisation.merging import merge_units, preview_plan
+from tracker.services.reorganisation.plan import Merger, NewUnit, Plan
 
 NEW = NewUnit(code="N1", name="Tỉnh Mới", kind="province")
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @pytest.fixture
@@ -41,7 +44,7 @@ def _admin(w) -> User:
 
 def _merge(w, successor=NEW, day=MERGER_DAY, sources=None):
     sources = sources or [w["an"], w["binh"]]
-    return merge_units(sources, successor, day, actor=_admin(w), now=clock.now())
+    return merge_units(sources, successor, day, actor=_admin(w), now=NOW, zone=ZONE)
 
 
 def _get(assignment_id: int) -> Assignment:
@@ -138,15 +141,15 @@ def test_an_existing_successor_keeps_its_own_assignment_of_the_same_task(w):
     assert db.session.get(Unit, w["cuong"]).valid_from is None
 
 
-def test_reports_count_the_old_units_before_the_day_and_the_successor_from_it(w, app):
+def test_reports_count_the_old_units_before_the_day_and_the_successor_from_it(w):
     result = _merge(w)
     new_id = result.mergers[0].successor.id
-    app.config["TODAY"] = "2024-07-10"  # both days are now read from the revisions
-    as_of = stats.AsOf.build(date(2024, 7, 10), load_calendar(), 3)
+    # Nine days later, both days are read from the revisions.
+    as_of = status_sql.AsOf.build(date(2024, 7, 10), load_calendar(), 3)
 
     def open_by_unit(day):
         rows = history.assignments_as_of(day, today=date(2024, 7, 10))
-        buckets = stats.count_buckets_by_keys([rows.c.unit_id], as_of, source=rows)
+        buckets = status_sql.count_buckets_by_keys([rows.c.unit_id], as_of, source=rows)
         return {key[0]: b.open for key, b in buckets.items() if b.open}
 
     assert open_by_unit(date(2024, 6, 30)) == {w["an"]: 1, w["binh"]: 2, w["cuong"]: 1}
@@ -154,11 +157,11 @@ def test_reports_count_the_old_units_before_the_day_and_the_successor_from_it(w,
     transfers = db.session.scalars(
         select(AssignmentRevision.at).where(AssignmentRevision.state == "transferred")
     ).all()
-    assert {clock.local_date(at) for at in transfers} == {MERGER_DAY}
+    assert {local_date(at, ZONE) for at in transfers} == {MERGER_DAY}
 
 
 def test_unsent_reminders_are_cancelled_and_pending_extension_requests_closed(w):
-    now = clock.now()
+    now = NOW
     db.session.add_all(
         [
             Reminder(
@@ -232,13 +235,13 @@ def test_a_unit_merges_only_once_and_only_admins_merge(w):
     coordinator.role = "coordinator"
     plan = Plan(MERGER_DAY, (Merger((w["cuong"],), NEW),))
     with pytest.raises(NotAllowed):
-        preview_plan(plan, actor=coordinator, now=clock.now())
+        preview_plan(plan, actor=coordinator, now=NOW, zone=ZONE)
 
 
 def test_a_preview_counts_exactly_what_applying_does_and_changes_nothing(w):
     before = _snapshot()
     plan = Plan(MERGER_DAY, (Merger((w["an"], w["binh"]), w["cuong"]),))
-    preview = preview_plan(plan, actor=_admin(w), now=clock.now())
+    preview = preview_plan(plan, actor=_admin(w), now=NOW, zone=ZONE)
     assert _snapshot() == before
 
     applied = _merge(w, successor=w["cuong"])
@@ -268,11 +271,13 @@ def test_a_merger_runs_a_constant_number_of_queries(make, query_counter):
         for _ in range(n_tasks):
             task = make.task(deadline=date(2024, 9, 30))
             for unit in (a, b):
-                make.assignment(task, unit, state="in_progress", updated_at=clock.now())
+                make.assignment(task, unit, state="in_progress", updated_at=NOW)
         db.session.commit()
         successor = NewUnit(code=f"X{a.id}", name=f"Mới {a.id}", kind="province")
         with query_counter() as statements:
-            result = merge_units([a.id, b.id], successor, MERGER_DAY, actor=admin, now=clock.now())
+            result = merge_units(
+                [a.id, b.id], successor, MERGER_DAY, actor=admin, now=NOW, zone=ZONE
+            )
         assert (result.mergers[0].moved, result.mergers[0].merged) == (n_tasks, n_tasks)
         return len(statements)
 

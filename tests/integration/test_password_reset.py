@@ -31,15 +31,15 @@ def _token_from(message) -> str:
     return re.search(r"https://cds\.example\.vn/password/reset/(\S+)", body).group(1)
 
 
-def _request(make, smtp, **user_fields):
+def _request(make, smtp, settings, **user_fields):
     user = make.user("focal_point", email="fp@example.org", language="en", **user_fields)
     db.session.commit()
-    accounts.request_password_reset("  FP@example.org ", now=NOW)
+    accounts.request_password_reset("  FP@example.org ", now=NOW, settings=settings)
     return user, _token_from(smtp.messages[-1])
 
 
-def test_a_request_emails_a_link_and_stores_only_the_tokens_hash(make, smtp):
-    user, token = _request(make, smtp)
+def test_a_request_emails_a_link_and_stores_only_the_tokens_hash(make, smtp, settings):
+    user, token = _request(make, smtp, settings)
     (message,) = smtp.messages
     assert message["To"].addresses[0].addr_spec == "fp@example.org"
     assert message["Subject"].endswith("Reset your password")
@@ -58,33 +58,46 @@ def test_a_request_emails_a_link_and_stores_only_the_tokens_hash(make, smtp):
 
 
 @pytest.mark.parametrize("email", ["nobody@example.org", "gone@example.org", ""])
-def test_unknown_or_inactive_addresses_get_nothing_and_leave_no_trace(make, smtp, email):
+def test_unknown_or_inactive_addresses_get_nothing_and_leave_no_trace(make, smtp, email, settings):
     make.user("viewer", email="gone@example.org", active=False)
     db.session.commit()
-    assert accounts.request_password_reset(email, now=NOW) is None
+    assert accounts.request_password_reset(email, now=NOW, settings=settings) is None
     assert smtp.messages == []
     assert db.session.scalars(select(PasswordReset)).all() == []
     assert db.session.scalars(select(Event)).all() == []
 
 
-def test_the_link_sets_the_password_once_and_ends_every_session(make, smtp):
-    user, token = _request(make, smtp)
+def test_the_link_sets_the_password_once_and_ends_every_session(make, smtp, settings):
+    user, token = _request(make, smtp, settings)
     older_token = user.session_token
-    accounts.request_password_reset("fp@example.org", now=NOW)  # a second, unused link
+    # A second, unused link.
+    accounts.request_password_reset("fp@example.org", now=NOW, settings=settings)
     second = _token_from(smtp.messages[-1])
     later = NOW + timedelta(minutes=30)
 
     assert accounts.check_reset_token(token, now=later).id == user.id
-    accounts.reset_password(token, "a brand new secret", now=later)
+    accounts.reset_password(token, "a brand new secret", now=later, method=settings.password_method)
 
     db.session.expire_all()
     user = db.session.get(User, user.id)
-    assert accounts.authenticate("fp@example.org", "a brand new secret", now=later) is not None
-    assert accounts.authenticate("fp@example.org", "secret-pass", now=later) is None
+    assert (
+        accounts.authenticate(
+            "fp@example.org", "a brand new secret", now=later, method=settings.password_method
+        )
+        is not None
+    )
+    assert (
+        accounts.authenticate(
+            "fp@example.org", "secret-pass", now=later, method=settings.password_method
+        )
+        is None
+    )
     assert user.session_token != older_token
     assert user.password_changed_at == later
     with pytest.raises(ServiceError, match="already been used"):
-        accounts.reset_password(token, "another new secret", now=later)
+        accounts.reset_password(
+            token, "another new secret", now=later, method=settings.password_method
+        )
     with pytest.raises(ServiceError, match="already been used"):
         accounts.check_reset_token(second, now=later)
     kinds = db.session.scalars(select(Event.kind).order_by(Event.id)).all()
@@ -99,63 +112,82 @@ def test_the_link_sets_the_password_once_and_ends_every_session(make, smtp):
         (timedelta(days=3), False),
     ],
 )
-def test_a_link_expires_after_the_configured_hours(make, smtp, after, usable):
-    _user, token = _request(make, smtp)
+def test_a_link_expires_after_the_configured_hours(make, smtp, after, usable, settings):
+    _user, token = _request(make, smtp, settings)
     if usable:
-        accounts.reset_password(token, "a brand new secret", now=NOW + after)
+        accounts.reset_password(
+            token, "a brand new secret", now=NOW + after, method=settings.password_method
+        )
     else:
         with pytest.raises(ServiceError, match="expired"):
-            accounts.reset_password(token, "a brand new secret", now=NOW + after)
-        assert accounts.authenticate("fp@example.org", "secret-pass", now=NOW) is not None
+            accounts.reset_password(
+                token, "a brand new secret", now=NOW + after, method=settings.password_method
+            )
+        assert (
+            accounts.authenticate(
+                "fp@example.org", "secret-pass", now=NOW, method=settings.password_method
+            )
+            is not None
+        )
 
 
-def test_an_unknown_token_is_refused(make, smtp):
-    _request(make, smtp)
+def test_an_unknown_token_is_refused(make, smtp, settings):
+    _request(make, smtp, settings)
     with pytest.raises(ServiceError, match="not valid"):
-        accounts.reset_password("made-up-token", "a brand new secret", now=NOW)
+        accounts.reset_password(
+            "made-up-token", "a brand new secret", now=NOW, method=settings.password_method
+        )
 
 
-def test_a_short_password_changes_nothing_and_keeps_the_link_usable(make, smtp):
-    user, token = _request(make, smtp)
+def test_a_short_password_changes_nothing_and_keeps_the_link_usable(make, smtp, settings):
+    user, token = _request(make, smtp, settings)
     session_token = user.session_token
     with pytest.raises(ServiceError, match="at least 10"):
-        accounts.reset_password(token, "short", now=NOW)
+        accounts.reset_password(token, "short", now=NOW, method=settings.password_method)
     db.session.expire_all()
     assert db.session.get(User, user.id).session_token == session_token
-    accounts.reset_password(token, "long enough now", now=NOW)
+    accounts.reset_password(token, "long enough now", now=NOW, method=settings.password_method)
 
 
-def test_a_deactivated_users_link_no_longer_works(make, smtp):
-    user, token = _request(make, smtp)
+def test_a_deactivated_users_link_no_longer_works(make, smtp, settings):
+    user, token = _request(make, smtp, settings)
     user.active = False
     db.session.commit()
     with pytest.raises(ServiceError, match="not valid"):
-        accounts.reset_password(token, "a brand new secret", now=NOW)
+        accounts.reset_password(
+            token, "a brand new secret", now=NOW, method=settings.password_method
+        )
 
 
-def test_a_mail_failure_is_recorded_but_not_revealed(make, ctx):
+def test_a_mail_failure_is_recorded_but_not_revealed(make, ctx, settings):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         ctx.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=probe.getsockname()[1])
     make.user("viewer", email="v@example.org")
     db.session.commit()
-    accounts.request_password_reset("v@example.org", now=NOW)
+    accounts.request_password_reset("v@example.org", now=NOW, settings=settings)
     event = db.session.scalars(select(Event)).one()
     assert event.data["delivered"] is False
     assert event.data["error"]
 
 
-def test_changing_the_password_needs_the_current_one_and_voids_pending_links(make, smtp):
-    user, token = _request(make, smtp)
+def test_changing_the_password_needs_the_current_one_and_voids_pending_links(make, smtp, settings):
+    user, token = _request(make, smtp, settings)
     old_session = user.session_token
     with pytest.raises(ServiceError, match="not correct"):
-        accounts.change_password(user, "wrong", "a brand new secret", now=NOW)
+        accounts.change_password(
+            user, "wrong", "a brand new secret", now=NOW, method=settings.password_method
+        )
     with pytest.raises(ServiceError, match="differ"):
-        accounts.change_password(user, "secret-pass", "secret-pass", now=NOW)
+        accounts.change_password(
+            user, "secret-pass", "secret-pass", now=NOW, method=settings.password_method
+        )
     db.session.expire_all()
     user = db.session.get(User, user.id)
     assert user.session_token == old_session
-    accounts.change_password(user, "secret-pass", "a brand new secret", now=NOW)
+    accounts.change_password(
+        user, "secret-pass", "a brand new secret", now=NOW, method=settings.password_method
+    )
     assert user.session_token != old_session
     with pytest.raises(ServiceError, match="already been used"):
         accounts.check_reset_token(token, now=NOW)

@@ -3,31 +3,32 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
 
-from tracker import clock
 from tracker.domain.status import OPEN_STATES
 from tracker.extensions import db
 from tracker.models import Assignment, Event, Unit, User
-from tracker.services import history, reorganisation
-from tracker.services import status_sql as stats
+from tracker.services import history, status_sql
 from tracker.services.assignments import workflow as assignments
 from tracker.services.calendar import load_calendar
-from tracker.services.demo import load_demo
+from tracker.services.demo.load import load_demo
 from tracker.services.errors import NotFound
 from tracker.services.reorganisation import year2025
+from tracker.services.reorganisation.merging import apply_plan
 
 A = Assignment
 OPEN = [s.value for s in OPEN_STATES]
+# The day the provinces merge (the ministries merged on 01/03/2025): 10:00 in Hà Nội.
+AFTER = datetime(2025, 7, 1, 3, 0, tzinfo=UTC)
+ON_THE_DAY = ["--today", "2025-07-01"]
 
 
 @pytest.fixture
-def demo(ctx):
-    load_demo(password="mat-khau-demo")
-    ctx.config["TODAY"] = "2025-07-01"
+def demo(ctx, settings):
+    load_demo(password="mat-khau-demo", settings=settings)
     return ctx
 
 
@@ -41,8 +42,8 @@ def _open_pairs(unit_ids) -> list[tuple[int, int]]:
 def _report(day: date) -> dict[int, object]:
     """Return the buckets per local unit as of the end of ``day`` (today: 01/07/2025)."""
     rows = history.assignments_as_of(day, today=date(2025, 7, 1))
-    as_of = stats.AsOf.build(day, load_calendar(), 3)
-    buckets = stats.count_buckets_by_keys(
+    as_of = status_sql.AsOf.build(day, load_calendar(), 3)
+    buckets = status_sql.count_buckets_by_keys(
         [rows.c.unit_id],
         as_of,
         Unit.group == "local",
@@ -52,7 +53,9 @@ def _report(day: date) -> dict[int, object]:
     return {key[0]: b for key, b in buckets.items()}
 
 
-def test_the_provincial_merger_passes_every_open_assignment_of_the_63_provinces_to_the_34(demo):
+def test_the_provincial_merger_passes_every_open_assignment_of_the_63_provinces_to_the_34(
+    demo, settings
+):
     step = year2025.provinces_step()
     assert (len(step.old_ids), step.missing, len(step.plan.mergers)) == (63, [], 23)
     merged_ids = [uid for merger in step.plan.mergers for uid in merger.sources]
@@ -60,7 +63,7 @@ def test_the_provincial_merger_passes_every_open_assignment_of_the_63_provinces_
     before = _open_pairs(step.old_ids)
     before_merged = Counter(task for task, unit in _open_pairs(merged_ids))
 
-    result = reorganisation.apply_plan(step.plan, actor=None, now=clock.now())
+    result = apply_plan(step.plan, actor=None, now=AFTER, zone=settings.zone)
 
     by_task = result.by_task()
     assert {task: moved + merged for task, (moved, merged) in by_task.items()} == before_merged
@@ -92,11 +95,11 @@ def test_the_provincial_merger_passes_every_open_assignment_of_the_63_provinces_
     assert (again.pending, again.applied_before) == (False, 23)
 
 
-def test_the_ministry_merger_passes_btttt_to_bkhcn_and_forms_two_ministries(demo):
+def test_the_ministry_merger_passes_btttt_to_bkhcn_and_forms_two_ministries(demo, settings):
     step = year2025.ministries_step()
     assert (len(step.old_ids), step.missing) == (22, [])
 
-    reorganisation.apply_plan(step.plan, actor=None, now=clock.now())
+    apply_plan(step.plan, actor=None, now=AFTER, zone=settings.zone)
 
     units = {u.code: u for u in db.session.scalars(select(Unit).where(Unit.group == "central"))}
     absorbed = {
@@ -138,10 +141,10 @@ def test_the_ministry_merger_passes_btttt_to_bkhcn_and_forms_two_ministries(demo
         .limit(1)
     )
     assert taken_over is not None
-    assignments.add_note(taken_over, focal, clock.now(), "Tiếp tục thực hiện sau hợp nhất.")
+    assignments.add_note(taken_over, focal, AFTER, "Tiếp tục thực hiện sau hợp nhất.")
     old = db.session.scalar(select(A.id).where(A.transferred_to_id == taken_over).limit(1))
     with pytest.raises(NotFound):
-        assignments.add_note(old, focal, clock.now(), "Không còn là đơn vị của tôi.")
+        assignments.add_note(old, focal, AFTER, "Không còn là đơn vị của tôi.")
     assert year2025.ministries_step().pending is False
 
 
@@ -156,7 +159,7 @@ def test_the_command_applies_the_mergers_once_and_refuses_a_day_before_they_take
     demo, runner
 ):
     pristine = _row_counts()
-    dry = runner.invoke(args=["reorganise", "2025", "--dry-run"])
+    dry = runner.invoke(args=["reorganise", "2025", "--dry-run", *ON_THE_DAY])
     assert dry.exit_code == 0, dry.output
     assert "dry run: nothing was changed" in dry.output
     early = runner.invoke(args=["reorganise", "2025", "--today", "2025-06-30"])
@@ -164,7 +167,7 @@ def test_the_command_applies_the_mergers_once_and_refuses_a_day_before_they_take
     db.session.expire_all()
     assert _row_counts() == pristine
 
-    applied = runner.invoke(args=["reorganise", "2025", "--today", "2025-07-01"])
+    applied = runner.invoke(args=["reorganise", "2025", *ON_THE_DAY])
 
     assert applied.exit_code == 0, applied.output
     out = applied.output
@@ -178,7 +181,7 @@ def test_the_command_applies_the_mergers_once_and_refuses_a_day_before_they_take
     db.session.expire_all()
     once = _row_counts()
 
-    again = runner.invoke(args=["reorganise", "2025"])
+    again = runner.invoke(args=["reorganise", "2025", *ON_THE_DAY])
 
     assert again.exit_code == 0, again.output
     assert again.output.count("already applied: nothing changed.") == 2

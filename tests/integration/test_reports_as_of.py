@@ -163,7 +163,8 @@ def test_after_a_merger_reports_count_the_successor_once_per_task(make):
     """Hà Giang (done) and Tuyên Quang (open) merge into the new Tuyên Quang on 01/07/2025:
     before, two provinces; from that day one, which owes the task until all of it is done;
     a task both had done counts as done by the successor."""
-    from tracker.services.reorganisation import NewUnit, merge_units
+    from tracker.services.reorganisation.merging import merge_units
+    from tracker.services.reorganisation.plan import NewUnit
 
     admin = make.user("admin", email="admin@example.org")
     old = at(date(2025, 3, 1))
@@ -183,6 +184,7 @@ def test_after_a_merger_reports_count_the_successor_once_per_task(make):
         date(2025, 7, 1),
         actor=admin,
         now=at(date(2025, 7, 1), 9),
+        zone=clock.tz(),
     )
 
     def local(day: date) -> dict[str, tuple[int, int]]:

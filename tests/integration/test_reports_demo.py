@@ -13,7 +13,8 @@ from tracker.exports.narrative import compose_narrative
 from tracker.extensions import db
 from tracker.models import Assignment, Task, User
 from tracker.services.assignments import workflow as assignments
-from tracker.services.demo import CATALOGUE_TASK, load_demo
+from tracker.services.demo.load import load_demo
+from tracker.services.demo.world import CATALOGUE_TASK
 from tracker.services.reports import figures
 from tracker.services.reports.base import report_scope
 
@@ -31,8 +32,8 @@ def _narrative(day: date, titles: list[str], language: str = "vi", **options) ->
         return compose_narrative(programme, period_start=date(2024, 1, 1), **options)
 
 
-def test_the_catalogue_and_open_data_figures_are_the_seeds_as_of_30_06_2024(ctx):
-    load_demo(password="demo")
+def test_the_catalogue_and_open_data_figures_are_the_seeds_as_of_30_06_2024(ctx, settings):
+    load_demo(password="demo", settings=settings)
     scope = report_scope(date(2024, 6, 30), 3, today=TODAY, task_ids=[_task_id(CATALOGUE_TASK)])
     (catalogue,) = figures.task_figures(scope, with_missing=True)
     assert catalogue.group("central").completed == 17
@@ -47,8 +48,8 @@ def test_the_catalogue_and_open_data_figures_are_the_seeds_as_of_30_06_2024(ctx)
     assert "Bộ Y tế" not in _narrative(date(2024, 6, 30), [CATALOGUE_TASK])
 
 
-def test_a_later_report_counts_what_happened_after_30_06(ctx):
-    load_demo(password="demo")
+def test_a_later_report_counts_what_happened_after_30_06(ctx, settings):
+    load_demo(password="demo", settings=settings)
     task_id = _task_id(OPEN_DATA_TASK)
     coordinator = db.session.scalar(select(User).where(User.role == "coordinator"))
     waiting = db.session.scalars(

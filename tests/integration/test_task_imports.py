@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 from support.imports import csv_bytes, table_counts, xlsx_bytes
 
 from tracker.extensions import db
 from tracker.models import Assignment, AssignmentRevision, Event, Task, UnitKind
-from tracker.services.imports import run_import
+from tracker.services.imports.importing import run_import
 from tracker.services.tasks import assigning as task_assignments
+from tracker.settings import Settings
 
 NOW = datetime(2024, 7, 1, 3, 0, tzinfo=UTC)
 
@@ -64,7 +66,9 @@ def country(make):
 
 
 def _import(data, actor, **kw):
-    return run_import("tasks", data, actor=actor, now=NOW, **kw)
+    """Import as the pages do, with the test app's settings."""
+    settings = Settings.from_config(current_app.config, current_app.instance_path)
+    return run_import("tasks", data, actor=actor, now=NOW, settings=settings, **kw)
 
 
 def _count(model, *where) -> int:

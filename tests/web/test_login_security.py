@@ -138,7 +138,7 @@ def test_a_deactivated_users_session_ends_on_the_next_request(app, client, peopl
     assert client.post("/login", data=GOOD).status_code == 200
 
 
-def test_a_password_change_signs_out_other_sessions_and_remember_cookies(app, people):
+def test_a_password_change_signs_out_other_sessions_and_remember_cookies(app, people, settings):
     _admin_id, user_id = people
     with_session, with_remember_only = app.test_client(), app.test_client()
     with_session.post("/login", data=GOOD)
@@ -149,6 +149,8 @@ def test_a_password_change_signs_out_other_sessions_and_remember_cookies(app, pe
     with_remember_only.delete_cookie("session")
     with app.app_context():
         user = db.session.get(User, user_id)
-        accounts.change_password(user, "secret-pass", "a new long secret", now=NOW)
+        accounts.change_password(
+            user, "secret-pass", "a new long secret", now=NOW, method=settings.password_method
+        )
     for client in (with_session, with_remember_only):
         assert client.get("/").status_code == 302

@@ -11,23 +11,24 @@ from flask.cli import with_appcontext
 @with_appcontext
 def demo_command(if_empty: bool) -> None:
     """Load the 2024 programme demo data (idempotent: a second run changes nothing)."""
-    from flask import current_app
     from sqlalchemy import func, select
 
+    from tracker import settings
     from tracker.extensions import db
     from tracker.models import Unit
-    from tracker.services.demo import load_demo
+    from tracker.services.demo.load import load_demo
 
+    current = settings.current()
     if if_empty and db.session.scalar(select(func.count()).select_from(Unit)):
         click.echo(
             "The database already has data: demo not loaded. Demo accounts, where loaded "
-            f"earlier, use the password {current_app.config['DEMO_PASSWORD']} (see README)."
+            f"earlier, use the password {current.demo_password} (see README)."
         )
         return
 
-    report = load_demo(password=current_app.config["DEMO_PASSWORD"])
+    report = load_demo(password=current.demo_password, settings=current)
     click.echo(report.summary())
     click.echo("")
-    click.echo(f"Demo password for every account: {current_app.config['DEMO_PASSWORD']}")
+    click.echo(f"Demo password for every account: {current.demo_password}")
     for email, role in report.sample_logins:
         click.echo(f"  {role:<12} {email}")

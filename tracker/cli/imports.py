@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from tracker.services.imports import KINDS
+from tracker.services.imports.importing import KINDS
 
 
 @click.command("import")
@@ -17,30 +17,36 @@ from tracker.services.imports import KINDS
 @with_appcontext
 def import_command(kind: str, path: str, dry_run: bool, invite: bool, as_email: str | None):
     """Import units, users or tasks from a CSV or XLSX file (all rows or none)."""
-    from flask import current_app
     from flask_babel import force_locale
     from sqlalchemy import func, select
 
-    from tracker import clock
+    from tracker import clock, settings
     from tracker.extensions import db
     from tracker.models import User
     from tracker.services.errors import ServiceError
-    from tracker.services.imports import run_import
+    from tracker.services.imports.importing import run_import
 
     actor = None
     if as_email:
         actor = db.session.scalar(select(User).where(func.lower(User.email) == as_email.lower()))
         if actor is None or not actor.active:
             raise click.BadParameter("no active user has this email", param_hint="--as")
+    current = settings.current()
     with open(path, "rb") as f:
         # One byte over the limit is enough for the service to refuse the file.
-        data = f.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
+        data = f.read(current.import_max_bytes + 1)
     # Messages speak the acting user's language, else the default one.
-    language = actor.language if actor is not None else current_app.config["BABEL_DEFAULT_LOCALE"]
+    language = actor.language if actor is not None else current.default_language
     try:
         with force_locale(language):
             result = run_import(
-                kind, data, actor=actor, now=clock.now(), dry_run=dry_run, invite=invite
+                kind,
+                data,
+                actor=actor,
+                now=clock.now(),
+                settings=current,
+                dry_run=dry_run,
+                invite=invite,
             )
     except ServiceError as error:
         click.echo(f"{path}: {error.message}", err=True)

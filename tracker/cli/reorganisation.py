@@ -24,11 +24,10 @@ def _line(step, result, dry_run: bool) -> list[str]:
     return lines
 
 
-def _run(step, *, dry_run: bool, now, password: str) -> None:
+def _run(step, *, dry_run: bool, now, settings) -> None:
     from tracker.extensions import db
-    from tracker.services import reorganisation
     from tracker.services.demo.successors import ensure_successor_accounts
-    from tracker.services.reorganisation import year2025
+    from tracker.services.reorganisation import merging, year2025
 
     click.echo(f"{step.name.capitalize()}, from {step.plan.effective:%d/%m/%Y}:")
     if step.missing:
@@ -43,8 +42,8 @@ def _run(step, *, dry_run: bool, now, password: str) -> None:
         return
     before = year2025.open_count(step.old_ids)
     click.echo(f"  open assignments of the {len(step.old_ids)} units of 2024: {before}")
-    run = reorganisation.preview_plan if dry_run else reorganisation.apply_plan
-    result = run(step.plan, actor=None, now=now)
+    run = merging.preview_plan if dry_run else merging.apply_plan
+    result = run(step.plan, actor=None, now=now, zone=settings.zone)
     for line in _line(step, result, dry_run):
         click.echo(line)
     expected = before - result.total("merged")
@@ -53,7 +52,9 @@ def _run(step, *, dry_run: bool, now, password: str) -> None:
         click.echo("  dry run: nothing was changed.")
         return
     new_ids = year2025.new_unit_ids(step)
-    accounts = ensure_successor_accounts(new_ids, password, now)
+    accounts = ensure_successor_accounts(
+        new_ids, settings.demo_password, now, method=settings.password_method
+    )
     db.session.commit()
     if accounts:
         click.echo(f"  demo focal point accounts created for new units: {accounts}")
@@ -85,10 +86,9 @@ def reorganise_command(year: str, ministries: bool, provinces: bool, dry_run: bo
     Open assignments pass to the successors; history stays with the old units. A second
     run says it is already applied and changes nothing.
     """
-    from flask import current_app
     from flask_babel import force_locale
 
-    from tracker import clock
+    from tracker import clock, settings
     from tracker.services.errors import ServiceError
     from tracker.services.reorganisation import year2025
 
@@ -100,7 +100,8 @@ def reorganise_command(year: str, ministries: bool, provinces: bool, dry_run: bo
         )
         if wanted
     ]
-    now = clock.now_on(today)
+    # Without --today, the clock's own today (TRACKER_TODAY fixes it).
+    now = clock.now() if today is None else clock.now_on(today)
     today = clock.local_date(now)
     for _wanted, effective, _build in builders:
         if effective > today:
@@ -109,10 +110,10 @@ def reorganise_command(year: str, ministries: bool, provinces: bool, dry_run: bo
                 "a reorganisation is recorded when it takes effect. Pass --today or set "
                 "TRACKER_TODAY."
             )
-    password = current_app.config["DEMO_PASSWORD"]
+    current = settings.current()
     with force_locale("en"):
         for _wanted, _effective, build in builders:
             try:
-                _run(build(), dry_run=dry_run, now=now, password=password)
+                _run(build(), dry_run=dry_run, now=now, settings=current)
             except ServiceError as error:
                 raise click.ClickException(error.message) from error

@@ -1,4 +1,8 @@
-"""Accounts: creating users, checking and changing passwords, reset links by email."""
+"""Accounts: creating users, signing in, checking and changing passwords, reset links by
+email.
+
+Passwords are hashed with the method the caller passes (``Settings.password_method``).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,8 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
@@ -19,9 +23,14 @@ from tracker.extensions import db
 from tracker.models import PasswordReset, User
 from tracker.services import events
 from tracker.services.errors import ServiceError
+from tracker.settings import Settings
 
-# Compared against when the email is unknown, so timing does not reveal which emails exist.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """Return the hash compared against when the email is unknown, made with the method real
+    passwords use, so that timing does not reveal which emails exist."""
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 def normalise_email(email: str) -> str:
@@ -34,29 +43,33 @@ def new_session_token() -> str:
     return secrets.token_hex(32)
 
 
-def build_user(email: str, name: str, role: str, password: str, **fields) -> User:
-    """Return a new, unsaved user with a hashed password."""
+def build_user(
+    email: str, name: str, role: str, password: str, *, method: str = "scrypt", **fields
+) -> User:
+    """Return a new, unsaved user with the password hashed by ``method``."""
     return User(
         email=normalise_email(email),
         name=name,
         role=role,
-        password_hash=generate_password_hash(password),
+        password_hash=generate_password_hash(password, method=method),
         session_token=new_session_token(),
         **fields,
     )
 
 
-def authenticate(email: str, password: str, *, now: datetime) -> User | None:
-    """Return the active user with these credentials (recording the sign-in), else None."""
+def authenticate(email: str, password: str, *, now: datetime, method: str) -> User | None:
+    """Return the active user with these credentials, their sign-in recorded and committed;
+    else None (``method`` is the hashing method of the unknown-email comparison)."""
     user = db.session.scalar(
         select(User).where(func.lower(User.email) == normalise_email(email or ""))
     )
     if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_dummy_hash(method), password or "")
         return None
     if not user.active or not check_password_hash(user.password_hash, password or ""):
         return None
     user.last_login_at = now
+    db.session.commit()
     return user
 
 
@@ -88,9 +101,9 @@ def _check_new_password(password: str) -> None:
         )
 
 
-def _rotate_credentials(user: User, password: str, now: datetime) -> None:
+def _rotate_credentials(user: User, password: str, now: datetime, method: str) -> None:
     """Set the password, end every other session and void the user's unused reset links."""
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = generate_password_hash(password, method=method)
     user.session_token = new_session_token()
     user.password_changed_at = now
     db.session.execute(
@@ -101,7 +114,13 @@ def _rotate_credentials(user: User, password: str, now: datetime) -> None:
 
 
 def send_reset_link(
-    user: User, *, actor: User | None, now: datetime, kind: str, invitation: bool = False
+    user: User,
+    *,
+    actor: User | None,
+    now: datetime,
+    kind: str,
+    settings: Settings,
+    invitation: bool = False,
 ) -> Delivery:
     """Store a new single-use reset token for ``user`` and email its link; return the outcome.
 
@@ -109,7 +128,9 @@ def send_reset_link(
     was rolled back, and no transaction stays open while the mail server answers); the
     event recording it then gets the delivery result.
     """
-    return send_reset_links([user], actor=actor, now=now, kind=kind, invitation=invitation)[0]
+    return send_reset_links(
+        [user], actor=actor, now=now, kind=kind, settings=settings, invitation=invitation
+    )[0]
 
 
 def send_reset_links(
@@ -118,14 +139,14 @@ def send_reset_links(
     actor: User | None,
     now: datetime,
     kind: str,
+    settings: Settings,
     invitation: bool = False,
 ) -> list[Delivery]:
     """Like ``send_reset_link`` for many users at once: one commit for the tokens, one SMTP
     session for the emails, one commit for the outcomes; returns one delivery per user."""
     if not users:
         return []
-    config = current_app.config
-    hours = config["INVITATION_HOURS"] if invitation else config["PASSWORD_RESET_HOURS"]
+    hours = settings.invitation_hours if invitation else settings.password_reset_hours
     expires_at = now + timedelta(hours=hours)
     data = {"expires_at": expires_at.isoformat()}
     tokens, recorded = [], []
@@ -182,7 +203,7 @@ def send_reset_links(
     return deliveries
 
 
-def request_password_reset(email: str, *, now: datetime) -> None:
+def request_password_reset(email: str, *, now: datetime, settings: Settings) -> None:
     """Email a reset link if an active user has this email; behave the same otherwise.
 
     Delivery failures are logged and recorded on the event, never shown: the answer must
@@ -193,7 +214,7 @@ def request_password_reset(email: str, *, now: datetime) -> None:
     )
     if user is None or not user.active:
         return
-    send_reset_link(user, actor=user, now=now, kind="password_reset_requested")
+    send_reset_link(user, actor=user, now=now, kind="password_reset_requested", settings=settings)
 
 
 def _usable_reset(token: str, now: datetime) -> PasswordReset:
@@ -217,9 +238,9 @@ def check_reset_token(token: str, *, now: datetime) -> User:
     return _usable_reset(token, now).user
 
 
-def reset_password(token: str, password: str, *, now: datetime) -> User:
-    """Set a new password through a reset link, which then works no more; every session of
-    the user ends and their other unused links are voided."""
+def reset_password(token: str, password: str, *, now: datetime, method: str) -> User:
+    """Set a new password (hashed by ``method``) through a reset link, which then works no
+    more; every session of the user ends and their other unused links are voided."""
     reset = _usable_reset(token, now)
     _check_new_password(password)
     # Claimed with a conditional UPDATE so that two simultaneous uses cannot both succeed.
@@ -232,7 +253,7 @@ def reset_password(token: str, password: str, *, now: datetime) -> User:
         db.session.rollback()
         raise ServiceError(BAD_LINK["used"])
     user = reset.user
-    _rotate_credentials(user, password, now)
+    _rotate_credentials(user, password, now, method)
     events.record(
         "password_reset", actor=user, now=now, unit_id=user.unit_id, target=f"user:{user.id}"
     )
@@ -240,24 +261,26 @@ def reset_password(token: str, password: str, *, now: datetime) -> User:
     return user
 
 
-def change_password(user: User, current: str, password: str, *, now: datetime) -> None:
-    """Change ``user``'s password after checking the current one; every other session ends
-    (the caller signs this one in again with the new session token)."""
+def change_password(user: User, current: str, password: str, *, now: datetime, method: str) -> None:
+    """Change ``user``'s password (hashed by ``method``) after checking the current one;
+    every other session ends (the caller signs this one in again with the new session
+    token)."""
     if not check_password_hash(user.password_hash, current or ""):
         raise ServiceError(_l("The current password is not correct."))
     _check_new_password(password)
     if password == current:
         raise ServiceError(_l("The new password must differ from the current one."))
-    _rotate_credentials(user, password, now)
+    _rotate_credentials(user, password, now, method)
     events.record(
         "password_changed", actor=user, now=now, unit_id=user.unit_id, target=f"user:{user.id}"
     )
     db.session.commit()
 
 
-def set_language(user: User, language: str, *, now: datetime) -> None:
-    """Save ``language`` as the user's interface and email language."""
-    if language not in current_app.config["LANGUAGES"]:
+def set_language(user: User, language: str, *, now: datetime, languages: Sequence[str]) -> None:
+    """Save ``language``, one of ``languages``, as the user's interface and email language
+    (event "language_changed")."""
+    if language not in languages:
         raise ServiceError(_l("This language is not available."))
     if user.language == language:
         return
@@ -268,5 +291,12 @@ def set_language(user: User, language: str, *, now: datetime) -> None:
         target=f"user:{user.id}",
         data={"from": user.language, "to": language},
     )
+    user.language = language
+    db.session.commit()
+
+
+def remember_language(user: User, language: str) -> None:
+    """Save ``language`` on the account, as the language switch in the page header does
+    (no event, unlike ``set_language`` on the account page)."""
     user.language = language
     db.session.commit()

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
-from tracker import clock
+from tracker import clock, settings
 from tracker.extensions import limiter
 from tracker.forms.account import (
     ChangePasswordForm,
@@ -24,15 +24,15 @@ bp = Blueprint("account", __name__)
 
 
 def _page(password_form=None, language_form=None, status: int = 200):
-    user = current_user
-    feed = feeds.user_feed(user)
+    user = current_user._get_current_object()
+    card = feeds.own_feed_card(user)
     return (
         render_template(
             "account/index.html",
             password_form=password_form or ChangePasswordForm(formdata=None),
             language_form=language_form or LanguageForm(formdata=None, language=user.language),
-            feed=feed,
-            feed_address=feeds.feed_url(feed) if feed else None,
+            feed=card.feed,
+            feed_address=card.address,
         ),
         status,
     )
@@ -50,7 +50,13 @@ def change_password():
         return _page(password_form=form, status=422)
     user = current_user._get_current_object()
     try:
-        accounts.change_password(user, form.current.data, form.password.data, now=clock.now())
+        accounts.change_password(
+            user,
+            form.current.data,
+            form.password.data,
+            now=clock.now(),
+            method=settings.current().password_method,
+        )
     except ServiceError as error:
         form.current.errors = [*form.current.errors, error.message]
         return _page(password_form=form, status=422)
@@ -70,7 +76,10 @@ def change_language():
         return _page(language_form=form, status=422)
     try:
         accounts.set_language(
-            current_user._get_current_object(), form.language.data, now=clock.now()
+            current_user._get_current_object(),
+            form.language.data,
+            now=clock.now(),
+            languages=settings.current().languages,
         )
     except ServiceError as error:
         flash(error.message, "danger")
@@ -89,8 +98,9 @@ def change_language():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(form.email.data, now=clock.now())
-        hours = current_app.config["PASSWORD_RESET_HOURS"]
+        current = settings.current()
+        accounts.request_password_reset(form.email.data, now=clock.now(), settings=current)
+        hours = current.password_reset_hours
         # The same answer whether or not the address has an account.
         flash(
             ngettext(
@@ -117,7 +127,9 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.reset_password(token, form.password.data, now=now)
+            accounts.reset_password(
+                token, form.password.data, now=now, method=settings.current().password_method
+            )
         except ServiceError as error:
             return _private(
                 render_template("account/reset_invalid.html", message=error.message), 410

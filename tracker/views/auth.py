@@ -20,9 +20,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email
 
-from tracker import clock
-from tracker.extensions import db, limiter
-from tracker.services.accounts import authenticate, normalise_email
+from tracker import clock, settings
+from tracker.extensions import limiter
+from tracker.services import accounts
 
 bp = Blueprint("auth", __name__)
 
@@ -58,7 +58,7 @@ def _failed_sign_in(response) -> bool:
 
 def email_key() -> str:
     """Return the rate-limit key of the email address a form was posted with."""
-    return "email:" + normalise_email(request.form.get("email", ""))
+    return "email:" + accounts.normalise_email(request.form.get("email", ""))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -76,13 +76,17 @@ def login():
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data, now=clock.now())
+        user = accounts.authenticate(
+            form.email.data,
+            form.password.data,
+            now=clock.now(),
+            method=settings.current().password_method,
+        )
         if user is None:
             flash(_l("Wrong email or password."), "danger")
         else:
             login_user(user, remember=form.remember.data)
             session.pop("language", None)
-            db.session.commit()
             return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.index"))
     return render_template("auth/login.html", form=form)
 
@@ -98,10 +102,9 @@ def logout():
 @bp.post("/language/<code>")
 def set_language(code: str):
     """Switch the language; a signed-in user's choice is saved on their account."""
-    if code in current_app.config["LANGUAGES"]:
+    if code in settings.current().languages:
         if current_user.is_authenticated:
-            current_user.language = code
-            db.session.commit()
+            accounts.remember_language(current_user._get_current_object(), code)
         else:
             session["language"] = code
     return redirect(_safe_next(request.form.get("next")) or url_for("dashboard.index"))

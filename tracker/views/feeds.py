@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from tracker import clock
+from tracker import clock, settings
 from tracker.services.errors import NotAllowed, NotFound, ServiceError
 from tracker.services.feeds import addresses as feeds
 
@@ -24,14 +24,11 @@ class FeedActionForm(FlaskForm):
 @bp.get("/<token>.ics")
 def feed(token: str):
     """Public (calendar clients cannot sign in): the secret token is the credential."""
-    found = feeds.find_active(token)
-    if found is None:
+    body = feeds.serve_feed(token, clock.now(), settings.current())
+    if body is None:
         # Plain and identical for unknown and revoked addresses: no page, session or cookie
         # for a calendar client that keeps polling an address that no longer works.
         return Response("404 Not Found\n", status=404, content_type="text/plain; charset=utf-8")
-    now = clock.now()
-    body = feeds.render_feed(found, clock.local_date(now))
-    feeds.note_fetch(found, now)
     response = Response(body, content_type="text/calendar; charset=utf-8")
     response.headers["Cache-Control"] = f"private, max-age={CACHE_SECONDS}"
     response.headers["Content-Disposition"] = 'inline; filename="deadlines.ics"'

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from tracker import clock
+from tracker import clock, settings
 from tracker.forms.imports import ImportForm
-from tracker.services import imports
 from tracker.services.errors import ServiceError
+from tracker.services.imports import importing
 from tracker.services.imports.samples import template_csv, template_xlsx
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -36,13 +36,13 @@ def _importers_only():
 
 
 def _kinds() -> list[str]:
-    return [kind for kind in imports.KINDS if imports.may_import(current_user, kind)]
+    return [kind for kind in importing.KINDS if importing.may_import(current_user, kind)]
 
 
 def _allowed(kind: str) -> None:
-    if kind not in imports.KINDS:
+    if kind not in importing.KINDS:
         abort(404)
-    if not imports.may_import(current_user, kind):
+    if not importing.may_import(current_user, kind):
         abort(403)
 
 
@@ -60,14 +60,16 @@ def page(kind: str):
     form = ImportForm()
     result, problem, status = None, None, 200
     if form.validate_on_submit():
+        current = settings.current()
         # One byte over the limit is enough for the service to refuse the file.
-        data = form.file.data.stream.read(current_app.config["IMPORT_MAX_BYTES"] + 1)
+        data = form.file.data.stream.read(current.import_max_bytes + 1)
         try:
-            result = imports.run_import(
+            result = importing.run_import(
                 kind,
                 data,
                 actor=current_user._get_current_object(),
                 now=clock.now(),
+                settings=current,
                 dry_run=bool(form.check.data),
                 invite=kind == "users" and bool(form.invite.data),
             )
@@ -83,7 +85,7 @@ def page(kind: str):
         title=TITLE[kind],
         kinds=_kinds(),
         titles=TITLE,
-        columns=imports.columns_of(kind),
+        columns=importing.columns_of(kind),
         form=form,
         result=result,
         problem=problem,

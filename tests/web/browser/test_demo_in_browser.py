@@ -7,15 +7,15 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tracker.services.demo import load_demo
+from tracker.services.demo.load import load_demo
 
 PASSWORD = "demo-2024"
 
 
 @pytest.fixture
-def demo_server(app, live_server):
+def demo_server(app, settings, live_server):
     with app.app_context():
-        load_demo(password=PASSWORD)
+        load_demo(password=PASSWORD, settings=settings)
     return live_server
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -14,6 +15,7 @@ from tracker.domain.text import fold
 from tracker.extensions import db
 from tracker.i18n import format_day
 from tracker.models import Event, Role, Task, Unit, User
+from tracker.services import paging
 from tracker.services.access import require_role
 
 
@@ -81,6 +83,29 @@ def audit_query(actor: User, filters: AuditFilters, zone: ZoneInfo) -> Select:
         end = datetime.combine(filters.date_to, time.max, tzinfo=zone)
         query = query.where(Event.at <= end.astimezone(UTC))
     return query.order_by(Event.at.desc(), Event.id.desc())
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """A page of the audit log and a readable label for each of its events' targets."""
+
+    page: Pagination
+    targets: dict[str, str]
+
+
+def audit_page(
+    actor: User, filters: AuditFilters, zone: ZoneInfo, number: int, size: int
+) -> AuditPage:
+    """Return page ``number`` of the admin's audit log (five queries at most: the count,
+    the rows, and one per kind of target)."""
+    page = paging.page_of(audit_query(actor, filters, zone), number, size)
+    return AuditPage(page, target_labels(page.items))
+
+
+def audit_rows(actor: User, filters: AuditFilters, zone: ZoneInfo) -> list[Event]:
+    """Return every event of the filtered audit log (up to ``paging.EXPORT_MAX``), for a
+    download."""
+    return paging.export_rows(audit_query(actor, filters, zone))
 
 
 def target_labels(events: list[Event]) -> dict[str, str]:

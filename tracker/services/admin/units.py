@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -15,7 +16,7 @@ from tracker.domain.text import fold
 from tracker.extensions import db
 from tracker.i18n import format_day
 from tracker.models import GROUP_OF_KIND, Role, Unit, UnitGroup, UnitKind, User
-from tracker.services import events
+from tracker.services import events, paging
 from tracker.services.access import NOT_FOUND, require_role
 from tracker.services.errors import NotFound, ServiceError
 
@@ -57,6 +58,18 @@ def unit_query(
             | (func.upper(Unit.code) == q.upper())
         )
     return query.order_by(Unit.active.desc(), Unit.group, Unit.sort_name, Unit.valid_from)
+
+
+def unit_page(
+    q: str | None,
+    kind: str | None,
+    active: bool | None,
+    current_on: date | None,
+    number: int,
+    size: int,
+) -> Pagination:
+    """Return page ``number`` of the admin unit list (two queries: the count and the rows)."""
+    return paging.page_of(unit_query(q, kind, active, current_on), number, size)
 
 
 def load_unit(actor: User, unit_id: int) -> Unit:

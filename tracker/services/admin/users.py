@@ -6,11 +6,12 @@ Admins never see or type passwords: a new account gets an emailed link to choose
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -18,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from tracker.domain.text import fold
 from tracker.extensions import db
 from tracker.models import Role, Unit, User
-from tracker.services import events
+from tracker.services import events, paging
 from tracker.services.access import NOT_FOUND, require_role
 from tracker.services.accounts import (
     Delivery,
@@ -28,6 +29,7 @@ from tracker.services.accounts import (
     send_reset_link,
 )
 from tracker.services.errors import NotFound, ServiceError
+from tracker.settings import Settings
 
 DUPLICATE_EMAIL = _l("Another account already uses this email address.")
 
@@ -69,6 +71,11 @@ def user_query(filters: UserFilters) -> Select:
     return query.order_by(User.active.desc(), User.name, User.id)
 
 
+def user_page(filters: UserFilters, number: int, size: int) -> Pagination:
+    """Return page ``number`` of the user list (two queries: the count and the rows)."""
+    return paging.page_of(user_query(filters), number, size)
+
+
 def load_user(actor: User, user_id: int) -> User:
     """Return the user (with unit) for an admin, else NotFound / NotAllowed."""
     require_role(actor, Role.ADMIN)
@@ -94,8 +101,8 @@ def _check_role_and_unit(
         raise ServiceError(_l("Only focal points belong to a unit."))
 
 
-def _check_language(language: str) -> None:
-    if language not in current_app.config["LANGUAGES"]:
+def _check_language(language: str, languages: Sequence[str]) -> None:
+    if language not in languages:
         raise ServiceError(_l("This language is not available."))
 
 
@@ -115,6 +122,7 @@ def create_user(
     role: str,
     unit_id: int | None,
     language: str,
+    settings: Settings,
 ) -> tuple[User, Delivery]:
     """Create an active account and email its owner a link to choose a password.
 
@@ -127,12 +135,18 @@ def create_user(
     if not email or not name:
         raise ServiceError(_l("Enter the name and the email address."))
     _check_role_and_unit(role, unit_id)
-    _check_language(language)
+    _check_language(language, settings.languages)
     if _email_taken(email):
         raise ServiceError(DUPLICATE_EMAIL)
     # Nobody knows this password: the owner sets theirs through the emailed link.
     user = build_user(
-        email, name, role, secrets.token_urlsafe(32), unit_id=unit_id, language=language
+        email,
+        name,
+        role,
+        secrets.token_urlsafe(32),
+        method=settings.password_method,
+        unit_id=unit_id,
+        language=language,
     )
     db.session.add(user)
     try:
@@ -149,7 +163,9 @@ def create_user(
         data={"email": email, "role": role, "unit_id": unit_id, "language": language},
     )
     db.session.commit()
-    delivery = send_reset_link(user, actor=actor, now=now, kind="invitation_sent", invitation=True)
+    delivery = send_reset_link(
+        user, actor=actor, now=now, kind="invitation_sent", settings=settings, invitation=True
+    )
     return user, delivery
 
 
@@ -162,14 +178,16 @@ def update_user(
     role: str,
     unit_id: int | None,
     language: str,
+    languages: Sequence[str],
 ) -> User:
-    """Change a user's name, role, unit and language; records what changed."""
+    """Change a user's name, role, unit and language (one of ``languages``); records what
+    changed."""
     user = load_user(actor, user_id)
     name = (name or "").strip()
     if not name:
         raise ServiceError(_l("Enter the name."))
     _check_role_and_unit(role, unit_id, user.unit_id)
-    _check_language(language)
+    _check_language(language, languages)
     if user.id == actor.id and role != user.role:
         raise ServiceError(_l("You cannot change your own role: ask another administrator."))
     changes = {
@@ -220,12 +238,14 @@ def set_user_active(actor: User, now: datetime, user_id: int, active: bool) -> U
     return user
 
 
-def send_password_link(actor: User, now: datetime, user_id: int) -> Delivery:
+def send_password_link(actor: User, now: datetime, user_id: int, *, settings: Settings) -> Delivery:
     """Email an active user a link to choose a new password (their current one still works)."""
     user = load_user(actor, user_id)
     if not user.active:
         raise ServiceError(_l("This account is deactivated: reactivate it first."))
-    return send_reset_link(user, actor=actor, now=now, kind="password_reset_sent")
+    return send_reset_link(
+        user, actor=actor, now=now, kind="password_reset_sent", settings=settings
+    )
 
 
 def unit_options(include_id: int | None = None) -> list[tuple[int, str]]:

@@ -5,8 +5,3 @@ the database holds), then only what the database lacks is written, matched by na
 unit code (``valid_from`` None), user email, task title, (task, unit) for assignments. A second
 run creates nothing; a half-loaded database is completed with the same rows a fresh load gives.
 """
-
-from tracker.services.demo.load import DemoReport, load_demo
-from tracker.services.demo.world import AS_OF, CATALOGUE_TASK, SEED
-
-__all__ = ["AS_OF", "CATALOGUE_TASK", "SEED", "DemoReport", "load_demo"]

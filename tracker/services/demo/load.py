@@ -6,11 +6,12 @@ from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from tracker import clock
+from tracker.domain.localtime import local_date
 from tracker.extensions import db
 from tracker.models import (
     Assignment,
@@ -33,6 +34,7 @@ from tracker.services.demo.world import (
     demo_units,
     read_world,
 )
+from tracker.settings import Settings
 
 # What a load counts, with the English words the summary uses for one and for many.
 CREATED_LABELS = {
@@ -64,17 +66,23 @@ class DemoReport:
         return "Created " + ", ".join(parts)
 
 
-def load_demo(password: str) -> DemoReport:
-    """Load the 2024 demo world, creating only what is missing, and commit once."""
+def load_demo(password: str, settings: Settings) -> DemoReport:
+    """Load the 2024 demo world, creating only what is missing, and commit once; every
+    account gets ``password``, hashed with the settings' method."""
+    zone = settings.zone
     world = read_world()
     units = demo_units(world)
-    plans = plan_assignments(world, units, load_calendar(), clock.tz())
-    set_up_at = WORLD_CREATED.replace(tzinfo=clock.tz()).astimezone(UTC)
+    plans = plan_assignments(
+        world, units, load_calendar(), zone, before_is_exclusive=settings.before_is_exclusive
+    )
+    set_up_at = WORLD_CREATED.replace(tzinfo=zone).astimezone(UTC)
     created: Counter[str] = Counter()
     unit_ids = _ensure_units(units, set_up_at, created)
-    users = _ensure_users(world, units, unit_ids, password, set_up_at, created)
+    users = _ensure_users(
+        world, units, unit_ids, password, settings.password_method, set_up_at, created
+    )
     tasks = _ensure_tasks(world, plans, users, created)
-    _ensure_assignments(plans, tasks, unit_ids, users, created)
+    _ensure_assignments(plans, tasks, unit_ids, users, zone, created)
     db.session.commit()
     return DemoReport({k: created[k] for k in CREATED_LABELS}, sample_logins(world, units, plans))
 
@@ -112,6 +120,7 @@ def _ensure_users(
     units: list[UnitSpec],
     unit_ids: dict[str, int],
     password: str,
+    method: str,
     set_up_at: datetime,
     created: Counter[str],
 ) -> dict[str, User]:
@@ -124,7 +133,7 @@ def _ensure_users(
     users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
     missing = [w for w in wanted if w[0] not in users]
     if missing:
-        password_hash = generate_password_hash(password)  # once: scrypt is slow by design
+        password_hash = generate_password_hash(password, method=method)  # once: hashing is slow
         new = [
             User(
                 email=email,
@@ -179,9 +188,10 @@ def _ensure_assignments(
     tasks: dict[str, Task],
     unit_ids: dict[str, int],
     users: dict[str, User],
+    zone: ZoneInfo,
     created: Counter[str],
 ) -> None:
-    """Create the missing assignments with their history and evidence."""
+    """Create the missing assignments with their history and evidence (days in ``zone``)."""
     task_ids = [t.id for t in tasks.values()]
     rows = db.session.execute(
         select(Assignment.task_id, Assignment.unit_id).where(Assignment.task_id.in_(task_ids))
@@ -226,7 +236,7 @@ def _ensure_assignments(
             events=events,
             evidence=evidence,
         )
-        _add_revisions(assignment, plan, unit_id, task)
+        _add_revisions(assignment, plan, unit_id, task, zone)
         new.append(assignment)
         created["events"] += len(events)
         created["evidence"] += len(evidence)
@@ -234,14 +244,14 @@ def _ensure_assignments(
     created["assignments"] = len(new)
 
 
-def _add_revisions(assignment: Assignment, plan, unit_id: int, task) -> None:
+def _add_revisions(assignment: Assignment, plan, unit_id: int, task, zone: ZoneInfo) -> None:
     """Give a demo assignment its past as revisions, so reports as of earlier days see it."""
     submitted_on = None
     for step in plan.steps:
         if step.to_state is None:
             continue
         if step.to_state == S.SUBMITTED:
-            submitted_on = clock.local_date(step.at)
+            submitted_on = local_date(step.at, zone)
         elif step.to_state in (S.IN_PROGRESS, S.ASSIGNED):
             submitted_on = None
         db.session.add(
@@ -250,7 +260,7 @@ def _add_revisions(assignment: Assignment, plan, unit_id: int, task) -> None:
                 task_id=task.id,
                 unit_id=unit_id,
                 at=step.at,
-                day=clock.local_date(step.at),
+                day=local_date(step.at, zone),
                 state=str(step.to_state),
                 due_date=task.deadline,
                 submitted_on=submitted_on,

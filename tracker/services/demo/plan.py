@@ -6,8 +6,6 @@ import random
 from bisect import bisect_left, bisect_right
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from flask import current_app
-
 from tracker.domain.calendar import WorkCalendar
 from tracker.domain.deadlines import parse_deadline
 from tracker.models import (
@@ -70,13 +68,18 @@ class Timeline:
 
 
 def plan_assignments(
-    world: dict, units: list[UnitSpec], calendar: WorkCalendar, tz: tzinfo
+    world: dict,
+    units: list[UnitSpec],
+    calendar: WorkCalendar,
+    tz: tzinfo,
+    *,
+    before_is_exclusive: bool,
 ) -> list[AssignmentPlan]:
-    """Return every assignment of the demo with its state and history as of AS_OF."""
+    """Return every assignment of the demo with its state and history as of AS_OF; task
+    deadlines are read as ``parse_deadline`` reads them with ``before_is_exclusive``."""
     rng = random.Random(SEED)
     created_at = TASKS_CREATED.replace(tzinfo=tz).astimezone(UTC)
     timeline = Timeline(rng, calendar, tz, TASKS_CREATED.date())
-    exclusive = current_app.config["DEADLINE_BEFORE_IS_EXCLUSIVE"]
     by_code = {u.code: u for u in units}
     scopes = {
         "all": units,
@@ -91,7 +94,7 @@ def plan_assignments(
             field=str(Field(spec["field"])),
             priority=spec.get("priority", False),
             owner=spec["owner"],
-            deadline=parse_deadline(spec["deadline"], before_is_exclusive=exclusive),
+            deadline=parse_deadline(spec["deadline"], before_is_exclusive=before_is_exclusive),
             evidence=spec["evidence"],
             created_at=created_at + timedelta(minutes=number),  # keeps the plan's order by time
         )

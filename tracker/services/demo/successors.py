@@ -27,9 +27,12 @@ def _is_demo_address(email: str) -> bool:
     return email.startswith("dm.") and email.endswith(DEMO_DOMAIN)
 
 
-def ensure_successor_accounts(unit_ids: list[int], password: str, now: datetime) -> int:
+def ensure_successor_accounts(
+    unit_ids: list[int], password: str, now: datetime, *, method: str
+) -> int:
     """Give each listed unit formed by a merger, whose people came from the demo world, its
-    demo focal point and head (creating only what is missing); return accounts created.
+    demo focal point and head (creating only what is missing, the password hashed by
+    ``method``); return accounts created.
 
     Not committed. Units of a real database (no demo addresses) are left alone.
     """
@@ -48,7 +51,7 @@ def ensure_successor_accounts(unit_ids: list[int], password: str, now: datetime)
     missing = [(email, unit) for email, unit in wanted.items() if email not in existing]
     if not missing:
         return 0
-    password_hash = generate_password_hash(password)  # once: scrypt is slow by design
+    password_hash = generate_password_hash(password, method=method)  # once: hashing is slow
     db.session.add_all(
         User(
             email=email,

@@ -8,6 +8,7 @@ by ``tracker.services.feeds.ics``.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -15,12 +16,14 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
 from tracker import mail
+from tracker.domain.localtime import local_date
 from tracker.extensions import db
 from tracker.models import CalendarFeed, Role, Unit, User
 from tracker.services import events
 from tracker.services.access import NOT_FOUND, can_see_unit
 from tracker.services.errors import NotAllowed, NotFound, ServiceError
-from tracker.services.feeds import ics as feed_calendar
+from tracker.services.feeds import ics
+from tracker.settings import Settings
 
 TOKEN_BYTES = 32  # secrets.token_urlsafe(32): 43 characters, within the column's 64
 MAX_TOKEN_LENGTH = 64
@@ -77,6 +80,20 @@ def unit_feed(unit_id: int, *, actor: User) -> CalendarFeed | None:
 def user_feed(user: User) -> CalendarFeed | None:
     """Return the user's own active feed, or None."""
     return _active(user_id=user.id)
+
+
+@dataclass(frozen=True)
+class FeedCard:
+    """What a feed's card shows: the active feed, if any, and its address."""
+
+    feed: CalendarFeed | None
+    address: str | None
+
+
+def own_feed_card(user: User) -> FeedCard:
+    """Return the card of the user's own feed (one query)."""
+    feed = user_feed(user)
+    return FeedCard(feed, feed_url(feed) if feed else None)
 
 
 def _revoke_all(now: datetime, *, unit_id: int | None, user_id: int | None) -> list[int]:
@@ -181,6 +198,17 @@ def feed_url(feed: CalendarFeed) -> str:
     return mail.link("feeds.feed", token=feed.token)
 
 
-def render_feed(feed: CalendarFeed, today: date) -> bytes:
-    """Return the feed's iCalendar document (see ``feed_calendar.render``)."""
-    return feed_calendar.render(feed, today)
+def render_feed(feed: CalendarFeed, today: date, settings: Settings) -> bytes:
+    """Return the feed's iCalendar document as of ``today`` (see ``ics.render``)."""
+    return ics.render(feed, today, settings)
+
+
+def serve_feed(token: str, now: datetime, settings: Settings) -> bytes | None:
+    """Return the iCalendar document of the active feed with this token as of ``now``,
+    noting the fetch; None for an unknown, revoked or deactivated user's token."""
+    feed = find_active(token)
+    if feed is None:
+        return None
+    body = render_feed(feed, local_date(now, settings.zone), settings)
+    note_fetch(feed, now)
+    return body

@@ -22,15 +22,16 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import get_template_attribute
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event, vDuration
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import contains_eager
 
-from tracker import clock, mail
+from tracker import mail
 from tracker.domain.calendar import WorkCalendar
 from tracker.domain.reminders.planning import DUE_STAGE, Audience, stage_kind, stage_schedule
 from tracker.domain.reminders.policy import PolicyError, ReminderPolicy
@@ -39,6 +40,7 @@ from tracker.extensions import db
 from tracker.models import Assignment, CalendarFeed, Role, Task, Unit
 from tracker.services.calendar import load_calendar
 from tracker.services.reminders.sources import default_policy
+from tracker.settings import Settings
 
 A = Assignment
 S = AssignmentState
@@ -83,47 +85,46 @@ class _Policies:
         return policy
 
 
-def language_of(feed: CalendarFeed) -> str:
+def language_of(feed: CalendarFeed, settings: Settings) -> str:
     """Return the feed's language: its user's for a personal feed, else the default."""
-    default = current_app.config["BABEL_DEFAULT_LOCALE"]
-    if feed.user is not None and feed.user.language in current_app.config["LANGUAGES"]:
+    if feed.user is not None and feed.user.language in settings.languages:
         return feed.user.language
-    return default
+    return settings.default_language
 
 
-def render(feed: CalendarFeed, today: date) -> bytes:
+def render(feed: CalendarFeed, today: date, settings: Settings) -> bytes:
     """Return the iCalendar document of ``feed`` as of ``today`` (a constant number of
     queries: the rows in one, the working calendar and the default policy once each)."""
-    with force_locale(language_of(feed)):
+    with force_locale(language_of(feed, settings)):
         user = feed.user
         if feed.unit is not None:
-            name, entries = feed.unit.name, _assignment_entries(feed.unit, today)
+            name, entries = feed.unit.name, _assignment_entries(feed.unit, today, settings)
         elif user is not None and user.role == Role.FOCAL_POINT and user.unit is not None:
-            name, entries = user.unit.name, _assignment_entries(user.unit, today)
+            name, entries = user.unit.name, _assignment_entries(user.unit, today, settings)
         elif user is not None and user.role != Role.FOCAL_POINT:
             owner = None if user.role == Role.VIEWER else user.id
-            name, entries = user.name, _task_entries(owner, today)
+            name, entries = user.name, _task_entries(owner, today, settings)
         else:
             name, entries = (user.name if user else ""), []
-        calendar = _calendar(feed, _("Deadlines — %(name)s", name=name))
+        calendar = _calendar(feed, _("Deadlines — %(name)s", name=name), settings)
     for entry in entries:
         calendar.add_component(_event(entry))
     return calendar.to_ical()
 
 
-def _host() -> str:
-    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+def _host(settings: Settings) -> str:
+    return urlsplit(settings.base_url).hostname or "localhost"
 
 
-def _calendar(feed: CalendarFeed, name: str) -> Calendar:
+def _calendar(feed: CalendarFeed, name: str, settings: Settings) -> Calendar:
     calendar = Calendar.new(
         prodid=PRODID,
         name=name,
         refresh_interval=REFRESH,
-        uid=f"feed-{feed.id}@{_host()}",
+        uid=f"feed-{feed.id}@{_host(settings)}",
     )
     calendar["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
-    calendar.add("X-WR-TIMEZONE", current_app.config["TIMEZONE"])
+    calendar.add("X-WR-TIMEZONE", settings.zone.key)
     calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))
     return calendar
 
@@ -151,22 +152,32 @@ def _event(entry: Entry) -> Event:
 class _Texts:
     """The feed's texts, rendered by the macros of templates/feeds/event.txt."""
 
+    TEMPLATE = "feeds/event.txt"
+
     def __init__(self) -> None:
-        self.macros = current_app.jinja_env.get_template("feeds/event.txt").module
+        self.assignment = get_template_attribute(self.TEMPLATE, "assignment")
+        self.task = get_template_attribute(self.TEMPLATE, "task")
+        self.alarm = get_template_attribute(self.TEMPLATE, "alarm")
+        self._categories = get_template_attribute(self.TEMPLATE, "categories")
 
     def categories(self, task: Task) -> list[str]:
-        return [line for line in str(self.macros.categories(task)).splitlines() if line]
+        return [line for line in str(self._categories(task)).splitlines() if line]
 
 
 def _alarms(
-    title: str, due: date, policy: ReminderPolicy, calendar: WorkCalendar, today: date, texts
+    title: str,
+    due: date,
+    policy: ReminderPolicy,
+    calendar: WorkCalendar,
+    today: date,
+    texts: _Texts,
+    zone: ZoneInfo,
 ) -> list[tuple[datetime, str]]:
     """Return (UTC trigger, text) for each reminder day of ``due`` from ``today`` on."""
-    zone = clock.tz()
     return [
         (
             datetime.combine(stage.day, ALARM_TIME, tzinfo=zone).astimezone(UTC),
-            str(texts.macros.alarm(title, stage.stage, due)),
+            str(texts.alarm(title, stage.stage, due)),
         )
         for stage in stage_schedule(due, policy, calendar, horizon=due)
         if stage.audience == Audience.FOCAL
@@ -175,7 +186,7 @@ def _alarms(
     ]
 
 
-def _assignment_entries(unit: Unit, today: date) -> list[Entry]:
+def _assignment_entries(unit: Unit, today: date, settings: Settings) -> list[Entry]:
     """Return an event per open assignment of ``unit`` with a due date (one query)."""
     rows = db.session.scalars(
         select(A)
@@ -192,8 +203,8 @@ def _assignment_entries(unit: Unit, today: date) -> list[Entry]:
     if not rows:
         return []
     calendar, policies, texts = load_calendar(), _Policies(), _Texts()
-    soon = int(current_app.config["DUE_SOON_WORKING_DAYS"])
-    host = _host()
+    soon = settings.due_soon_days
+    host = _host(settings)
     entries = []
     for a in rows:
         task = a.task
@@ -201,13 +212,15 @@ def _assignment_entries(unit: Unit, today: date) -> list[Entry]:
         status = time_status(S(a.state), a.due_date, a.submitted_on, today, calendar, soon)
         alarms = []
         if a.state in REMINDED:
-            alarms = _alarms(task.title, a.due_date, policies.of(task), calendar, today, texts)
+            alarms = _alarms(
+                task.title, a.due_date, policies.of(task), calendar, today, texts, settings.zone
+            )
         entries.append(
             Entry(
                 uid=f"assignment-{a.id}@{host}",
                 day=a.due_date,
                 summary=task.title,
-                description=str(texts.macros.assignment(a, unit, status, url)),
+                description=str(texts.assignment(a, unit, status, url)),
                 url=url,
                 categories=texts.categories(task),
                 stamp=max(a.updated_at, task.updated_at),
@@ -217,7 +230,7 @@ def _assignment_entries(unit: Unit, today: date) -> list[Entry]:
     return entries
 
 
-def _task_entries(owner_id: int | None, today: date) -> list[Entry]:
+def _task_entries(owner_id: int | None, today: date, settings: Settings) -> list[Entry]:
     """Return an event per open task with a deadline and open assignments, of ``owner_id``
     (every such task for None), with its completion counts (one query)."""
     tasks = select(Task.id).where(Task.closed_at.is_(None), Task.deadline.is_not(None))
@@ -247,7 +260,7 @@ def _task_entries(owner_id: int | None, today: date) -> list[Entry]:
     if not rows:
         return []
     calendar, policies, texts = load_calendar(), _Policies(), _Texts()
-    host = _host()
+    host = _host(settings)
     entries = []
     for task, open_count, done, total in rows:
         url = mail.link("tasks.detail", task_id=task.id)
@@ -256,12 +269,18 @@ def _task_entries(owner_id: int | None, today: date) -> list[Entry]:
                 uid=f"task-{task.id}@{host}",
                 day=task.deadline,
                 summary=task.title,
-                description=str(texts.macros.task(task, done, total, open_count, url)),
+                description=str(texts.task(task, done, total, open_count, url)),
                 url=url,
                 categories=texts.categories(task),
                 stamp=task.updated_at,
                 alarms=_alarms(
-                    task.title, task.deadline, policies.of(task), calendar, today, texts
+                    task.title,
+                    task.deadline,
+                    policies.of(task),
+                    calendar,
+                    today,
+                    texts,
+                    settings.zone,
                 ),
             )
         )

@@ -6,7 +6,6 @@ import re
 import unicodedata
 from datetime import date
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -153,9 +152,12 @@ def role_cell(row: Row) -> str:
     return str(choose(row, "role", _ROLES, _ROLE_CHOICES) or AssignmentRole.LEAD)
 
 
-def task_cells(row: Row, users: dict[str, User]) -> tuple[dict, set[str]]:
+def task_cells(
+    row: Row, users: dict[str, User], *, before_is_exclusive: bool
+) -> tuple[dict, set[str]]:
     """Return the TaskInput values of the row's present columns (blank cells give empty
-    values) and the columns it fills."""
+    values) and the columns it fills; ``before_is_exclusive`` reads deadlines as
+    ``parse_deadline`` does."""
     given = {key for key in TASK_CELLS if row.text(key)}
     values: dict = {"title": " ".join(required(row, "title").split())}
     for key in ("description", "source_document"):
@@ -171,7 +173,7 @@ def task_cells(row: Row, users: dict[str, User]) -> tuple[dict, set[str]]:
         priority = choose(row, "priority", _PRIORITY, _PRIORITY_CHOICES)
         values["priority"] = priority == "yes"
     if row.has("deadline"):
-        values["deadline"], values["deadline_wording"] = _deadline(row)
+        values["deadline"], values["deadline_wording"] = _deadline(row, before_is_exclusive)
     if row.text("owner_email"):
         values["owner"] = users.get(row.text("owner_email").lower())
         if values["owner"] is None:
@@ -179,16 +181,14 @@ def task_cells(row: Row, users: dict[str, User]) -> tuple[dict, set[str]]:
     return values, given
 
 
-def _deadline(row: Row) -> tuple[date | None, str]:
+def _deadline(row: Row, before_is_exclusive: bool) -> tuple[date | None, str]:
     value = row.cells["deadline"]
     if isinstance(value, date):
         return value, format_date(value)
     if not value:
         return None, ""
     try:
-        parsed = parse_deadline(
-            value, before_is_exclusive=current_app.config["DEADLINE_BEFORE_IS_EXCLUSIVE"]
-        )
+        parsed = parse_deadline(value, before_is_exclusive=before_is_exclusive)
     except DeadlineError as error:
         row.error("deadline", deadline_error_message(error))
         return None, ""

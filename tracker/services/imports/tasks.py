@@ -30,9 +30,9 @@ from tracker.services.imports.task_cells import (
     task_key,
     unit_cells,
 )
-from tracker.services.tasks import assigning as task_assignments
-from tracker.services.tasks import editing as task_service
+from tracker.services.tasks import assigning, editing
 from tracker.services.tasks.editing import TaskInput
+from tracker.settings import Settings
 
 __all__ = ["COLUMNS", "EXAMPLES", "plan"]
 
@@ -58,16 +58,16 @@ class TaskPlan(Plan):
     def apply(self, actor: User | None, now: datetime) -> None:
         new = [t for t in self.tasks if t.task is None]
         for item, task in zip(
-            new, task_service.add_tasks([t.data for t in new], actor=actor, now=now), strict=True
+            new, editing.add_tasks([t.data for t in new], actor=actor, now=now), strict=True
         ):
             item.task = task
         for item in self.tasks:
             if item.changed:
-                task_service.apply_update(item.task, item.data, actor=actor, now=now)
+                editing.apply_update(item.task, item.data, actor=actor, now=now)
         db.session.flush()
-        task_assignments.insert_assignments(
+        assigning.insert_assignments(
             [
-                task_assignments.NewAssignment(
+                assigning.NewAssignment(
                     item.task.id, unit_id, item.units[unit_id][0], item.task.deadline
                 )
                 for item in self.tasks
@@ -78,14 +78,14 @@ class TaskPlan(Plan):
         )
 
 
-def plan(rows: list[Row], *, actor: User | None, today: date) -> TaskPlan:
+def plan(rows: list[Row], *, actor: User | None, today: date, settings: Settings) -> TaskPlan:
     """Return what importing ``rows`` would create and change; errors are on the rows."""
     result = TaskPlan()
     directory = UnitDirectory(today)
     users = {u.email.lower(): u for u in db.session.scalars(select(User))}
     planned: dict[tuple[str, str], _Task] = {}
     for row in rows:
-        values, given = task_cells(row, users)
+        values, given = task_cells(row, users, before_is_exclusive=settings.before_is_exclusive)
         if not values["title"]:
             unit_cells(row, directory)
             continue
@@ -208,9 +208,9 @@ def _plan_changes(row: Row, item: _Task, have: set[tuple[int, int]]) -> None:
         item.add = list(item.units)
         return
     item.add = [u for u in item.units if (task.id, u) not in have]
-    item.changed = bool(task_service.task_changes(task, item.data))
+    item.changed = bool(editing.task_changes(task, item.data))
     if task.closed_at is not None and (item.changed or item.add):
-        row.error("title", str(task_service.CLOSED_TASK))
+        row.error("title", str(editing.CLOSED_TASK))
 
 
 def _input_of(task: Task) -> TaskInput:

@@ -22,6 +22,7 @@ from tracker.services.errors import ServiceError
 from tracker.services.imports.columns import Column, Row, choose, day, email, required, words
 from tracker.services.imports.lookup import UnitDirectory, code_key, valid_on
 from tracker.services.imports.result import Plan, plain
+from tracker.settings import Settings
 
 KIND_WORDS = {
     UnitKind.MINISTRY: ("Bộ", "ministry"),
@@ -146,8 +147,9 @@ def _record(kind: str, unit: Unit, data: dict, actor: User | None, now: datetime
     events.record(kind, actor=actor, now=now, unit_id=unit.id, target=f"unit:{unit.id}", data=data)
 
 
-def plan(rows: list[Row], *, actor: User | None, today: date) -> UnitPlan:
-    """Return what importing ``rows`` would create and change; errors are on the rows."""
+def plan(rows: list[Row], *, actor: User | None, today: date, settings: Settings) -> UnitPlan:
+    """Return what importing ``rows`` would create and change; errors are on the rows (no
+    setting changes how units import: every kind's ``plan`` takes the same arguments)."""
     result = UnitPlan()
     entries: dict[str, list[_Entry]] = defaultdict(list)
     by_id: dict[int, _Entry] = {}

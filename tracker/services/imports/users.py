@@ -11,7 +11,6 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -24,6 +23,7 @@ from tracker.services.accounts import new_session_token
 from tracker.services.imports.columns import Column, Row, choose, email, required, words
 from tracker.services.imports.lookup import UnitDirectory
 from tracker.services.imports.result import Plan
+from tracker.settings import Settings
 
 ROLE_WORDS = {
     Role.ADMIN: ("Quản trị", "quản trị viên", "administrator"),
@@ -81,13 +81,14 @@ class _Account:
 
 @dataclass
 class UserPlan(Plan):
+    password_method: str = "scrypt"
     accounts: list[_Account] = field(default_factory=list)
     new_users: list[User] = field(default_factory=list)
 
     def apply(self, actor: User | None, now: datetime) -> None:
         # Nobody knows this password (one hash for the whole import: hashing is slow on
         # purpose); the owners choose theirs through the emailed link or "forgot password".
-        unknown = generate_password_hash(secrets.token_urlsafe(32))
+        unknown = generate_password_hash(secrets.token_urlsafe(32), method=self.password_method)
         for account in self.accounts:
             if account.user is None:
                 user = User(
@@ -119,14 +120,14 @@ def _record(kind: str, user: User, data: dict, actor: User | None, now: datetime
     )
 
 
-def plan(rows: list[Row], *, actor: User | None, today: date) -> UserPlan:
+def plan(rows: list[Row], *, actor: User | None, today: date, settings: Settings) -> UserPlan:
     """Return what importing ``rows`` would create and change; errors are on the rows."""
-    result = UserPlan()
+    result = UserPlan(password_method=settings.password_method)
     directory = UnitDirectory(today)
     existing = {u.email.lower(): u for u in db.session.scalars(select(User))}
     seen: dict[str, int] = {}
     for row in rows:
-        account = _plan_row(row, existing, directory, actor)
+        account = _plan_row(row, existing, directory, actor, settings)
         if account is None:
             continue
         if account.email in seen:
@@ -151,13 +152,13 @@ def plan(rows: list[Row], *, actor: User | None, today: date) -> UserPlan:
 
 
 def _plan_row(
-    row: Row, existing: dict[str, User], directory: UnitDirectory, actor
+    row: Row, existing: dict[str, User], directory: UnitDirectory, actor, settings: Settings
 ) -> _Account | None:
     address = email(row, "email") if required(row, "email") else None
     name = required(row, "name")
     role = choose(row, "role", _ROLES, _ROLE_CHOICES) if required(row, "role") else None
     user = existing.get(address or "")
-    language = _language(row, user)
+    language = _language(row, user, settings)
     unit_id = _unit(row, role, user, directory)
     if user is not None and actor is not None and user.id == actor.id and role != user.role:
         row.error("role", _("You cannot change your own role: ask another administrator."))
@@ -174,11 +175,11 @@ def _plan_row(
     return account
 
 
-def _language(row: Row, user: User | None) -> str:
+def _language(row: Row, user: User | None, settings: Settings) -> str:
     """Return the row's language; blank keeps an account's own, else the default."""
     if not row.text("language"):
-        return user.language if user is not None else current_app.config["BABEL_DEFAULT_LOCALE"]
-    choices = current_app.config["LANGUAGES"]
+        return user.language if user is not None else settings.default_language
+    choices = settings.languages
     language = choose(row, "language", _LANGUAGES, choices)
     if language is not None and language not in choices:
         row.error("language", _("This language is not available."))

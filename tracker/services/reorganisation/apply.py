@@ -7,12 +7,13 @@ transfers, revisions and events are each written in one batch.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tracker import clock
+from tracker.domain.localtime import start_of_day
 from tracker.domain.reorganisation import Creation, OpenAssignment
 from tracker.domain.status import AssignmentState
 from tracker.extensions import db
@@ -37,9 +38,10 @@ def _stale() -> StaleEdit:
     )
 
 
-def write(resolved: Resolved, actor: User | None, now: datetime) -> None:
-    """Apply a resolved plan and commit; StaleEdit (nothing changed) on a concurrent change."""
-    effective_at = clock.start_of_day(resolved.plan.effective)
+def write(resolved: Resolved, actor: User | None, now: datetime, zone: ZoneInfo) -> None:
+    """Apply a resolved plan, effective from the start of its day in ``zone``, and commit;
+    StaleEdit (nothing changed) on a concurrent change."""
+    effective_at = start_of_day(resolved.plan.effective, zone)
     try:
         ids = _create_units(resolved, now)
         _transfer(resolved, ids, actor, effective_at)

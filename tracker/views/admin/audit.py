@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from tracker import clock
 from tracker.exports import lists
 from tracker.labels import DATA_KEY, EVENT_KIND
-from tracker.services import paging
 from tracker.services.admin import audit as admin_audit
 from tracker.views import context, downloads, filters
 from tracker.views.admin import actor, admins_only, int_arg
@@ -31,16 +30,17 @@ def index():
         date_from=filters.day("date_from", _("From")),
         date_to=filters.day("date_to", _("To")),
     )
-    query = admin_audit.audit_query(actor(), audit_filters, clock.tz())
     if fmt := downloads.requested():
-        sheet = lists.audit_sheet(paging.export_rows(query))
-        return downloads.export_response([sheet], fmt, "audit-log")
-    page = context.paginate(query)
+        rows = admin_audit.audit_rows(actor(), audit_filters, clock.tz())
+        return downloads.export_response([lists.audit_sheet(rows)], fmt, "audit-log")
+    audit = admin_audit.audit_page(
+        actor(), audit_filters, clock.tz(), context.page_number(), context.per_page()
+    )
     return render_template(
         "admin/audit.html",
-        page=page,
+        page=audit.page,
         filters=audit_filters,
-        targets=admin_audit.target_labels(page.items),
+        targets=audit.targets,
         kind_labels=EVENT_KIND,
         data_keys=DATA_KEY,
     )

@@ -8,24 +8,24 @@ from flask_babel import gettext as _
 from tracker import clock
 from tracker.forms.reorganisation import NEW, MergeForm
 from tracker.i18n import format_day, format_number
-from tracker.services import reorganisation
 from tracker.services.errors import ServiceError
-from tracker.services.reorganisation import pages
+from tracker.services.reorganisation import merging, pages
+from tracker.services.reorganisation.plan import Merger, NewUnit, Plan
 from tracker.views.admin import actor, admins_only
 
 bp = Blueprint("admin_reorganisation", __name__, url_prefix="/admin/units/merge")
 bp.before_request(admins_only)
 
 
-def _plan(form: MergeForm) -> reorganisation.Plan:
+def _plan(form: MergeForm) -> Plan:
     if form.successor_kind.data == NEW:
-        successor = reorganisation.NewUnit(
+        successor = NewUnit(
             code=form.code.data or "", name=form.name.data or "", kind=form.kind.data or ""
         )
     else:
         successor = form.successor_id.data
     sources = tuple(uid for uid in form.sources.data or () if uid is not None)
-    return reorganisation.Plan(form.effective.day, (reorganisation.Merger(sources, successor),))
+    return Plan(form.effective.day, (Merger(sources, successor),))
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -37,7 +37,7 @@ def merge():
         plan = _plan(form)
         try:
             if "apply" in request.form:
-                result = reorganisation.apply_plan(plan, actor=actor(), now=clock.now())
+                result = merging.apply_plan(plan, actor=actor(), now=clock.now(), zone=clock.tz())
                 merger = result.mergers[0]
                 flash(
                     _(
@@ -54,7 +54,7 @@ def merge():
                     "success",
                 )
                 return redirect(url_for("units.detail", unit_id=merger.successor.id))
-            preview = reorganisation.preview_plan(plan, actor=actor(), now=clock.now())
+            preview = merging.preview_plan(plan, actor=actor(), now=clock.now(), zone=clock.tz())
         except ServiceError as error:
             flash(error.message, "danger")
     status = 422 if form.is_submitted() and preview is None else 200

@@ -26,7 +26,9 @@ def index():
     q = filters.text("q")
     former = filters.choice("former", {"1"}) is not None
     current_on = None if former else clock.today()
-    page = context.paginate(admin_units.unit_query(q, kind, ACTIVE.get(active or ""), current_on))
+    page = admin_units.unit_page(
+        q, kind, ACTIVE.get(active or ""), current_on, context.page_number(), context.per_page()
+    )
     return render_template(
         "admin/units.html", page=page, q=q, kind=kind, active=active, former=former
     )

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from tracker import clock
+from tracker import clock, settings
 from tracker.forms.admin import ConfirmForm, NewUserForm, UserForm
 from tracker.models import Role
 from tracker.services.admin import users as admin_users
@@ -30,7 +30,7 @@ def index():
         active=ACTIVE.get(active or ""),
         q=filters.text("q"),
     )
-    page = context.paginate(admin_users.user_query(user_filters))
+    page = admin_users.user_page(user_filters, context.page_number(), context.per_page())
     return render_template("admin/users.html", page=page, filters=user_filters, active=active)
 
 
@@ -62,6 +62,7 @@ def new():
                 role=form.role.data,
                 unit_id=form.unit_id.data,
                 language=form.language.data,
+                settings=settings.current(),
             )
         except ServiceError as error:
             flash(error.message, "danger")
@@ -90,6 +91,7 @@ def edit(user_id: int):
                 role=form.role.data,
                 unit_id=form.unit_id.data,
                 language=form.language.data,
+                languages=settings.current().languages,
             )
         except ServiceError as error:
             flash(error.message, "danger")
@@ -129,7 +131,9 @@ def reactivate(user_id: int):
 def send_reset(user_id: int):
     if ConfirmForm().validate_on_submit():
         try:
-            delivery = admin_users.send_password_link(actor(), clock.now(), user_id)
+            delivery = admin_users.send_password_link(
+                actor(), clock.now(), user_id, settings=settings.current()
+            )
         except ServiceError as error:
             flash(error.message, "danger")
         else:

@@ -1,0 +1,111 @@
+"""Importing a file: who may import which kind, and the import itself.
+
+Everything is checked before anything is written: one bad row rejects the whole file, and
+every bad row is reported with its line. A good file is written in one transaction, and
+importing it again changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import ModuleType
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.domain.localtime import local_date
+from tracker.extensions import db
+from tracker.models import Role, User
+from tracker.services import access, events
+from tracker.services.accounts import send_reset_links
+from tracker.services.errors import ServiceError
+from tracker.services.imports import tasks, units, users
+from tracker.services.imports.columns import Column, map_rows
+from tracker.services.imports.reading import read_table
+from tracker.services.imports.result import ImportResult
+from tracker.settings import Settings
+
+KINDS: dict[str, ModuleType] = {"units": units, "users": users, "tasks": tasks}
+
+# Who may import what: the people who may make the same changes in the pages.
+_ROLES = {
+    "units": (Role.ADMIN,),
+    "users": (Role.ADMIN,),
+    "tasks": (Role.COORDINATOR, Role.ADMIN),
+}
+
+CHANGED_MEANWHILE = _l(
+    "Someone changed the same data while the file was being imported. Nothing was imported: "
+    "import the file again."
+)
+
+
+def may_import(user: User, kind: str) -> bool:
+    """Return whether ``user`` may import files of ``kind``."""
+    return kind in _ROLES and user.role in _ROLES[kind]
+
+
+def columns_of(kind: str) -> tuple[Column, ...]:
+    """Return the columns a file of ``kind`` may have, in the template's order."""
+    return KINDS[kind].COLUMNS
+
+
+def run_import(
+    kind: str,
+    data: bytes,
+    *,
+    actor: User | None,
+    now: datetime,
+    settings: Settings,
+    dry_run: bool = False,
+    invite: bool = False,
+) -> ImportResult:
+    """Return what importing ``data`` did, or with ``dry_run`` would do; when the result has
+    errors nothing was written.
+
+    ``actor`` None is the command line run by the system's operator. With ``invite``, new
+    accounts are emailed a link to choose a password after the commit (one SMTP session).
+    Raises ServiceError when the file cannot be read at all.
+    """
+    if actor is not None:
+        access.require_role(actor, *_ROLES[kind])
+    sheet = read_table(data, max_bytes=settings.import_max_bytes, max_rows=settings.import_max_rows)
+    module = KINDS[kind]
+    rows, header_errors = map_rows(module.COLUMNS, sheet)
+    result = ImportResult(kind, dry_run, errors=header_errors)
+    if header_errors:
+        return result
+    plan = module.plan(rows, actor=actor, today=local_date(now, settings.zone), settings=settings)
+    result.errors = sorted(plan.errors, key=lambda e: e.line)
+    result.created, result.updated = plan.created, plan.updated
+    result.unchanged, result.assignments = plan.unchanged, plan.assignments
+    if result.errors or dry_run or not result.changes:
+        db.session.rollback()  # only reads happened: end the transaction
+        return result
+    try:
+        plan.apply(actor, now)
+        events.record("import", actor=actor, now=now, target=f"import:{kind}", data=result.counts())
+        invitee_ids = [user.id for user in plan.invitees()]
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
+        db.session.rollback()
+        raise ServiceError(CHANGED_MEANWHILE) from None
+    if invite and invitee_ids:
+        invitees = list(
+            db.session.scalars(select(User).where(User.id.in_(invitee_ids)).order_by(User.id))
+        )
+        deliveries = send_reset_links(
+            invitees,
+            actor=actor,
+            now=now,
+            kind="invitation_sent",
+            settings=settings,
+            invitation=True,
+        )
+        result.invited = sum(d.ok for d in deliveries)
+        result.not_invited = [
+            u.email for u, d in zip(invitees, deliveries, strict=True) if not d.ok
+        ]
+    return result

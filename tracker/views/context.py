@@ -1,14 +1,22 @@
-"""Per-request facts every view needs: who may see what, and as of which day."""
+"""Per-request facts every view needs: who may see what, as of which day, which page, and
+the settings the services are given."""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 
 from tracker import clock
+from tracker import settings as app_settings
 from tracker.auth import visible_unit_id
 from tracker.services import paging
 from tracker.services.calendar import load_calendar
 from tracker.services.status_sql import AsOf
+from tracker.settings import Settings
+
+
+def settings() -> Settings:
+    """Return the running app's settings, to pass to services."""
+    return app_settings.current()
 
 
 def as_of() -> AsOf:
@@ -17,7 +25,7 @@ def as_of() -> AsOf:
 
 
 def due_soon_days() -> int:
-    return int(current_app.config["DUE_SOON_WORKING_DAYS"])
+    return settings().due_soon_days
 
 
 def unit_scope() -> int | None:
@@ -31,7 +39,7 @@ def page_number() -> int:
 
 
 def per_page() -> int:
-    return int(current_app.config["PER_PAGE"])
+    return settings().per_page
 
 
 def paginate(query):

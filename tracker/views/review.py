@@ -11,8 +11,7 @@ from tracker import clock
 from tracker.forms import assignments as forms
 from tracker.models import UnitGroup
 from tracker.services import access
-from tracker.services.assignments import due_dates as extensions
-from tracker.services.assignments import listing
+from tracker.services.assignments import due_dates, listing
 from tracker.services.assignments import pages as assignment_pages
 from tracker.services.assignments import workflow as assignments
 from tracker.services.calendar import load_calendar
@@ -141,7 +140,7 @@ def approve(request_id: int):
         request_id,
         "approve",
         form,
-        lambda: extensions.approve(request_id, current_user, clock.now(), form.note.data),
+        lambda: due_dates.approve(request_id, current_user, clock.now(), form.note.data),
         _("The extension was approved: the new due date is in force."),
     )
 
@@ -153,6 +152,6 @@ def reject(request_id: int):
         request_id,
         "reject",
         form,
-        lambda: extensions.reject(request_id, current_user, clock.now(), form.reason.data),
+        lambda: due_dates.reject(request_id, current_user, clock.now(), form.reason.data),
         _("The extension was refused; the unit will see your reason."),
     )

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from tracker.domain.calendar import WorkCalendar
 from tracker.domain.status import AssignmentState, StatusResult
 from tracker.domain.status import allowed_actions as state_actions
 from tracker.extensions import db
@@ -24,11 +23,13 @@ from tracker.models import (
     UnitGroup,
     User,
 )
-from tracker.services import access
-from tracker.services import status_sql as stats
+from tracker.services import access, status_sql
+from tracker.services.assignments import evidence
 from tracker.services.assignments.due_dates import PENDING
+from tracker.services.calendar import load_calendar
 from tracker.services.reorganisation.pages import Transfers, transfers_of
 from tracker.services.status_sql import AsOf
+from tracker.settings import Settings
 
 A = Assignment
 S = AssignmentState
@@ -72,12 +73,14 @@ class AssignmentPage:
     actions: frozenset[str]
     reminders: list[Reminder]  # every reminder for this assignment, newest first
     transfers: Transfers  # where a reorganisation passed it, and what it took over
+    upload: evidence.UploadRules  # what the evidence form accepts
 
 
 def assignment_page(
-    user: User, assignment_id: int, as_of: AsOf, calendar: WorkCalendar, due_soon_days: int
+    user: User, assignment_id: int, *, as_of: AsOf, settings: Settings
 ) -> AssignmentPage:
-    """Return the page of an assignment ``user`` may see (NotFound otherwise); eight queries."""
+    """Return the page of an assignment ``user`` may see (NotFound otherwise), its status
+    judged on ``as_of.day``; eight queries (and the calendar's, once per request)."""
     assignment = access.visible_assignment(user, assignment_id)
     timeline = list(
         db.session.scalars(
@@ -110,7 +113,7 @@ def assignment_page(
     owner = db.session.get(User, owner_id) if owner_id is not None else None
     return AssignmentPage(
         assignment=assignment,
-        status=stats.status_of(assignment, as_of.day, calendar, due_soon_days),
+        status=status_sql.status_of(assignment, as_of.day, load_calendar(), settings.due_soon_days),
         owner=owner,
         timeline=timeline,
         evidence=documents,
@@ -119,6 +122,7 @@ def assignment_page(
         actions=actions_for(user, assignment, pending is not None),
         reminders=reminders,
         transfers=transfers_of(assignment),
+        upload=evidence.upload_rules(settings),
     )
 
 

@@ -1,12 +1,13 @@
-"""Read models for the assignment page and the review queue, each in a fixed number of queries."""
+"""The assignment page: one assignment with its timeline, evidence, extension requests,
+reminders and transfers, and what the reader may do to it, in a fixed number of queries."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, func, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.domain.status import AssignmentState, StatusResult
 from tracker.domain.status import allowed_actions as state_actions
@@ -18,9 +19,6 @@ from tracker.models import (
     ExtensionRequest,
     Reminder,
     Role,
-    Task,
-    Unit,
-    UnitGroup,
     User,
 )
 from tracker.services import access, status_sql
@@ -31,9 +29,7 @@ from tracker.services.reorganisation.pages import Transfers, transfers_of
 from tracker.services.status_sql import AsOf
 from tracker.settings import Settings
 
-A = Assignment
 S = AssignmentState
-SUBMITTED = S.SUBMITTED.value
 
 FOCAL_POINT_ACTIONS = frozenset({"start", "submit"})
 COORDINATOR_ACTIONS = frozenset({"confirm", "return", "mark_not_applicable", "reopen"})
@@ -140,67 +136,3 @@ def evidence_of(assignment_ids: Sequence[int]) -> dict[int, list[Evidence]]:
     for row in rows:
         result[row.assignment_id].append(row)
     return result
-
-
-@dataclass
-class QueueFilters:
-    task_id: int | None = None
-    group: str | None = None
-
-
-def review_query(filters: QueueFilters) -> Select:
-    """Return submitted assignments (task and unit loaded), the longest-waiting first."""
-    query = (
-        select(A)
-        .join(A.task)
-        .join(A.unit)
-        .options(contains_eager(A.task), contains_eager(A.unit))
-        .where(A.state == SUBMITTED)
-    )
-    if filters.task_id is not None:
-        query = query.where(A.task_id == filters.task_id)
-    if filters.group in (UnitGroup.CENTRAL, UnitGroup.LOCAL):
-        query = query.where(Unit.group == filters.group)
-    return query.order_by(A.submitted_on.asc().nulls_last(), A.updated_at, A.id)
-
-
-def tasks_awaiting_review() -> list[Task]:
-    """Return the tasks that have a report waiting (for the queue's task filter; one query)."""
-    return list(
-        db.session.scalars(
-            select(Task)
-            .where(exists().where(A.task_id == Task.id, A.state == SUBMITTED))
-            .order_by(Task.deadline.asc().nulls_last(), Task.id)
-        )
-    )
-
-
-def extension_query() -> Select:
-    """Return pending extension requests with their assignment, task, unit and requester."""
-    return (
-        select(ExtensionRequest)
-        .join(ExtensionRequest.assignment)
-        .join(A.task)
-        .join(A.unit)
-        .join(ExtensionRequest.requested_by)
-        .options(
-            contains_eager(ExtensionRequest.assignment).contains_eager(A.task),
-            contains_eager(ExtensionRequest.assignment).contains_eager(A.unit),
-            contains_eager(ExtensionRequest.requested_by),
-        )
-        .where(ExtensionRequest.state == PENDING)
-        .order_by(ExtensionRequest.requested_at, ExtensionRequest.id)
-    )
-
-
-def review_counts() -> tuple[int, int]:
-    """Return how many reports and how many extension requests wait (one query)."""
-    reports = select(func.count()).select_from(A).where(A.state == SUBMITTED).scalar_subquery()
-    requests = (
-        select(func.count())
-        .select_from(ExtensionRequest)
-        .where(ExtensionRequest.state == PENDING)
-        .scalar_subquery()
-    )
-    waiting_reports, waiting_requests = db.session.execute(select(reports, requests)).one()
-    return int(waiting_reports), int(waiting_requests)

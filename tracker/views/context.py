@@ -25,10 +25,12 @@ def as_of() -> AsOf:
 
 
 def due_soon_days() -> int:
+    """Return how many working days before its due date an assignment is due soon."""
     return settings().due_soon_days
 
 
 def unit_scope() -> int | None:
+    """Return the one unit the signed-in user may see, or None when they see every unit."""
     return visible_unit_id()
 
 
@@ -39,6 +41,7 @@ def page_number() -> int:
 
 
 def per_page() -> int:
+    """Return how many rows a list page shows."""
     return settings().per_page
 
 

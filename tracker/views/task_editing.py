@@ -12,7 +12,7 @@ from tracker.auth import roles_required
 from tracker.forms.tasks import ActionForm, AssignForm, TaskForm
 from tracker.models import Role, Task
 from tracker.services.errors import NotAllowed, NotFound, ServiceError, StaleEdit
-from tracker.services.tasks import assigning, editing, form_pages
+from tracker.services.tasks import assigning, editing, form_pages, removing
 from tracker.services.tasks.listing import SeriesTemplate
 
 bp = Blueprint("task_editing", __name__, url_prefix="/tasks")
@@ -215,7 +215,7 @@ def reopen(task_id: int):
 @coordinators_only
 def remove_assignment(task_id: int, assignment_id: int):
     def run():
-        unit = assigning.remove_assignment(
+        unit = removing.remove_assignment(
             task_id, assignment_id, actor=current_user, now=clock.now()
         )
         return _("%(unit)s no longer has this task.", unit=unit.name)

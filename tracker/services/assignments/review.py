@@ -26,6 +26,8 @@ SUBMITTED = AssignmentState.SUBMITTED.value
 
 @dataclass
 class QueueFilters:
+    """The queue's filters: one task, one group of units."""
+
     task_id: int | None = None
     group: str | None = None
 

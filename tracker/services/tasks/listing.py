@@ -24,7 +24,7 @@ from tracker.services.calendar import load_calendar
 from tracker.services.errors import NotFound
 from tracker.services.paging import export_rows, page_of
 from tracker.services.status_sql import AsOf
-from tracker.services.tasks.assigning import removable_ids
+from tracker.services.tasks.removing import removable_ids
 
 A = Assignment
 
@@ -83,6 +83,8 @@ def task_buckets(task_ids: list[int], unit_scope: int | None, as_of: AsOf) -> di
 
 @dataclass
 class TaskSummary:
+    """A task's progress: its buckets, split by group, and the units not yet done."""
+
     buckets: Buckets
     by_group: dict[str, Buckets]
     missing: list[Unit]  # units assigned that have not completed, by group then name

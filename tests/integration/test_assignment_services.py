@@ -20,7 +20,7 @@ LATER = datetime(2024, 7, 10, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def world(make):
+def world(make, settings):
     hanoi, hue = make.unit(name="Hà Nội"), make.unit(name="Huế")
     task = make.task(deadline=date(2024, 7, 5))
     return {
@@ -31,6 +31,7 @@ def world(make):
         "coordinator": make.user("coordinator"),
         "admin": make.user("admin"),
         "viewer": make.user("viewer"),
+        "settings": settings,
     }
 
 
@@ -60,6 +61,7 @@ def _submit(world, actor=None, version=1, **fields):
         signer=values["signer"],
         summary=values.get("summary", "Ban hành kế hoạch"),
         files=values.get("files", []),
+        settings=world["settings"],
     )
 
 
@@ -96,7 +98,16 @@ def test_submission_records_evidence_and_the_local_submission_date(world):
     a = world["a"]
     late_evening = datetime(2024, 7, 5, 16, 30, tzinfo=UTC)  # 23:30 on 05/07 in Hà Nội
     assignments.submit_completion(
-        a.id, world["focal"], late_evening, 1, "45/KH-UBND", None, "", "Kế hoạch", []
+        a.id,
+        world["focal"],
+        late_evening,
+        1,
+        "45/KH-UBND",
+        None,
+        "",
+        "Kế hoạch",
+        [],
+        settings=world["settings"],
     )
     a = _fresh(a.id)
     assert a.state == "submitted"
@@ -162,7 +173,9 @@ def test_on_time_or_late_is_judged_by_the_submission_date(world, submitted_at, c
     from tracker.services.status_sql import status_of
 
     a = world["a"]
-    assignments.submit_completion(a.id, world["focal"], submitted_at, 1, "1/KH", None, "", "", [])
+    assignments.submit_completion(
+        a.id, world["focal"], submitted_at, 1, "1/KH", None, "", "", [], settings=world["settings"]
+    )
     assignments.confirm(a.id, world["coordinator"], confirmed_at, 2)
     a = _fresh(a.id)
     assert a.state == "completed" and a.completed_at == confirmed_at

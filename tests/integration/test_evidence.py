@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -17,6 +17,7 @@ from tracker.models import Assignment, Evidence, EvidenceFile
 from tracker.services.assignments import evidence
 from tracker.services.assignments import workflow as assignments
 from tracker.services.errors import NotFound, ServiceError
+from tracker.settings import Settings
 
 NOW = datetime(2024, 7, 1, 3, 0, tzinfo=UTC)
 
@@ -48,8 +49,8 @@ def upload(name: str, content: bytes) -> Upload:
     return Upload(name, io.BytesIO(content))
 
 
-def stored_files() -> list[str]:
-    folder = evidence.upload_folder()
+def stored_files(settings) -> list[str]:
+    folder = settings.upload_folder
     return [os.path.join(d, f) for d, _, files in os.walk(folder) for f in files]
 
 
@@ -64,10 +65,10 @@ def stored_files() -> list[str]:
         ("so-lieu.xlsx", XLSX, evidence.TYPES["xlsx"].mime),
     ],
 )
-def test_accepted_types_are_stored_with_size_and_hash(ctx, name, content, mime):
-    (item,) = evidence.store_all([upload(name, content)])
+def test_accepted_types_are_stored_with_size_and_hash(ctx, settings, name, content, mime):
+    (item,) = evidence.store_all([upload(name, content)], settings)
     assert (item.filename, item.content_type, item.size) == (name, mime, len(content))
-    path = evidence.path_of(item.stored_name)
+    path = evidence.path_of(item.stored_name, settings.upload_folder)
     with open(path, "rb") as f:
         assert f.read() == content
     assert name not in path and item.stored_name.isalnum()
@@ -90,43 +91,44 @@ def test_accepted_types_are_stored_with_size_and_hash(ctx, name, content, mime):
     ],
 )
 def test_wrong_or_mismatched_files_are_refused_and_nothing_stays_on_disk(
-    ctx, name, content, message
+    ctx, settings, name, content, message
 ):
     with pytest.raises(ServiceError, match=message):
-        evidence.store_all([upload("tot.pdf", PDF), upload(name, content)])
-    assert stored_files() == []
+        evidence.store_all([upload("tot.pdf", PDF), upload(name, content)], settings)
+    assert stored_files(settings) == []
 
 
-def test_oversize_file_is_refused_with_the_limit_in_the_message(ctx):
-    current_app.config["EVIDENCE_MAX_BYTES"] = 1024 * 1024
+def test_oversize_file_is_refused_with_the_limit_in_the_message(ctx, settings):
+    settings = replace(settings, evidence_max_bytes=1024 * 1024)
     with pytest.raises(ServiceError, match="larger than the limit of 1 MB"):
-        evidence.store_all([upload("lon.pdf", PDF + b"0" * (1024 * 1024))])
-    assert stored_files() == []
-    (ok,) = evidence.store_all([upload("vua.pdf", PDF + b"0" * (1024 * 1024 - len(PDF)))])
+        evidence.store_all([upload("lon.pdf", PDF + b"0" * (1024 * 1024))], settings)
+    assert stored_files(settings) == []
+    (ok,) = evidence.store_all([upload("vua.pdf", PDF + b"0" * (1024 * 1024 - len(PDF)))], settings)
     assert ok.size == 1024 * 1024
 
 
-def test_a_path_in_the_uploaded_name_is_dropped(ctx):
-    (item,) = evidence.store_all([upload("..\\..\\windows\\bao cao.pdf", PDF)])
+def test_a_path_in_the_uploaded_name_is_dropped(ctx, settings):
+    (item,) = evidence.store_all([upload("..\\..\\windows\\bao cao.pdf", PDF)], settings)
     assert item.filename == "bao cao.pdf"
-    (item,) = evidence.store_all([upload("../../etc/passwd.pdf", PDF)])
+    (item,) = evidence.store_all([upload("../../etc/passwd.pdf", PDF)], settings)
     assert item.filename == "passwd.pdf"
 
 
 @pytest.fixture
-def submission(make):
+def submission(make, settings):
     unit = make.unit()
     task = make.task(deadline=date(2024, 7, 5))
     return {
         "a": make.assignment(task, unit),
         "b": make.assignment(make.task(), unit),
         "focal": make.user("focal_point", unit_id=unit.id),
+        "settings": settings,
     }
 
 
 def _submit(s, files, assignment="a"):
     return assignments.submit_completion(
-        s[assignment].id, s["focal"], NOW, 1, "", None, "", "", files
+        s[assignment].id, s["focal"], NOW, 1, "", None, "", "", files, settings=s["settings"]
     )
 
 
@@ -135,14 +137,15 @@ def test_submission_with_files_records_each_file(submission):
     db.session.expire_all()
     files = list(db.session.scalars(select(EvidenceFile).order_by(EvidenceFile.id)))
     assert [f.filename for f in files] == ["a.pdf", "b.xlsx"]
-    assert all(os.path.isfile(evidence.path_of(f.stored_name)) for f in files)
+    folder = submission["settings"].upload_folder
+    assert all(os.path.isfile(evidence.path_of(f.stored_name, folder)) for f in files)
     assert len({f.sha256 for f in files}) == 2
 
 
 def test_a_refused_file_stores_nothing_and_changes_nothing(submission):
     with pytest.raises(ServiceError):
         _submit(submission, [upload("a.pdf", PDF), upload("b.pdf", PNG)])
-    assert stored_files() == []
+    assert stored_files(submission["settings"]) == []
     assert db.session.scalar(select(func.count()).select_from(EvidenceFile)) == 0
     assert db.session.get(Assignment, submission["a"].id).state == "assigned"
 
@@ -154,7 +157,7 @@ def test_files_are_removed_when_the_database_refuses(submission, monkeypatch):
     monkeypatch.setattr(assignments, "commit", failing_commit)
     with pytest.raises(RuntimeError):
         _submit(submission, [upload("a.pdf", PDF)])
-    assert stored_files() == []
+    assert stored_files(submission["settings"]) == []
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Evidence)) == 0
 
@@ -163,11 +166,12 @@ def test_a_file_is_found_only_under_its_own_assignment(submission):
     _submit(submission, [upload("a.pdf", PDF)])
     file_id = db.session.scalar(select(EvidenceFile.id))
     a, b = (db.session.get(Assignment, submission[k].id) for k in ("a", "b"))
-    assert evidence.file_of(a, file_id).filename == "a.pdf"
+    folder = submission["settings"].upload_folder
+    assert evidence.file_of(a, file_id, folder).filename == "a.pdf"
     with pytest.raises(NotFound):
-        evidence.file_of(b, file_id)
+        evidence.file_of(b, file_id, folder)
     with pytest.raises(NotFound):
-        evidence.file_of(a, file_id + 1000)
+        evidence.file_of(a, file_id + 1000, folder)
 
 
 @pytest.mark.parametrize(
@@ -178,10 +182,10 @@ def test_the_upload_folder_defaults_to_and_resolves_from_the_instance_folder(
     ctx, configured, expected
 ):
     current_app.config["UPLOAD_FOLDER"] = configured
-    assert evidence.upload_folder() == os.path.join(current_app.instance_path, expected)
+    settings = Settings.from_config(current_app.config, current_app.instance_path)
+    assert settings.upload_folder == os.path.join(current_app.instance_path, expected)
 
 
-def test_an_unknown_configured_type_is_an_error(ctx):
-    current_app.config["EVIDENCE_TYPES"] = ("pdf", "exe")
+def test_an_unknown_configured_type_is_an_error(ctx, settings):
     with pytest.raises(RuntimeError, match="exe"):
-        evidence.store_all([upload("a.pdf", PDF)])
+        evidence.store_all([upload("a.pdf", PDF)], replace(settings, evidence_types=("pdf", "exe")))

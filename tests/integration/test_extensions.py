@@ -9,17 +9,18 @@ from sqlalchemy import func, select
 
 from tracker.extensions import db
 from tracker.models import Assignment, Event, ExtensionRequest
-from tracker.services.assignments import due_dates as extensions
+from tracker.services.assignments import due_dates
 from tracker.services.assignments import workflow as assignments
 from tracker.services.errors import NotAllowed, NotFound, ServiceError, StaleEdit
 
 NOW = datetime(2024, 7, 1, 3, 0, tzinfo=UTC)  # 01/07/2024 in Hà Nội
+TODAY = date(2024, 7, 1)
 LATER = datetime(2024, 7, 3, 3, 0, tzinfo=UTC)
 DUE = date(2024, 7, 5)
 
 
 @pytest.fixture
-def world(make):
+def world(make, settings):
     unit, other = make.unit(), make.unit()
     task = make.task(deadline=DUE)
     return {
@@ -29,6 +30,7 @@ def world(make):
         "other_focal": make.user("focal_point", unit_id=other.id),
         "coordinator": make.user("coordinator"),
         "viewer": make.user("viewer"),
+        "settings": settings,
     }
 
 
@@ -50,13 +52,13 @@ def _requests() -> int:
 
 
 def _ask(world, new_due=date(2024, 7, 31), reason="Chờ ý kiến Bộ", who="focal"):
-    return extensions.request_extension(world["a"].id, world[who], NOW, new_due, reason)
+    return due_dates.request_extension(world["a"].id, world[who], NOW, new_due, reason, today=TODAY)
 
 
 def test_approval_moves_the_due_date_and_keeps_the_original(world):
     request = _ask(world)
     assert request.state == "pending" and request.current_due == DUE
-    extensions.approve(request.id, world["coordinator"], LATER, "Đồng ý")
+    due_dates.approve(request.id, world["coordinator"], LATER, "Đồng ý")
     a = _fresh(world["a"].id)
     assert (a.due_date, a.original_due_date) == (date(2024, 7, 31), DUE)
     request = db.session.get(ExtensionRequest, request.id)
@@ -90,7 +92,7 @@ def test_a_new_date_in_the_past_is_refused(make):
     a = make.assignment(make.task(deadline=date(2024, 6, 1)), unit)
     focal = make.user("focal_point", unit_id=unit.id)
     with pytest.raises(ServiceError, match="past"):
-        extensions.request_extension(a.id, focal, NOW, date(2024, 6, 20), "Trễ")
+        due_dates.request_extension(a.id, focal, NOW, date(2024, 6, 20), "Trễ", today=TODAY)
     assert _requests() == 0
 
 
@@ -115,11 +117,11 @@ def test_only_the_units_focal_point_may_ask(world, who, error):
 def test_only_coordinators_decide(world, who):
     request = _ask(world)
     with pytest.raises(NotAllowed):
-        extensions.approve(request.id, world[who], LATER)
+        due_dates.approve(request.id, world[who], LATER)
     with pytest.raises(NotAllowed):
-        extensions.reject(request.id, world[who], LATER, "Không")
+        due_dates.reject(request.id, world[who], LATER, "Không")
     with pytest.raises(NotAllowed):
-        extensions.change_due_date(world["a"].id, world[who], LATER, 1, date(2024, 9, 1), "x")
+        due_dates.change_due_date(world["a"].id, world[who], LATER, 1, date(2024, 9, 1), "x")
     assert _fresh(world["a"].id).due_date == DUE
     assert db.session.get(ExtensionRequest, request.id).state == "pending"
 
@@ -127,9 +129,9 @@ def test_only_coordinators_decide(world, who):
 def test_rejection_needs_a_reason_and_keeps_the_due_date(world):
     request = _ask(world)
     with pytest.raises(ServiceError, match="Say why"):
-        extensions.reject(request.id, world["coordinator"], LATER, " ")
+        due_dates.reject(request.id, world["coordinator"], LATER, " ")
     assert db.session.get(ExtensionRequest, request.id).state == "pending"
-    extensions.reject(request.id, world["coordinator"], LATER, "Không đủ căn cứ")
+    due_dates.reject(request.id, world["coordinator"], LATER, "Không đủ căn cứ")
     db.session.expire_all()
     request = db.session.get(ExtensionRequest, request.id)
     assert (request.state, request.decision_note) == ("rejected", "Không đủ căn cứ")
@@ -140,18 +142,18 @@ def test_rejection_needs_a_reason_and_keeps_the_due_date(world):
 
 def test_a_decided_request_cannot_be_decided_again(world):
     request = _ask(world)
-    extensions.approve(request.id, world["coordinator"], LATER)
+    due_dates.approve(request.id, world["coordinator"], LATER)
     with pytest.raises(StaleEdit):
-        extensions.reject(request.id, world["coordinator"], LATER, "Thôi")
+        due_dates.reject(request.id, world["coordinator"], LATER, "Thôi")
     with pytest.raises(NotFound):
-        extensions.approve(999_999, world["coordinator"], LATER)
+        due_dates.approve(999_999, world["coordinator"], LATER)
 
 
 def test_approval_is_refused_when_it_would_not_extend(world):
     request = _ask(world, date(2024, 7, 20))
-    extensions.change_due_date(world["a"].id, world["coordinator"], NOW, 1, date(2024, 8, 1), "x")
+    due_dates.change_due_date(world["a"].id, world["coordinator"], NOW, 1, date(2024, 8, 1), "x")
     with pytest.raises(ServiceError, match="would not extend"):
-        extensions.approve(request.id, world["coordinator"], LATER)
+        due_dates.approve(request.id, world["coordinator"], LATER)
     assert _fresh(world["a"].id).due_date == date(2024, 8, 1)
 
 
@@ -159,20 +161,20 @@ def test_approval_is_refused_once_the_assignment_is_closed(world):
     request = _ask(world)
     assignments.mark_not_applicable(world["a"].id, world["coordinator"], NOW, 1, "Không áp dụng")
     with pytest.raises(ServiceError, match="no longer open"):
-        extensions.approve(request.id, world["coordinator"], LATER)
+        due_dates.approve(request.id, world["coordinator"], LATER)
 
 
 def test_coordinator_changes_a_due_date_directly_with_a_reason(world):
     a = world["a"]
     with pytest.raises(ServiceError, match="Say why"):
-        extensions.change_due_date(a.id, world["coordinator"], NOW, 1, date(2024, 9, 1), "")
+        due_dates.change_due_date(a.id, world["coordinator"], NOW, 1, date(2024, 9, 1), "")
     with pytest.raises(ServiceError, match="already the due date"):
-        extensions.change_due_date(a.id, world["coordinator"], NOW, 1, DUE, "x")
-    extensions.change_due_date(a.id, world["coordinator"], NOW, 1, date(2024, 9, 1), "Luật mới")
+        due_dates.change_due_date(a.id, world["coordinator"], NOW, 1, DUE, "x")
+    due_dates.change_due_date(a.id, world["coordinator"], NOW, 1, date(2024, 9, 1), "Luật mới")
     a = _fresh(a.id)
     assert (a.due_date, a.original_due_date, a.version) == (date(2024, 9, 1), DUE, 2)
     with pytest.raises(StaleEdit):
-        extensions.change_due_date(a.id, world["coordinator"], NOW, 1, date(2024, 9, 2), "x")
+        due_dates.change_due_date(a.id, world["coordinator"], NOW, 1, date(2024, 9, 2), "x")
     assert _fresh(a.id).due_date == date(2024, 9, 1)
 
 
@@ -182,10 +184,12 @@ def test_an_approved_extension_turns_a_late_report_into_an_on_time_one(world):
 
     request = _ask(world)
     late = datetime(2024, 7, 10, 3, 0, tzinfo=UTC)
-    assignments.submit_completion(world["a"].id, world["focal"], late, 1, "1/BC", None, "", "", [])
+    assignments.submit_completion(
+        world["a"].id, world["focal"], late, 1, "1/BC", None, "", "", [], settings=world["settings"]
+    )
     a = _fresh(world["a"].id)
     assert status_of(a, date(2024, 7, 10), WorkCalendar(), 3).status == "overdue"
-    extensions.approve(request.id, world["coordinator"], late)
+    due_dates.approve(request.id, world["coordinator"], late)
     a = _fresh(world["a"].id)
     assert status_of(a, date(2024, 7, 10), WorkCalendar(), 3).status == "on_track"
     assert a.original_due_date == DUE

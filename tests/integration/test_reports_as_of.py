@@ -22,7 +22,7 @@ def at(day: date, hour: int = 10) -> datetime:
 
 
 @pytest.fixture
-def world(make):
+def world(make, settings):
     """A task due 30/04/2024 given on 01/04 to two provinces and a ministry; Hà Giang goes
     through start 05/04, report 10/04, return 15/04, report again 02/05 (late), confirm 06/05."""
     coordinator = make.user("coordinator", email="dp@example.org")
@@ -40,11 +40,11 @@ def world(make):
     hg = rows["02"].id
     assignments.start(hg, focal, at(date(2024, 4, 5)), None)
     assignments.submit_completion(
-        hg, focal, at(date(2024, 4, 10)), None, "12/KH-UBND", None, "", "", []
+        hg, focal, at(date(2024, 4, 10)), None, "12/KH-UBND", None, "", "", [], settings=settings
     )
     assignments.return_submission(hg, coordinator, at(date(2024, 4, 15)), None, "Thiếu phụ lục")
     assignments.submit_completion(
-        hg, focal, at(date(2024, 5, 2)), None, "15/KH-UBND", None, "", "", []
+        hg, focal, at(date(2024, 5, 2)), None, "15/KH-UBND", None, "", "", [], settings=settings
     )
     assignments.confirm(hg, coordinator, at(date(2024, 5, 6)), None)
     return {

@@ -12,6 +12,7 @@ from tracker.extensions import db
 from tracker.models import Assignment, Event, Evidence, ExtensionRequest, Reminder, UnitKind
 from tracker.services.errors import NotAllowed, NotFound, ServiceError
 from tracker.services.tasks import assigning as ta
+from tracker.services.tasks import removing
 
 NOW = datetime(2024, 7, 1, 3, 0, tzinfo=UTC)
 
@@ -162,7 +163,7 @@ def test_only_coordinators_assign_and_remove(make, coordinator, country, task, r
     calls = [
         lambda: ta.assign_units(task.id, _selection(groups={"local"}), actor=user, now=NOW),
         lambda: ta.preview_assignment(task.id, _selection(groups={"local"}), actor=user),
-        lambda: ta.remove_assignment(task.id, assignment.id, actor=user, now=NOW),
+        lambda: removing.remove_assignment(task.id, assignment.id, actor=user, now=NOW),
     ]
     for call in calls:
         with pytest.raises(NotAllowed):
@@ -176,7 +177,7 @@ def test_removing_an_unstarted_assignment_keeps_its_history_in_the_audit_log(
     city = country["city"]
     ta.assign_units(task.id, _selection(unit_ids={city.id}), actor=coordinator, now=NOW)
     assignment_id = db.session.scalar(select(Assignment.id))
-    unit = ta.remove_assignment(task.id, assignment_id, actor=coordinator, now=NOW)
+    unit = removing.remove_assignment(task.id, assignment_id, actor=coordinator, now=NOW)
     assert unit.name == "Thành phố Hà Nội"
     assert _count(Assignment) == 0
     [assigned] = _events("assigned")
@@ -215,7 +216,7 @@ def test_reminders_already_sent_stay_as_proof_after_removal(make, coordinator, c
             )
         )
     db.session.commit()
-    ta.remove_assignment(task.id, assignment.id, actor=coordinator, now=NOW)
+    removing.remove_assignment(task.id, assignment.id, actor=coordinator, now=NOW)
     rows = db.session.execute(select(Reminder.assignment_id, Reminder.unit_id, Reminder.state))
     assert sorted(rows, key=lambda r: r.state) == [
         (None, country["city"].id, "cancelled"),
@@ -266,9 +267,9 @@ def test_an_assignment_the_unit_has_touched_cannot_be_removed(
     focal = make.user("focal_point", unit_id=country["city"].id)
     trace(make, assignment, focal)
     db.session.commit()
-    assert ta.removable_ids([assignment.id]) == set()
+    assert removing.removable_ids([assignment.id]) == set()
     with pytest.raises(ServiceError) as refused:
-        ta.remove_assignment(task.id, assignment.id, actor=coordinator, now=NOW)
+        removing.remove_assignment(task.id, assignment.id, actor=coordinator, now=NOW)
     assert not isinstance(refused.value, (NotFound, NotAllowed))
     assert "Thành phố Hà Nội" in str(refused.value.message)
     assert _count(Assignment) == 1 and _events("assignment_removed") == []
@@ -279,5 +280,5 @@ def test_removal_goes_through_the_task_it_belongs_to(make, coordinator, country,
     assignment = make.assignment(task, country["city"])
     db.session.commit()
     with pytest.raises(NotFound):
-        ta.remove_assignment(other.id, assignment.id, actor=coordinator, now=NOW)
+        removing.remove_assignment(other.id, assignment.id, actor=coordinator, now=NOW)
     assert _count(Assignment) == 1

@@ -18,7 +18,6 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import HiddenInput
 
-from tracker import clock
 from tracker.forms.fields import DayField, DeadlineField
 
 NOTE_MAX = 5000
@@ -40,10 +39,10 @@ def _reason(label, message) -> TextAreaField:
 
 
 class NewDueField(DeadlineField):
-    """A new due date written as officials write deadlines; it must name a date."""
+    """A new due date written as officials write deadlines; it must name a date. Its form
+    sets ``reference_year`` (the current year) for wordings without one."""
 
     def pre_validate(self, form) -> None:
-        self.reference_year = clock.today().year
         super().pre_validate(form)
         if self.deadline is None or self.deadline.due is None:
             raise ValidationError(_l("Give the new due date, for example 30/09/2024."))
@@ -107,10 +106,18 @@ class DueDateForm(VersionedForm):
     new_due = NewDueField(_l("New due date"))
     reason = _reason(_l("Reason"), _l("Say why the due date changes."))
 
+    def __init__(self, *args, reference_year: int | None = None, **kw):
+        super().__init__(*args, **kw)
+        self.new_due.reference_year = reference_year
+
 
 class ExtensionRequestForm(FlaskForm):
     new_due = NewDueField(_l("New due date requested"))
     reason = _reason(_l("Reason"), _l("Say why more time is needed."))
+
+    def __init__(self, *args, reference_year: int | None = None, **kw):
+        super().__init__(*args, **kw)
+        self.new_due.reference_year = reference_year
 
 
 class ApproveForm(FlaskForm):

@@ -17,9 +17,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from tracker import clock
+from tracker.domain.deadlines import Deadline
 from tracker.forms.fields import DayField, DeadlineField
-from tracker.models import AssignmentRole, Field
+from tracker.models import AssignmentRole, Field, Task
+from tracker.services.tasks.assigning import UnitSelection
+from tracker.services.tasks.editing import TaskInput
 
 
 class IdListField(SelectMultipleField):
@@ -36,7 +38,10 @@ class IdListField(SelectMultipleField):
 
 
 class TaskForm(FlaskForm):
-    """Create or edit a task; the deadline is checked (shown back) before it is saved."""
+    """Create or edit a task; the deadline is checked (shown back) before it is saved.
+
+    ``reference_year`` (the current year) completes deadlines written without one.
+    """
 
     title = StringField(
         _l("Title"),
@@ -79,14 +84,41 @@ class TaskForm(FlaskForm):
     check = SubmitField(_l("Check"))
     save = SubmitField(_l("Save"))
 
-    def __init__(self, *args, owners=(), **kw):
+    def __init__(self, *args, owners=(), reference_year: int | None = None, **kw):
         super().__init__(*args, **kw)
-        self.deadline.reference_year = clock.today().year
+        self.deadline.reference_year = reference_year
         # The template renders the options (WTForms 3.3 deprecates tuple choices).
         self.owners = list(owners)
         if not isinstance(self.deadline.data, str):
-            # Loaded from a task (a date): the view puts the original wording back.
+            # Loaded from a task (a date): ``show_task`` puts the original wording back.
             self.deadline.data = ""
+
+    def show_task(self, task: Task) -> None:
+        """Fill the fields a task does not fill by name: the deadline as it was written, the
+        version edited, and the saved deadline as already checked (saving it unchanged
+        needs no check)."""
+        self.deadline.data = task.deadline_wording or (
+            task.deadline.strftime("%d/%m/%Y") if task.deadline else ""
+        )
+        self.version.data = task.version
+        saved = task.deadline.isoformat() if task.deadline else "-"
+        self.checked_deadline.data = f"{saved} {self.deadline.data}"
+
+    def task_input(self) -> TaskInput:
+        """Return the task's facts as entered (the form validated)."""
+        deadline = self.deadline.deadline
+        return TaskInput(
+            title=self.title.data or "",
+            field=self.field.data,
+            description=(self.description.data or "").strip(),
+            source_document=(self.source_document.data or "").strip(),
+            source_number=(self.source_number.data or "").strip() or None,
+            source_date=self.source_date.day,
+            priority=bool(self.priority.data),
+            deadline=deadline.due if deadline else None,
+            deadline_wording=deadline.wording if deadline else "",
+            owner_id=self.owner_id.data,
+        )
 
     def validate_field(self, field) -> None:
         if field.data not in {f.value for f in Field}:
@@ -105,9 +137,23 @@ class TaskForm(FlaskForm):
     def deadline_is_checked(self) -> bool:
         return self.checked_deadline.data == self.deadline_signature()
 
+    def deadline_to_show(self, task: Task | None) -> Deadline | None:
+        """Return the deadline to show back: the saved one when an edit opens, else the one
+        typed (None when it could not be read)."""
+        if task is not None and not self.is_submitted():
+            return Deadline(task.deadline, self.deadline.data, "date")
+        return self.deadline.deadline if not self.deadline.errors else None
+
+    def shows_checked(self, task: Task | None) -> bool:
+        """Return whether the deadline shown is the one that will be saved."""
+        if not self.is_submitted():
+            return task is not None
+        return self.deadline_is_checked() and not self.errors
+
 
 class AssignForm(FlaskForm):
-    """Choose units (by group, by kind, one by one), the role and an optional due date."""
+    """Choose units (by group, by kind, one by one), the role and an optional due date;
+    ``reference_year`` (the current year) completes a due date written without one."""
 
     # Options are rendered by the template; the service refuses unknown values.
     groups = SelectMultipleField(_l("Whole groups"), choices=[], validate_choice=False)
@@ -129,9 +175,9 @@ class AssignForm(FlaskForm):
     preview = SubmitField(_l("Preview"))
     assign = SubmitField(_l("Assign"))
 
-    def __init__(self, *args, **kw):
+    def __init__(self, *args, reference_year: int | None = None, **kw):
         super().__init__(*args, **kw)
-        self.due.reference_year = clock.today().year
+        self.due.reference_year = reference_year
 
     def validate_role(self, field) -> None:
         if field.data not in {r.value for r in AssignmentRole}:
@@ -140,6 +186,14 @@ class AssignForm(FlaskForm):
     def validate_unit_ids(self, field) -> None:
         if not (field.data or self.groups.data or self.kinds.data):
             raise ValidationError(_l("Choose at least one group or unit."))
+
+    def selection(self) -> UnitSelection:
+        """Return the units chosen, as the services take them."""
+        return UnitSelection(
+            groups=frozenset(self.groups.data or ()),
+            kinds=frozenset(self.kinds.data or ()),
+            unit_ids=frozenset(self.unit_ids.data or ()),
+        )
 
     def selection_signature(self) -> str:
         """Return the choice as a string, to tell whether it changed since the preview."""

@@ -12,11 +12,9 @@ from flask_login import current_user
 from tracker import clock
 from tracker.forms import assignments as forms
 from tracker.services import access
-from tracker.services.assignments import due_dates as extensions
-from tracker.services.assignments import evidence
+from tracker.services.assignments import due_dates, evidence
 from tracker.services.assignments import pages as assignment_pages
 from tracker.services.assignments import workflow as assignments
-from tracker.services.calendar import load_calendar
 from tracker.services.errors import NotAllowed, NotFound, ServiceError, StaleEdit
 from tracker.views import context, timeline
 
@@ -50,8 +48,9 @@ def safe_next(target: str | None) -> str | None:
 
 def render(assignment_id: int, status: int = 200, **posted):
     """Render the page; ``posted`` holds a refused form to show again with its messages."""
+    as_of = context.as_of()
     page = assignment_pages.assignment_page(
-        current_user, assignment_id, context.as_of(), load_calendar(), context.due_soon_days()
+        current_user, assignment_id, as_of=as_of, settings=context.settings()
     )
     version = page.assignment.version
     page_forms = {}
@@ -68,10 +67,10 @@ def render(assignment_id: int, status: int = 200, **posted):
         a=page.assignment,
         forms=page_forms,
         timeline=timeline.items(page.timeline),
-        accept=",".join("." + e for e in evidence.allowed_extensions()),
-        types=", ".join(e.upper() for e in evidence.allowed_extensions()),
-        max_mb=evidence.megabytes(evidence.max_bytes()),
-        as_of=context.as_of(),
+        accept=page.upload.accept,
+        types=page.upload.types,
+        max_mb=page.upload.max_mb,
+        as_of=as_of,
     )
     return body, status
 
@@ -149,6 +148,7 @@ def submit(assignment_id: int):
             signer=form.signer.data,
             summary=form.summary.data,
             files=form.uploads(),
+            settings=context.settings(),
         ),
         _("Completion was reported. The coordinator will confirm it or return it."),
     )
@@ -215,12 +215,12 @@ def reopen(assignment_id: int):
 @bp.post("/<int:assignment_id>/due-date")
 def change_due_date(assignment_id: int):
     access.require_coordinator(current_user)
-    form = forms.DueDateForm()
+    form = forms.DueDateForm(reference_year=clock.today().year)
     return act(
         assignment_id,
         "change_due",
         form,
-        lambda: extensions.change_due_date(
+        lambda: due_dates.change_due_date(
             assignment_id,
             current_user,
             clock.now(),
@@ -235,13 +235,19 @@ def change_due_date(assignment_id: int):
 @bp.post("/<int:assignment_id>/extension")
 def request_extension(assignment_id: int):
     focal_points_only()
-    form = forms.ExtensionRequestForm()
+    now = clock.now()
+    form = forms.ExtensionRequestForm(reference_year=clock.local_date(now).year)
     return act(
         assignment_id,
         "request_extension",
         form,
-        lambda: extensions.request_extension(
-            assignment_id, current_user, clock.now(), form.new_due.due, form.reason.data
+        lambda: due_dates.request_extension(
+            assignment_id,
+            current_user,
+            now,
+            form.new_due.due,
+            form.reason.data,
+            today=clock.local_date(now),
         ),
         _("Your extension request was sent to the coordinators."),
     )
@@ -250,10 +256,11 @@ def request_extension(assignment_id: int):
 @bp.get("/<int:assignment_id>/files/<int:file_id>")
 def download(assignment_id: int, file_id: int):
     """Send an evidence file as a download, only to users who may see its assignment."""
-    assignment = access.visible_assignment(current_user, assignment_id)
-    stored = evidence.file_of(assignment, file_id)
+    stored = evidence.download(
+        current_user, assignment_id, file_id, context.settings().upload_folder
+    )
     response = send_file(
-        evidence.path_of(stored.stored_name),
+        stored.path,
         mimetype=stored.content_type,
         as_attachment=True,
         download_name=stored.filename,

@@ -1,14 +1,22 @@
-"""Per-request facts every view needs: who may see what, and as of which day."""
+"""Per-request facts every view needs: who may see what, as of which day, which page, and
+the settings the services are given."""
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 
 from tracker import clock
+from tracker import settings as app_settings
 from tracker.auth import visible_unit_id
 from tracker.services import paging
 from tracker.services.calendar import load_calendar
 from tracker.services.status_sql import AsOf
+from tracker.settings import Settings
+
+
+def settings() -> Settings:
+    """Return the running app's settings, to pass to services."""
+    return app_settings.current()
 
 
 def as_of() -> AsOf:
@@ -17,10 +25,12 @@ def as_of() -> AsOf:
 
 
 def due_soon_days() -> int:
-    return int(current_app.config["DUE_SOON_WORKING_DAYS"])
+    """Return how many working days before its due date an assignment is due soon."""
+    return settings().due_soon_days
 
 
 def unit_scope() -> int | None:
+    """Return the one unit the signed-in user may see, or None when they see every unit."""
     return visible_unit_id()
 
 
@@ -31,7 +41,8 @@ def page_number() -> int:
 
 
 def per_page() -> int:
-    return int(current_app.config["PER_PAGE"])
+    """Return how many rows a list page shows."""
+    return settings().per_page
 
 
 def paginate(query):

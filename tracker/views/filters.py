@@ -32,5 +32,6 @@ def day(name: str, label: str) -> date | None:
 
 
 def text(name: str, limit: int = 100) -> str | None:
+    """Return the query argument trimmed to ``limit`` characters, or None when empty."""
     value = (request.args.get(name) or "").strip()[:limit]
     return value or None

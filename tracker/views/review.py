@@ -11,11 +11,8 @@ from tracker import clock
 from tracker.forms import assignments as forms
 from tracker.models import UnitGroup
 from tracker.services import access
-from tracker.services.assignments import due_dates as extensions
-from tracker.services.assignments import listing
-from tracker.services.assignments import pages as assignment_pages
+from tracker.services.assignments import due_dates, review
 from tracker.services.assignments import workflow as assignments
-from tracker.services.calendar import load_calendar
 from tracker.services.errors import NotAllowed, NotFound, ServiceError, StaleEdit
 from tracker.views import assignments as assignment_views
 from tracker.views import context, filters
@@ -35,18 +32,23 @@ def _task_filter() -> int | None:
 
 def _queue(status: int = 200, bulk=None):
     as_of = context.as_of()
-    queue_filters = assignment_pages.QueueFilters(
+    queue_filters = review.QueueFilters(
         task_id=_task_filter(), group=filters.choice("group", {g.value for g in UnitGroup})
     )
-    page = context.paginate(assignment_pages.review_query(queue_filters))
-    rows = listing.with_status(page.items, as_of, load_calendar(), context.due_soon_days())
+    queue = review.report_queue(
+        queue_filters,
+        as_of=as_of,
+        due_soon_days=context.due_soon_days(),
+        page=context.page_number(),
+        per_page=context.per_page(),
+    )
     body = render_template(
         "review/index.html",
-        page=page,
-        rows=rows,
-        evidence=assignment_pages.evidence_of([a.id for a in page.items]),
-        tasks=assignment_pages.tasks_awaiting_review(),
-        counts=assignment_pages.review_counts(),
+        page=queue.page,
+        rows=queue.rows,
+        evidence=queue.evidence,
+        tasks=queue.tasks,
+        counts=queue.counts,
         filters=queue_filters,
         bulk=bulk or forms.BulkConfirmForm(formdata=None),
         confirm_form=forms.ConfirmForm(formdata=None),
@@ -96,11 +98,11 @@ def bulk_confirm():
 
 
 def _requests(status: int = 200, failed: int | None = None, failed_form=None):
-    page = context.paginate(assignment_pages.extension_query())
+    queue = review.request_queue(page=context.page_number(), per_page=context.per_page())
     body = render_template(
         "review/extensions.html",
-        page=page,
-        counts=assignment_pages.review_counts(),
+        page=queue.page,
+        counts=queue.counts,
         approve_form=forms.ApproveForm(formdata=None),
         reject_form=forms.RejectForm(formdata=None),
         failed=failed,
@@ -141,7 +143,7 @@ def approve(request_id: int):
         request_id,
         "approve",
         form,
-        lambda: extensions.approve(request_id, current_user, clock.now(), form.note.data),
+        lambda: due_dates.approve(request_id, current_user, clock.now(), form.note.data),
         _("The extension was approved: the new due date is in force."),
     )
 
@@ -153,6 +155,6 @@ def reject(request_id: int):
         request_id,
         "reject",
         form,
-        lambda: extensions.reject(request_id, current_user, clock.now(), form.reason.data),
+        lambda: due_dates.reject(request_id, current_user, clock.now(), form.reason.data),
         _("The extension was refused; the unit will see your reason."),
     )

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from tracker import clock
 from tracker.exports import lists
-from tracker.models import Assignment, Task, UnitGroup, UnitKind
-from tracker.services import paging, units
-from tracker.services.assignments import listing
-from tracker.services.calendar import load_calendar
-from tracker.services.feeds import addresses as feeds
-from tracker.services.reorganisation import pages as reorganisation
-from tracker.services.status_sql import count_buckets
+from tracker.models import UnitGroup, UnitKind
+from tracker.services import units
+from tracker.services.assignments.listing import STATUSES as ASSIGNMENT_STATUSES
 from tracker.views import context, downloads, filters
-from tracker.views.tasks import ASSIGNMENT_STATUSES
 
 bp = Blueprint("units", __name__, url_prefix="/units")
 
@@ -26,26 +21,29 @@ def index():
     if scope is not None:
         return redirect(url_for("units.detail", unit_id=scope))
     as_of = context.as_of()
-    group = filters.choice("group", {g.value for g in UnitGroup})
-    kind = filters.choice("kind", {k.value for k in UnitKind})
-    q = filters.text("q")
     former = filters.choice("former", {"1"}) is not None
-    current_on = None if former else clock.today()
-    query = units.unit_query(scope, group, kind, q, current_on)
+    unit_filters = units.UnitFilters(
+        group=filters.choice("group", {g.value for g in UnitGroup}),
+        kind=filters.choice("kind", {k.value for k in UnitKind}),
+        q=filters.text("q"),
+        current_on=None if former else clock.today(),
+    )
     if fmt := downloads.requested():
-        rows = paging.export_rows(query)
-        sheet = lists.units_sheet(rows, units.unit_buckets([u.id for u in rows], as_of))
-        return downloads.export_response([sheet], fmt, "units")
-    page = context.paginate(query)
-    ids = [u.id for u in page.items]
+        rows = units.units_to_export(unit_filters, as_of=as_of)
+        return downloads.export_response(
+            [lists.units_sheet(rows.units, rows.buckets)], fmt, "units"
+        )
+    found = units.unit_list(
+        unit_filters, as_of=as_of, page=context.page_number(), per_page=context.per_page()
+    )
     return render_template(
         "units/index.html",
-        page=page,
-        buckets=units.unit_buckets(ids, as_of),
-        focal_points=units.focal_points(ids),
-        group=group,
-        kind=kind,
-        q=q,
+        page=found.page,
+        buckets=found.buckets,
+        focal_points=found.focal_points,
+        group=unit_filters.group,
+        kind=unit_filters.kind,
+        q=unit_filters.q,
         former=former,
         as_of=as_of,
     )
@@ -53,30 +51,31 @@ def index():
 
 @bp.get("/<int:unit_id>")
 def detail(unit_id: int):
-    scope = context.unit_scope()
-    if scope is not None and scope != unit_id:
-        abort(404)
-    unit = units.load_unit(unit_id)
-    if unit is None:
-        abort(404)
     as_of = context.as_of()
     status = filters.choice("status", ASSIGNMENT_STATUSES)
-    query = listing.assignment_query(as_of, Assignment.unit_id == unit_id, status=status)
-    page = context.paginate(query.order_by(Assignment.due_date.asc().nulls_last(), Task.id))
-    feed = feeds.unit_feed(unit_id, actor=current_user)
+    shown = units.unit_page(
+        unit_id,
+        actor=current_user,
+        unit_scope=context.unit_scope(),
+        as_of=as_of,
+        due_soon_days=context.due_soon_days(),
+        status=status,
+        page=context.page_number(),
+        per_page=context.per_page(),
+    )
     return render_template(
         "units/detail.html",
-        unit=unit,
-        page=page,
-        rows=listing.with_status(page.items, as_of, load_calendar(), context.due_soon_days()),
-        buckets=count_buckets(as_of, Assignment.unit_id == unit_id),
-        focal_points=units.focal_points([unit_id])[unit_id],
+        unit=shown.unit,
+        page=shown.page,
+        rows=shown.rows,
+        buckets=shown.buckets,
+        focal_points=shown.focal_points,
         status=status,
         statuses=ASSIGNMENT_STATUSES,
         as_of=as_of,
-        manage_feed=feeds.can_manage_unit_feed(current_user, unit_id),
-        feed=feed,
-        feed_address=feeds.feed_url(feed) if feed else None,
-        merged_on=reorganisation.merged_on(unit),
-        predecessors=reorganisation.predecessors(unit),
+        manage_feed=shown.manage_feed,
+        feed=shown.feed,
+        feed_address=shown.feed_address,
+        merged_on=shown.merged_on,
+        predecessors=shown.predecessors,
     )

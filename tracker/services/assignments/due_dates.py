@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from tracker import clock
 from tracker.domain.status import AssignmentState
 from tracker.extensions import db
 from tracker.models import Assignment, ExtensionRequest, User
@@ -51,10 +50,10 @@ def pending_for(assignment_id: int) -> ExtensionRequest | None:
 
 
 def request_extension(
-    assignment_id: int, actor: User, now: datetime, new_due: date, reason: str
+    assignment_id: int, actor: User, now: datetime, new_due: date, reason: str, *, today: date
 ) -> ExtensionRequest:
-    """Record the unit's request for ``new_due`` (later than the date in force, not past);
-    one pending request per assignment."""
+    """Record the unit's request for ``new_due`` (later than the date in force, not before
+    ``today``); one pending request per assignment."""
     assignment = access.visible_assignment(actor, assignment_id)
     access.require_focal_point_of(actor, assignment)
     # Serialises two requests for one assignment on PostgreSQL (SQLite has one writer).
@@ -73,7 +72,7 @@ def request_extension(
                 day=assignment.due_date.strftime("%d/%m/%Y"),
             )
         )
-    if new_due < clock.local_date(now):
+    if new_due < today:
         raise ServiceError(_l("The new date cannot be in the past."))
     if pending_for(assignment.id) is not None:
         raise ServiceError(

@@ -1,10 +1,11 @@
 """Evidence files: checked by content, stored outside the static folder, served to readers only.
 
-A file is accepted when its extension is an allowed type, its size is within
-``EVIDENCE_MAX_BYTES`` and its bytes are of the type its name says (``filetype`` for the
-magic numbers; DOCX and XLSX also need the Office part their format requires). Stored
-names are random: nothing the user typed ever becomes part of a path. Messages that quote
-a file's name use eager ``gettext``: flask_babel's lazy strings reach templates unescaped.
+A file is accepted when its extension is one of ``Settings.evidence_types``, its size is
+within ``Settings.evidence_max_bytes`` and its bytes are of the type its name says
+(``filetype`` for the magic numbers; DOCX and XLSX also need the Office part their format
+requires). Stored names are random: nothing the user typed ever becomes part of a path.
+Messages that quote a file's name use eager ``gettext``: flask_babel's lazy strings reach
+templates unescaped.
 """
 
 from __future__ import annotations
@@ -19,15 +20,15 @@ from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
 import filetype
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from tracker.extensions import db
-from tracker.models import Assignment, Evidence, EvidenceFile
-from tracker.services.access import NOT_FOUND
+from tracker.models import Assignment, Evidence, EvidenceFile, User
+from tracker.services import access
 from tracker.services.errors import NotFound, ServiceError
+from tracker.settings import Settings
 
 CHUNK = 64 * 1024
 
@@ -41,7 +42,7 @@ class FileType:
     zip_part: str | None = None
 
 
-# Keys are the names EVIDENCE_TYPES uses.
+# Keys are the names ``Settings.evidence_types`` uses.
 TYPES: dict[str, FileType] = {
     "pdf": FileType("application/pdf", ("pdf",)),
     "docx": FileType(
@@ -77,34 +78,52 @@ class StoredFile:
     sha256: str
 
 
-def upload_folder() -> str:
-    """Return the folder evidence is stored in: ``UPLOAD_FOLDER`` (relative to the instance
-    folder unless absolute), else ``<instance>/uploads``."""
-    configured = current_app.config.get("UPLOAD_FOLDER") or "uploads"
-    return os.path.join(current_app.instance_path, configured)
+@dataclass(frozen=True)
+class UploadRules:
+    """What the evidence form tells the user: the ``accept`` list, the types, the limit."""
+
+    accept: str
+    types: str
+    max_mb: str
 
 
-def path_of(stored_name: str) -> str:
-    """Return the absolute path of a stored file (two-level fan-out keeps folders small)."""
-    return os.path.join(upload_folder(), stored_name[:2], stored_name)
+@dataclass(frozen=True)
+class Download:
+    """A stored evidence file, as a download sends it."""
+
+    path: str
+    filename: str
+    content_type: str
 
 
-def allowed_types() -> dict[str, FileType]:
-    """Return the configured evidence types; an unknown name in the configuration is an error."""
-    names = current_app.config["EVIDENCE_TYPES"]
+def path_of(stored_name: str, folder: str) -> str:
+    """Return the absolute path of a stored file under the upload ``folder`` (a two-level
+    fan-out keeps folders small)."""
+    return os.path.join(folder, stored_name[:2], stored_name)
+
+
+def allowed_types(names: Sequence[str]) -> dict[str, FileType]:
+    """Return the evidence types ``names`` (``Settings.evidence_types``) name; an unknown name
+    is a configuration error."""
     unknown = [n for n in names if n not in TYPES]
     if unknown:
         raise RuntimeError(f"EVIDENCE_TYPES has unknown types {unknown}; known: {sorted(TYPES)}")
     return {n: TYPES[n] for n in names}
 
 
-def allowed_extensions() -> list[str]:
-    """Return the file extensions accepted as evidence (for the form's ``accept`` and help)."""
-    return [ext for t in allowed_types().values() for ext in t.extensions]
+def allowed_extensions(names: Sequence[str]) -> list[str]:
+    """Return the file extensions accepted as evidence of the types ``names``."""
+    return [ext for t in allowed_types(names).values() for ext in t.extensions]
 
 
-def max_bytes() -> int:
-    return int(current_app.config["EVIDENCE_MAX_BYTES"])
+def upload_rules(settings: Settings) -> UploadRules:
+    """Return what the evidence form shows: accepted extensions and the size limit."""
+    extensions = allowed_extensions(settings.evidence_types)
+    return UploadRules(
+        accept=",".join("." + e for e in extensions),
+        types=", ".join(e.upper() for e in extensions),
+        max_mb=megabytes(settings.evidence_max_bytes),
+    )
 
 
 def clean_filename(raw: str | None) -> str:
@@ -117,22 +136,23 @@ def clean_filename(raw: str | None) -> str:
     return name
 
 
-def store_all(uploads: Sequence[Upload]) -> list[StoredFile]:
-    """Check and store every upload; on any refusal remove what was stored and raise."""
+def store_all(uploads: Sequence[Upload], settings: Settings) -> list[StoredFile]:
+    """Check and store every upload in ``settings.upload_folder``; on any refusal remove what
+    was stored and raise."""
     stored: list[StoredFile] = []
     try:
         for upload in uploads:
-            stored.append(_store(upload))
+            stored.append(_store(upload, settings))
     except BaseException:
-        discard(stored)
+        discard(stored, settings.upload_folder)
         raise
     return stored
 
 
-def discard(stored: Sequence[StoredFile]) -> None:
+def discard(stored: Sequence[StoredFile], folder: str) -> None:
     """Remove stored files (used when the database refuses what they belong to)."""
     for item in stored:
-        _remove(path_of(item.stored_name))
+        _remove(path_of(item.stored_name, folder))
 
 
 def _remove(path: str) -> None:
@@ -140,14 +160,14 @@ def _remove(path: str) -> None:
         os.remove(path)
 
 
-def _store(upload: Upload) -> StoredFile:
+def _store(upload: Upload, settings: Settings) -> StoredFile:
     name = clean_filename(upload.filename)
     if not name:
         raise ServiceError(_l("A file without a name was sent. Choose the file again."))
-    kind = _type_named(name)
-    limit = max_bytes()
+    kind = _type_named(name, settings.evidence_types)
+    limit = settings.evidence_max_bytes
     stored_name = secrets.token_hex(20)
-    path = path_of(stored_name)
+    path = path_of(stored_name, settings.upload_folder)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     digest = hashlib.sha256()
     size = 0
@@ -188,18 +208,18 @@ def megabytes(limit: int) -> str:
     return f"{value:g}" if value >= 1 else f"{value:.2f}"
 
 
-def _type_named(name: str) -> FileType:
+def _type_named(name: str, names: Sequence[str]) -> FileType:
     """Return the allowed type the file's extension names, or refuse."""
     _stem, dot, ext = name.rpartition(".")
     ext = ext.lower() if dot else ""
-    for kind in allowed_types().values():
+    for kind in allowed_types(names).values():
         if ext in kind.extensions:
             return kind
     raise ServiceError(
         _(
             "“%(name)s” is not an accepted type. Accepted: %(types)s.",
             name=name,
-            types=", ".join(e.upper() for e in allowed_extensions()),
+            types=", ".join(e.upper() for e in allowed_extensions(names)),
         )
     )
 
@@ -236,13 +256,21 @@ def records(stored: Sequence[StoredFile]) -> list[EvidenceFile]:
     ]
 
 
-def file_of(assignment: Assignment, file_id: int) -> EvidenceFile:
-    """Return the file if it belongs to ``assignment`` (already access-checked), else NotFound."""
+def file_of(assignment: Assignment, file_id: int, folder: str) -> EvidenceFile:
+    """Return the file if it belongs to ``assignment`` (already access-checked) and is on disk
+    under ``folder``, else NotFound."""
     found = db.session.scalar(
         select(EvidenceFile)
         .join(EvidenceFile.evidence)
         .where(EvidenceFile.id == file_id, Evidence.assignment_id == assignment.id)
     )
-    if found is None or not os.path.isfile(path_of(found.stored_name)):
-        raise NotFound(NOT_FOUND)
+    if found is None or not os.path.isfile(path_of(found.stored_name, folder)):
+        raise NotFound(access.NOT_FOUND)
     return found
+
+
+def download(actor: User, assignment_id: int, file_id: int, folder: str) -> Download:
+    """Return an evidence file to send, only to users who may see its assignment."""
+    assignment = access.visible_assignment(actor, assignment_id)
+    stored = file_of(assignment, file_id, folder)
+    return Download(path_of(stored.stored_name, folder), stored.filename, stored.content_type)

@@ -12,12 +12,15 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from tracker.domain.calendar import WorkCalendar
-from tracker.domain.status import StatusResult
+from tracker.domain.status import StatusResult, TimeStatus
 from tracker.models import Assignment, Unit, UnitGroup
 from tracker.services import status_sql
 from tracker.services.status_sql import AsOf
 
 A = Assignment
+
+# The statuses an assignment list can be filtered by (``assignment_query``'s ``status``).
+STATUSES = ("open", "awaiting", "completed", *(s.value for s in TimeStatus))
 
 
 @dataclass

@@ -1,14 +1,14 @@
-"""Read models for the assignment page and the review queue, each in a fixed number of queries."""
+"""The assignment page: one assignment with its timeline, evidence, extension requests,
+reminders and transfers, and what the reader may do to it, in a fixed number of queries."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, func, select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
-from tracker.domain.calendar import WorkCalendar
 from tracker.domain.status import AssignmentState, StatusResult
 from tracker.domain.status import allowed_actions as state_actions
 from tracker.extensions import db
@@ -19,20 +19,17 @@ from tracker.models import (
     ExtensionRequest,
     Reminder,
     Role,
-    Task,
-    Unit,
-    UnitGroup,
     User,
 )
-from tracker.services import access
-from tracker.services import status_sql as stats
+from tracker.services import access, status_sql
+from tracker.services.assignments import evidence
 from tracker.services.assignments.due_dates import PENDING
+from tracker.services.calendar import load_calendar
 from tracker.services.reorganisation.pages import Transfers, transfers_of
 from tracker.services.status_sql import AsOf
+from tracker.settings import Settings
 
-A = Assignment
 S = AssignmentState
-SUBMITTED = S.SUBMITTED.value
 
 FOCAL_POINT_ACTIONS = frozenset({"start", "submit"})
 COORDINATOR_ACTIONS = frozenset({"confirm", "return", "mark_not_applicable", "reopen"})
@@ -72,12 +69,14 @@ class AssignmentPage:
     actions: frozenset[str]
     reminders: list[Reminder]  # every reminder for this assignment, newest first
     transfers: Transfers  # where a reorganisation passed it, and what it took over
+    upload: evidence.UploadRules  # what the evidence form accepts
 
 
 def assignment_page(
-    user: User, assignment_id: int, as_of: AsOf, calendar: WorkCalendar, due_soon_days: int
+    user: User, assignment_id: int, *, as_of: AsOf, settings: Settings
 ) -> AssignmentPage:
-    """Return the page of an assignment ``user`` may see (NotFound otherwise); eight queries."""
+    """Return the page of an assignment ``user`` may see (NotFound otherwise), its status
+    judged on ``as_of.day``; eight queries (and the calendar's, once per request)."""
     assignment = access.visible_assignment(user, assignment_id)
     timeline = list(
         db.session.scalars(
@@ -110,7 +109,7 @@ def assignment_page(
     owner = db.session.get(User, owner_id) if owner_id is not None else None
     return AssignmentPage(
         assignment=assignment,
-        status=stats.status_of(assignment, as_of.day, calendar, due_soon_days),
+        status=status_sql.status_of(assignment, as_of.day, load_calendar(), settings.due_soon_days),
         owner=owner,
         timeline=timeline,
         evidence=documents,
@@ -119,6 +118,7 @@ def assignment_page(
         actions=actions_for(user, assignment, pending is not None),
         reminders=reminders,
         transfers=transfers_of(assignment),
+        upload=evidence.upload_rules(settings),
     )
 
 
@@ -136,67 +136,3 @@ def evidence_of(assignment_ids: Sequence[int]) -> dict[int, list[Evidence]]:
     for row in rows:
         result[row.assignment_id].append(row)
     return result
-
-
-@dataclass
-class QueueFilters:
-    task_id: int | None = None
-    group: str | None = None
-
-
-def review_query(filters: QueueFilters) -> Select:
-    """Return submitted assignments (task and unit loaded), the longest-waiting first."""
-    query = (
-        select(A)
-        .join(A.task)
-        .join(A.unit)
-        .options(contains_eager(A.task), contains_eager(A.unit))
-        .where(A.state == SUBMITTED)
-    )
-    if filters.task_id is not None:
-        query = query.where(A.task_id == filters.task_id)
-    if filters.group in (UnitGroup.CENTRAL, UnitGroup.LOCAL):
-        query = query.where(Unit.group == filters.group)
-    return query.order_by(A.submitted_on.asc().nulls_last(), A.updated_at, A.id)
-
-
-def tasks_awaiting_review() -> list[Task]:
-    """Return the tasks that have a report waiting (for the queue's task filter; one query)."""
-    return list(
-        db.session.scalars(
-            select(Task)
-            .where(exists().where(A.task_id == Task.id, A.state == SUBMITTED))
-            .order_by(Task.deadline.asc().nulls_last(), Task.id)
-        )
-    )
-
-
-def extension_query() -> Select:
-    """Return pending extension requests with their assignment, task, unit and requester."""
-    return (
-        select(ExtensionRequest)
-        .join(ExtensionRequest.assignment)
-        .join(A.task)
-        .join(A.unit)
-        .join(ExtensionRequest.requested_by)
-        .options(
-            contains_eager(ExtensionRequest.assignment).contains_eager(A.task),
-            contains_eager(ExtensionRequest.assignment).contains_eager(A.unit),
-            contains_eager(ExtensionRequest.requested_by),
-        )
-        .where(ExtensionRequest.state == PENDING)
-        .order_by(ExtensionRequest.requested_at, ExtensionRequest.id)
-    )
-
-
-def review_counts() -> tuple[int, int]:
-    """Return how many reports and how many extension requests wait (one query)."""
-    reports = select(func.count()).select_from(A).where(A.state == SUBMITTED).scalar_subquery()
-    requests = (
-        select(func.count())
-        .select_from(ExtensionRequest)
-        .where(ExtensionRequest.state == PENDING)
-        .scalar_subquery()
-    )
-    waiting_reports, waiting_requests = db.session.execute(select(reports, requests)).one()
-    return int(waiting_reports), int(waiting_requests)

@@ -15,13 +15,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker import clock
+from tracker.domain.localtime import local_date
 from tracker.domain.status import AssignmentState, TransitionError, transition
 from tracker.extensions import db
 from tracker.models import Assignment, Evidence, User
 from tracker.services import access, events
 from tracker.services.assignments import evidence
 from tracker.services.errors import ServiceError, StaleEdit
+from tracker.settings import Settings
 
 S = AssignmentState
 
@@ -145,14 +146,18 @@ def submit_completion(
     signer: str,
     summary: str,
     files: Sequence[evidence.Upload],
+    *,
+    settings: Settings,
 ) -> Evidence:
-    """Report completion with its evidence; the files are stored before the commit and
-    removed again if the database refuses.
+    """Report completion with its evidence; the files are stored (under
+    ``settings.upload_folder``) before the commit and removed again if the database refuses.
 
     Evidence must name the output document (its number) or attach at least one file: some
     outputs have no numbered document (a system put into service), some are not shareable.
+    The report is dated the day ``now`` is in the programme's time zone (``settings.zone``).
     """
     assignment = _own(assignment_id, actor, version)
+    today = local_date(now, settings.zone)
     _next_state(assignment, "submit")
     doc_number, signer, summary = ((v or "").strip() for v in (doc_number, signer, summary))
     if not doc_number and not files:
@@ -161,9 +166,9 @@ def submit_completion(
         )
     if len(doc_number) > DOC_NUMBER_MAX or len(signer) > SIGNER_MAX or len(summary) > NOTE_MAX:
         raise ServiceError(_l("A field of the evidence is too long."))
-    if doc_date is not None and doc_date > clock.local_date(now):
+    if doc_date is not None and doc_date > today:
         raise ServiceError(_l("The document's date cannot be in the future."))
-    stored = evidence.store_all(files)
+    stored = evidence.store_all(files, settings)
     try:
         record = Evidence(
             assignment=assignment,
@@ -177,7 +182,7 @@ def submit_completion(
         )
         db.session.add(record)
         _move(assignment, "submit", SUBMITTED, actor, now, note=summary)
-        assignment.submitted_on = clock.local_date(now)
+        assignment.submitted_on = today
         assignment.returned_at = None
         assignment.return_reason = ""
         events.record(
@@ -195,7 +200,7 @@ def submit_completion(
         commit()
     except BaseException:
         db.session.rollback()
-        evidence.discard(stored)
+        evidence.discard(stored, settings.upload_folder)
         raise
     return record
 

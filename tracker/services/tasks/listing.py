@@ -1,26 +1,40 @@
-"""The task list and one task's summary, as every signed-in user sees them (focal points:
-only the tasks their unit has)."""
+"""The task list and one task's page, as every signed-in user sees them (focal points:
+only the tasks their unit has, and on a task only their unit's assignment).
+
+``unit_scope`` is None for users who may see every unit, or the one unit id a focal point
+may see.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, exists, select
 
 from tracker.domain.aggregate import Buckets
 from tracker.domain.status import SETTLED_STATES
 from tracker.extensions import db
-from tracker.models import Assignment, Task, Unit
-from tracker.services import status_sql
+from tracker.models import Assignment, Task, Unit, User
+from tracker.services import access, status_sql
 from tracker.services.access import unit_scope_filter
+from tracker.services.assignments import listing
+from tracker.services.calendar import load_calendar
+from tracker.services.errors import NotFound
+from tracker.services.paging import export_rows, page_of
 from tracker.services.status_sql import AsOf
+from tracker.services.tasks.removing import removable_ids
 
 A = Assignment
+
+TASK_STATUSES = ("open", "overdue", "done", "closed")
 
 
 @dataclass
 class TaskFilters:
+    """The task list's filters, as parsed from the query string."""
+
     field: str | None = None
     status: str | None = None  # "overdue", "open", "done", "closed"
     deadline_from: date | None = None
@@ -69,6 +83,8 @@ def task_buckets(task_ids: list[int], unit_scope: int | None, as_of: AsOf) -> di
 
 @dataclass
 class TaskSummary:
+    """A task's progress: its buckets, split by group, and the units not yet done."""
+
     buckets: Buckets
     by_group: dict[str, Buckets]
     missing: list[Unit]  # units assigned that have not completed, by group then name
@@ -99,3 +115,112 @@ def task_summary(task: Task, unit_scope: int | None, as_of: AsOf) -> TaskSummary
         )
     )
     return TaskSummary(total, by_group, missing)
+
+
+@dataclass(frozen=True)
+class TaskList:
+    """A page of the task list: each task's buckets, or for a focal point (``own`` not None)
+    their unit's assignment of each task with its time status."""
+
+    page: Pagination
+    buckets: dict[int, Buckets]
+    own: dict[int, listing.Row] | None
+
+
+def task_list(
+    filters: TaskFilters,
+    *,
+    unit_scope: int | None,
+    as_of: AsOf,
+    due_soon_days: int,
+    page: int,
+    per_page: int,
+) -> TaskList:
+    """Return page ``page`` of the filtered task list (three queries)."""
+    shown = page_of(task_query(unit_scope, filters, as_of), page, per_page)
+    task_ids = [t.id for t in shown.items]
+    if unit_scope is None:
+        return TaskList(shown, task_buckets(task_ids, unit_scope, as_of), None)
+    rows = listing.with_status(
+        unit_assignments(unit_scope, task_ids), as_of, load_calendar(), due_soon_days
+    )
+    return TaskList(shown, {}, {row.assignment.task_id: row for row in rows})
+
+
+@dataclass(frozen=True)
+class TaskRows:
+    """Every task of the filtered list with its buckets, for a download."""
+
+    tasks: list[Task]
+    buckets: dict[int, Buckets]
+
+
+def tasks_to_export(filters: TaskFilters, *, unit_scope: int | None, as_of: AsOf) -> TaskRows:
+    """Return every task the filters select (up to ``paging.EXPORT_MAX``) with its buckets."""
+    tasks = export_rows(task_query(unit_scope, filters, as_of))
+    return TaskRows(tasks, task_buckets([t.id for t in tasks], unit_scope, as_of))
+
+
+@dataclass(frozen=True)
+class SeriesTemplate:
+    """The task asked for is a recurring series' template, which has a page of its own."""
+
+    series_id: int
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    """One task with a page of its units' assignments, its progress, and (for coordinators)
+    the assignments that can still be removed."""
+
+    task: Task
+    page: Pagination
+    rows: list[listing.Row]
+    summary: TaskSummary
+    deadline_on_day_off: bool
+    manage: bool
+    removable: list[listing.Row]
+
+
+def task_page(
+    task_id: int,
+    *,
+    actor: User,
+    unit_scope: int | None,
+    as_of: AsOf,
+    due_soon_days: int,
+    status: str | None,
+    group: str | None,
+    page: int,
+    per_page: int,
+) -> TaskPage | SeriesTemplate:
+    """Return the task's page, page ``page`` of its assignments filtered by time ``status``
+    and unit ``group``; NotFound if the task is missing or not the focal point's unit's."""
+    task = db.session.get(Task, task_id)
+    if task is None:
+        raise NotFound(access.NOT_FOUND)
+    where = [A.task_id == task_id]
+    if unit_scope is not None:
+        where.append(A.unit_id == unit_scope)
+        if not db.session.scalar(select(A.id).where(*where)):
+            raise NotFound(access.NOT_FOUND)
+    if task.recurrence is not None:
+        return SeriesTemplate(task.id)
+    query = listing.assignment_query(as_of, *where, status=status, group=group)
+    shown = page_of(query.order_by(Unit.group, Unit.sort_name), page, per_page)
+    calendar = load_calendar()
+    rows = listing.with_status(shown.items, as_of, calendar, due_soon_days)
+    summary = task_summary(task, unit_scope, as_of)
+    manage = actor.is_coordinator
+    removable = (
+        removable_ids([a.id for a in shown.items]) if manage and task.closed_at is None else set()
+    )
+    return TaskPage(
+        task=task,
+        page=shown,
+        rows=rows,
+        summary=summary,
+        deadline_on_day_off=task.deadline is not None and calendar.is_day_off(task.deadline),
+        manage=manage,
+        removable=[row for row in rows if row.assignment.id in removable],
+    )

@@ -10,6 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = sorted((ROOT / "tracker" / "services").rglob("*.py"))
+VIEWS = sorted((ROOT / "tracker" / "views").rglob("*.py"))
 TESTS = sorted(p for p in (ROOT / "tests").rglob("*.py") if p.name != "test_layering.py")
 CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("date", "today"), ("time", "time")}
 
@@ -106,6 +107,42 @@ def test_services_take_the_clock_and_the_settings_as_parameters(path):
 )
 def test_the_check_finds_every_way_of_reading_the_clock(source, found):
     assert reads_of_clock_or_config(source) == found
+
+
+def queries_or_commits(source: str) -> list[str]:
+    """Return what a view imports that would let it query or commit: SQLAlchemy, or the
+    database handle (of the extensions, only the rate limiter is for views)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [f"line {node.lineno}: imports {a.name}" for a in node.names
+                      if a.name.split(".")[0] == "sqlalchemy"]  # fmt: skip
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            if node.module.split(".")[0] in ("sqlalchemy", "flask_sqlalchemy"):
+                found.append(f"line {node.lineno}: imports {node.module}")
+            elif node.module == "tracker.extensions":
+                found += [f"line {node.lineno}: imports {a.name}" for a in node.names
+                          if a.name != "limiter"]  # fmt: skip
+    return found
+
+
+@pytest.mark.parametrize("path", VIEWS, ids=lambda p: str(p.relative_to(ROOT / "tracker")))
+def test_views_neither_query_nor_commit(path):
+    assert queries_or_commits(path.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        ("from sqlalchemy import select", ["line 1: imports sqlalchemy"]),
+        ("import sqlalchemy.orm", ["line 1: imports sqlalchemy.orm"]),
+        ("from tracker.extensions import db, limiter", ["line 1: imports db"]),
+        ("from tracker.extensions import limiter", []),
+        ("from tracker.services.tasks import listing", []),
+    ],
+)
+def test_the_view_check_finds_queries(source, found):
+    assert queries_or_commits(source) == found
 
 
 def moves_the_clock(source: str) -> list[int]:

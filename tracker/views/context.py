@@ -8,7 +8,6 @@ from flask import request
 from tracker import clock
 from tracker import settings as app_settings
 from tracker.auth import visible_unit_id
-from tracker.services import paging
 from tracker.services.calendar import load_calendar
 from tracker.services.status_sql import AsOf
 from tracker.settings import Settings
@@ -43,8 +42,3 @@ def page_number() -> int:
 def per_page() -> int:
     """Return how many rows a list page shows."""
     return settings().per_page
-
-
-def paginate(query):
-    """Return the requested page of ``query`` (two queries: the count and the rows)."""
-    return paging.page_of(query, page_number(), per_page())

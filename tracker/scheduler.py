@@ -41,11 +41,14 @@ def retry_job(app: Flask) -> None:
 
 def recurrence_job(app: Flask) -> None:
     """Generate the occurrences of recurring tasks whose period has come (idempotent)."""
-    from tracker import clock
-    from tracker.services.recurrence.series import generate_due_occurrences
+    from tracker import clock, settings
+    from tracker.services.recurrence.generation import generate_due_occurrences
 
     with app.app_context():
-        report = generate_due_occurrences(clock.today(), now=clock.now())
+        now = clock.now()
+        report = generate_due_occurrences(
+            clock.local_date(now), now=now, language=settings.current().default_language
+        )
         if report.occurrences or report.without_units or report.broken:
             log.info(
                 "recurrence: %s occurrence(s) created, %s without units, broken series %s",

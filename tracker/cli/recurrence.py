@@ -16,7 +16,7 @@ def recur_command(dry_run: bool, today) -> None:
     """Generate the recurring tasks whose period has come (idempotent: safe to rerun)."""
     from tracker import clock, settings
     from tracker.i18n import format_day
-    from tracker.services.recurrence.series import generate_due_occurrences
+    from tracker.services.recurrence.generation import generate_due_occurrences
 
     now = clock.now_on(today)
     report = generate_due_occurrences(

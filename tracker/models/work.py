@@ -47,7 +47,8 @@ class Task(Base):
     deadline: Mapped[date | None] = mapped_column(index=True)
     deadline_wording: Mapped[str] = mapped_column(String(200), default="")
     # This task's reminder policy (ReminderPolicy.to_dict()); None follows the global default.
-    reminder_policy: Mapped[dict | None] = mapped_column(JSON)
+    # none_as_null: None is SQL NULL (not JSON null), so "follows the default" is ``IS NULL``.
+    reminder_policy: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -34,13 +34,15 @@ def new_session_token() -> str:
     return secrets.token_hex(32)
 
 
-def build_user(email: str, name: str, role: str, password: str, **fields) -> User:
+def build_user(
+    email: str, name: str, role: str, password: str, *, method: str = "scrypt", **fields
+) -> User:
     """Return a new, unsaved user with a hashed password."""
     return User(
         email=normalise_email(email),
         name=name,
         role=role,
-        password_hash=generate_password_hash(password),
+        password_hash=generate_password_hash(password, method=method),
         session_token=new_session_token(),
         **fields,
     )

@@ -219,6 +219,7 @@ def _sweep_in_process(database_url: str, port: int, when: datetime, start) -> No
         run_sweep(when)
 
 
+@pytest.mark.committed  # the two sweeping processes read the programme from the database
 def test_two_concurrent_sweeps_in_two_processes_deliver_each_email_once(programme, app):
     import multiprocessing
 

@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 from support.imports import csv_bytes, table_counts, xlsx_bytes
+from support.people import office
+from support.units import hue_province
 
 from tracker.extensions import db
 from tracker.models import Event, Unit, UnitKind, User
@@ -27,7 +29,7 @@ UNITS = [
 
 @pytest.fixture
 def admin(make):
-    user = make.user("admin", email="admin@example.org", language="en")
+    (user,) = office(make, "admin", language="en")
     db.session.commit()
     return user
 
@@ -223,7 +225,7 @@ USER_HEADER = ("Email", "Họ và tên", "Vai trò", "Mã đơn vị", "Ngôn ng
 
 @pytest.fixture
 def province(make):
-    unit = make.unit(code="46", name="Tỉnh Thừa Thiên Huế")
+    unit = hue_province(make, code="46")
     db.session.commit()
     return unit
 

@@ -19,6 +19,8 @@ import os
 from contextlib import contextmanager
 
 import pytest
+from flask import has_app_context
+from flask.globals import app_ctx
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
@@ -167,6 +169,18 @@ def app(request, database_url, tmp_path, tmp_path_factory):
         isolation = _rolled_back(application)
     with isolation:
         yield application
+        _pop_leaked_contexts()
+
+
+def _pop_leaked_contexts() -> None:
+    """Fail a test that leaves an app context pushed: the next test's requests would run
+    inside it (its ``g``, its session) instead of their own."""
+    leaked = 0
+    while has_app_context():
+        app_ctx._get_current_object().pop()
+        leaked += 1
+    if leaked:
+        pytest.fail(f"the test left {leaked} app context(s) pushed", pytrace=False)
 
 
 # --- Isolation: a transaction per test, rolled back ----------------------------------------

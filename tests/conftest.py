@@ -17,6 +17,7 @@ import copy
 import itertools
 import os
 from contextlib import contextmanager
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import has_app_context
@@ -28,6 +29,7 @@ from support.today import NOW, TODAY
 
 from tracker.app import create_app
 from tracker.extensions import db, limiter
+from tracker.services import history
 
 PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
 
@@ -159,10 +161,11 @@ def app(request, database_url, tmp_path, tmp_path_factory):
     application.config.clear()
     application.config.update(copy.deepcopy(built_config))
     application.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
-    # The limiter is one object for every app: another app built by a test re-initialises
-    # it, and its counts would otherwise carry over to the next test.
+    # The limiter and the revision hook's zone are shared by every app: another app built
+    # by a test re-initialises them, and the limiter's counts would carry over.
     limiter.enabled = application.config["RATELIMIT_ENABLED"]
     limiter.reset()
+    history.install(ZoneInfo(application.config["TIMEZONE"]))
     if request.node.get_closest_marker("committed"):
         isolation = _committed_then_emptied(application)
     else:

@@ -1,24 +1,41 @@
-"""Shared fixtures: a migrated database on each backend, an app per test, query counting.
+"""Shared fixtures: a migrated database per backend, one app per backend and worker, each
+test inside a transaction that is rolled back, query counting, a row factory.
 
 Database tests run on SQLite always and on PostgreSQL when ``TRACKER_TEST_DATABASE_URL``
-is set (``.ci/run`` sets it). Each test starts from empty tables; services commit for
-real, so what a test sees is what production would see.
+is set (``.ci/run`` sets it). Each test starts from empty tables. Services commit as in
+production, but inside the test's own transaction: every session of the test (app
+contexts, requests through the test client, a second app on the same database) works on
+one connection, its commits release savepoints, and the whole transaction is rolled back
+when the test ends, pass or fail. Tests whose data another thread or process must read
+(a browser's server thread, a second process) are marked ``committed``: they commit for
+real and the tables are emptied afterwards.
 """
 
 from __future__ import annotations
 
+import copy
 import itertools
 import os
 from contextlib import contextmanager
+from zoneinfo import ZoneInfo
 
 import pytest
+from flask import has_app_context
+from flask.globals import app_ctx
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
 from support.today import NOW, TODAY
 
 from tracker.app import create_app
-from tracker.extensions import db
+from tracker.extensions import db, limiter
+from tracker.services import history
 
 PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
+
+# Werkzeug's scrypt takes tens of milliseconds per password by design; tests need no
+# resistance to guessing, so the test apps and the row factory hash with one round.
+CHEAP_PASSWORD_HASH = "pbkdf2:sha256:1"
 
 BACKENDS = [
     "sqlite",
@@ -48,6 +65,7 @@ def base_config(database_url: str, instance_path: str) -> dict:
         "UPLOAD_FOLDER": os.path.join(instance_path, "uploads"),
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": 9,  # tests that send mail point this at their SMTP server
+        "PASSWORD_HASH_METHOD": CHEAP_PASSWORD_HASH,
     }
 
 
@@ -73,14 +91,24 @@ def sqlite_url(tmp_path_factory):
     return _migrate(f"sqlite:///{path}", str(tmp_path_factory.mktemp("instance")))
 
 
+_POSTGRESQL: list[str] = []  # this worker's migrated PostgreSQL database, once made
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory, worker_id):
     """Return the URL of a freshly migrated database, once per backend (and per xdist
-    worker: each gets its own PostgreSQL database, created next to the configured one)."""
+    worker: each gets its own PostgreSQL database, created next to the configured one).
+
+    Pytest keeps one value of a parametrised session fixture at a time and sets it up again
+    whenever the backend changes (with ``--dist loadfile``, at every file): the database is
+    made once and remembered, not dropped and migrated again each time.
+    """
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
-    url = PG_URL if worker_id == "master" else _worker_database(PG_URL, worker_id)
-    return _migrate(url, str(tmp_path_factory.mktemp("instance")))
+    if not _POSTGRESQL:
+        url = PG_URL if worker_id == "master" else _worker_database(PG_URL, worker_id)
+        _POSTGRESQL.append(_migrate(url, str(tmp_path_factory.mktemp("instance"))))
+    return _POSTGRESQL[0]
 
 
 def _worker_database(url: str, worker_id: str) -> str:
@@ -98,15 +126,126 @@ def _worker_database(url: str, worker_id: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+# --- One app per database, shared by the tests of a worker --------------------------------
+
+_APPS: dict[str, tuple] = {}  # database URL -> (app, its configuration as built)
+
+
+def _shared_app(database_url: str, tmp_path_factory):
+    """Return this worker's app on ``database_url``, built on first use.
+
+    Building an app compiles some 400 URL rules (about a third of a second), so the tests
+    of a worker share one; ``app`` puts back what a test may change in it.
+    """
+    if database_url not in _APPS:
+        instance = str(tmp_path_factory.mktemp("instance"))
+        application = create_app(base_config(database_url, instance))
+        _APPS[database_url] = (application, copy.deepcopy(dict(application.config)))
+    return _APPS[database_url]
+
+
+def pytest_sessionfinish(session):
+    for application, _config in _APPS.values():
+        with application.app_context():
+            db.engine.dispose()
+
+
 @pytest.fixture
-def app(database_url, tmp_path):
-    """Return an app on a migrated, empty database; tables are emptied afterwards."""
-    application = create_app(base_config(database_url, str(tmp_path)))
-    yield application
+def app(request, database_url, tmp_path, tmp_path_factory):
+    """Return the app on a migrated database whose tables are empty for this test.
+
+    The test's configuration changes, rate-limit counts and uploaded files do not outlive
+    it; its rows are rolled back, or emptied for tests marked ``committed``.
+    """
+    application, built_config = _shared_app(database_url, tmp_path_factory)
+    application.config.clear()
+    application.config.update(copy.deepcopy(built_config))
+    application.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    # The limiter and the revision hook's zone are shared by every app: another app built
+    # by a test re-initialises them, and the limiter's counts would carry over.
+    limiter.enabled = application.config["RATELIMIT_ENABLED"]
+    limiter.reset()
+    history.install(ZoneInfo(application.config["TIMEZONE"]))
+    if request.node.get_closest_marker("committed"):
+        isolation = _committed_then_emptied(application)
+    else:
+        isolation = _rolled_back(application)
+    with isolation:
+        yield application
+        _pop_leaked_contexts()
+
+
+def _pop_leaked_contexts() -> None:
+    """Fail a test that leaves an app context pushed: the next test's requests would run
+    inside it (its ``g``, its session) instead of their own."""
+    leaked = 0
+    while has_app_context():
+        app_ctx._get_current_object().pop()
+        leaked += 1
+    if leaked:
+        pytest.fail(f"the test left {leaked} app context(s) pushed", pytrace=False)
+
+
+# --- Isolation: a transaction per test, rolled back ----------------------------------------
+
+_TEST_CONNECTIONS: dict[str, Connection] = {}  # database URL -> the running test's connection
+
+
+def _url(engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+class _TestSession(FlaskSession):
+    """Flask-SQLAlchemy's session, on the running test's connection when there is one.
+
+    Flask-SQLAlchemy picks an engine per app and ignores a session's own ``bind``; this
+    swaps in the connection the test holds on that engine's database, so that every app
+    context, request and app of the test sees the same uncommitted rows.
+    """
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        resolved = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+        if isinstance(resolved, Connection):
+            return resolved
+        return _TEST_CONNECTIONS.get(_url(resolved), resolved)
+
+
+# A session joining the test's transaction takes a savepoint: its commit releases it, its
+# rollback returns to it, and the test's own transaction stays open around them.
+db.session.session_factory.class_ = _TestSession
+db.session.session_factory.configure(join_transaction_mode="create_savepoint")
+
+
+@contextmanager
+def _rolled_back(application):
+    """Run the test on one connection inside a transaction, rolled back at the end.
+
+    On SQLite the app's ``begin`` hook makes it ``BEGIN IMMEDIATE``: the test holds the
+    write lock throughout, which is why tests another process writes in are ``committed``.
+    """
     with application.app_context():
-        db.session.remove()
-        _empty_tables()
-        db.engine.dispose()
+        engine = db.engine
+    connection = engine.connect()
+    transaction = connection.begin()
+    _TEST_CONNECTIONS[_url(engine)] = connection
+    try:
+        yield
+    finally:
+        del _TEST_CONNECTIONS[_url(engine)]
+        transaction.rollback()
+        connection.close()
+
+
+@contextmanager
+def _committed_then_emptied(application):
+    """Let the test commit for real (another thread or process reads its rows), then
+    empty every table."""
+    try:
+        yield
+    finally:
+        with application.app_context():
+            db.session.remove()
+            _empty_tables()
 
 
 def _empty_tables() -> None:
@@ -168,11 +307,13 @@ def count_queries(app):
 
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", _record)
+    # The test's connection when it runs in a rolled-back transaction, else the engine.
+    target = _TEST_CONNECTIONS.get(_url(engine), engine)
+    event.listen(target, "before_cursor_execute", _record)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", _record)
+        event.remove(target, "before_cursor_execute", _record)
 
 
 @pytest.fixture
@@ -213,6 +354,7 @@ class Factory:
             fields.pop("name", f"Người dùng {n}"),
             role,
             password,
+            method=CHEAP_PASSWORD_HASH,
             **fields,
         )
         db.session.add(user)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from support.people import office
 
 from tracker.extensions import db
 from tracker.models import CalendarOverride, Event, Unit, UnitKind, User
@@ -30,7 +31,7 @@ def smtp(ctx, smtp_server):
 
 @pytest.fixture
 def admin(make):
-    user = make.user("admin", email="admin@example.org", language="en")
+    (user,) = office(make, "admin", language="en")
     db.session.commit()
     return user
 

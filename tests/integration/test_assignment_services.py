@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
+from support.units import hanoi_city, hue_province
 
 from tracker.extensions import db
 from tracker.models import Assignment, Event, Evidence
@@ -21,7 +22,7 @@ LATER = datetime(2024, 7, 10, 3, 0, tzinfo=UTC)
 
 @pytest.fixture
 def world(make, settings):
-    hanoi, hue = make.unit(name="Hà Nội"), make.unit(name="Huế")
+    hanoi, hue = hanoi_city(make), hue_province(make)
     task = make.task(deadline=date(2024, 7, 5))
     return {
         "a": make.assignment(task, hanoi),

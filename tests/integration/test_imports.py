@@ -10,6 +10,8 @@ import pytest
 from flask import current_app
 from sqlalchemy import select
 from support.imports import csv_bytes, table_counts, xlsx_bytes
+from support.people import office
+from support.units import hue_province
 
 from tracker.extensions import db
 from tracker.models import Event, Unit, UnitKind, User
@@ -30,7 +32,7 @@ UNITS = [
 
 @pytest.fixture
 def admin(make):
-    user = make.user("admin", email="admin@example.org", language="en")
+    (user,) = office(make, "admin", language="en")
     db.session.commit()
     return user
 
@@ -229,7 +231,7 @@ USER_HEADER = ("Email", "Họ và tên", "Vai trò", "Mã đơn vị", "Ngôn ng
 
 @pytest.fixture
 def province(make):
-    unit = make.unit(code="46", name="Tỉnh Thừa Thiên Huế")
+    unit = hue_province(make, code="46")
     db.session.commit()
     return unit
 

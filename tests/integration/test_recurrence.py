@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
+from support.units import ha_tay_province, health_ministry
 
 from tracker.domain.localtime import start_of_day
 from tracker.domain.recurrence import DayRule, Period, Recurrence
@@ -67,8 +68,8 @@ def coordinator(make):
 @pytest.fixture
 def provinces(make):
     made = [make.unit(name=f"Tỉnh {n}") for n in ("An Giang", "Bắc Ninh", "Cà Mau")]
-    make.unit(name="Bộ Y tế", kind=UnitKind.MINISTRY)
-    make.unit(name="Tỉnh Hà Tây", active=False)
+    health_ministry(make)
+    ha_tay_province(make)
     db.session.commit()
     return made
 

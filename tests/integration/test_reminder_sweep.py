@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
+from support.units import ha_giang_province, lao_cai_province
 
 from tracker.extensions import db
-from tracker.models import Assignment, EmailMessage, Reminder, UnitKind
+from tracker.models import Assignment, EmailMessage, Reminder
 from tracker.services.reminders.retry import run_retries
 from tracker.services.reminders.sweep import run_sweep
 
@@ -29,8 +30,8 @@ def programme(make, smtp_server, app):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
     coordinator = make.user("coordinator", email="dieuphoi@example.org", language="en")
     task = make.task(title="Ban hành kế hoạch dữ liệu mở", deadline=DUE, owner_id=coordinator.id)
-    late = make.unit(name="Tỉnh Lào Cai", head_email="lanhdao.laocai@example.org")
-    quick = make.unit(name="Tỉnh Hà Giang", kind=UnitKind.PROVINCE, head_email="ld.hg@example.org")
+    late = lao_cai_province(make, head_email="lanhdao.laocai@example.org")
+    quick = ha_giang_province(make, head_email="ld.hg@example.org")
     make.user("focal_point", email="dm.laocai@example.org", unit_id=late.id)
     make.user("focal_point", email="dm.hagiang@example.org", unit_id=quick.id)
     ids = {
@@ -221,6 +222,7 @@ def _sweep_in_process(database_url: str, port: int, when: datetime, start) -> No
         run_sweep(when, Settings.from_config(app.config, app.instance_path))
 
 
+@pytest.mark.committed  # the two sweeping processes read the programme from the database
 def test_two_concurrent_sweeps_in_two_processes_deliver_each_email_once(programme, app):
     import multiprocessing
 

@@ -6,17 +6,17 @@ import csv
 from datetime import UTC, date, datetime
 
 from openpyxl import load_workbook
+from support.units import ba_ria_vung_tau_province, health_ministry
 
 from tracker.extensions import db
-from tracker.models import UnitKind
 
 APRIL = datetime(2024, 4, 1, 3, tzinfo=UTC)
 
 
 def _world(make) -> int:
     given = {"created_at": APRIL, "updated_at": APRIL}
-    province = make.unit(name="Tỉnh Bà Rịa - Vũng Tàu", code="77")
-    ministry = make.unit(name="Bộ Y tế", code="BYT", kind=UnitKind.MINISTRY)
+    province = ba_ria_vung_tau_province(make, code="77")
+    ministry = health_ministry(make, code="BYT")
     task = make.task(title="Ban hành danh mục CSDL dùng chung", deadline=date(2024, 6, 30))
     make.assignment(task, province, state="completed", submitted_on=date(2024, 6, 1), **given)
     make.assignment(task, ministry, state="in_progress", **given)

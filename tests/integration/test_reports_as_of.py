@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 import pytest
+from support.people import office
 from support.today import TODAY
+from support.units import cao_bang_province, finance_ministry, ha_giang_province
 
 from tracker import clock
 from tracker.domain.status import TimeStatus
 from tracker.extensions import db
-from tracker.models import UnitKind
 from tracker.services.assignments import due_dates
 from tracker.services.assignments import workflow as assignments
 from tracker.services.reports import figures, matrix, units
@@ -25,10 +26,10 @@ def at(day: date, hour: int = 10) -> datetime:
 def world(make, settings):
     """A task due 30/04/2024 given on 01/04 to two provinces and a ministry; Hà Giang goes
     through start 05/04, report 10/04, return 15/04, report again 02/05 (late), confirm 06/05."""
-    coordinator = make.user("coordinator", email="dp@example.org")
-    ha_giang = make.unit(name="Tỉnh Hà Giang", code="02")
-    cao_bang = make.unit(name="Tỉnh Cao Bằng", code="04")
-    ministry = make.unit(name="Bộ Tài chính", code="BTC", kind=UnitKind.MINISTRY)
+    (coordinator,) = office(make, "coordinator")
+    ha_giang = ha_giang_province(make, code="02")
+    cao_bang = cao_bang_province(make, code="04")
+    ministry = finance_ministry(make, code="BTC")
     focal = make.user("focal_point", email="hg@example.org", unit_id=ha_giang.id)
     task = make.task(title="Ban hành kế hoạch", deadline=date(2024, 4, 30))
     given = at(date(2024, 4, 1))

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
+from support.units import finance_ministry, ha_tay_province, hanoi_city, health_ministry
 
 from tracker.domain.deadlines import parse_deadline
 from tracker.extensions import db
@@ -46,11 +47,9 @@ def country(make):
     """Three active provinces, one inactive, a city, two ministries and an agency."""
     return {
         "provinces": [make.unit(name=f"Tỉnh {n}") for n in ("Bắc Giang", "An Giang", "Cà Mau")],
-        "old": make.unit(name="Tỉnh Hà Tây", active=False),
-        "city": make.unit(name="Thành phố Hà Nội", kind=UnitKind.CITY),
-        "ministries": [
-            make.unit(name=n, kind=UnitKind.MINISTRY) for n in ("Bộ Y tế", "Bộ Tài chính")
-        ],
+        "old": ha_tay_province(make),
+        "city": hanoi_city(make),
+        "ministries": [health_ministry(make), finance_ministry(make)],
         "agency": make.unit(name="Bảo hiểm xã hội Việt Nam", kind=UnitKind.GOVERNMENT_AGENCY),
     }
 

@@ -8,9 +8,17 @@ import pytest
 from flask import current_app
 from sqlalchemy import func, select
 from support.imports import csv_bytes, table_counts, xlsx_bytes
+from support.people import office
+from support.units import (
+    da_nang_city,
+    finance_ministry,
+    ha_tay_province,
+    health_ministry,
+    hue_province,
+)
 
 from tracker.extensions import db
-from tracker.models import Assignment, AssignmentRevision, Event, Task, UnitKind
+from tracker.models import Assignment, AssignmentRevision, Event, Task
 from tracker.services.imports.importing import run_import
 from tracker.services.tasks import assigning as task_assignments
 from tracker.settings import Settings
@@ -46,7 +54,7 @@ GOOD = [
 
 @pytest.fixture
 def coordinator(make):
-    user = make.user("coordinator", email="dp@example.org", language="en")
+    (user,) = office(make, "coordinator", language="en")
     db.session.commit()
     return user
 
@@ -55,11 +63,11 @@ def coordinator(make):
 def country(make):
     """Two provinces (one inactive) and two ministries."""
     units = {
-        "46": make.unit(code="46", name="Tỉnh Thừa Thiên Huế"),
-        "48": make.unit(code="48", name="Thành phố Đà Nẵng", kind=UnitKind.CITY),
-        "HT": make.unit(code="HT", name="Tỉnh Hà Tây", active=False),
-        "BYT": make.unit(code="BYT", name="Bộ Y tế", kind=UnitKind.MINISTRY),
-        "BTC": make.unit(code="BTC", name="Bộ Tài chính", kind=UnitKind.MINISTRY),
+        "46": hue_province(make, code="46"),
+        "48": da_nang_city(make, code="48"),
+        "HT": ha_tay_province(make, code="HT"),
+        "BYT": health_ministry(make, code="BYT"),
+        "BTC": finance_ministry(make, code="BTC"),
     }
     db.session.commit()
     return units

@@ -10,8 +10,10 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from support.people import office
+from support.units import hanoi_city, hue_province
 from tracker.extensions import db
-from tracker.models import Assignment, Event, Evidence, EvidenceFile, UnitKind
+from tracker.models import Assignment, Event, Evidence, EvidenceFile
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 32
@@ -26,8 +28,7 @@ def docx() -> bytes:
 
 
 def assignment_world(make):
-    hanoi = make.unit(name="Thành phố Hà Nội", kind=UnitKind.CITY)
-    hue = make.unit(name="Tỉnh Thừa Thiên Huế")
+    hanoi, hue = hanoi_city(make), hue_province(make)
     task = make.task(
         title="Ban hành kế hoạch CĐS", deadline=date(2024, 7, 5), source_document="KH 2024"
     )
@@ -39,8 +40,8 @@ def assignment_world(make):
     )
     db.session.add(evidence)
     db.session.flush()
-    make.user("coordinator", email="dp@example.org", language="en", name="Điều phối")
-    make.user("viewer", email="ld@example.org", language="en")
+    office(make, "coordinator", language="en", name="Điều phối")
+    office(make, "viewer", language="en")
     make.user("focal_point", email="hn@example.org", unit_id=hanoi.id, language="en", name="Lan")
     make.user("focal_point", email="hue@example.org", unit_id=hue.id, language="en")
     return {"ours": ours.id, "theirs": theirs.id, "theirs_file": evidence.files[0].id}

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 
 from icalendar import Calendar
 
-from tracker.models import UnitKind
+from support.people import office
+from support.units import hanoi_city, hue_province
 
 SOURCE = "Kế hoạch chuyển đổi số năm 2024"
 TITLE = "Xây dựng cơ sở dữ liệu chuyên ngành"
@@ -15,9 +16,8 @@ TITLE = "Xây dựng cơ sở dữ liệu chuyên ngành"
 def feed_world(make) -> dict:
     """Hà Nội with one assignment in every state (and one of a closed task, one without a due
     date), Huế with its own open assignment, and one user per role."""
-    hanoi = make.unit(name="Thành phố Hà Nội", kind=UnitKind.CITY)
-    hue = make.unit(name="Tỉnh Thừa Thiên Huế")
-    coordinator = make.user("coordinator", email="dp@example.org", language="en", name="Điều phối")
+    hanoi, hue = hanoi_city(make), hue_province(make)
+    (coordinator,) = office(make, "coordinator", language="en", name="Điều phối")
     other = make.user("coordinator", email="other@example.org", language="en")
     main = make.task(
         title=TITLE,
@@ -48,10 +48,10 @@ def feed_world(make) -> dict:
     theirs = make.task(title="Nhiệm vụ của người khác", deadline=date(2024, 8, 20))
     theirs.owner_id = other.id
     ids["theirs_open"] = make.assignment(theirs, hue).id
-    make.user("viewer", email="ld@example.org", language="en")
+    office(make, "viewer", language="en")
     make.user("focal_point", email="hn@example.org", unit_id=hanoi.id, language="vi", name="Lan")
     make.user("focal_point", email="hue@example.org", unit_id=hue.id, language="en")
-    make.user("admin", email="admin@example.org", language="en")
+    office(make, "admin", language="en")
     ids["coordinator"] = coordinator.id
     ids["theirs"] = theirs.id
     return ids

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from support.people import office
 from tracker.models import AssignmentRole
 
 # Every assignment last changed before the merger (the factory's default would be the real
@@ -22,10 +23,9 @@ def merger_world(make, staff: bool = False) -> dict[str, int]:
 
     ``staff`` adds a coordinator and a viewer (hashing passwords is slow: only if needed).
     """
-    admin = make.user("admin", email="admin@example.org", language="en")
+    (admin,) = office(make, "admin", language="en")
     if staff:
-        make.user("coordinator", email="dp@example.org", language="en")
-        make.user("viewer", email="ld@example.org", language="en")
+        office(make, "coordinator", "viewer", language="en")
     an = make.unit(code="A1", name="Tỉnh An", head_email="lanhdao.an@example.org")
     binh = make.unit(code="B1", name="Tỉnh Bình")
     cuong = make.unit(code="C1", name="Tỉnh Cường")

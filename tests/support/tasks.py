@@ -8,20 +8,20 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from support.people import office
+from support.units import finance_ministry, health_ministry
 from tracker.extensions import db
-from tracker.models import UnitKind
 
 
 def task_world(make):
     """Five provinces, two ministries, a task given to one province, one user per role."""
     provinces = [make.unit(name=f"Tỉnh Số {n}") for n in range(1, 6)]
-    ministries = [make.unit(name=n, kind=UnitKind.MINISTRY) for n in ("Bộ Y tế", "Bộ Tài chính")]
+    ministries = [health_ministry(make), finance_ministry(make)]
     task = make.task(
         title="Kế hoạch kiểm tra", deadline=date(2024, 9, 30), deadline_wording="30/9/2024"
     )
     given = make.assignment(task, provinces[0])
-    make.user("coordinator", email="dp@example.org", language="en")
-    make.user("viewer", email="ld@example.org", language="en")
+    office(make, "coordinator", "viewer", language="en")
     make.user("focal_point", email="fp@example.org", unit_id=provinces[0].id, language="en")
     return {
         "task": task.id,

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
+from support.people import office
+from support.units import hue_province
 
 from tracker.extensions import db
 from tracker.models import CalendarOverride, Event, Unit, User
@@ -14,10 +16,8 @@ from tracker.models import CalendarOverride, Event, Unit, User
 @pytest.fixture
 def world(build):
     def setup(make):
-        unit = make.unit(name="Tỉnh Thừa Thiên Huế", code="46")
-        make.user("admin", email="admin@example.org", language="en")
-        make.user("coordinator", email="dp@example.org", language="en")
-        make.user("viewer", email="ld@example.org", language="en")
+        unit = hue_province(make, code="46")
+        office(make, "admin", "coordinator", "viewer", language="en")
         fp = make.user("focal_point", email="fp@example.org", language="en", unit_id=unit.id)
         override = CalendarOverride(day=datetime(2024, 9, 3).date(), is_working=True, note="TB")
         db.session.add(override)

@@ -8,7 +8,9 @@ import re
 import pytest
 from sqlalchemy import select
 from support.imports import csv_bytes
+from support.people import office
 from support.tasks import count
+from support.units import da_nang_city
 
 from tracker.extensions import db
 from tracker.models import Event, Task, Unit, User
@@ -29,10 +31,8 @@ BAD_UNITS = [
 @pytest.fixture
 def world(build):
     def setup(make):
-        unit = make.unit(code="48", name="Thành phố Đà Nẵng")
-        make.user("admin", email="admin@example.org", language="en")
-        make.user("coordinator", email="dp@example.org", language="en")
-        make.user("viewer", email="ld@example.org", language="en")
+        unit = da_nang_city(make, code="48")
+        office(make, "admin", "coordinator", "viewer", language="en")
         make.user("focal_point", email="fp@example.org", language="en", unit_id=unit.id)
 
     build(setup)

@@ -7,6 +7,8 @@ from datetime import date
 from html import unescape
 
 import pytest
+from support.people import office
+from support.units import lao_cai_province
 
 from tracker import catalogs
 from tracker.models import UnitKind
@@ -32,8 +34,8 @@ def _visible_text(html: str) -> str:
 @pytest.fixture
 def site(build):
     def world(make):
-        admin = make.user("admin", email="admin@example.org", name="Quản trị viên")
-        unit = make.unit(name="Tỉnh Lào Cai", head_email="ld@example.org")
+        (admin,) = office(make, "admin", name="Quản trị viên")
+        unit = lao_cai_province(make, head_email="ld@example.org")
         make.unit(name="Bộ Tư pháp", kind=UnitKind.MINISTRY)
         focal = make.user("focal_point", email="fp@example.org", unit_id=unit.id, name="Hoa")
         task = make.task(title="Kế hoạch dữ liệu mở", deadline=date(2024, 6, 28),

@@ -7,18 +7,18 @@ import io
 from datetime import date
 
 from openpyxl import load_workbook
-
-from tracker.models import UnitKind
+from support.people import office
+from support.units import ba_ria_vung_tau_province, hanoi_city, health_ministry
 
 
 def _world(make):
-    hanoi = make.unit(name="Thành phố Hà Nội", kind=UnitKind.CITY, code="01")
-    make.unit(name="Tỉnh Bà Rịa - Vũng Tàu", code="77")
-    ministry = make.unit(name="Bộ Y tế", kind=UnitKind.MINISTRY, code="BYT")
+    hanoi = hanoi_city(make, code="01")
+    ba_ria_vung_tau_province(make, code="77")
+    ministry = health_ministry(make, code="BYT")
     task = make.task(title="Ban hành danh mục CSDL", deadline=date(2024, 6, 30))
     make.assignment(task, hanoi, state="completed", submitted_on=date(2024, 6, 1))
     make.assignment(task, ministry)
-    make.user("admin", email="admin@example.org")
+    office(make, "admin")
     make.user("focal_point", email="hn@example.org", unit_id=hanoi.id)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from support.people import office
 
 from tracker.app import create_app
 from tracker.extensions import db
@@ -20,7 +21,7 @@ NOW = datetime(2024, 7, 1, 3, tzinfo=UTC)
 @pytest.fixture
 def people(build):
     def setup(make):
-        admin = make.user("admin", email="admin@example.org", language="en")
+        (admin,) = office(make, "admin", language="en")
         user = make.user("focal_point", email="fp@example.org", language="en")
         return admin.id, user.id
 

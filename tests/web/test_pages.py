@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
-from tracker.models import UnitKind
+from support.people import office
+from support.units import hanoi_hue_and_health_ministry
 
 
 @pytest.fixture
@@ -16,9 +16,7 @@ def world(build):
 
 
 def _world(make):
-    hanoi = make.unit(name="Thành phố Hà Nội", kind=UnitKind.CITY)
-    hue = make.unit(name="Tỉnh Thừa Thiên Huế")
-    ministry = make.unit(name="Bộ Y tế", kind=UnitKind.MINISTRY)
+    hanoi, hue, ministry = hanoi_hue_and_health_ministry(make)
     catalogue = make.task(title="Ban hành danh mục CSDL dùng chung", deadline=date(2024, 6, 30))
     plan = make.task(title="Kế hoạch kiểm tra, giám sát", deadline=date(2024, 7, 19))
     make.assignment(catalogue, hanoi, state="completed", submitted_on=date(2024, 6, 1))
@@ -26,8 +24,7 @@ def _world(make):
     make.assignment(catalogue, ministry, state="completed", submitted_on=date(2024, 7, 1))
     make.assignment(plan, hanoi, state="submitted", submitted_on=date(2024, 6, 20))
     make.assignment(plan, ministry)
-    make.user("coordinator", email="dp@example.org")
-    make.user("viewer", email="ld@example.org")
+    office(make, "coordinator", "viewer")
     make.user("focal_point", email="hn@example.org", unit_id=hanoi.id)
     make.user("focal_point", email="hue@example.org", unit_id=hue.id)
     return {

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
+from support.people import office
+from support.units import lao_cai_province
 
 from tracker.extensions import db
 from tracker.models import EmailMessage, Reminder, Setting, SweepRun, Task
@@ -16,10 +18,8 @@ def world(build, app, smtp_server):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
 
     def make_world(make):
-        coordinator = make.user("coordinator", email="dp@example.org", language="en")
-        make.user("admin", email="admin@example.org", language="en")
-        make.user("viewer", email="ld@example.org", language="en")
-        unit = make.unit(name="Tỉnh Lào Cai")
+        coordinator, _admin, _viewer = office(make, "coordinator", "admin", "viewer", language="en")
+        unit = lao_cai_province(make)
         make.user("focal_point", email="dm@example.org", unit_id=unit.id, language="en")
         task = make.task(title="Kế hoạch dữ liệu mở", deadline=date(2024, 6, 28))
         task.owner_id = coordinator.id

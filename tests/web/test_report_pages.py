@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import load_workbook
+from support.people import office
+from support.units import ba_ria_vung_tau_province, hanoi_city
 
 from tracker.models import UnitKind
 
@@ -24,8 +26,8 @@ def _world(make, provinces: int = 2, extra_tasks: int = 0, people: bool = True):
     """A catalogue task given on 01/04/2024; the ministry reports on 01/07, one day late."""
     given = {"created_at": APRIL, "updated_at": APRIL}
     units = [
-        make.unit(name="Tỉnh Bà Rịa - Vũng Tàu"),
-        make.unit(name="Thành phố Hà Nội", kind=UnitKind.CITY),
+        ba_ria_vung_tau_province(make),
+        hanoi_city(make),
     ]
     units += [make.unit() for _ in range(provinces - 2)]
     ministry = make.unit(name="Bộ Thông tin và Truyền thông", kind=UnitKind.MINISTRY)
@@ -42,8 +44,7 @@ def _world(make, provinces: int = 2, extra_tasks: int = 0, people: bool = True):
         for unit in (*units, ministry):
             make.assignment(task, unit, **given)
     if people:
-        make.user("coordinator", email="dp@example.org")
-        make.user("viewer", email="ld@example.org")
+        office(make, "coordinator", "viewer")
         make.user("focal_point", email="hn@example.org", unit_id=units[1].id)
     return {"task": catalogue.id, "unit": units[0].id}
 

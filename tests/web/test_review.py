@@ -7,9 +7,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
+from support.people import office
+from support.units import hanoi_hue_and_health_ministry
 
 from tracker.extensions import db
-from tracker.models import Assignment, Evidence, ExtensionRequest, UnitKind
+from tracker.models import Assignment, Evidence, ExtensionRequest
 
 
 @pytest.fixture
@@ -18,9 +20,7 @@ def world(build):
 
 
 def _world(make):
-    hanoi = make.unit(name="Thành phố Hà Nội", kind=UnitKind.CITY)
-    hue = make.unit(name="Tỉnh Thừa Thiên Huế")
-    health = make.unit(name="Bộ Y tế", kind=UnitKind.MINISTRY)
+    hanoi, hue, health = hanoi_hue_and_health_ministry(make)
     plan = make.task(title="Kế hoạch CĐS 2024", deadline=date(2024, 6, 30))
     data = make.task(title="Danh mục CSDL", deadline=date(2024, 6, 30))
     late = make.assignment(plan, hanoi, state="submitted", submitted_on=date(2024, 7, 1))
@@ -28,8 +28,7 @@ def _world(make):
     working = make.assignment(plan, hue, state="in_progress")
     other_task = make.assignment(data, hue, state="submitted", submitted_on=date(2024, 6, 20))
     db.session.add(Evidence(assignment_id=late.id, doc_number="88/KH-UBND", summary="Kế hoạch HN"))
-    coordinator = make.user("coordinator", email="dp@example.org", language="en")
-    make.user("viewer", email="ld@example.org", language="en")
+    coordinator, _viewer = office(make, "coordinator", "viewer", language="en")
     focal = make.user("focal_point", email="hue@example.org", unit_id=hue.id, language="en")
     request = ExtensionRequest(
         assignment_id=working.id,

@@ -1,7 +1,9 @@
 """Browser tests: the app served on a free local port, driven by Debian's headless Chromium.
 
-Run on SQLite only (a file database shared by the server thread and the test).
-Screenshots go to test-artifacts/screenshots/ for people to look at.
+Run on SQLite only (a file database shared by the server thread and the test). The server
+thread reads what the test wrote, so these tests are ``committed``: their rows are committed
+for real and the tables emptied afterwards. Screenshots go to test-artifacts/screenshots/
+for people to look at.
 """
 
 from __future__ import annotations
@@ -16,15 +18,19 @@ from werkzeug.serving import make_server
 CHROMIUM = os.environ.get("TRACKER_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
 
-pytestmark = pytest.mark.browser
+HERE = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(items):
-    if os.path.exists(CHROMIUM):
-        return
+    """Mark the tests of this folder ``browser`` and ``committed``; skip them without
+    Chromium. (The hook sees every collected test, hence the folder check.)"""
     skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     for item in items:
-        if "browser" in str(item.fspath):
+        if HERE not in Path(str(item.fspath)).resolve().parents:
+            continue
+        item.add_marker(pytest.mark.browser)
+        item.add_marker(pytest.mark.committed)
+        if not os.path.exists(CHROMIUM):
             item.add_marker(skip)
 
 

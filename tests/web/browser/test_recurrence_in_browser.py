@@ -7,17 +7,17 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Page, expect
-
-from tracker.models import UnitKind
+from support.people import office
+from support.units import cao_bang_province, ha_giang_province, health_ministry
 
 PASSWORD = "secret-pass"
 
 
 def _people(make) -> None:
-    make.user("coordinator", email="dp@example.org", language="en", name="Trần Văn Minh")
-    ha_giang = make.unit(name="Tỉnh Hà Giang")
-    make.unit(name="Tỉnh Cao Bằng")
-    make.unit(name="Bộ Y tế", kind=UnitKind.MINISTRY)
+    office(make, "coordinator", language="en", name="Trần Văn Minh")
+    ha_giang = ha_giang_province(make)
+    cao_bang_province(make)
+    health_ministry(make)
     make.user("focal_point", email="hg@example.org", language="en", unit_id=ha_giang.id)
 
 

@@ -8,9 +8,9 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
+from support.units import cao_bang_province, ha_giang_province, hanoi_city, health_ministry
 
 from tracker import catalogs
-from tracker.models import UnitKind
 
 PASSWORD = "secret-pass"
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -27,10 +27,10 @@ def _people(make) -> None:
     for language in ("vi", "en"):
         make.user("coordinator", email=f"dp.{language}@example.org", language=language,
                   name="Trần Văn Minh")  # fmt: skip
-    ha_giang = make.unit(name="Tỉnh Hà Giang")
-    make.unit(name="Tỉnh Cao Bằng")
-    make.unit(name="Thành phố Hà Nội", kind=UnitKind.CITY)
-    make.unit(name="Bộ Y tế", kind=UnitKind.MINISTRY)
+    ha_giang = ha_giang_province(make)
+    cao_bang_province(make)
+    hanoi_city(make)
+    health_ministry(make)
     for language in ("vi", "en"):
         make.user("focal_point", email=f"hg.{language}@example.org", language=language,
                   unit_id=ha_giang.id, name="Nguyễn Thị Hoa")  # fmt: skip

@@ -24,7 +24,9 @@ from tracker.models import (
 from tracker.services import dashboard, status_sql
 from tracker.services.calendar import load_calendar
 from tracker.services.errors import NotAllowed, ServiceError, StaleEdit
+from tracker.services.recurrence import generation
 from tracker.services.recurrence import series as rec
+from tracker.services.recurrence.settings import SeriesInput, period_label
 from tracker.services.tasks import assigning
 from tracker.services.tasks import listing as task_listing
 from tracker.services.tasks.editing import TaskInput
@@ -34,11 +36,13 @@ ZONE = ZoneInfo("Asia/Ho_Chi_Minh")  # the programme's time zone
 HALF_YEARLY = Recurrence("half_yearly", date(2025, 1, 1), due=DayRule("period_end", 0, 15))
 
 
-def _generate(today: date, *, now: datetime | None = None, **options) -> rec.GenerationReport:
+def _generate(
+    today: date, *, now: datetime | None = None, **options
+) -> generation.GenerationReport:
     """Generate as a run on ``today`` would (by default at the start of that day), in the
     programme's language."""
     now = now or start_of_day(today, ZONE)
-    return rec.generate_due_occurrences(today, now=now, language="vi", **options)
+    return generation.generate_due_occurrences(today, now=now, language="vi", **options)
 
 
 def _count(model, *where) -> int:
@@ -57,7 +61,7 @@ def _units_of(task_id: int) -> set[int]:
 def _input(rule=HALF_YEARLY, *, title="Báo cáo 6 tháng", owner_id=None, **selection):
     units = assigning.UnitSelection(**{k: frozenset(v) for k, v in selection.items()})
     task = TaskInput(title=title, field="government", description="", owner_id=owner_id)
-    return rec.SeriesInput(task=task, rule=rule, units=units)
+    return SeriesInput(task=task, rule=rule, units=units)
 
 
 @pytest.fixture
@@ -100,7 +104,7 @@ def test_a_half_yearly_series_gets_one_occurrence_per_period_due_15_june_and_15_
         date(2025, 12, 15),
     )
     with force_locale("vi"):
-        expected = rec.period_label(Period(date(2025, 1, 1), date(2025, 6, 30), "half", 1))
+        expected = period_label(Period(date(2025, 1, 1), date(2025, 6, 30), "half", 1))
     assert h1.title == f"Báo cáo 6 tháng — {expected}"
     assert h1.deadline_wording == "15/06/2025" and h1.field == "government"
     # Each occurrence has its own assignments: every active province, due on its deadline.
@@ -433,7 +437,7 @@ def test_the_scheduler_generates_daily_and_at_start(app, later, series):
 def test_periods_are_labelled_in_both_languages(ctx, period, vi, en):
     for language, expected in (("vi", vi), ("en", en)):
         with force_locale(language):
-            assert rec.period_label(period) == expected
+            assert period_label(period) == expected
 
 
 def test_occurrence_titles_and_cut_off_are_stored_in_vietnamese(coordinator, provinces):

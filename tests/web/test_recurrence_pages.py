@@ -13,7 +13,9 @@ from support.tasks import task_world
 from tracker.domain.recurrence import DayRule, Recurrence
 from tracker.extensions import db
 from tracker.models import Assignment, Event, Task, User
+from tracker.services.recurrence import generation
 from tracker.services.recurrence import series as rec
+from tracker.services.recurrence.settings import SeriesInput
 from tracker.services.tasks.assigning import UnitSelection
 from tracker.services.tasks.editing import TaskInput
 
@@ -23,7 +25,7 @@ NOW = datetime(2024, 7, 1, 3, 0, tzinfo=UTC)  # the test app's TODAY is 2024-07-
 def _make_series(make):
     coordinator = db.session.scalar(select(User).where(User.email == "dp@example.org"))
     series = rec.create_series(
-        rec.SeriesInput(
+        SeriesInput(
             TaskInput(title="Báo cáo định kỳ 6 tháng", field="government"),
             Recurrence("half_yearly", date(2024, 1, 1), due=DayRule("period_end", 0, 15)),
             UnitSelection(groups=frozenset({"local"})),
@@ -31,7 +33,7 @@ def _make_series(make):
         actor=coordinator,
         now=NOW,
     )
-    report = rec.generate_due_occurrences(date(2024, 7, 1), now=NOW)
+    report = generation.generate_due_occurrences(date(2024, 7, 1), now=NOW)
     return series.id, [o.task_id for o in report.occurrences]
 
 
@@ -249,7 +251,7 @@ def _more_series(make):
     coordinator = db.session.scalar(select(User).where(User.email == "dp@example.org"))
     for n in range(4):
         rec.create_series(
-            rec.SeriesInput(
+            SeriesInput(
                 TaskInput(title=f"Báo cáo quý {n}", field="data"),
                 Recurrence("quarterly", date(2024, 1, 1), due=DayRule("period_end", 1, 15)),
                 UnitSelection(groups=frozenset({"local", "central"})),
@@ -257,7 +259,7 @@ def _more_series(make):
             actor=coordinator,
             now=NOW,
         )
-    rec.generate_due_occurrences(date(2024, 7, 1), now=NOW)
+    generation.generate_due_occurrences(date(2024, 7, 1), now=NOW)
 
 
 def test_series_pages_run_a_constant_number_of_queries(client, login, world, build, query_counter):

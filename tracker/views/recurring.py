@@ -15,9 +15,9 @@ from tracker.forms.recurring import SeriesForm
 from tracker.forms.tasks import ActionForm
 from tracker.models import Role
 from tracker.services.errors import NotAllowed, NotFound, ServiceError, StaleEdit
+from tracker.services.recurrence import generation, series
 from tracker.services.recurrence import pages as recurrence_pages
-from tracker.services.recurrence import series as recurrence
-from tracker.services.recurrence.generation import GenerationReport
+from tracker.services.recurrence.settings import SeriesInput
 from tracker.services.tasks.assigning import UnitSelection
 from tracker.services.tasks.editing import TaskInput
 from tracker.views import context, recurring_words
@@ -112,7 +112,7 @@ def edit(series_id: int):
     return _form(form, page)
 
 
-def _input(form: SeriesForm) -> recurrence.SeriesInput:
+def _input(form: SeriesForm) -> SeriesInput:
     task = TaskInput(
         title=form.title.data or "",
         field=form.field.data,
@@ -128,7 +128,7 @@ def _input(form: SeriesForm) -> recurrence.SeriesInput:
         kinds=frozenset(k for k in form.kinds.data or () if k),
         unit_ids=frozenset(form.unit_ids.data or ()),
     )
-    return recurrence.SeriesInput(task, form.recurrence, units, form.role.data)
+    return SeriesInput(task, form.recurrence, units, form.role.data)
 
 
 def _form(form: SeriesForm, page: recurrence_pages.SeriesFormPage):
@@ -162,9 +162,9 @@ def _form(form: SeriesForm, page: recurrence_pages.SeriesFormPage):
     )
 
 
-def _save(data: recurrence.SeriesInput, form: SeriesForm, series_id: int | None):
+def _save(data: SeriesInput, form: SeriesForm, series_id: int | None):
     current = settings.current()
-    saved = recurrence.save_series(
+    saved = series.save_series(
         series_id,
         data,
         actor=current_user,
@@ -181,7 +181,7 @@ def _save(data: recurrence.SeriesInput, form: SeriesForm, series_id: int | None)
     return redirect(url_for("recurring.detail", series_id=saved.series.id))
 
 
-def _say_generated(report: GenerationReport) -> None:
+def _say_generated(report: generation.GenerationReport) -> None:
     """Say what a generation did."""
     if report.occurrences:
         flash(
@@ -222,7 +222,7 @@ def _action(series_id: int | None, run):
 @coordinators_only
 def pause(series_id: int):
     def run():
-        recurrence.set_paused(series_id, True, actor=current_user, now=clock.now(), zone=clock.tz())
+        series.set_paused(series_id, True, actor=current_user, now=clock.now(), zone=clock.tz())
         flash(_("Paused: no period's task will be created until it is resumed."), "success")
 
     return _action(series_id, run)
@@ -233,7 +233,7 @@ def pause(series_id: int):
 def resume(series_id: int):
     def run():
         current = settings.current()
-        report = recurrence.resume_series(
+        report = series.resume_series(
             series_id,
             actor=current_user,
             now=clock.now(),
@@ -251,7 +251,7 @@ def resume(series_id: int):
 def generate():
     def run():
         now = clock.now()
-        report = recurrence.generate_due_occurrences(
+        report = generation.generate_due_occurrences(
             clock.local_date(now),
             current_user,
             now=now,

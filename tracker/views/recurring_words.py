@@ -8,7 +8,7 @@ from flask_babel import ngettext
 
 from tracker.domain.recurrence import DayRule, Recurrence
 from tracker.i18n import format_day
-from tracker.services.recurrence.series import occurrence_period, period_label
+from tracker.services.recurrence.settings import occurrence_period, period_label
 
 FREQUENCY = {
     "monthly": _l("Monthly"),

@@ -18,13 +18,8 @@ from tracker.models import Task, Unit, User
 from tracker.services.calendar import load_calendar
 from tracker.services.paging import page_of
 from tracker.services.recurrence import units as recurrence_units
-from tracker.services.recurrence.series import (
-    SeriesInput,
-    SeriesSettings,
-    check_input,
-    last_period_end,
-    load_series,
-)
+from tracker.services.recurrence.series import check_input, last_period_end, load_series
+from tracker.services.recurrence.settings import SeriesInput, SeriesSettings
 from tracker.services.reorganisation import succession
 from tracker.services.status_sql import AsOf
 from tracker.services.tasks import assigning as task_assigning

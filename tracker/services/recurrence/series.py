@@ -22,34 +22,13 @@ from tracker.services.errors import NotFound, ServiceError, StaleEdit
 from tracker.services.recurrence import units as recurrence_units
 from tracker.services.recurrence.generation import (
     GenerationReport,
-    Occurrence,
     generate_due_occurrences,
 )
 from tracker.services.recurrence.settings import (
     SeriesInput,
     SeriesSettings,
-    occurrence_period,
-    period_label,
 )
 from tracker.services.tasks import editing as task_editing
-
-__all__ = [
-    "GenerationReport",
-    "Occurrence",
-    "SeriesInput",
-    "SeriesSettings",
-    "check_input",
-    "create_series",
-    "generate_due_occurrences",
-    "last_period_end",
-    "load_series",
-    "occurrence_period",
-    "period_label",
-    "resume_series",
-    "save_series",
-    "set_paused",
-    "update_series",
-]
 
 SERIES_NOT_FOUND = _l("This recurring task does not exist.")
 STALE_SERIES = _l(

@@ -86,7 +86,6 @@ def _configure_sqlite(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from tracker.views import (
         account,
-        admin,
         assignments,
         auth,
         dashboard,
@@ -101,7 +100,7 @@ def register_blueprints(app: Flask) -> None:
         tasks,
         units,
     )
-    from tracker.views.admin import audit, calendar, reorganisation
+    from tracker.views.admin import audit, calendar, home, reorganisation
     from tracker.views.admin import units as admin_units
     from tracker.views.admin import users as admin_users
 
@@ -113,7 +112,7 @@ def register_blueprints(app: Flask) -> None:
         recurring,
         units,
         account,
-        admin,
+        home,
         admin_users,
         admin_units,
         reorganisation,

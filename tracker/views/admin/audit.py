@@ -10,7 +10,7 @@ from tracker.exports import lists
 from tracker.labels import DATA_KEY, EVENT_KIND
 from tracker.services.admin import audit as admin_audit
 from tracker.views import context, downloads, filters
-from tracker.views.admin import actor, admins_only, int_arg
+from tracker.views.admin.guard import actor, admins_only, int_arg
 
 bp = Blueprint("admin_audit", __name__, url_prefix="/admin/audit")
 bp.before_request(admins_only)

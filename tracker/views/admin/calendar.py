@@ -9,7 +9,7 @@ from tracker import clock
 from tracker.forms.admin import ConfirmForm, OverrideForm
 from tracker.services.admin import calendar as admin_calendar
 from tracker.services.errors import ServiceError
-from tracker.views.admin import actor, admins_only, int_arg
+from tracker.views.admin.guard import actor, admins_only, int_arg
 
 bp = Blueprint("admin_calendar", __name__, url_prefix="/admin/calendar")
 bp.before_request(admins_only)

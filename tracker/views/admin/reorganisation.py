@@ -11,7 +11,7 @@ from tracker.i18n import format_day, format_number
 from tracker.services.errors import ServiceError
 from tracker.services.reorganisation import merging, pages
 from tracker.services.reorganisation.plan import Merger, NewUnit, Plan
-from tracker.views.admin import actor, admins_only
+from tracker.views.admin.guard import actor, admins_only
 
 bp = Blueprint("admin_reorganisation", __name__, url_prefix="/admin/units/merge")
 bp.before_request(admins_only)

@@ -11,7 +11,7 @@ from tracker.models import UnitKind
 from tracker.services.admin import units as admin_units
 from tracker.services.errors import ServiceError
 from tracker.views import context, filters
-from tracker.views.admin import actor, admins_only
+from tracker.views.admin.guard import actor, admins_only
 
 bp = Blueprint("admin_units", __name__, url_prefix="/admin/units")
 bp.before_request(admins_only)

@@ -12,7 +12,7 @@ from tracker.models import Role
 from tracker.services.admin import users as admin_users
 from tracker.services.errors import ServiceError
 from tracker.views import context, filters
-from tracker.views.admin import actor, admins_only, int_arg
+from tracker.views.admin.guard import actor, admins_only, int_arg
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
 bp.before_request(admins_only)

@@ -10,7 +10,7 @@ each using only the steps after it):
 4. ``coordinators``: the coordinators' daily digest and weekly summary of their tasks.
 5. ``claim``: one ledger row per item and recipient, exactly once across processes; what no
    longer applies at send time is cancelled.
-6. ``compose``: each email rendered in its recipient's language, into the ``outbox``.
+6. ``compose``: each email rendered in its recipient's language, as ``outgoing`` emails.
 7. ``send``: one SMTP session per batch.
 8. ``record``: the email log, the ledger's outcomes (with retry times), the sweep's run.
 

@@ -19,7 +19,7 @@ from tracker.domain.reminders.routing import group_notices
 from tracker.mail import Recipient
 from tracker.models import EmailMessage, ExtensionRequest, Task, Unit
 from tracker.services.reminders import rows
-from tracker.services.reminders.outbox import Outgoing
+from tracker.services.reminders.outgoing import Outgoing
 
 
 @dataclass(frozen=True)

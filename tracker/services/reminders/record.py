@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tracker.extensions import db
 from tracker.models import EmailMessage, Reminder, SweepRun
-from tracker.services.reminders.outbox import Outcome, Outgoing
+from tracker.services.reminders.outgoing import Outcome, Outgoing
 from tracker.settings import Settings
 
 LONGEST_WAIT_MINUTES = 360

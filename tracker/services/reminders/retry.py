@@ -22,7 +22,7 @@ from tracker.mail import Recipient
 from tracker.models import Assignment, EmailMessage, Reminder, User
 from tracker.services.calendar import load_calendar
 from tracker.services.reminders import claim, compose, lock, rows, send
-from tracker.services.reminders.outbox import Outcome, Outgoing
+from tracker.services.reminders.outgoing import Outcome, Outgoing
 from tracker.settings import Settings
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from tracker import mail
 from tracker.services.reminders import record
-from tracker.services.reminders.outbox import Outcome, Outgoing
+from tracker.services.reminders.outgoing import Outcome, Outgoing
 from tracker.settings import Settings
 
 

@@ -18,7 +18,7 @@ from tracker.mail import Recipient
 from tracker.services.calendar import load_calendar
 from tracker.services.reminders import claim, compose, coordinators, lock, record, send, sources
 from tracker.services.reminders.coordinators import DailyDigest
-from tracker.services.reminders.outbox import Outcome
+from tracker.services.reminders.outgoing import Outcome
 from tracker.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""The outbox: emails composed and waiting to be sent, each with the ledger rows it settles,
+"""Emails composed in memory and about to be sent, each with the ledger rows it settles,
 and the count of what became of them."""
 
 from __future__ import annotations

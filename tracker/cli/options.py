@@ -7,7 +7,8 @@ from datetime import date
 import click
 
 
-def _day(_ctx, _param, value: str | None) -> date | None:
+def iso_day(_ctx, _param, value: str | None) -> date | None:
+    """Parse an option given as YYYY-MM-DD (a click callback); None stays None."""
     if value is None:
         return None
     try:
@@ -21,7 +22,7 @@ def today_option(command):
     TRACKER_TODAY fixes); the command receives a ``date`` or None."""
     return click.option(
         "--today",
-        callback=_day,
+        callback=iso_day,
         metavar="YYYY-MM-DD",
         help="Run as of this date (default: today, or TRACKER_TODAY).",
     )(command)

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask.cli import with_appcontext
+
+from tracker.cli.options import iso_day
 
 REPORTS = ("programme", "units", "matrix", "narrative")
 
 
-def _day(_ctx, _param, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter("expected YYYY-MM-DD") from exc
-
-
 @click.command("report")
-@click.option("--as-of", "day", callback=_day, help="Report date YYYY-MM-DD (default today).")
+@click.option("--as-of", "day", callback=iso_day, help="Report date YYYY-MM-DD (default today).")
 @click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx")
 @click.option("--output", "output", type=click.Path(dir_okay=False, writable=True), required=True)
 @click.option("--task", "task_ids", type=int, multiple=True, help="Only this task (repeatable).")

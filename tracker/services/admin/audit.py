@@ -11,12 +11,12 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from tracker.domain.text import fold
 from tracker.extensions import db
 from tracker.i18n import format_day
 from tracker.models import Event, Role, Task, Unit, User
 from tracker.services import paging
 from tracker.services.access import require_role
+from tracker.services.admin.units import units_named
 
 
 @dataclass(frozen=True)
@@ -56,16 +56,7 @@ def audit_query(actor: User, filters: AuditFilters, zone: ZoneInfo) -> Select:
     if filters.unit_id is not None:
         query = query.where(Event.unit_id == filters.unit_id)
     if filters.unit:
-        query = query.where(
-            Event.unit_id.in_(
-                select(Unit.id).where(
-                    or_(
-                        Unit.search_name.contains(fold(filters.unit), autoescape=True),
-                        func.upper(Unit.code) == filters.unit.strip().upper(),
-                    )
-                )
-            )
-        )
+        query = query.where(Event.unit_id.in_(units_named(filters.unit)))
     if filters.task_id is not None:
         query = query.where(Event.task_id == filters.task_id)
     if filters.task:

@@ -72,6 +72,17 @@ def unit_page(
     return paging.page_of(unit_query(q, kind, active, current_on), number, size)
 
 
+def units_named(text: str) -> Select:
+    """Return the ids of the units whose name contains ``text`` (accents and case ignored)
+    or whose code is ``text``: what the admin lists' "unit" filter matches."""
+    return select(Unit.id).where(
+        or_(
+            Unit.search_name.contains(fold(text), autoescape=True),
+            func.upper(Unit.code) == text.strip().upper(),
+        )
+    )
+
+
 def load_unit(actor: User, unit_id: int) -> Unit:
     """Return the unit for an admin, else NotFound / NotAllowed."""
     require_role(actor, Role.ADMIN)

@@ -16,7 +16,6 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from tracker.domain.text import fold
 from tracker.extensions import db
 from tracker.models import Role, Unit, User
 from tracker.services import events, paging
@@ -28,6 +27,7 @@ from tracker.services.accounts import (
     normalise_email,
     send_reset_link,
 )
+from tracker.services.admin.units import units_named
 from tracker.services.errors import NotFound, ServiceError
 from tracker.settings import Settings
 
@@ -51,16 +51,7 @@ def user_query(filters: UserFilters) -> Select:
     if filters.unit_id is not None:
         query = query.where(User.unit_id == filters.unit_id)
     if filters.unit:
-        query = query.where(
-            User.unit_id.in_(
-                select(Unit.id).where(
-                    or_(
-                        Unit.search_name.contains(fold(filters.unit), autoescape=True),
-                        func.upper(Unit.code) == filters.unit.strip().upper(),
-                    )
-                )
-            )
-        )
+        query = query.where(User.unit_id.in_(units_named(filters.unit)))
     if filters.active is not None:
         query = query.where(User.active.is_(filters.active))
     if filters.q:

@@ -39,8 +39,11 @@ def _reason(label, message) -> TextAreaField:
 
 
 class NewDueField(DeadlineField):
-    """A new due date written as officials write deadlines; it must name a date. Its form
-    sets ``reference_year`` (the current year) for wordings without one."""
+    """A new due date written as officials write deadlines (a wording without a year is read
+    in the current year); it must name a date."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, current_year=True, **kw)
 
     def pre_validate(self, form) -> None:
         super().pre_validate(form)
@@ -106,18 +109,10 @@ class DueDateForm(VersionedForm):
     new_due = NewDueField(_l("New due date"))
     reason = _reason(_l("Reason"), _l("Say why the due date changes."))
 
-    def __init__(self, *args, reference_year: int | None = None, **kw):
-        super().__init__(*args, **kw)
-        self.new_due.reference_year = reference_year
-
 
 class ExtensionRequestForm(FlaskForm):
     new_due = NewDueField(_l("New due date requested"))
     reason = _reason(_l("Reason"), _l("Say why more time is needed."))
-
-    def __init__(self, *args, reference_year: int | None = None, **kw):
-        super().__init__(*args, **kw)
-        self.new_due.reference_year = reference_year
 
 
 class ApproveForm(FlaskForm):

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
+from tracker import clock
 from tracker.domain.deadlines import DayError, Deadline, DeadlineError, parse_day, parse_deadline
 from tracker.labels import day_error_message, deadline_error_message
 
@@ -16,14 +17,23 @@ from tracker.labels import day_error_message, deadline_error_message
 class DeadlineField(StringField):
     """A text field parsed with the official deadline rules; ``.deadline`` holds the result.
 
-    Empty input means no deadline when ``optional`` is true; ``reference_year`` lets
-    "trước 20/7" be read for a known year.
+    Empty input means no deadline when ``optional`` is true; a wording without a year
+    ("trước 20/7") is read in ``reference_year``, or in the current year when
+    ``current_year`` is true, and refused otherwise.
     """
 
-    def __init__(self, *args, optional: bool = False, reference_year: int | None = None, **kw):
+    def __init__(
+        self,
+        *args,
+        optional: bool = False,
+        reference_year: int | None = None,
+        current_year: bool = False,
+        **kw,
+    ):
         super().__init__(*args, **kw)
         self.optional = optional
         self.reference_year = reference_year
+        self.current_year = current_year
         self.deadline: Deadline | None = None
 
     def pre_validate(self, form) -> None:
@@ -34,7 +44,7 @@ class DeadlineField(StringField):
         try:
             self.deadline = parse_deadline(
                 text,
-                reference_year=self.reference_year,
+                reference_year=clock.today().year if self.current_year else self.reference_year,
                 before_is_exclusive=current_app.config["DEADLINE_BEFORE_IS_EXCLUSIVE"],
             )
         except DeadlineError as error:

@@ -38,10 +38,7 @@ class IdListField(SelectMultipleField):
 
 
 class TaskForm(FlaskForm):
-    """Create or edit a task; the deadline is checked (shown back) before it is saved.
-
-    ``reference_year`` (the current year) completes deadlines written without one.
-    """
+    """Create or edit a task; the deadline is checked (shown back) before it is saved."""
 
     title = StringField(
         _l("Title"),
@@ -71,6 +68,7 @@ class TaskForm(FlaskForm):
     deadline = DeadlineField(
         _l("Deadline"),
         optional=True,
+        current_year=True,
         validators=[Length(max=200, message=_l("At most %(max)d characters."))],
         description=_l("As written in the document: 30/9/2024, tháng 9/2024, Quý III/2024…"),
     )
@@ -84,9 +82,8 @@ class TaskForm(FlaskForm):
     check = SubmitField(_l("Check"))
     save = SubmitField(_l("Save"))
 
-    def __init__(self, *args, owners=(), reference_year: int | None = None, **kw):
+    def __init__(self, *args, owners=(), **kw):
         super().__init__(*args, **kw)
-        self.deadline.reference_year = reference_year
         # The template renders the options (WTForms 3.3 deprecates tuple choices).
         self.owners = list(owners)
         if not isinstance(self.deadline.data, str):
@@ -152,8 +149,7 @@ class TaskForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    """Choose units (by group, by kind, one by one), the role and an optional due date;
-    ``reference_year`` (the current year) completes a due date written without one."""
+    """Choose units (by group, by kind, one by one), the role and an optional due date."""
 
     # Options are rendered by the template; the service refuses unknown values.
     groups = SelectMultipleField(_l("Whole groups"), choices=[], validate_choice=False)
@@ -167,6 +163,7 @@ class AssignForm(FlaskForm):
     due = DeadlineField(
         _l("Due date for these units"),
         optional=True,
+        current_year=True,
         validators=[Length(max=200, message=_l("At most %(max)d characters."))],
         description=_l("Leave empty to use the task's deadline."),
     )
@@ -174,10 +171,6 @@ class AssignForm(FlaskForm):
     previewed = HiddenField()
     preview = SubmitField(_l("Preview"))
     assign = SubmitField(_l("Assign"))
-
-    def __init__(self, *args, reference_year: int | None = None, **kw):
-        super().__init__(*args, **kw)
-        self.due.reference_year = reference_year
 
     def validate_role(self, field) -> None:
         if field.data not in {r.value for r in AssignmentRole}:

@@ -215,7 +215,7 @@ def reopen(assignment_id: int):
 @bp.post("/<int:assignment_id>/due-date")
 def change_due_date(assignment_id: int):
     access.require_coordinator(current_user)
-    form = forms.DueDateForm(reference_year=clock.today().year)
+    form = forms.DueDateForm()
     return act(
         assignment_id,
         "change_due",
@@ -236,7 +236,7 @@ def change_due_date(assignment_id: int):
 def request_extension(assignment_id: int):
     focal_points_only()
     now = clock.now()
-    form = forms.ExtensionRequestForm(reference_year=clock.local_date(now).year)
+    form = forms.ExtensionRequestForm()
     return act(
         assignment_id,
         "request_extension",

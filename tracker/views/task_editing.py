@@ -33,7 +33,7 @@ def _closed(task_id: int):
 @coordinators_only
 def new():
     page = form_pages.task_form_page()
-    form = TaskForm(owners=page.owners, reference_year=clock.today().year)
+    form = TaskForm(owners=page.owners)
     if not form.is_submitted():
         form.owner_id.data = current_user.id
     return _check_or_save(form, page)
@@ -47,7 +47,7 @@ def edit(task_id: int):
         return _to_series(page)
     if page.task.closed_at is not None:
         return _closed(page.task.id)
-    form = TaskForm(obj=page.task, owners=page.owners, reference_year=clock.today().year)
+    form = TaskForm(obj=page.task, owners=page.owners)
     if not form.is_submitted():
         form.show_task(page.task)
     return _check_or_save(form, page)
@@ -126,7 +126,7 @@ def assign(task_id: int):
     task = page.task
     if task.closed_at is not None:
         return _closed(task.id)
-    form = AssignForm(reference_year=clock.today().year)
+    form = AssignForm()
     preview = None
     status = 200
     if form.validate_on_submit():

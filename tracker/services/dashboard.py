@@ -7,7 +7,6 @@ their unit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import contains_eager
@@ -18,7 +17,6 @@ from tracker.extensions import db
 from tracker.models import Assignment, Task, Unit
 from tracker.services import status_sql
 from tracker.services.access import unit_scope_filter
-from tracker.services.calendar import load_calendar
 from tracker.services.status_sql import AsOf
 
 A = Assignment
@@ -35,12 +33,6 @@ class Dashboard:
     due_soon: list[Assignment]
     awaiting: list[Assignment]
     tasks: list[tuple[Task, Buckets]]
-
-
-def dashboard_page(unit_scope: int | None, *, today: date, due_soon_days: int) -> Dashboard:
-    """Return the dashboard as of ``today`` with the working calendar (the queries of
-    ``dashboard`` and the calendar)."""
-    return dashboard(unit_scope, AsOf.build(today, load_calendar(), due_soon_days))
 
 
 def dashboard(unit_scope: int | None, as_of: AsOf, limit: int = 10) -> Dashboard:

@@ -6,7 +6,6 @@ from flask import Blueprint, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker import clock, settings
 from tracker.services import dashboard
 from tracker.views import context
 from tracker.views.charts import bars, donut
@@ -16,9 +15,7 @@ bp = Blueprint("dashboard", __name__)
 
 @bp.get("/")
 def index():
-    data = dashboard.dashboard_page(
-        context.unit_scope(), today=clock.today(), due_soon_days=settings.current().due_soon_days
-    )
+    data = dashboard.dashboard(context.unit_scope(), context.as_of())
     pictures = {}
     if not current_user.is_focal_point:
         pictures = {

@@ -37,8 +37,7 @@ def _action_form() -> ActionForm | None:
 @readers
 def index():
     data = recurrence_pages.series_list(
-        today=clock.today(),
-        due_soon_days=settings.current().due_soon_days,
+        as_of=context.as_of(),
         page=context.page_number(),
         per_page=context.per_page(),
     )
@@ -57,8 +56,7 @@ def detail(series_id: int):
     try:
         data = recurrence_pages.series_detail(
             series_id,
-            today=clock.today(),
-            due_soon_days=settings.current().due_soon_days,
+            as_of=context.as_of(),
             page=context.page_number(),
             per_page=context.per_page(),
         )

@@ -182,12 +182,10 @@ class SeriesList:
     rows: list[SeriesRow]
 
 
-def series_list(*, today: date, due_soon_days: int, page: int, per_page: int) -> SeriesList:
-    """Return page ``page`` of the series as of ``today``."""
-    calendar = load_calendar()
-    as_of = AsOf.build(today, calendar, due_soon_days)
+def series_list(*, as_of: AsOf, page: int, per_page: int) -> SeriesList:
+    """Return page ``page`` of the series as of ``as_of.day``."""
     found = page_of(series_query(), page, per_page)
-    return SeriesList(as_of, found, series_rows(list(found.items), as_of, calendar))
+    return SeriesList(as_of, found, series_rows(list(found.items), as_of, load_calendar()))
 
 
 @dataclass(frozen=True)
@@ -204,14 +202,11 @@ class SeriesDetail:
     occurrences: list[OccurrenceRow]
 
 
-def series_detail(
-    series_id: int, *, today: date, due_soon_days: int, page: int, per_page: int
-) -> SeriesDetail:
-    """Return the series as of ``today`` with page ``page`` of its occurrences; NotFound if
-    there is no such series."""
+def series_detail(series_id: int, *, as_of: AsOf, page: int, per_page: int) -> SeriesDetail:
+    """Return the series as of ``as_of.day`` with page ``page`` of its occurrences; NotFound
+    if there is no such series."""
     series = load_series(series_id)
     calendar = load_calendar()
-    as_of = AsOf.build(today, calendar, due_soon_days)
     found = page_of(occurrence_query(series.id), page, per_page)
     [row] = series_rows([series], as_of, calendar, recent=0)
     settings = row.settings

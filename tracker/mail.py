@@ -37,6 +37,11 @@ class Recipient:
     name: str = ""
     language: str = "vi"
 
+    @classmethod
+    def of(cls, user) -> Recipient:
+        """Return the recipient a user is (a plain value, safe beyond the session)."""
+        return cls(email=user.email, name=user.name, language=user.language)
+
 
 @dataclass
 class Outcome:

@@ -138,7 +138,7 @@ def weekly_summaries(
         by_task[task_id][group] = buckets
     return [
         WeeklySummary(
-            Recipient(u.email, u.name, u.language),
+            Recipient.of(u),
             u.id,
             [t for t in tasks if t.owner_id == u.id],
             by_task,

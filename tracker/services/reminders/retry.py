@@ -75,7 +75,7 @@ def _retry(now: datetime, today: date, calendar: WorkCalendar, settings: Setting
         if not valid:
             continue
         to = (
-            Recipient(user.email, user.name, user.language)
+            Recipient.of(user)
             if user is not None
             else Recipient(to_rows[0].recipient, language=old.language)
         )

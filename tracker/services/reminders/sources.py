@@ -98,11 +98,6 @@ def sent_sets(items: Iterable[AssignmentSnapshot]) -> dict[int, frozenset[str]]:
     return {aid: sent_stages(due.get(aid), stages) for aid, stages in rows.items()}
 
 
-def as_recipient(user: User) -> Recipient:
-    """Return a user as someone to write to, in their language."""
-    return Recipient(email=user.email, name=user.name, language=user.language)
-
-
 @dataclass
 class People:
     """Who receives what: active focal points and heads by unit, active coordinators by
@@ -116,7 +111,7 @@ class People:
     def remember(self, user: User) -> Recipient:
         """Return ``user`` as a recipient, noting their user id by address."""
         self.user_ids[user.email.lower()] = user.id
-        return as_recipient(user)
+        return Recipient.of(user)
 
 
 def people(unit_ids: set[int], task_ids: set[int]) -> People:

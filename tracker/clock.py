@@ -47,11 +47,6 @@ def local_date(moment: datetime) -> date:
     return localtime.local_date(moment, tz())
 
 
-def start_of_day(day: date) -> datetime:
-    """Return the first instant of ``day`` in the programme's time zone, as UTC."""
-    return localtime.start_of_day(day, tz())
-
-
 def end_of_day(day: date) -> datetime:
     """Return the last instant of ``day`` in the programme's time zone, as UTC."""
     return localtime.end_of_day(day, tz())

@@ -20,8 +20,3 @@ def start_of_day(day: date, zone: ZoneInfo) -> datetime:
 def end_of_day(day: date, zone: ZoneInfo) -> datetime:
     """Return the last instant of ``day`` in ``zone``, as UTC."""
     return datetime.combine(day, time.max, tzinfo=zone).astimezone(UTC)
-
-
-def at_local_time(day: date, moment: time, zone: ZoneInfo) -> datetime:
-    """Return ``day`` at the wall-clock time ``moment`` in ``zone``, as UTC."""
-    return datetime.combine(day, moment, tzinfo=zone).astimezone(UTC)

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker import clock
+from tracker import clock, settings
 from tracker.forms import assignments as forms
 from tracker.services import access
 from tracker.services.assignments import due_dates, evidence
@@ -50,7 +50,7 @@ def render(assignment_id: int, status: int = 200, **posted):
     """Render the page; ``posted`` holds a refused form to show again with its messages."""
     as_of = context.as_of()
     page = assignment_pages.assignment_page(
-        current_user, assignment_id, as_of=as_of, settings=context.settings()
+        current_user, assignment_id, as_of=as_of, settings=settings.current()
     )
     version = page.assignment.version
     page_forms = {}
@@ -148,7 +148,7 @@ def submit(assignment_id: int):
             signer=form.signer.data,
             summary=form.summary.data,
             files=form.uploads(),
-            settings=context.settings(),
+            settings=settings.current(),
         ),
         _("Completion was reported. The coordinator will confirm it or return it."),
     )
@@ -257,7 +257,7 @@ def request_extension(assignment_id: int):
 def download(assignment_id: int, file_id: int):
     """Send an evidence file as a download, only to users who may see its assignment."""
     stored = evidence.download(
-        current_user, assignment_id, file_id, context.settings().upload_folder
+        current_user, assignment_id, file_id, settings.current().upload_folder
     )
     response = send_file(
         stored.path,

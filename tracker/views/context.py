@@ -1,21 +1,13 @@
-"""Per-request facts every view needs: who may see what, as of which day, which page, and
-the settings the services are given."""
+"""Per-request facts every view needs: who may see what, as of which day, which page."""
 
 from __future__ import annotations
 
 from flask import request
 
-from tracker import clock
-from tracker import settings as app_settings
+from tracker import clock, settings
 from tracker.auth import visible_unit_id
 from tracker.services.calendar import load_calendar
 from tracker.services.status_sql import AsOf
-from tracker.settings import Settings
-
-
-def settings() -> Settings:
-    """Return the running app's settings, to pass to services."""
-    return app_settings.current()
 
 
 def as_of() -> AsOf:
@@ -25,7 +17,7 @@ def as_of() -> AsOf:
 
 def due_soon_days() -> int:
     """Return how many working days before its due date an assignment is due soon."""
-    return settings().due_soon_days
+    return settings.current().due_soon_days
 
 
 def unit_scope() -> int | None:
@@ -41,4 +33,4 @@ def page_number() -> int:
 
 def per_page() -> int:
     """Return how many rows a list page shows."""
-    return settings().per_page
+    return settings.current().per_page

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import request
 from flask_babel import gettext as _
 
-from tracker import clock, settings
+from tracker import clock
 from tracker.models import Field, UnitGroup
 from tracker.services.reports.pages import ReportParams
-from tracker.views import filters
+from tracker.views import context, filters
 
 
 def params(task_ids: list[int] | None = None) -> ReportParams:
@@ -21,7 +21,7 @@ def params(task_ids: list[int] | None = None) -> ReportParams:
     return ReportParams(
         day=day,
         today=today,
-        due_soon_days=settings.current().due_soon_days,
+        due_soon_days=context.due_soon_days(),
         task_ids=tuple(task_ids) if task_ids else None,
         field=filters.choice("field", {f.value for f in Field}),
         priority_only=request.args.get("priority") == "1",

@@ -81,8 +81,17 @@ DEFAULTS: dict[str, object] = {
     "BASE_URL": "http://127.0.0.1:5000",
     # Reminders: the daily sweep (Asia/Ho_Chi_Minh, working days only) and retries.
     "REMINDER_SWEEP_TIME": "07:30",
-    "REMINDER_RETRY_MINUTES": 5,  # first retry after this, doubling up to 6 hours
-    "REMINDER_MAX_ATTEMPTS": 6,  # then the failure waits for an admin
+    "REMINDER_RETRY_MINUTES": 5,  # an email's first retry after this, doubling up to 6 hours
+    "REMINDER_MAX_ATTEMPTS": 6,  # then the email stays failed until an admin retries it
+    # The outbox: senders (in `tracker scheduler`, or `tracker send`) deliver queued email.
+    "MAIL_CONNECTIONS": 4,  # SMTP connections a sender uses at once
+    "OUTBOX_BATCH": 200,  # emails a sender takes at a time
+    "OUTBOX_STALE_SECONDS": 300,  # an email "sending" longer than this was left by a crash
+    "OUTBOX_POLL_SECONDS": 2,  # how often an idle sender looks for new email
+    "OUTBOX_STUCK_MINUTES": 15,  # the status page warns when email waits longer
+    # Notifications: emails "at once" gather what happened to one person over this window.
+    "NOTIFICATION_WINDOW_MINUTES": 10,
+    "NOTIFICATION_KEEP_DAYS": 180,  # then in-app notifications are pruned
     "SWEEP_STALE_HOURS": 36,  # the status page warns when the last sweep is older
     # Embedded mode: a directory where `tracker mailcatcher` keeps mail instead of sending it;
     # administrators read it at /mailbox. None in production.
@@ -141,6 +150,13 @@ def validate(config) -> None:
         "MAIL_TIMEOUT",
         "IMPORT_MAX_BYTES",
         "IMPORT_MAX_ROWS",
+        "MAIL_CONNECTIONS",
+        "OUTBOX_BATCH",
+        "OUTBOX_STALE_SECONDS",
+        "OUTBOX_POLL_SECONDS",
+        "OUTBOX_STUCK_MINUTES",
+        "NOTIFICATION_WINDOW_MINUTES",
+        "NOTIFICATION_KEEP_DAYS",
     ):
         if not isinstance(config[key], int | float) or config[key] <= 0:
             raise RuntimeError(f"{key} must be a positive number, got {config[key]!r}")

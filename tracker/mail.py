@@ -1,32 +1,52 @@
-"""Composing and sending email: each message in its recipient's language, a batch per session.
+"""Email as the outbox stores it and as SMTP carries it.
 
-Flask-Mail reads its settings once, in ``init_app``; here they are read from
-``current_app.config`` at every send, so the running configuration (and a test's SMTP
-server) is what is used. Flask-Mail also sets no socket timeout and checks no TLS
-certificate: the connection below adds both.
+- ``compose`` renders a template pair (text and HTML) in the recipient's language into a
+  ``Letter``, the value services queue in the outbox;
+- ``build`` turns a stored outbox row into a standard-library ``EmailMessage`` under
+  ``email.policy.SMTP``: RFC 2047 headers that decode to exactly what was composed, text and
+  HTML alternatives, no line over 998 characters, CRLF line ends;
+- ``Transport`` is one SMTP connection (timeout, verified TLS) that sends built messages and
+  returns the server's reply, telling a refusal of the message (``Refused``) from a broken
+  connection (``MailError``).
+
+Jinja compiles each template once per process (Flask's environment caches them); composing
+a letter only renders.
 """
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
-from collections.abc import Sequence
-from dataclasses import dataclass
-from email import charset
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
+from base64 import b64encode
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from flask_mail import BadHeaderError, Connection, Message
-
-# Flask-Mail registers UTF-8 bodies as unencoded 8-bit, so a long line (a digest's HTML, a
-# long reason typed by a user) breaks SMTP's 998-character limit and the server refuses the
-# message. Quoted-printable keeps every line short; headers stay as Flask-Mail set them.
-charset.add_charset("utf-8", charset.SHORTEST, charset.QP, "utf-8")
 
 
 class MailError(Exception):
-    """The mail server could not be reached or refused the session: nothing was sent."""
+    """The mail server could not be reached or dropped the session: try again later."""
+
+
+class Refused(Exception):
+    """The server refused this message (``code`` 5xx: for good; 4xx: try again later)."""
+
+    def __init__(self, code: int, reply: str) -> None:
+        super().__init__(f"{code} {reply}")
+        self.code, self.reply = code, reply
+
+    @property
+    def permanent(self) -> bool:
+        """Return True when retrying cannot help (a 5xx reply)."""
+        return 500 <= self.code < 600
 
 
 @dataclass(frozen=True)
@@ -43,164 +63,53 @@ class Recipient:
         return cls(email=user.email, name=user.name, language=user.language)
 
 
-@dataclass
-class Outcome:
-    """The fate of one message of a batch: ``ok`` when the server accepted it."""
+@dataclass(frozen=True)
+class Letter:
+    """One composed email, ready to be queued: of which kind, to whom, saying what.
 
-    message: Message
-    ok: bool
-    error: str | None = None
-
-
-@dataclass
-class _Settings:
-    """The attributes Flask-Mail's ``Connection`` reads, plus a timeout and a CA bundle."""
-
-    server: str
-    port: int
-    username: str | None
-    password: str | None
-    use_tls: bool
-    use_ssl: bool
-    timeout: float
-    ca_file: str | None
-    suppress: bool
-    debug: int = 0
-    max_emails: int | None = None
-    default_sender: str | None = None
-    ascii_attachments: bool = False
-
-
-def _settings() -> _Settings:
-    config = current_app.config
-    return _Settings(
-        server=config["MAIL_SERVER"],
-        port=int(config["MAIL_PORT"]),
-        username=config.get("MAIL_USERNAME"),
-        password=config.get("MAIL_PASSWORD"),
-        use_tls=bool(config.get("MAIL_USE_TLS")),
-        use_ssl=bool(config.get("MAIL_USE_SSL")),
-        timeout=float(config["MAIL_TIMEOUT"]),
-        ca_file=config.get("MAIL_CA_FILE"),
-        suppress=bool(config.get("MAIL_SUPPRESS_SEND")),
-        max_emails=config.get("MAIL_MAX_EMAILS"),
-        default_sender=config.get("MAIL_DEFAULT_SENDER"),
-    )
-
-
-class _Connection(Connection):
-    """Flask-Mail's connection with a socket timeout and verified TLS certificates."""
-
-    def __init__(self, settings: _Settings) -> None:
-        super().__init__(settings)  # type: ignore[arg-type]
-
-    def configure_host(self) -> smtplib.SMTP:
-        settings: _Settings = self.mail  # type: ignore[assignment]
-        context = ssl.create_default_context(cafile=settings.ca_file)
-        host: smtplib.SMTP
-        if settings.use_ssl:
-            host = smtplib.SMTP_SSL(
-                settings.server, settings.port, timeout=settings.timeout, context=context
-            )
-        else:
-            host = smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout)
-        try:
-            host.set_debuglevel(settings.debug)
-            if settings.use_tls:
-                host.starttls(context=context)
-            if settings.username and settings.password:
-                host.login(settings.username, settings.password)
-        except BaseException:
-            host.close()
-            raise
-        return host
-
-    def __exit__(self, exc_type, exc_value, tb) -> None:
-        if self.host is None:
-            return
-        try:
-            self.host.quit()
-        except (smtplib.SMTPException, OSError):
-            # The messages are already accepted or already reported as failed.
-            self.host.close()
-
-
-def send(messages: Sequence[Message]) -> list[Outcome]:
-    """Send ``messages`` over one SMTP session; return one outcome per message, in order.
-
-    Raises ``MailError`` when no session can be opened (nothing was sent). A message the
-    server refuses is reported as failed and the batch goes on; when the connection drops,
-    that message and every later one are reported as failed.
+    ``kind`` names it in the email log (reminder, escalation, digest, weekly, nudge,
+    invitation, password_reset, notification...); ``unit_id`` and ``user_id`` say whom it
+    concerns, for the log's filters.
     """
-    if not messages:
-        return []
-    outcomes: list[Outcome] = []
-    try:
-        connection = _Connection(_settings()).__enter__()
-    except (smtplib.SMTPException, OSError) as error:
-        raise MailError(_describe(error)) from error
-    try:
-        for index, message in enumerate(messages):
-            try:
-                connection.send(message)
-            except (
-                smtplib.SMTPRecipientsRefused,
-                smtplib.SMTPSenderRefused,
-                smtplib.SMTPDataError,
-                smtplib.SMTPNotSupportedError,
-                BadHeaderError,
-            ) as error:
-                outcomes.append(Outcome(message, ok=False, error=_describe(error)))
-            except (smtplib.SMTPException, OSError) as error:
-                reason = _describe(error)
-                outcomes.extend(Outcome(m, ok=False, error=reason) for m in messages[index:])
-                break
-            else:
-                outcomes.append(Outcome(message, ok=True))
-    finally:
-        connection.__exit__(None, None, None)
-    for outcome in outcomes:
-        if not outcome.ok:
-            current_app.logger.warning(
-                "mail to %s failed: %s", ", ".join(map(str, outcome.message.send_to)), outcome.error
-            )
-    return outcomes
+
+    kind: str
+    to: Recipient
+    subject: str
+    text: str
+    html: str
+    cc: tuple[str, ...] = ()
+    unit_id: int | None = None
+    user_id: int | None = None
 
 
-def _describe(error: BaseException) -> str:
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return "; ".join(
-            f"{address}: {code} {_text(reply)}"
-            for address, (code, reply) in error.recipients.items()
-        )
-    if isinstance(error, smtplib.SMTPResponseException):
-        return f"{error.smtp_code} {_text(error.smtp_error)}"
-    return f"{type(error).__name__}: {error}"
-
-
-def _text(reply: bytes | str) -> str:
-    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-
-
-def compose(template: str, recipient, subject, *, cc: Sequence[str] = (), **context) -> Message:
-    """Return a message rendered from ``email/<template>.txt`` and ``.html`` in the
-    recipient's language; ``subject`` (a lazy string) is translated the same way and
-    prefixed with the site name.
-
-    ``recipient`` is a ``User`` or a ``Recipient``; templates see it as ``recipient``.
-    """
+def compose(
+    template: str,
+    recipient: Recipient,
+    subject,
+    *,
+    kind: str,
+    cc: Sequence[str] = (),
+    unit_id: int | None = None,
+    user_id: int | None = None,
+    **context,
+) -> Letter:
+    """Return a letter rendered from ``email/<template>.txt`` and ``.html`` in the
+    recipient's language; ``subject`` (a lazy string, or anything whose ``str`` translates)
+    is rendered the same way and prefixed with the site name. Templates see ``recipient``."""
     config = current_app.config
     with force_locale(recipient.language or config["BABEL_DEFAULT_LOCALE"]):
         title = f"[{config['SITE_NAME']}] {subject}"
-        body = render_template(f"email/{template}.txt", recipient=recipient, **context)
+        text = render_template(f"email/{template}.txt", recipient=recipient, **context)
         html = render_template(f"email/{template}.html", recipient=recipient, **context)
-    return Message(
-        subject=title,
-        recipients=[(recipient.name or "", recipient.email)],
-        body=body,
+    return Letter(
+        kind=kind,
+        to=recipient,
+        subject=" ".join(title.split()),  # a header is one line, whatever a name holds
+        text=text,
         html=html,
-        sender=config["MAIL_DEFAULT_SENDER"],
-        cc=list(cc),
+        cc=tuple(cc),
+        unit_id=unit_id,
+        user_id=user_id,
     )
 
 
@@ -212,3 +121,281 @@ def link(endpoint: str, **values) -> str:
         base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+def message_id(sender: str) -> str:
+    """Return a new, globally unique ``Message-ID`` in the sender's domain."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    return make_msgid(domain=domain)
+
+
+def list_headers(site_name: str, sender: str, preferences_url: str) -> dict[str, str]:
+    """Return the headers every email carries: automatic (RFC 3834, so auto-replies do not
+    loop), the list it belongs to (RFC 2919), and where to change what one receives."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    return {
+        "Auto-Submitted": "auto-generated",
+        "X-Auto-Response-Suppress": "All",
+        "List-Id": f"{site_name} <tracker.{domain}>",
+        "List-Unsubscribe": f"<{preferences_url}>",
+    }
+
+
+class Stored:
+    """What ``build`` reads of an outbox row (``tracker.models.EmailMessage`` has it all)."""
+
+    sender: str
+    to: str
+    to_name: str
+    cc: str
+    subject: str
+    message_id: str
+    created_at: datetime
+    headers: Mapping[str, str]
+    body_text: str
+    body_html: str
+
+
+# Headers this module encodes itself are stored raw and never refolded: the standard
+# library's folder (Python 3.11) drops the space between encoded words it splits, which glues
+# words together ("đổisố") in every mail reader.
+POLICY = SMTP.clone(refold_source="none")
+_ATEXT = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+")
+_LONGEST_WORD = 75  # RFC 2047: an encoded word is at most 75 characters
+_LINE = 78  # RFC 5322: lines should stay within 78 characters
+
+
+def _encoded(text: str) -> str:
+    return f"=?utf-8?b?{b64encode(text.encode()).decode('ascii')}?="
+
+
+def _split_run(words: list[str]) -> list[str]:
+    """Encode a run of words as encoded words of at most 75 characters, cut between words;
+    the space between two encoded words is carried inside the first (whitespace between
+    encoded words is ignored by readers, RFC 2047 section 6.2). A single word too long for
+    one encoded word stays whole."""
+    pieces: list[str] = []
+    current = ""
+    for word in words:
+        candidate = f"{current} {word}" if current else word
+        if current and len(_encoded(candidate)) > _LONGEST_WORD:
+            pieces.append(_encoded(current + " "))
+            current = word
+        else:
+            current = candidate
+    pieces.append(_encoded(current))
+    return pieces
+
+
+def encode_header(text: str, *, phrase: bool = False) -> str:
+    """Return ``text`` as an RFC 2047 header value that every reader decodes back to it.
+
+    Plain ASCII words stay as they are; each run of other words becomes encoded words. In a
+    display name (``phrase``) a run is never cut: Python's own address parser keeps the
+    space between adjacent encoded words, which RFC 2047 tells readers to drop, so the run
+    is one encoded word (longer than 75 characters only for an unusually long name).
+    Whitespace is collapsed: a header is one line of single-spaced words.
+    """
+    words = text.split()
+    plain = (lambda w: bool(_ATEXT.fullmatch(w)) and "=?" not in w) if phrase else (
+        lambda w: w.isascii() and "=?" not in w
+    )
+    tokens: list[str] = []
+    run: list[str] = []
+    for word in [*words, None]:
+        if word is not None and not plain(word):
+            run.append(word)
+            continue
+        if run:
+            tokens.extend([_encoded(" ".join(run))] if phrase else _split_run(run))
+            run = []
+        if word is not None:
+            tokens.append(word)
+    return _fold(tokens)
+
+
+def _fold(tokens: list[str]) -> str:
+    lines: list[str] = []
+    line = ""
+    for token in tokens:
+        if line and len(line) + 1 + len(token) > _LINE - 10:
+            lines.append(line)
+            line = token
+        else:
+            line = f"{line} {token}" if line else token
+    lines.append(line)
+    return "\r\n ".join(lines)
+
+
+def encode_address(name: str, address: str) -> str:
+    """Return ``Name <address>`` with the name encoded as ``encode_header`` does."""
+    return f"{encode_header(name, phrase=True)} <{address}>" if name.strip() else address
+
+
+def build(row: Stored, zone: ZoneInfo) -> EmailMessage:
+    """Return the message an outbox row stands for, dated in ``zone``; the same row always
+    gives the same message (same ``Message-ID``), so a resend is recognisable."""
+    message = EmailMessage(policy=POLICY)
+    name, address = parseaddr(row.sender)
+    message.set_raw("From", encode_address(name, address))
+    message.set_raw("To", encode_address(row.to_name or "", row.to))
+    cc = [c.strip() for c in row.cc.split(",") if c.strip()]
+    if cc:
+        message.set_raw("Cc", ",\r\n ".join(cc))
+    message.set_raw("Subject", encode_header(row.subject))
+    message["Date"] = format_datetime(row.created_at.astimezone(zone))
+    message["Message-ID"] = row.message_id
+    for header, value in (row.headers or {}).items():
+        if header == "List-Id":
+            label, _, rest = value.rpartition(" <")
+            message.set_raw(header, f"{encode_header(label, phrase=True)} <{rest}")
+        else:
+            message[header] = value
+    message.set_content(row.body_text or "", cte="quoted-printable")
+    if row.body_html:
+        message.add_alternative(row.body_html, subtype="html", cte="quoted-printable")
+    return message
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how to reach the mail server."""
+
+    server: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    use_tls: bool = False
+    use_ssl: bool = False
+    timeout: float = 15.0
+    ca_file: str | None = None
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> SmtpSettings:
+        """Return the SMTP settings of a loaded configuration (``app.config``)."""
+        return cls(
+            server=config["MAIL_SERVER"],
+            port=int(config["MAIL_PORT"]),
+            username=config.get("MAIL_USERNAME"),
+            password=config.get("MAIL_PASSWORD"),
+            use_tls=bool(config.get("MAIL_USE_TLS")),
+            use_ssl=bool(config.get("MAIL_USE_SSL")),
+            timeout=float(config["MAIL_TIMEOUT"]),
+            ca_file=config.get("MAIL_CA_FILE"),
+        )
+
+
+@dataclass
+class Transport:
+    """One SMTP session: open it, ``send`` messages over it, ``close`` it."""
+
+    settings: SmtpSettings
+    _host: smtplib.SMTP | None = field(default=None, repr=False)
+
+    def open(self) -> Transport:
+        """Connect (TLS when configured, certificates verified) and sign in; raise
+        ``MailError`` when no session can be opened."""
+        s = self.settings
+        context = ssl.create_default_context(cafile=s.ca_file)
+        try:
+            if s.use_ssl:
+                host = smtplib.SMTP_SSL(s.server, s.port, timeout=s.timeout, context=context)
+            else:
+                host = smtplib.SMTP(s.server, s.port, timeout=s.timeout)
+        except (smtplib.SMTPException, OSError) as error:
+            raise MailError(describe(error)) from error
+        try:
+            host.ehlo()
+            if s.use_tls:
+                host.starttls(context=context)
+                host.ehlo()
+            if s.username and s.password:
+                host.login(s.username, s.password)
+        except (smtplib.SMTPException, OSError) as error:
+            host.close()
+            raise MailError(describe(error)) from error
+        self._host = host
+        return self
+
+    @property
+    def is_open(self) -> bool:
+        """Return True while a session is open."""
+        return self._host is not None
+
+    def send(self, message: EmailMessage) -> str:
+        """Send ``message`` to its To and Cc; return the server's reply to it.
+
+        Raises ``Refused`` when the server refuses the message (or every recipient), and
+        ``MailError`` when the connection fails, after which the transport is closed. A
+        recipient refused among others is named in the reply; the others get the message.
+        """
+        if self._host is None:
+            self.open()
+        host = self._host
+        assert host is not None
+        sender = parseaddr(str(message["From"]))[1]
+        recipients = [
+            address
+            for _, address in getaddresses(
+                [str(v) for v in (message.get_all("To") or []) + (message.get_all("Cc") or [])]
+            )
+            if address
+        ]
+        data = message.as_bytes(policy=POLICY)
+        try:
+            code, reply = host.mail(sender)
+            if code != 250:
+                self._reset()
+                raise Refused(code, _text(reply))
+            refused: dict[str, tuple[int, str]] = {}
+            for address in recipients:
+                code, reply = host.rcpt(address)
+                if code not in (250, 251):
+                    refused[address] = (code, _text(reply))
+            if len(refused) == len(recipients):
+                self._reset()
+                code, reply = min(refused.values())
+                raise Refused(code, "; ".join(f"{a}: {c} {r}" for a, (c, r) in refused.items()))
+            code, reply = host.data(data)
+        except smtplib.SMTPResponseException as error:
+            # data() raises on a refusal; an answer like 421 also means the session is over.
+            if error.smtp_code == 421:
+                self.close()
+                raise MailError(describe(error)) from error
+            self._reset()
+            raise Refused(error.smtp_code, _text(error.smtp_error)) from error
+        except (smtplib.SMTPException, OSError) as error:
+            self.close()
+            raise MailError(describe(error)) from error
+        answer = f"{code} {_text(reply)}"
+        if refused:
+            answer += "; refused: " + "; ".join(f"{a}: {c} {r}" for a, (c, r) in refused.items())
+        return answer
+
+    def _reset(self) -> None:
+        try:
+            if self._host is not None:
+                self._host.rset()
+        except (smtplib.SMTPException, OSError):
+            self.close()
+
+    def close(self) -> None:
+        """End the session (politely when the server still listens)."""
+        host, self._host = self._host, None
+        if host is None:
+            return
+        try:
+            host.quit()
+        except (smtplib.SMTPException, OSError):
+            host.close()
+
+
+def describe(error: BaseException) -> str:
+    """Return an SMTP or network error as the log shows it."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{error.smtp_code} {_text(error.smtp_error)}"
+    return f"{type(error).__name__}: {error}"
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)

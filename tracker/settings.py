@@ -38,6 +38,14 @@ class Settings:
     sweep_stale_hours: float
     mail_sender: str
     base_url: str
+    site_name: str
+    mail_connections: int
+    outbox_batch: int
+    outbox_stale_seconds: int
+    outbox_poll_seconds: float
+    outbox_stuck_minutes: int
+    notification_window_minutes: int
+    notification_keep_days: int
     demo_password: str
 
     @classmethod
@@ -65,6 +73,14 @@ class Settings:
             sweep_stale_hours=config["SWEEP_STALE_HOURS"],
             mail_sender=str(config["MAIL_DEFAULT_SENDER"]),
             base_url=str(config["BASE_URL"]),
+            site_name=str(config["SITE_NAME"]),
+            mail_connections=max(1, int(config["MAIL_CONNECTIONS"])),
+            outbox_batch=max(1, int(config["OUTBOX_BATCH"])),
+            outbox_stale_seconds=int(config["OUTBOX_STALE_SECONDS"]),
+            outbox_poll_seconds=float(config["OUTBOX_POLL_SECONDS"]),
+            outbox_stuck_minutes=int(config["OUTBOX_STUCK_MINUTES"]),
+            notification_window_minutes=int(config["NOTIFICATION_WINDOW_MINUTES"]),
+            notification_keep_days=int(config["NOTIFICATION_KEEP_DAYS"]),
             demo_password=str(config["DEMO_PASSWORD"]),
         )
 

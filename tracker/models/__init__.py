@@ -12,7 +12,8 @@ from tracker.models.org import (
     UnitKind,
     User,
 )
-from tracker.models.reminders import EmailMessage, Reminder, Setting, SweepRun
+from tracker.models.notifications import Notification, NotificationPreference
+from tracker.models.reminders import EmailMessage, Heartbeat, Reminder, Setting, SweepRun
 from tracker.models.work import (
     Assignment,
     AssignmentRole,
@@ -39,6 +40,9 @@ __all__ = [
     "EvidenceFile",
     "ExtensionRequest",
     "Field",
+    "Heartbeat",
+    "Notification",
+    "NotificationPreference",
     "PasswordReset",
     "Reminder",
     "Role",

@@ -1,4 +1,5 @@
-"""The reminder ledger, the email log, sweep runs and stored settings."""
+"""The outbox (every email, from queued to sent), the reminder ledger, sweep runs, the
+senders' heartbeats and stored settings."""
 
 from __future__ import annotations
 
@@ -9,42 +10,61 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.base import Base, utcnow
 
+# An email's way through the outbox: queued in the transaction that causes it, taken by one
+# sender (``sending``), then ``sent`` or, after its last attempt, ``failed``; ``cancelled``
+# when, retried later, what it tells no longer applies.
+PENDING, SENDING, SENT, FAILED, CANCELLED = "pending", "sending", "sent", "failed", "cancelled"
+EMAIL_STATES = (PENDING, SENDING, SENT, FAILED, CANCELLED)
+
 
 class EmailMessage(Base):
-    """Every email the system sent or tried to send: proof that a unit was reminded."""
+    """One email as composed, in the outbox until a sender delivers it, then its record.
+
+    Written in the same transaction as the change or the sweep decision that causes it; the
+    row holds everything the message is made of (headers, both bodies, its ``Message-ID``),
+    so a resend after a crash is the same message.
+    """
 
     __tablename__ = "email_message"
-    __table_args__ = (Index("ix_email_message_state_created", "state", "created_at"),)
+    __table_args__ = (
+        Index("ix_email_message_state_next_attempt", "state", "next_attempt_at"),
+        Index("ix_email_message_created_at", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(30))  # reminder, escalation, digest, reset...
-    to: Mapped[str] = mapped_column(Text)  # comma-separated addresses
-    cc: Mapped[str] = mapped_column(Text, default="")
+    message_id: Mapped[str] = mapped_column(String(255), default="", index=True)
+    sender: Mapped[str] = mapped_column(String(255), default="")
+    to: Mapped[str] = mapped_column(Text)  # one address
+    to_name: Mapped[str] = mapped_column(String(255), default="")
+    cc: Mapped[str] = mapped_column(Text, default="")  # comma-separated addresses
     subject: Mapped[str] = mapped_column(String(500))
     language: Mapped[str] = mapped_column(String(5), default="vi")
+    headers: Mapped[dict] = mapped_column(JSON, default=dict)  # List-Id, List-Unsubscribe...
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime | None]  # pending: due from then
+    locked_at: Mapped[datetime | None]  # sending: taken by a sender then
     sent_at: Mapped[datetime | None]
-    state: Mapped[str] = mapped_column(String(10), default="pending")  # sent, failed
+    state: Mapped[str] = mapped_column(String(10), default=PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
-    error: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str] = mapped_column(Text, default="")  # the last failure's reason
+    reply: Mapped[str] = mapped_column(Text, default="")  # the server's last reply
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
-    # The message as sent: proof of what the unit was told, and what a retry sends again.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     body_text: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
 
 
 class Reminder(Base):
-    """One reminder for one recipient: claimed before sending, then marked sent or failed.
+    """One reminder for one recipient: claimed together with its queued email, in one
+    transaction, then marked sent (or failed for good) as the email goes.
 
     ``dedupe_key`` (assignment, recipient, stage, date) is unique: two sweeps, in two
     processes, can never both claim it, so nothing is sent twice.
     """
 
     __tablename__ = "reminder"
-    __table_args__ = (
-        Index("ix_reminder_state_next_attempt", "state", "next_attempt_at"),
-        Index("ix_reminder_assignment_day", "assignment_id", "day"),
-    )
+    __table_args__ = (Index("ix_reminder_assignment_day", "assignment_id", "day"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(400), unique=True)
@@ -54,12 +74,10 @@ class Reminder(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     recipient: Mapped[str] = mapped_column(String(255))
     recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    copy: Mapped[bool] = mapped_column(default=False)  # in Cc (the coordinator on escalations)
+    copy: Mapped[bool] = mapped_column(default=False)  # in Cc of the email
     stage: Mapped[str] = mapped_column(String(30))
     day: Mapped[date]  # due date in force, return date, or the digest's date
-    state: Mapped[str] = mapped_column(String(10), default="claimed")  # sent, failed, cancelled
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime | None]
+    state: Mapped[str] = mapped_column(String(10), default="queued")  # sent, failed, cancelled
     last_error: Mapped[str] = mapped_column(Text, default="")
     claimed_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
@@ -69,21 +87,32 @@ class Reminder(Base):
 
 
 class SweepRun(Base):
-    """One run of the reminder sweep or of the retry job, for the status page."""
+    """One run of the reminder sweep, for the status page."""
 
     __tablename__ = "sweep_run"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10), default="sweep")  # sweep, retry
+    kind: Mapped[str] = mapped_column(String(10), default="sweep")
     started_at: Mapped[datetime] = mapped_column(index=True)
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(10), default="running")  # ok, failed, skipped
+    # running, ok, skipped, or interrupted (found running by a later sweep: its process died)
+    status: Mapped[str] = mapped_column(String(12), default="running")
     planned: Mapped[int] = mapped_column(default=0)
-    sent: Mapped[int] = mapped_column(default=0)
+    sent: Mapped[int] = mapped_column(default=0)  # emails queued
     failed: Mapped[int] = mapped_column(default=0)
     unreachable: Mapped[int] = mapped_column(default=0)  # notices with nobody to send to
-    cancelled: Mapped[int] = mapped_column(default=0)  # items that no longer applied at send time
+    cancelled: Mapped[int] = mapped_column(default=0)  # items that no longer applied
     note: Mapped[str] = mapped_column(Text, default="")  # why a run was skipped
+
+
+class Heartbeat(Base):
+    """The last sign of life of a background worker (the outbox sender), for the status page."""
+
+    __tablename__ = "heartbeat"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    beat_at: Mapped[datetime]
+    detail: Mapped[str] = mapped_column(Text, default="")  # host and process
 
 
 class Setting(Base):

@@ -172,10 +172,10 @@ def retry_all():
     if count:
         flash(
             ngettext(
-                "%(num)s failed email is back in the queue: it will be sent again shortly.",
-                "%(num)s failed emails are back in the queue: they will be sent again shortly.",
+                "%(count)s failed email is back in the queue: it will be sent again shortly.",
+                "%(count)s failed emails are back in the queue: they will be sent again shortly.",
                 count,
-                num=i18n.format_number(count),
+                count=i18n.format_number(count),
             ),
             "success",
         )

@@ -232,7 +232,9 @@ def test_retrying_needs_the_forms_csrf_token(client, login, emails, app):
     assert _state(app, emails["failed"]) == ("pending", 0)
 
 
-def test_the_log_runs_a_constant_number_of_queries(client, login, world, build, query_counter):
+def test_the_log_and_status_run_a_constant_number_of_queries(
+    client, login, world, build, query_counter
+):
     login(ADMIN)
 
     def seed(count):
@@ -245,9 +247,12 @@ def test_the_log_runs_a_constant_number_of_queries(client, login, world, build, 
         build(run)
 
     def measure():
-        with query_counter() as statements:
-            assert client.get("/reminders/log").status_code == 200
-        return len(statements)
+        counts = []
+        for url in ("/reminders/log", "/reminders/log?state=failed", "/reminders/"):
+            with query_counter() as statements:
+                assert client.get(url).status_code == 200
+            counts.append(len(statements))
+        return counts
 
     seed(3)
     small = measure()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_timedelta
 from babel.numbers import format_decimal, format_percent
 from flask import Flask, current_app, request, session
 from flask_babel import get_locale
@@ -65,6 +66,14 @@ def format_number(value: float | int | None, digits: int = 0) -> str:
         return ""
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(value, format=pattern, locale=language())
+
+
+def format_duration(value: timedelta | None) -> str:
+    """Return a length of time in words in the active locale, to the largest whole unit
+    (Vietnamese: "23 phút", "2 giờ")."""
+    if value is None:
+        return ""
+    return format_timedelta(value, threshold=1, locale=language())
 
 
 def format_rate(value: float | None, digits: int = 2) -> str:

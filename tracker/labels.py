@@ -13,6 +13,7 @@ from flask_babel import ngettext
 from tracker.domain.deadlines import ACCEPTED_FORMS, DayError, DeadlineError
 from tracker.domain.status import AssignmentState, TimeStatus
 from tracker.models import AssignmentRole, Field, Role, UnitGroup, UnitKind
+from tracker.models.reminders import CANCELLED, FAILED, PENDING, SENDING, SENT
 
 # Status words are shown beside the colour: never colour alone.
 TIME_STATUS = {
@@ -95,6 +96,32 @@ REMINDER_STAGE = {
 }
 
 
+# An email's state in the outbox, and its colour: the email log, its detail and the
+# Reminders status page use these.
+EMAIL_STATE = {
+    PENDING: (_l("Waiting to be sent"), "secondary"),
+    SENDING: (_l("Being sent"), "info"),
+    SENT: (_l("Sent"), "success"),
+    FAILED: (_l("Failed"), "danger"),
+    CANCELLED: (_l("Cancelled"), "light"),
+}
+
+# A reminder ledger row's state: queued with its email, then as the email went.
+LEDGER_STATE = {
+    "queued": (_l("Queued"), "secondary"),
+    "sent": (_l("Sent"), "success"),
+    "failed": (_l("Failed"), "danger"),
+    "cancelled": (_l("No longer applied"), "light"),
+}
+
+
+def email_state(state: str) -> tuple[str, str]:
+    """Return (translated label, Bootstrap colour name) of an outbox state; an unknown
+    one comes back as itself in grey."""
+    label, colour = EMAIL_STATE.get(state, (state, "light"))
+    return str(label), colour
+
+
 # Every kind of recorded event in words: an assignment's timeline and the audit log share
 # this table; an unknown kind is shown as recorded.
 EVENT_KIND = {
@@ -150,6 +177,8 @@ EVENT_KIND = {
     "calendar_override_deleted": _l("Calendar change removed"),
     # bulk changes
     "import": _l("Import from a file"),
+    # the outbox
+    "emails_retried": _l("Failed emails put back in the queue"),
 }
 
 
@@ -178,6 +207,7 @@ DATA_KEY = {
     "updated": _l("Updated"),
     "unchanged": _l("Unchanged"),
     "assignments": _l("Assignments added"),
+    "emails": _l("Emails"),
     # a reorganisation (tracker.services.reorganisation)
     "effective": _l("In effect from"),
     "sources": _l("Merged units"),

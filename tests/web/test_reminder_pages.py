@@ -93,6 +93,7 @@ def test_nudging_a_unit_emails_its_focal_point_once_a_day(client, login, world, 
 
 
 def test_email_log_lists_failures_first_for_admins(client, login, world, build):
+    """More in test_outbox_pages.py."""
     now = datetime.now(UTC)
 
     def emails(make):
@@ -104,6 +105,8 @@ def test_email_log_lists_failures_first_for_admins(client, login, world, build):
                 state="sent",
                 created_at=now,
                 sent_at=now,
+                attempts=1,
+                reply="250 Ok",
             )
         )
         db.session.add(EmailMessage(kind="reminder", to="b@example.org", subject="broken one",
@@ -113,18 +116,21 @@ def test_email_log_lists_failures_first_for_admins(client, login, world, build):
     login("admin@example.org")
     html = client.get("/reminders/log").get_data(as_text=True)
     assert html.index("broken one") < html.index("ok one")
+    assert "550 no" in html and "250 Ok" in html
     html = client.get("/reminders/log?state=sent").get_data(as_text=True)
     assert "ok one" in html and "broken one" not in html
 
 
-def test_the_mailbox_shows_what_the_local_catcher_kept(client, login, world, app, tmp_path):
+def test_the_mailbox_shows_what_the_local_catcher_kept(
+    client, login, world, app, settings, tmp_path
+):
     import socket
 
     from aiosmtpd.controller import Controller
-    from flask_mail import Message
 
-    from tracker import mail
+    from tracker.mail import Letter, Recipient, SmtpSettings
     from tracker.mailcatcher import _Keeper
+    from tracker.services.outbox import queue, sender
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -135,10 +141,19 @@ def test_the_mailbox_shows_what_the_local_catcher_kept(client, login, world, app
     controller.start()
     try:
         app.config.update(MAIL_PORT=port, MAIL_CATCHER_DIR=str(box))
+        now = datetime.now(UTC)
         with app.app_context():
-            message = Message(subject="Nhắc việc: Tỉnh Lào Cai", recipients=["dm@example.org"],
-                              body="Xin chào", sender="tracker@example.org")  # fmt: skip
-            assert mail.send([message])[0].ok
+            letter = Letter(
+                kind="reminder",
+                to=Recipient("dm@example.org"),
+                subject="Nhắc việc: Tỉnh Lào Cai",
+                text="Xin chào",
+                html="",
+            )
+            queue.queue([letter], now=now, settings=settings)
+            db.session.commit()
+            smtp = SmtpSettings.from_config(app.config)
+            assert sender.deliver(lambda: now, settings, smtp).sent == 1
     finally:
         controller.stop()
     login("dp@example.org")

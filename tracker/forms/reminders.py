@@ -57,3 +57,7 @@ class TaskPolicyForm(PolicyForm):
 
 class NudgeForm(FlaskForm):
     """A bare form: its only field is the CSRF token."""
+
+
+class RetryForm(FlaskForm):
+    """A bare form: its only field is the CSRF token (retrying failed emails)."""

@@ -1,20 +1,25 @@
-"""Reminder pages: the scheduler's status, the email log, policies, nudges."""
+"""Reminder pages: the scheduler's and the outbox's status, the email log and retrying
+failed emails, policies, nudges."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
-from tracker import clock, settings
+from tracker import clock, i18n, settings
 from tracker.auth import roles_required
-from tracker.forms.reminders import NudgeForm, PolicyForm, TaskPolicyForm
+from tracker.forms.reminders import NudgeForm, PolicyForm, RetryForm, TaskPolicyForm
 from tracker.models import Role
+from tracker.models.reminders import EMAIL_STATES, FAILED
 from tracker.services.errors import NotFound, ServiceError
+from tracker.services.outbox import admin as outbox
 from tracker.services.reminders import email_log, nudges, policies
 from tracker.services.reminders import status as scheduler_status
-from tracker.services.reminders.email_log import EMAIL_STATES, EmailLogFilters
+from tracker.services.reminders.email_log import EmailLogFilters
 from tracker.views import context, filters
+from tracker.views.assignments import safe_next
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 STAFF = (Role.ADMIN, Role.COORDINATOR)
@@ -115,6 +120,8 @@ def log():
     return render_template(
         "reminders/log.html",
         page=found.page,
+        failed=found.failed,
+        form=RetryForm(),
         state=shown.state,
         states=EMAIL_STATES,
         unit_id=shown.unit_id,
@@ -133,4 +140,45 @@ def email(email_id: int):
         detail = email_log.email_detail(email_id)
     except NotFound:
         abort(404)
-    return render_template("reminders/email.html", message=detail.message, items=detail.items)
+    return render_template(
+        "reminders/email.html",
+        message=detail.message,
+        items=detail.items,
+        form=RetryForm(),
+        FAILED=FAILED,
+    )
+
+
+@bp.post("/log/<int:email_id>/retry")
+@roles_required(Role.ADMIN)
+def retry_email(email_id: int):
+    if not RetryForm().validate_on_submit():
+        abort(400)
+    if outbox.retry_failed(clock.now(), actor=current_user, ids=[email_id]):
+        flash(_("The email is back in the queue: it will be sent again shortly."), "success")
+    else:
+        flash(_("This email has not failed: there was nothing to retry."), "warning")
+    return redirect(
+        safe_next(request.form.get("next")) or url_for("reminders.email", email_id=email_id)
+    )
+
+
+@bp.post("/log/retry")
+@roles_required(Role.ADMIN)
+def retry_all():
+    if not RetryForm().validate_on_submit():
+        abort(400)
+    count = outbox.retry_failed(clock.now(), actor=current_user)
+    if count:
+        flash(
+            ngettext(
+                "%(count)s failed email is back in the queue: it will be sent again shortly.",
+                "%(count)s failed emails are back in the queue: they will be sent again shortly.",
+                count,
+                count=i18n.format_number(count),
+            ),
+            "success",
+        )
+    else:
+        flash(_("No email has failed: there was nothing to retry."), "info")
+    return redirect(url_for("reminders.log"))

@@ -15,9 +15,11 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(i18n.format_moment, "moment")
     app.add_template_filter(i18n.format_number, "number")
     app.add_template_filter(i18n.format_rate, "rate")
+    app.add_template_filter(i18n.format_duration, "duration")
     app.add_template_global(page_url, "page_url")
     app.add_template_global(url_with, "url_with")
     app.add_template_global(labels.reminder_stage, "reminder_stage")
+    app.add_template_global(labels.email_state, "email_state")
     app.add_template_global(i18n.language, "current_language")
 
     # Globals (not a context processor) so that imported macros see them too.
@@ -29,4 +31,5 @@ def init_app(app: Flask) -> None:
         KIND_LABEL=labels.KIND,
         ROLE_LABEL=labels.ROLE,
         ASSIGNMENT_ROLE_LABEL=labels.ASSIGNMENT_ROLE,
+        LEDGER_STATE=labels.LEDGER_STATE,
     )

@@ -1,5 +1,6 @@
-"""The scheduler's status as its page shows it: the last sweep, the next one, what waits to
-be retried, and whether the scheduler looks stopped."""
+"""The scheduler's status as its page shows it: the last sweep, the next one, whether the
+scheduler looks stopped, and the outbox: what waits to be sent, what failed, and whether
+the sender is alive."""
 
 from __future__ import annotations
 
@@ -11,48 +12,40 @@ from sqlalchemy import func, select
 
 from tracker.domain.calendar import WorkCalendar
 from tracker.extensions import db
-from tracker.models import Reminder, SweepRun
+from tracker.models import SweepRun
 from tracker.services.calendar import load_calendar
+from tracker.services.outbox.admin import QueueStatus, queue_status
 from tracker.settings import Settings
 
 
 @dataclass
 class Status:
-    """The status panel: the last successful sweep, the next one, the retries waiting, the
-    emails failed for good, whether the scheduler looks stopped, the recent runs."""
+    """The status panel: the last successful sweep, the next one, whether the scheduler
+    looks stopped, the recent runs, and the outbox's queue."""
 
     last_success: datetime | None
     next_run: datetime
-    pending_retries: int
-    failed_for_good: int
     stale: bool
     recent: list[SweepRun]
+    queue: QueueStatus
 
 
 def status(now: datetime, settings: Settings) -> Status:
-    """Return what the status panel shows about the scheduler at ``now`` (a few queries)."""
+    """Return what the status panel shows about the scheduler and the outbox at ``now``
+    (six queries and the calendar's)."""
     last = db.session.scalar(
         select(func.max(SweepRun.finished_at)).where(
             SweepRun.kind == "sweep", SweepRun.status.in_(("ok", "skipped"))
         )
-    )
-    pending = db.session.scalar(
-        select(func.count()).where(
-            Reminder.state == "failed", Reminder.next_attempt_at.is_not(None)
-        )
-    )
-    dead = db.session.scalar(
-        select(func.count()).where(Reminder.state == "failed", Reminder.next_attempt_at.is_(None))
     )
     recent = db.session.scalars(select(SweepRun).order_by(SweepRun.started_at.desc()).limit(10))
     stale_after = timedelta(hours=int(settings.sweep_stale_hours))
     return Status(
         last_success=last,
         next_run=next_sweep(now, settings.sweep_time, settings.zone, load_calendar()),
-        pending_retries=pending,
-        failed_for_good=dead,
         stale=last is None or now - last > stale_after,
         recent=list(recent),
+        queue=queue_status(now, settings),
     )
 
 

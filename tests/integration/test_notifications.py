@@ -86,16 +86,14 @@ def test_one_task_to_the_63_provinces_is_63_notifications_and_63_emails_one_each
     assert recipients == sorted(f"fp{n}@example.org" for n in range(1, 64))
     by_address = {m["To"].addresses[0].addr_spec: m for m in smtp_server.messages}
     english, vietnamese = by_address["fp1@example.org"], by_address["fp2@example.org"]
-    assert english["Subject"].endswith(
-        "Task assigned: Báo cáo số liệu dịch vụ công trực tuyến"
-    )
+    assert english["Subject"].endswith("Task assigned: Báo cáo số liệu dịch vụ công trực tuyến")
     assert vietnamese["Subject"].endswith(
         "Nhiệm vụ mới được giao: Báo cáo số liệu dịch vụ công trực tuyến"
     )
     body = text_of(english)
     assert "Due date: 30/09/2024" in body and "Tỉnh số 1" in body
     assert "/assignments/" in body and "/account/notifications" in body
-    assert "Hạn hoàn thành: 30/09/2024" in text_of(vietnamese)
+    assert "Hạn: 30/09/2024" in text_of(vietnamese)
 
 
 def test_twelve_tasks_to_one_unit_within_the_window_are_one_email_listing_the_twelve(
@@ -132,7 +130,9 @@ def test_a_return_reaches_the_focal_point_with_its_reason_in_their_language(
     hanoi, hue = hanoi_city(make), hue_province(make)
     make.user("focal_point", email="hn@example.org", name="Lan", unit_id=hanoi.id, language="vi")
     make.user("focal_point", email="hue@example.org", name="Mai", unit_id=hue.id, language="en")
-    task = make.task(title="Kế hoạch dữ liệu mở", deadline=date(2024, 9, 30), owner_id=coordinator.id)
+    task = make.task(
+        title="Kế hoạch dữ liệu mở", deadline=date(2024, 9, 30), owner_id=coordinator.id
+    )
     reason = "Thiếu phụ lục số liệu;\nđề nghị bổ sung biểu mẫu 02."
     for unit in (hanoi, hue):
         assignment = make.assignment(task, unit, state="submitted", submitted_on=TODAY)
@@ -145,7 +145,7 @@ def test_a_return_reaches_the_focal_point_with_its_reason_in_their_language(
     assert en["Subject"].endswith("Report returned: Kế hoạch dữ liệu mở")
     assert "Thiếu phụ lục số liệu;" in text_of(vi) and "đề nghị bổ sung biểu mẫu 02." in text_of(vi)
     assert "Lý do:" in text_of(vi) and "Reason:" in text_of(en)
-    assert "Xin chào Lan," in text_of(vi) and "Hello Mai," in text_of(en)
+    assert "Kính gửi Lan," in text_of(vi) and "Hello Mai," in text_of(en)
     assert "Thiếu phụ lục số liệu;" in html_of(en)
 
 
@@ -202,9 +202,7 @@ def test_a_refused_extension_tells_the_unit_with_the_reason(ctx, make, coordinat
     assert [n.kind for n in _notifications(user_id=coordinator.id)] == ["extension_requested"]
 
 
-def test_editing_a_task_tells_its_open_units_of_content_and_moved_due_dates(
-    ctx, make, coordinator
-):
+def test_editing_a_task_tells_its_open_units_of_content_and_moved_due_dates(ctx, make, coordinator):
     hanoi, hue = hanoi_city(make), hue_province(make)
     for unit in (hanoi, hue):
         make.user("focal_point", unit_id=unit.id)

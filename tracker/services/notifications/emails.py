@@ -228,7 +228,7 @@ def headline(update_: Update) -> str:
         return _("Extension approved") if update_.facts.get("approved") else _("Extension refused")
     return {
         ASSIGNED: _("Task assigned"),
-        TASK_CHANGED: _("Task changed"),
+        TASK_CHANGED: _("Task content changed"),
         DUE_CHANGED: _("Due date changed"),
         RETURNED: _("Report returned"),
         CONFIRMED: _("Report confirmed"),

@@ -15,7 +15,7 @@ from tracker.services import events
 from tracker.services.errors import ServiceError
 from tracker.services.notifications.kinds import DEFAULT_MODE, MODES, kinds_for
 
-CHANGED_EVENT = "notification_preferences_changed"
+CHANGED_EVENT = "notifications_changed"  # Event.kind holds 30 characters
 
 
 def modes_of(user: User) -> dict[str, str]:

@@ -328,3 +328,58 @@ def test_prune_removes_only_notifications_past_the_keeping_period(ctx, make, set
     )  # fmt: skip
     assert pruning.prune(NOW, settings) == 2
     assert sorted(NOW - n.created_at for n in _notifications()) == [timedelta(days=1), keep]
+
+
+def test_a_deactivated_person_is_not_emailed_and_their_items_stop_waiting(
+    ctx, make, coordinator, settings
+):
+    [unit] = _provinces(make, 1)
+    task = make.task(title="Nhiệm vụ", deadline=date(2024, 9, 30))
+    assigning.assign_units(
+        task.id, UnitSelection(unit_ids=frozenset({unit.id})), actor=coordinator, now=NOW
+    )
+    [told] = _notifications()
+    db.session.get(type(coordinator), told.user_id).active = False
+    db.session.commit()
+    assert emails.flush_due(NOW + WINDOW, settings) == 0
+    assert _outbox() == 0
+    assert _notifications()[0].delivery == OFF
+
+
+def test_removing_an_assignment_keeps_its_notifications_pointing_at_the_task(
+    ctx, make, coordinator
+):
+    from tracker.services.notifications import centre
+    from tracker.services.tasks import removing
+
+    [unit] = _provinces(make, 1)
+    task = make.task(title="Nhiệm vụ", deadline=date(2024, 9, 30))
+    assigning.assign_units(
+        task.id, UnitSelection(unit_ids=frozenset({unit.id})), actor=coordinator, now=NOW
+    )
+    [told] = _notifications()
+    removing.remove_assignment(task.id, told.assignment_id, actor=coordinator, now=NOW)
+    db.session.expire_all()
+    [kept] = _notifications()
+    assert kept.assignment_id is None and kept.task_id == task.id
+    assert centre.target_of(kept) == ("tasks.detail", {"task_id": task.id})
+
+
+def test_the_updates_partial_lists_digest_items_on_its_own(ctx, make, coordinator):
+    """The daily sweep includes ``email/_updates`` in the email it sends each person."""
+    from flask import render_template_string
+
+    hanoi = hanoi_city(make)
+    focal = make.user("focal_point", unit_id=hanoi.id)
+    preferences.save(focal, {"returned": DIGEST}, now=NOW)
+    task = make.task(title="Kế hoạch dữ liệu mở", deadline=date(2024, 9, 30))
+    assignment = make.assignment(task, hanoi, state="submitted", submitted_on=TODAY)
+    workflow.return_submission(assignment.id, coordinator, NOW, None, "Thiếu biểu mẫu 02")
+    items = emails.digest_items([focal.id])[focal.id]
+    for kind in ("txt", "html"):
+        rendered = render_template_string(
+            f'{{% from "email/_updates.{kind}" import update_list %}}{{{{ update_list(items) }}}}',
+            items=items,
+        )
+        assert "Report returned" in rendered and "Kế hoạch dữ liệu mở" in rendered
+        assert "Thiếu biểu mẫu 02" in rendered and f"/assignments/{assignment.id}" in rendered

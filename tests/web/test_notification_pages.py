@@ -61,7 +61,7 @@ def world(build):
 
 
 def _bell(html: str) -> str | None:
-    found = re.search(r'class="badge[^"]*bell-count">([^<]+)<', html)
+    found = re.search(r'data-testid="bell-count">([^<]+)<', html)
     return found.group(1) if found else None
 
 

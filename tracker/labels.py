@@ -165,6 +165,7 @@ EVENT_KIND = {
     "password_reset": _l("Password reset through a link"),
     "password_changed": _l("Password changed"),
     "language_changed": _l("Language changed"),
+    "notifications_changed": _l("Notification settings changed"),
     "feed_created": _l("Calendar feed address created"),
     "feed_revoked": _l("Calendar feed address revoked"),
     # units and calendar

@@ -15,9 +15,12 @@ from tracker.forms.account import (
     LanguageForm,
     ResetPasswordForm,
 )
+from tracker.forms.notifications import preferences_form
 from tracker.services import accounts
 from tracker.services.errors import ServiceError
 from tracker.services.feeds import addresses as feeds
+from tracker.services.notifications import preferences
+from tracker.services.notifications.kinds import ALWAYS_ON
 from tracker.views.auth import email_key
 
 bp = Blueprint("account", __name__)
@@ -86,6 +89,28 @@ def change_language():
         return _page(language_form=form, status=422)
     flash(_l("Your language has been saved."), "success")
     return redirect(url_for("account.index"))
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+def notifications():
+    """How the signed-in user is told of what happens, kind by kind (the address every
+    email's List-Unsubscribe header points at)."""
+    user = current_user._get_current_object()
+    modes = preferences.modes_of(user)
+    posted = request.method == "POST"
+    form = preferences_form(list(modes), modes, **({} if posted else {"formdata": None}))
+    status = 200
+    if posted:
+        if form.validate_on_submit():
+            try:
+                preferences.save(user, form.choices(), now=clock.now())
+            except ServiceError as error:
+                flash(error.message, "danger")
+            else:
+                flash(_l("Your notification settings have been saved."), "success")
+                return redirect(url_for("account.notifications"))
+        status = 422
+    return render_template("account/notifications.html", form=form, always_on=ALWAYS_ON), status
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

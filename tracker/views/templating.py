@@ -5,8 +5,12 @@ from __future__ import annotations
 from flask import Flask
 
 from tracker import i18n, labels
+from tracker.services.notifications.kinds import FIELD_LABEL as CHANGED_FIELD_LABEL
+from tracker.services.notifications.kinds import LABEL as NOTIFICATION_LABEL
+from tracker.services.notifications.kinds import MODE_LABEL as NOTIFICATION_MODE_LABEL
 from tracker.views.downloads import buttons
 from tracker.views.links import page_url, url_with
+from tracker.views.notifications import bell
 
 
 def init_app(app: Flask) -> None:
@@ -21,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(labels.reminder_stage, "reminder_stage")
     app.add_template_global(labels.email_state, "email_state")
     app.add_template_global(i18n.language, "current_language")
+    app.add_template_global(bell, "notification_bell")
 
     # Globals (not a context processor) so that imported macros see them too.
     app.jinja_env.globals.update(
@@ -32,4 +37,7 @@ def init_app(app: Flask) -> None:
         ROLE_LABEL=labels.ROLE,
         ASSIGNMENT_ROLE_LABEL=labels.ASSIGNMENT_ROLE,
         LEDGER_STATE=labels.LEDGER_STATE,
+        NOTIFICATION_LABEL=NOTIFICATION_LABEL,
+        NOTIFICATION_MODE_LABEL=NOTIFICATION_MODE_LABEL,
+        CHANGED_FIELD_LABEL=CHANGED_FIELD_LABEL,
     )

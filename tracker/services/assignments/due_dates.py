@@ -16,8 +16,15 @@ from tracker.domain.status import AssignmentState
 from tracker.extensions import db
 from tracker.models import Assignment, ExtensionRequest, User
 from tracker.services import access, events
-from tracker.services.assignments.workflow import NOTE_MAX, WRONG_STATE, check_version, commit
+from tracker.services.assignments.workflow import (
+    NOTE_MAX,
+    WRONG_STATE,
+    check_version,
+    commit,
+    tell,
+)
 from tracker.services.errors import NotFound, ServiceError, StaleEdit
+from tracker.services.notifications import kinds
 
 S = AssignmentState
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
@@ -96,6 +103,15 @@ def request_extension(
         note=text,
         data={"current": assignment.due_date.isoformat(), "requested": new_due.isoformat()},
     )
+    tell(
+        kinds.EXTENSION_REQUESTED,
+        assignment,
+        actor,
+        now,
+        current=assignment.due_date.isoformat(),
+        requested=new_due.isoformat(),
+        reason=text,
+    )
     commit()
     return request
 
@@ -165,6 +181,16 @@ def approve(request_id: int, actor: User, now: datetime, note: str = "") -> Exte
         note=text,
         data={"request": request.id, "requested": request.requested_due.isoformat()},
     )
+    tell(
+        kinds.EXTENSION_DECIDED,
+        assignment,
+        actor,
+        now,
+        approved=True,
+        requested=request.requested_due.isoformat(),
+        new=request.requested_due.isoformat(),
+        note=text,
+    )
     commit()
     return request
 
@@ -184,6 +210,15 @@ def reject(request_id: int, actor: User, now: datetime, reason: str) -> Extensio
         assignment=request.assignment,
         note=text,
         data={"request": request.id, "requested": request.requested_due.isoformat()},
+    )
+    tell(
+        kinds.EXTENSION_DECIDED,
+        request.assignment,
+        actor,
+        now,
+        approved=False,
+        requested=request.requested_due.isoformat(),
+        note=text,
     )
     commit()
     return request
@@ -206,6 +241,16 @@ def change_due_date(
     text = _text(reason, _l("Say why the due date changes."))
     if new_due == assignment.due_date:
         raise ServiceError(_l("This is already the due date."))
+    old = assignment.due_date
     _set_due(assignment, new_due, actor, now, text)
+    tell(
+        kinds.DUE_CHANGED,
+        assignment,
+        actor,
+        now,
+        old=old.isoformat() if old else None,
+        new=new_due.isoformat(),
+        note=text,
+    )
     commit()
     return assignment

@@ -22,6 +22,8 @@ from tracker.models import Assignment, Evidence, User
 from tracker.services import access, events
 from tracker.services.assignments import evidence
 from tracker.services.errors import ServiceError, StaleEdit
+from tracker.services.notifications import kinds
+from tracker.services.notifications.recording import Happening, notify
 from tracker.settings import Settings
 
 S = AssignmentState
@@ -197,6 +199,14 @@ def submit_completion(
                 "files": [s.filename for s in stored],
             },
         )
+        tell(
+            kinds.SUBMITTED,
+            assignment,
+            actor,
+            now,
+            doc_number=doc_number,
+            submitted_on=today.isoformat(),
+        )
         commit()
     except BaseException:
         db.session.rollback()
@@ -210,6 +220,7 @@ def confirm(assignment_id: int, actor: User, now: datetime, version: int | None)
     access.require_coordinator(actor)
     assignment = editable(assignment_id, actor, version)
     _confirm(assignment, actor, now)
+    tell(kinds.CONFIRMED, assignment, actor, now)
     commit()
     return assignment
 
@@ -217,6 +228,15 @@ def confirm(assignment_id: int, actor: User, now: datetime, version: int | None)
 def _confirm(assignment: Assignment, actor: User, now: datetime) -> None:
     _move(assignment, "confirm", CONFIRMED, actor, now)
     assignment.completed_at = now
+
+
+def tell(kind: str, assignment: Assignment, actor: User, now: datetime, **data) -> None:
+    """Notify whoever hears of ``kind`` about this assignment (not committed)."""
+    notify(
+        [Happening(kind, assignment.task_id, assignment.unit_id, assignment.id, data)],
+        actor_id=actor.id,
+        now=now,
+    )
 
 
 def return_submission(
@@ -230,6 +250,7 @@ def return_submission(
     assignment.returned_at = now
     assignment.return_reason = text
     assignment.submitted_on = None
+    tell(kinds.RETURNED, assignment, actor, now, reason=text)
     commit()
     return assignment
 
@@ -269,6 +290,11 @@ def bulk_confirm(
         _confirm(assignment, actor, now)
         result.confirmed.append(assignment)
     if result.confirmed:
+        notify(
+            [Happening(kinds.CONFIRMED, a.task_id, a.unit_id, a.id) for a in result.confirmed],
+            actor_id=actor.id,
+            now=now,
+        )
         commit()
     return result
 

@@ -25,6 +25,8 @@ from tracker.models import (
 )
 from tracker.services import access, history
 from tracker.services.errors import ServiceError
+from tracker.services.notifications import kinds
+from tracker.services.notifications.recording import Happening, notify
 from tracker.services.tasks.editing import CLOSED_TASK, load_task
 
 
@@ -182,8 +184,9 @@ class NewAssignment:
 def insert_assignments(
     new: Sequence[NewAssignment], *, actor: User | None, now: datetime
 ) -> list[Row]:
-    """Return (id, task_id, unit_id) of the assignments inserted, with their history and
-    "assigned" events, in a bounded number of statements; not committed.
+    """Return (id, task_id, unit_id) of the assignments inserted, with their history,
+    "assigned" events and their units' notifications, in a bounded number of statements;
+    not committed.
 
     Pairs (task, unit) that already exist are skipped, never an integrity error.
     """
@@ -239,6 +242,20 @@ def insert_assignments(
             }
             for row in created
         ],
+    )
+    notify(
+        [
+            Happening(
+                kinds.ASSIGNED,
+                row.task_id,
+                row.unit_id,
+                row.id,
+                _assigned_data(asked[row.task_id, row.unit_id]),
+            )
+            for row in created
+        ],
+        actor_id=actor_id,
+        now=now,
     )
     return created
 

@@ -15,6 +15,8 @@ from tracker.extensions import db
 from tracker.models import Assignment, Event, Field, Role, Task, User
 from tracker.services import access, events, history
 from tracker.services.errors import NotFound, ServiceError, StaleEdit
+from tracker.services.notifications import kinds
+from tracker.services.notifications.recording import Happening, notify
 
 STALE_TASK = _l(
     "Someone else changed this task after you opened it. Nothing was saved: "
@@ -164,8 +166,10 @@ def _values(data: TaskInput) -> dict:
 def apply_update(
     task: Task, data: TaskInput, *, actor: User | None, now: datetime, move_due_dates: bool = True
 ) -> TaskUpdate:
-    """Return what changed after applying ``data`` to ``task`` with a "task_updated" event,
-    not committed (the caller validated ``data`` and owns the transaction)."""
+    """Return what changed after applying ``data`` to ``task`` with a "task_updated" event
+    and the notifications of the units concerned (content changed: every open assignment;
+    due date moved: those moved), not committed (the caller validated ``data`` and owns
+    the transaction)."""
     changed = task_changes(task, data)
     if not changed:
         return TaskUpdate(task, (), 0)
@@ -173,9 +177,11 @@ def apply_update(
     for name, value in _values(data).items():
         setattr(task, name, value)
     task.updated_at = now
-    moved = 0
+    moved_rows = []
     if move_due_dates and old_deadline != task.deadline:
-        moved = _move_due_dates(task, old_deadline, actor=actor, now=now)
+        moved_rows = _move_due_dates(task, old_deadline, actor=actor, now=now)
+    moved = len(moved_rows)
+    _notify_units(task, changed, moved_rows, old_deadline, actor=actor, now=now)
     events.record(
         "task_updated",
         actor=actor,
@@ -187,15 +193,49 @@ def apply_update(
     return TaskUpdate(task, tuple(changed), moved)
 
 
-def _move_due_dates(task: Task, old: date | None, *, actor: User | None, now: datetime) -> int:
-    """Move matching open assignments to the task's new deadline in two statements."""
+def _notify_units(
+    task: Task, changed: dict, moved: list, old: date | None, *, actor: User | None, now: datetime
+) -> None:
+    """Tell the units of the task's open assignments that its content changed, and those
+    whose due date moved with the deadline that it did."""
+    fields_changed = sorted(set(changed) & kinds.CONTENT_FIELDS)
+    if not moved and not fields_changed:
+        return
+    happenings = [
+        Happening(
+            kinds.DUE_CHANGED,
+            task.id,
+            row.unit_id,
+            row.id,
+            {"old": _iso(old), "new": _iso(task.deadline), "task_deadline": True},
+        )
+        for row in moved
+    ]
+    if fields_changed:
+        with db.session.no_autoflush:  # a stale task must fail at the caller's commit
+            open_assignments = db.session.execute(
+                select(Assignment.id, Assignment.unit_id).where(
+                    Assignment.task_id == task.id,
+                    Assignment.state.in_([s.value for s in OPEN_STATES]),
+                )
+            ).all()
+        happenings += [
+            Happening(kinds.TASK_CHANGED, task.id, row.unit_id, row.id, {"fields": fields_changed})
+            for row in open_assignments
+        ]
+    notify(happenings, actor_id=actor.id if actor is not None else None, now=now)
+
+
+def _move_due_dates(task: Task, old: date | None, *, actor: User | None, now: datetime) -> list:
+    """Move matching open assignments to the task's new deadline in two statements; return
+    the rows moved (id, unit_id, ...)."""
     rows = db.session.execute(
         select(Assignment.id, Assignment.unit_id, Assignment.state, Assignment.submitted_on).where(
             *_movable(task.id, old)
         )
     ).all()
     if not rows:
-        return 0
+        return []
     ids = [row.id for row in rows]
     # Bumping the version makes a form loaded before this move refuse to save (stale edit).
     db.session.execute(
@@ -229,7 +269,7 @@ def _move_due_dates(task: Task, old: date | None, *, actor: User | None, now: da
             for row in rows
         ],
     )
-    return len(rows)
+    return rows
 
 
 def close_task(task_id: int, *, actor: User, now: datetime) -> Task:

@@ -12,7 +12,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.domain.status import AssignmentState
 from tracker.extensions import db
-from tracker.models import Assignment, Event, Evidence, ExtensionRequest, Reminder, User
+from tracker.models import (
+    Assignment,
+    Event,
+    Evidence,
+    ExtensionRequest,
+    Notification,
+    Reminder,
+    User,
+)
 from tracker.services import access, events, history
 from tracker.services.errors import NotFound, ServiceError, StaleEdit
 from tracker.services.tasks.assigning import UnitName
@@ -48,18 +56,19 @@ def removable_ids(assignment_ids: list[int]) -> set[int]:
 
 
 def _detach(assignment_id: int) -> None:
-    """Keep the assignment's events and reminders (proof of what was done and sent) without it.
+    """Keep the assignment's events, reminders and notifications (proof of what was done,
+    sent and told) without it.
 
-    Both keep their task and unit; reminders not yet sent are cancelled.
+    All keep their task and unit; reminders not yet sent are cancelled.
     """
     db.session.execute(
         update(Reminder)
         .where(Reminder.assignment_id == assignment_id, Reminder.state != "sent")
-        .values(state="cancelled", next_attempt_at=None, last_error="assignment removed")
+        .values(state="cancelled", last_error="assignment removed")
         .execution_options(synchronize_session=False)
     )
     history.forget([assignment_id])
-    for model in (Event, Reminder):
+    for model in (Event, Reminder, Notification):
         db.session.execute(
             update(model)
             .where(model.assignment_id == assignment_id)

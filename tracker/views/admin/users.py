@@ -11,6 +11,7 @@ from tracker.forms.admin import ConfirmForm, NewUserForm, UserForm
 from tracker.models import Role
 from tracker.services.admin import users as admin_users
 from tracker.services.errors import ServiceError
+from tracker.services.notifications import preferences
 from tracker.views import context, filters
 from tracker.views.admin.guard import actor, admins_only, int_arg
 
@@ -100,7 +101,11 @@ def edit(user_id: int):
             return redirect(url_for("admin_users.edit", user_id=user_id))
     status = 422 if form.is_submitted() else 200
     return render_template(
-        "admin/user_form.html", form=form, user=user, confirm=ConfirmForm()
+        "admin/user_form.html",
+        form=form,
+        user=user,
+        confirm=ConfirmForm(),
+        notification_modes=preferences.modes_of(user),
     ), status
 
 

@@ -236,9 +236,7 @@ def _between_planning_and_queueing(monkeypatch, change):
     monkeypatch.setattr(sweep_module, "one_per_address", then_change)
 
 
-def test_what_no_longer_applies_when_queued_is_written_cancelled(
-    programme, settings, monkeypatch
-):
+def test_what_no_longer_applies_when_queued_is_written_cancelled(programme, settings, monkeypatch):
     def complete_lao_cai():
         db.session.get(Assignment, programme["late"]).state = "completed"
 
@@ -263,11 +261,37 @@ def test_a_recipient_deactivated_since_planning_gets_nothing(programme, settings
     _between_planning_and_queueing(monkeypatch, deactivate)
     report = _sweep_and_deliver(programme["app"], settings, at(date(2024, 4, 24)))
     assert report.cancelled == 1
-    assert sorted(_received(programme["inbox"])) == ["dieuphoi@example.org", "dm.laocai@example.org"]
+    received = sorted(_received(programme["inbox"]))
+    assert received == ["dieuphoi@example.org", "dm.laocai@example.org"]
     state = db.session.scalar(
         select(Reminder.last_error).where(Reminder.recipient == "dm.hagiang@example.org")
     )
     assert state == "recipient deactivated"
+
+
+def test_a_sweep_marks_the_runs_a_dead_process_left_running_interrupted(programme, settings):
+    from tracker.services.reminders import lock
+
+    when = at(date(2024, 4, 24))
+    dead = SweepRun(kind="sweep", started_at=when - timedelta(hours=40), status="running")
+    recent = SweepRun(kind="sweep", started_at=when - timedelta(minutes=5), status="running")
+    db.session.add_all([dead, recent])
+    db.session.commit()
+    report = run_sweep(when, settings)
+    runs = db.session.execute(
+        select(SweepRun.started_at, SweepRun.status, SweepRun.planned, SweepRun.sent).order_by(
+            SweepRun.started_at
+        )
+    ).all()
+    # Holding PostgreSQL's lock, no other sweep can be running; on SQLite only runs older
+    # than SWEEP_STALE_HOURS are known to be dead.
+    recent_status = "interrupted" if lock.is_exclusive() else "running"
+    assert [(status, planned, sent) for _, status, planned, sent in runs] == [
+        ("interrupted", 0, 0),
+        (recent_status, 0, 0),
+        ("ok", report.planned, report.queued),
+    ]
+    assert (report.planned, report.queued) == (2, 3)
 
 
 def test_a_vietnamese_subject_arrives_intact(programme, settings):

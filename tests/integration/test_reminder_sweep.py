@@ -294,6 +294,61 @@ def test_a_sweep_marks_the_runs_a_dead_process_left_running_interrupted(programm
     assert (report.planned, report.queued) == (2, 3)
 
 
+def _heads(**emails):
+    from tracker.models import Unit
+
+    for name, email in emails.items():
+        db.session.scalar(select(Unit).where(Unit.name == name)).head_email = email
+    db.session.commit()
+
+
+def test_one_address_with_several_roles_gets_one_email_per_sweep(programme, settings):
+    # Lào Cai's head is the coordinator; Hà Giang's head is its own focal point.
+    _heads(**{"Tỉnh Lào Cai": "DieuPhoi@example.org", "Tỉnh Hà Giang": "dm.hagiang@example.org"})
+    inbox = programme["inbox"]
+    report = _sweep_and_deliver(programme["app"], settings, at(date(2024, 5, 8)))
+    per_address = defaultdict(list)
+    for message in inbox.messages:
+        per_address[message["To"].addresses[0].addr_spec].append(str(message["Subject"]))
+    assert {a: len(s) for a, s in per_address.items()} == {
+        "dieuphoi@example.org": 2,  # the daily digest and the weekly summary
+        "dm.laocai@example.org": 1,
+        "dm.hagiang@example.org": 1,
+    }
+    assert report.queued == 4
+    (digest,) = [m for m in inbox.messages if "Daily digest" in str(m["Subject"])]
+    text = digest.get_body(("plain",)).get_content()
+    assert "Also addressed to you:" in text and "[Tỉnh Lào Cai]" in text
+    # The digest settles the coordinator's escalation row too; the focal point's one email
+    # settles its overdue notice and its escalation.
+    rows = db.session.execute(
+        select(Reminder.recipient, Reminder.stage, Reminder.email_id).order_by(Reminder.id)
+    ).all()
+    email_of = {(recipient, stage): email_id for recipient, stage, email_id in rows}
+    assert (
+        email_of["dieuphoi@example.org", "escalation"] == email_of["dieuphoi@example.org", "digest"]
+    )
+    assert (
+        email_of["dm.hagiang@example.org", "escalation"]
+        == email_of["dm.hagiang@example.org", "overdue-3"]
+    )
+    (hagiang,) = [m for m in inbox.messages if m["To"].addresses[0].addr_spec.startswith("dm.hag")]
+    body = hagiang.get_body(("plain",)).get_content()
+    assert body.count("Ban hành kế hoạch dữ liệu mở") == 1  # listed once, not twice
+
+
+def test_the_head_of_two_units_gets_one_escalation_naming_both(programme, settings):
+    _heads(**{"Tỉnh Lào Cai": "lanhdao@example.org", "Tỉnh Hà Giang": "lanhdao@example.org"})
+    inbox = programme["inbox"]
+    _sweep_and_deliver(programme["app"], settings, at(date(2024, 5, 8)))
+    (escalation,) = [
+        m for m in inbox.messages if m["To"].addresses[0].addr_spec == "lanhdao@example.org"
+    ]
+    assert "Tỉnh Lào Cai, Tỉnh Hà Giang" in str(escalation["Subject"])
+    text = escalation.get_body(("plain",)).get_content()
+    assert "[Tỉnh Lào Cai]" in text and "[Tỉnh Hà Giang]" in text
+
+
 def test_a_vietnamese_subject_arrives_intact(programme, settings):
     _sweep_and_deliver(programme["app"], settings, at(date(2024, 4, 24)))
     subjects = [str(m["Subject"]) for m in programme["inbox"].messages]

@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import ARRAY, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.domain.reminders.planning import Notice, ledger_key
@@ -69,9 +70,44 @@ def weekly_summary_claim(address: str, user_id: int, today: date) -> Claim:
     return Claim("weekly", address, "weekly", today, recipient_user_id=user_id)
 
 
-def _insert():
-    module = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    return module.insert(Reminder)
+COLUMNS = (
+    "dedupe_key", "kind", "assignment_id", "task_id", "unit_id", "recipient",
+    "recipient_user_id", "copy", "stage", "day", "state", "last_error", "claimed_at",
+)  # fmt: skip
+
+
+def _is_postgresql() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+@cache
+def _claim_on_sqlite():
+    table = Reminder.__table__
+    return (
+        sqlite.insert(table)
+        .on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
+        .returning(table.c.dedupe_key)
+    )
+
+
+@cache
+def _claim_on_postgresql():
+    """One constant statement whose parameters are one array per column: PostgreSQL plans
+    it once, whatever the number of rows (a multi-row VALUES would be one statement text per
+    batch size, with a placeholder per value for the driver to rewrite)."""
+    table = Reminder.__table__
+    arrays = (
+        func.unnest(*(bindparam(name, type_=ARRAY(table.c[name].type)) for name in COLUMNS))
+        .table_valued(*COLUMNS)
+        .render_derived(name="claims")
+    )
+    rows = select(*(arrays.c[name] for name in COLUMNS))
+    return (
+        postgresql.insert(table)
+        .from_select(list(COLUMNS), rows)
+        .on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
+        .returning(table.c.dedupe_key)
+    )
 
 
 def claim(
@@ -81,8 +117,8 @@ def claim(
     caller commits them with the emails they stand for).
 
     ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` on the unique key, one compiled
-    statement executed with the list of rows: when two sweeps race, each key goes to
-    exactly one of them. Claims in ``dead`` (key -> reason) are written cancelled.
+    statement for the whole batch: when two sweeps race, each key goes to exactly one of
+    them. Claims in ``dead`` (key -> reason) are written cancelled.
     """
     if not claims:
         return set()
@@ -105,12 +141,10 @@ def claim(
         }
         for c in {c.key: c for c in claims}.values()
     ]
-    statement = (
-        _insert()
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Reminder.dedupe_key)
-    )
-    return set(db.session.scalars(statement, values))
+    if _is_postgresql():
+        arrays = {name: [row[name] for row in values] for name in COLUMNS}
+        return set(db.session.scalars(_claim_on_postgresql(), arrays))
+    return set(db.session.scalars(_claim_on_sqlite(), values))
 
 
 def link(email_of: Mapping[str, int]) -> None:
@@ -119,6 +153,25 @@ def link(email_of: Mapping[str, int]) -> None:
     if not email_of:
         return
     table = Reminder.__table__
+    if _is_postgresql():
+        pairs = (
+            func.unnest(
+                bindparam("claimed_keys", type_=ARRAY(table.c.dedupe_key.type)),
+                bindparam("queued_emails", type_=ARRAY(table.c.email_id.type)),
+            )
+            .table_valued("claimed_key", "queued_email")
+            .render_derived(name="links")
+        )
+        statement = (
+            update(table)
+            .where(table.c.dedupe_key == pairs.c.claimed_key)
+            .values(email_id=pairs.c.queued_email)
+        )
+        db.session.execute(
+            statement,
+            {"claimed_keys": list(email_of), "queued_emails": list(email_of.values())},
+        )
+        return
     statement = (
         update(table)
         .where(table.c.dedupe_key == bindparam("claimed_key"))

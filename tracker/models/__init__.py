@@ -3,6 +3,7 @@
 from tracker.models.base import Base
 from tracker.models.feeds import CalendarFeed
 from tracker.models.history import AssignmentRevision
+from tracker.models.notifications import Notification, NotificationPreference
 from tracker.models.org import (
     GROUP_OF_KIND,
     PasswordReset,
@@ -12,7 +13,6 @@ from tracker.models.org import (
     UnitKind,
     User,
 )
-from tracker.models.notifications import Notification, NotificationPreference
 from tracker.models.reminders import EmailMessage, Heartbeat, Reminder, Setting, SweepRun
 from tracker.models.work import (
     Assignment,

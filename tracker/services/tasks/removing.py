@@ -55,7 +55,7 @@ def _detach(assignment_id: int) -> None:
     db.session.execute(
         update(Reminder)
         .where(Reminder.assignment_id == assignment_id, Reminder.state != "sent")
-        .values(state="cancelled", next_attempt_at=None, last_error="assignment removed")
+        .values(state="cancelled", last_error="assignment removed")
         .execution_options(synchronize_session=False)
     )
     history.forget([assignment_id])

@@ -11,7 +11,6 @@ import logging
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from tracker.settings import Settings
@@ -26,17 +25,6 @@ def sweep_job(app: Flask) -> None:
 
     with app.app_context():
         log_sweep(run_sweep(clock.now(), settings.current()))
-
-
-def retry_job(app: Flask) -> None:
-    """Send again the reminders whose earlier attempt failed and whose retry time has come."""
-    from tracker import clock, settings
-    from tracker.services.reminders.retry import run_retries
-
-    with app.app_context():
-        outcome = run_retries(clock.now(), settings.current())
-        if outcome.sent or outcome.failed:
-            log.info("retry: sent %s, failed %s", outcome.sent, outcome.failed)
 
 
 def recurrence_job(app: Flask) -> None:
@@ -59,8 +47,8 @@ def recurrence_job(app: Flask) -> None:
 
 
 def build(app: Flask) -> BlockingScheduler:
-    """Return the scheduler with the sweep (daily at REMINDER_SWEEP_TIME), retry and
-    recurring-task jobs (daily just after midnight, before the sweep)."""
+    """Return the scheduler with the sweep (daily at REMINDER_SWEEP_TIME) and recurring-task
+    jobs (daily just after midnight, before the sweep)."""
     settings = Settings.from_config(app.config, app.instance_path)
     scheduler = BlockingScheduler(
         timezone=settings.zone,
@@ -76,13 +64,6 @@ def build(app: Flask) -> BlockingScheduler:
         args=[app],
         id="sweep",
         name="reminder sweep",
-    )
-    scheduler.add_job(
-        retry_job,
-        IntervalTrigger(minutes=settings.reminder_retry_minutes),
-        args=[app],
-        id="retry",
-        name="retry failed reminders",
     )
     scheduler.add_job(
         recurrence_job,

@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from support.outbox import deliver
 from support.people import office
 
 from tracker.extensions import db
-from tracker.models import CalendarOverride, Event, Unit, UnitKind, User
+from tracker.models import CalendarOverride, EmailMessage, Event, Unit, UnitKind, User
 from tracker.services import accounts
 from tracker.services.admin import audit as admin_audit
 from tracker.services.admin import calendar as admin_calendar
@@ -26,6 +27,7 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 @pytest.fixture
 def smtp(ctx, smtp_server):
     ctx.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    smtp_server.app = ctx
     return smtp_server
 
 
@@ -75,9 +77,18 @@ def test_only_admins_may_administer(make, settings, role):
 
 
 def test_a_new_account_gets_an_emailed_link_and_no_known_password(admin, smtp, settings):
-    user, delivery = _new_user(admin, settings, email=" New@Example.org ")
-    assert delivery.ok
+    user = _new_user(admin, settings, email=" New@Example.org ")
     assert user.email == "new@example.org"
+    # The account, its token and its invitation are committed together; the sender mails it.
+    email = db.session.scalars(select(EmailMessage)).one()
+    assert (email.kind, email.to, email.user_id, email.state) == (
+        "invitation",
+        "new@example.org",
+        user.id,
+        "pending",
+    )
+    assert smtp.messages == []
+    assert deliver(smtp.app).sent == 1
     (message,) = smtp.messages
     assert message["To"].addresses[0].addr_spec == "new@example.org"
     assert message["Subject"].endswith("Your account")
@@ -110,14 +121,14 @@ def test_a_bad_new_account_is_refused_and_nothing_is_saved(
     with pytest.raises(ServiceError, match=message):
         _new_user(admin, settings, **overrides)
     assert db.session.scalar(select(User).where(User.email == "new@example.org")) is None
-    assert smtp.messages == [] and _kinds() == []
+    assert db.session.scalars(select(EmailMessage)).all() == [] and _kinds() == []
 
 
 def test_editing_records_each_change_and_refuses_changing_ones_own_role(
     make, admin, smtp, settings
 ):
     unit = make.unit()
-    user, _ = _new_user(admin, settings)
+    user = _new_user(admin, settings)
     admin_users.update_user(
         admin,
         NOW,

@@ -10,11 +10,12 @@ import pytest
 from flask import current_app
 from sqlalchemy import select
 from support.imports import csv_bytes, table_counts, xlsx_bytes
+from support.outbox import deliver, point_at
 from support.people import office
 from support.units import hue_province
 
 from tracker.extensions import db
-from tracker.models import Event, Unit, UnitKind, User
+from tracker.models import EmailMessage, Event, Unit, UnitKind, User
 from tracker.services.errors import NotAllowed, ServiceError
 from tracker.services.imports.importing import run_import
 from tracker.settings import Settings
@@ -286,17 +287,28 @@ def test_an_admin_cannot_change_their_own_role_by_import(admin):
     assert _lines(_import("users", csv_bytes(rows), admin)) == [2]
 
 
-def test_invitations_go_out_in_one_session_after_the_commit(ctx, admin, province, smtp_server):
-    ctx.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
-    rows = [
-        USER_HEADER,
-        *[(f"u{i}@example.org", f"Người {i}", "Đầu mối", "46", "") for i in range(3)],
+def test_invitations_are_queued_with_the_import_and_sent_by_the_outbox(
+    ctx, admin, province, smtp_server
+):
+    point_at(ctx, smtp_server)
+    people = [(f"u{i}@example.org", f"Người {i}", "Đầu mối", "46", "") for i in range(3)]
+    # A file with an error imports nothing and queues no invitation.
+    broken = [USER_HEADER, *people, ("not-an-email", "X", "Đầu mối", "46", "")]
+    assert _import("users", csv_bytes(broken), admin, invite=True).errors
+    assert db.session.scalars(select(EmailMessage)).all() == []
+    result = _import("users", csv_bytes([USER_HEADER, *people]), admin, invite=True)
+    assert result.invited == 3
+    queued = db.session.scalars(select(EmailMessage).order_by(EmailMessage.id)).all()
+    assert [(e.kind, e.to, e.state) for e in queued] == [
+        ("invitation", f"u{i}@example.org", "pending") for i in range(3)
     ]
-    result = _import("users", csv_bytes(rows), admin, invite=True)
-    assert result.invited == 3 and result.not_invited == []
-    assert len(smtp_server.messages) == 3 and len(set(smtp_server.peers)) == 1
-    sent = list(db.session.scalars(select(Event).where(Event.kind == "invitation_sent")))
-    assert len(sent) == 3 and all(e.data["delivered"] for e in sent)
+    invited = list(db.session.scalars(select(Event).where(Event.kind == "invitation_sent")))
+    assert sorted(e.data["email_id"] for e in invited) == [e.id for e in queued]
+    assert smtp_server.messages == []
+    assert deliver(ctx).sent == 3
+    assert sorted(m["To"].addresses[0].addr_spec for m in smtp_server.messages) == [
+        f"u{i}@example.org" for i in range(3)
+    ]
 
 
 def test_cli_imports_and_reports_errors_by_line(runner, app, tmp_path):

@@ -174,7 +174,7 @@ def test_unsent_reminders_are_cancelled_and_pending_extension_requests_closed(w)
                 state=state,
                 claimed_at=now,
             )
-            for state in ("sent", "failed", "claimed")
+            for state in ("sent", "failed", "queued")
         ]
     )
     db.session.add(

@@ -1,4 +1,5 @@
-"""Password reset by emailed link: single use, expiring, stored only as a hash."""
+"""Password reset by emailed link: queued with its token, single use, expiring, stored only as
+a hash."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from support.outbox import deliver
 
 from tracker.extensions import db
-from tracker.models import Event, PasswordReset, User
+from tracker.models import EmailMessage, Event, PasswordReset, User
 from tracker.services import accounts
 from tracker.services.errors import ServiceError
 
@@ -23,6 +25,7 @@ def smtp(ctx, smtp_server):
     ctx.config.update(
         MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, BASE_URL="https://cds.example.vn"
     )
+    smtp_server.app = ctx
     return smtp_server
 
 
@@ -35,11 +38,25 @@ def _request(make, smtp, settings, **user_fields):
     user = make.user("focal_point", email="fp@example.org", language="en", **user_fields)
     db.session.commit()
     accounts.request_password_reset("  FP@example.org ", now=NOW, settings=settings)
+    deliver(smtp.app)
     return user, _token_from(smtp.messages[-1])
 
 
-def test_a_request_emails_a_link_and_stores_only_the_tokens_hash(make, smtp, settings):
-    user, token = _request(make, smtp, settings)
+def test_a_request_queues_a_link_and_stores_only_the_tokens_hash(make, smtp, settings):
+    user = make.user("focal_point", email="fp@example.org", language="en")
+    db.session.commit()
+    accounts.request_password_reset("  FP@example.org ", now=NOW, settings=settings)
+    # Queued with the token, in the same transaction; nothing sent inside the request.
+    assert smtp.messages == []
+    email = db.session.scalars(select(EmailMessage)).one()
+    assert (email.kind, email.to, email.state, email.user_id) == (
+        "password_reset",
+        "fp@example.org",
+        "pending",
+        user.id,
+    )
+    deliver(smtp.app)
+    token = _token_from(smtp.messages[-1])
     (message,) = smtp.messages
     assert message["To"].addresses[0].addr_spec == "fp@example.org"
     assert message["Subject"].endswith("Reset your password")
@@ -54,7 +71,7 @@ def test_a_request_emails_a_link_and_stores_only_the_tokens_hash(make, smtp, set
         user.id,
         f"user:{user.id}",
     )
-    assert event.data["delivered"] is True
+    assert event.data["email_id"] == email.id
 
 
 @pytest.mark.parametrize("email", ["nobody@example.org", "gone@example.org", ""])
@@ -62,7 +79,9 @@ def test_unknown_or_inactive_addresses_get_nothing_and_leave_no_trace(make, smtp
     make.user("viewer", email="gone@example.org", active=False)
     db.session.commit()
     assert accounts.request_password_reset(email, now=NOW, settings=settings) is None
+    assert deliver(smtp.app).sent == 0
     assert smtp.messages == []
+    assert db.session.scalars(select(EmailMessage)).all() == []
     assert db.session.scalars(select(PasswordReset)).all() == []
     assert db.session.scalars(select(Event)).all() == []
 
@@ -72,6 +91,7 @@ def test_the_link_sets_the_password_once_and_ends_every_session(make, smtp, sett
     older_token = user.session_token
     # A second, unused link.
     accounts.request_password_reset("fp@example.org", now=NOW, settings=settings)
+    deliver(smtp.app)
     second = _token_from(smtp.messages[-1])
     later = NOW + timedelta(minutes=30)
 
@@ -159,16 +179,20 @@ def test_a_deactivated_users_link_no_longer_works(make, smtp, settings):
         )
 
 
-def test_a_mail_failure_is_recorded_but_not_revealed(make, ctx, settings):
+def test_a_mail_server_down_changes_nothing_for_the_request(make, ctx, settings):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         ctx.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=probe.getsockname()[1])
     make.user("viewer", email="v@example.org")
     db.session.commit()
     accounts.request_password_reset("v@example.org", now=NOW, settings=settings)
-    event = db.session.scalars(select(Event)).one()
-    assert event.data["delivered"] is False
-    assert event.data["error"]
+    report = deliver(ctx)
+    assert (report.sent, report.retrying) == (0, 1)
+    db.session.expire_all()
+    email = db.session.scalars(select(EmailMessage)).one()
+    assert email.state == "pending" and email.error  # the sender tries again later
+    assert db.session.scalars(select(Event)).one().data["email_id"] == email.id
+    assert db.session.scalars(select(PasswordReset)).one().used_at is None
 
 
 def test_changing_the_password_needs_the_current_one_and_voids_pending_links(make, smtp, settings):

@@ -199,7 +199,7 @@ def test_removing_an_unstarted_assignment_keeps_its_history_in_the_audit_log(
 
 def test_reminders_already_sent_stay_as_proof_after_removal(make, coordinator, country, task):
     assignment = make.assignment(task, country["city"])
-    for state in ("sent", "claimed"):
+    for state in ("sent", "queued"):
         db.session.add(
             Reminder(
                 dedupe_key=f"{assignment.id}|hn@example.org|7|2024-09-30|{state}",

@@ -64,7 +64,7 @@ def test_no_notices_group_into_nothing():
     assert grouped.notices == ()
 
 
-def test_routing_sends_one_email_per_recipient_with_the_coordinator_copied_on_escalations():
+def test_routing_sends_one_email_per_recipient_and_copies_nobody():
     a_before = notice(1, "before-3", left=3, unit=7)
     b_due = notice(2, "due", left=0, unit=8, task=11)
     a_overdue = notice(3, "overdue-3", late=4, unit=7, task=11)
@@ -76,32 +76,40 @@ def test_routing_sends_one_email_per_recipient_with_the_coordinator_copied_on_es
         [a_before, b_due, a_overdue, a_escalation, a_escalation_2, orphan, headless],
         focal_points={7: ["a1", "a2"], 8: ["b1"], 9: []},
         heads={7: "head-7"},
-        coordinators={10: "coord-x", 11: "coord-y", 12: "coord-x"},
     )
     assert routing.emails == (
-        ReminderEmail("a1", (), group_notices([a_before, a_overdue])),
-        ReminderEmail("a2", (), group_notices([a_before, a_overdue])),
-        ReminderEmail("b1", (), group_notices([b_due])),
-        ReminderEmail(
-            "head-7", ("coord-y", "coord-x"), group_notices([a_escalation, a_escalation_2])
-        ),
+        ReminderEmail("a1", group_notices([a_before, a_overdue])),
+        ReminderEmail("a2", group_notices([a_before, a_overdue])),
+        ReminderEmail("b1", group_notices([b_due])),
+        ReminderEmail("head-7", group_notices([a_escalation, a_escalation_2])),
     )
     assert routing.unreachable == (orphan, headless)
-
-
-def test_a_coordinator_who_is_the_head_is_not_copied_to_themselves():
-    escalation = notice(1, "escalation", late=6, audience=HEAD)
-    routing = route_notices([escalation], {}, {7: "same"}, {10: "same"})
-    assert routing.emails == (ReminderEmail("same", (), group_notices([escalation])),)
+    assert routing.escalated == (a_escalation, a_escalation_2)
 
 
 def test_a_person_with_several_roles_still_gets_one_email():
     focal_item = notice(1, "before-1", left=1, unit=7)
     escalation = notice(2, "escalation", late=6, unit=8, audience=HEAD)
-    routing = route_notices([focal_item, escalation], {7: ["both"]}, {8: "both"}, {10: "coord"})
-    assert routing.emails == (
-        ReminderEmail("both", ("coord",), group_notices([focal_item, escalation])),
+    other_unit = notice(3, "escalation", late=6, unit=9, audience=HEAD)
+    routing = route_notices(
+        [focal_item, escalation, other_unit], {7: ["both"]}, {8: "both", 9: "both"}
     )
+    assert routing.emails == (
+        ReminderEmail("both", group_notices([focal_item, escalation, other_unit])),
+    )
+
+
+def test_an_email_lists_each_assignment_once_per_group():
+    overdue = notice(1, "overdue-3", late=6)
+    escalation = notice(1, "escalation", late=6, audience=HEAD)
+    returned = notice(1, "returned-20240503", late=6, returned=D(2024, 5, 3))
+    other = notice(2, "overdue-3", late=4)
+    grouped = group_notices([overdue, escalation, returned, other])
+    assert grouped.total == 4
+    shown = grouped.shown()
+    assert shown.overdue == (escalation, other)
+    assert shown.returned == (returned,)
+    assert shown.total == 3
 
 
 def snapshot(id, state, due, submitted_on=None, task=10):
@@ -121,14 +129,44 @@ def test_the_coordinator_digest_lists_overdue_work_and_submissions_awaiting_conf
         snapshot(7, S.NOT_APPLICABLE, D(2024, 4, 1)),
         snapshot(8, S.ASSIGNED, None),
     ]
-    digest = coordinator_digest(snapshots, today, [orphan])
+    escalated = notice(1, "escalation", late=6, audience=HEAD)
+    digest = coordinator_digest(snapshots, today, [orphan], [escalated])
     assert digest == CoordinatorDigest(
         overdue=(OverdueItem(snapshots[1], 12), OverdueItem(snapshots[0], 6)),
         awaiting_confirmation=(snapshots[4], snapshots[3]),
         unreachable=(orphan,),
+        escalated=(escalated,),
     )
     assert not digest.is_empty
     assert coordinator_digest([snapshots[2], snapshots[5]], today).is_empty
+
+
+def escalation(aid, late, task=10, unit=7):
+    return notice(aid, "escalation", late=late, task=task, unit=unit, audience=HEAD)
+
+
+@pytest.mark.parametrize(
+    ("escalated", "listed"),
+    [
+        ([], []),
+        ([escalation(1, 6)], [(1, 6)]),
+        # most overdue first, then by task, then by unit
+        (
+            [escalation(1, 6, unit=9), escalation(2, 13), escalation(3, 6, unit=8)],
+            [(2, 13), (3, 6), (1, 6)],
+        ),
+        ([escalation(4, 6, task=12), escalation(5, 6, task=11)], [(5, 6), (4, 6)]),
+        # an assignment escalated once is listed once
+        ([escalation(1, 6), escalation(1, 6)], [(1, 6)]),
+        # only escalations: a focal point's notice is not one
+        ([notice(1, "overdue-3", late=6), escalation(2, 8)], [(2, 8)]),
+    ],
+)
+def test_the_coordinator_digest_lists_the_days_escalations(escalated, listed):
+    today = D(2024, 5, 8)
+    digest = coordinator_digest([], today, (), escalated)
+    assert [(n.assignment_id, n.days_overdue) for n in digest.escalated] == listed
+    assert digest.is_empty is (not listed)
 
 
 @pytest.mark.parametrize(

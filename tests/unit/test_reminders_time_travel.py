@@ -23,7 +23,6 @@ CAL = WorkCalendar()
 UNIT, TASK = 7, 10
 FOCAL_POINTS = {UNIT: ["focal-a", "focal-b"]}
 HEADS = {UNIT: "head"}
-COORDINATORS = {TASK: "coordinator"}
 
 
 def day_range(first: date, last: date):
@@ -42,7 +41,7 @@ def travel(
     roster: Callable[[date], dict[int, list[str]]] = lambda _day: FOCAL_POINTS,
 ):
     """Sweep every day from `first` to `last` except `skip`; return the emails sent as
-    (day, to, cc, stages) and what reached nobody as (day, stage)."""
+    (day, to, stages) and what reached nobody as (day, stage)."""
     ledger: set[tuple[int, str, date]] = set()
     emails, unreachable = [], []
     for day in day_range(first, last):
@@ -52,9 +51,9 @@ def travel(
         rows = [(stage, anchor) for aid, stage, anchor in ledger if aid == snapshot.id]
         sent = {snapshot.id: sent_stages(snapshot.due, rows)}
         notices = plan_sweep([snapshot], lambda _task: policy, CAL, day, sent)
-        routing = route_notices(notices, roster(day), HEADS, COORDINATORS)
+        routing = route_notices(notices, roster(day), HEADS)
         for email in routing.emails:
-            emails.append((day, email.to, email.cc, tuple(n.stage for n in email.grouped.notices)))
+            emails.append((day, email.to, tuple(n.stage for n in email.grouped.notices)))
         unreachable.extend((day, n.stage) for n in routing.unreachable)
         # Stages that reached nobody stay unsent: they go out once a focal point exists.
         ledger.update(ledger_key(n) for n in notices if n not in routing.unreachable)
@@ -69,11 +68,11 @@ def assignment(due=DUE, state=S.IN_PROGRESS, returned_on=None):
 
 
 def focal(day, *stages):
-    return [(day, "focal-a", (), stages), (day, "focal-b", (), stages)]
+    return [(day, "focal-a", stages), (day, "focal-b", stages)]
 
 
 def head(day):
-    return [(day, "head", ("coordinator",), ("escalation",))]
+    return [(day, "head", ("escalation",))]
 
 
 def window(due):
@@ -156,9 +155,9 @@ def test_a_unit_that_submits_mid_way_gets_nothing_more_and_the_coordinator_is_to
             (D(2024, 5, 6), D(2024, 5, 9)),
             [
                 *MAY[:8],
-                (D(2024, 5, 10), "focal-a", (), ("overdue-6",)),
-                (D(2024, 5, 10), "focal-b", (), ("overdue-6",)),
-                (D(2024, 5, 10), "head", ("coordinator",), ("escalation",)),
+                (D(2024, 5, 10), "focal-a", ("overdue-6",)),
+                (D(2024, 5, 10), "focal-b", ("overdue-6",)),
+                (D(2024, 5, 10), "head", ("escalation",)),
                 *MAY[-2:],
             ],
         ),
@@ -251,9 +250,9 @@ def test_an_assignment_created_after_the_escalation_point_escalates_at_once():
 
     emails, _ = travel(snapshot_on, *window(D(2024, 5, 2)))
     assert emails[:3] == [
-        (D(2024, 5, 8), "focal-a", (), ("overdue-3",)),
-        (D(2024, 5, 8), "focal-b", (), ("overdue-3",)),
-        (D(2024, 5, 8), "head", ("coordinator",), ("escalation",)),
+        (D(2024, 5, 8), "focal-a", ("overdue-3",)),
+        (D(2024, 5, 8), "focal-b", ("overdue-3",)),
+        (D(2024, 5, 8), "head", ("escalation",)),
     ]
 
 
@@ -288,6 +287,6 @@ def test_a_unit_without_focal_points_is_reported_daily_until_one_is_appointed():
         (D(2024, 4, 24), "before-3"),
     ]
     assert emails == [
-        (D(2024, 4, 25), "focal-a", (), ("before-3",)),
-        (D(2024, 4, 26), "focal-a", (), ("before-1",)),
+        (D(2024, 4, 25), "focal-a", ("before-3",)),
+        (D(2024, 4, 26), "focal-a", ("before-1",)),
     ]

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
+from support.outbox import deliver, point_at, queued
 from support.people import office
 from support.units import hue_province
 
@@ -29,7 +30,7 @@ def world(build):
 
 @pytest.fixture
 def smtp(app, smtp_server):
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    point_at(app, smtp_server)
     return smtp_server
 
 
@@ -87,7 +88,7 @@ def test_an_admin_reaches_every_page(client, login, world):
     assert client.get(f"/admin/units/{world['unit']}").status_code == 200
 
 
-def test_creating_a_user_emails_the_link_and_shows_the_outcome(client, login, world, smtp, app):
+def test_creating_a_user_queues_the_link_and_says_it_will_be_sent(client, login, world, smtp, app):
     login("admin@example.org")
     response = client.post(
         "/admin/users/new",
@@ -102,7 +103,9 @@ def test_creating_a_user_emails_the_link_and_shows_the_outcome(client, login, wo
     )
     html = response.get_data(as_text=True)
     assert "The account of Nguyễn Thị Hương has been created." in html
-    assert "has been emailed to the new user" in html
+    assert "will be sent to the new user in a moment" in html
+    assert smtp.messages == []  # nothing is sent inside the request
+    assert deliver(app).sent == 1
     (message,) = smtp.messages
     assert message["To"].addresses[0].display_name == "Nguyễn Thị Hương"
     # The Vietnamese catalog is the lead's; the vi user's role label already reads Vietnamese.
@@ -110,6 +113,20 @@ def test_creating_a_user_emails_the_link_and_shows_the_outcome(client, login, wo
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "huong@example.org"))
         assert user.unit_id == world["unit"] and user.language == "vi"
+
+
+def test_a_password_link_is_queued_and_the_page_says_it_will_be_sent(
+    client, login, world, smtp, app
+):
+    login("admin@example.org")
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.email == "dp@example.org"))
+    response = client.post(f"/admin/users/{user_id}/send-reset", follow_redirects=True)
+    assert "will be sent in a moment" in response.get_data(as_text=True)
+    assert [(e.kind, e.to) for e in queued(app)] == [("password_reset", "dp@example.org")]
+    assert smtp.messages == []
+    assert deliver(app).sent == 1
+    assert smtp.messages[0]["To"].addresses[0].addr_spec == "dp@example.org"
 
 
 @pytest.mark.parametrize(
@@ -135,7 +152,7 @@ def test_a_bad_new_user_form_is_shown_again_and_saves_nothing(
     response = client.post("/admin/users/new", data={**form, **data})
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
-    assert smtp.messages == []
+    assert queued(app) == []
     with app.app_context():
         assert db.session.scalar(select(User).where(User.email == "x@example.org")) is None
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
+from support.outbox import deliver, point_at, queued
 from support.people import office
 from support.units import lao_cai_province
 
@@ -15,7 +16,7 @@ from tracker.models import EmailMessage, Reminder, Setting, SweepRun, Task
 
 @pytest.fixture
 def world(build, app, smtp_server):
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    point_at(app, smtp_server)
 
     def make_world(make):
         coordinator, _admin, _viewer = office(make, "coordinator", "admin", "viewer", language="en")
@@ -81,8 +82,12 @@ def test_nudging_a_unit_emails_its_focal_point_once_a_day(client, login, world, 
     login("dp@example.org")
     url = f"/reminders/tasks/{world['task']}/nudge"
     page = f"/assignments/{world['assignment']}"
-    client.post(url, data={"unit_id": world["unit"], "next": page})
-    client.post(url, data={"unit_id": world["unit"], "next": page})
+    first = client.post(url, data={"unit_id": world["unit"], "next": page}, follow_redirects=True)
+    assert "Reminders queued: 1" in first.get_data(as_text=True)
+    again = client.post(url, data={"unit_id": world["unit"], "next": page}, follow_redirects=True)
+    assert "Reminders queued: 0" in again.get_data(as_text=True)
+    assert smtp_server.messages == []  # queued: the sender delivers
+    assert deliver(app).sent == 1
     assert len(smtp_server.messages) == 1
     assert smtp_server.messages[0]["To"].addresses[0].addr_spec == "dm@example.org"
     html = client.get(page).get_data(as_text=True)
@@ -90,6 +95,89 @@ def test_nudging_a_unit_emails_its_focal_point_once_a_day(client, login, world, 
     with app.app_context():
         rows = db.session.scalars(select(Reminder.stage)).all()
         assert rows == ["nudge"]
+
+
+class _SlowInbox:
+    """An SMTP server that takes a second to answer each message."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        await asyncio.sleep(1)
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def slow_smtp():
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = _SlowInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    inbox.port = port
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def overdue_units(build):
+    """A task overdue in 53 provinces, each with its focal point."""
+
+    def make_world(make):
+        coordinator, _admin = office(make, "coordinator", "admin", language="en")
+        task = make.task(title="Kế hoạch dữ liệu mở", deadline=date(2024, 6, 28))
+        task.owner_id = coordinator.id
+        for n in range(53):
+            unit = make.unit(name=f"Tỉnh số {n}")
+            make.user("focal_point", email=f"dm{n}@example.org", unit_id=unit.id)
+            make.assignment(task, unit, state="in_progress")
+        return task.id
+
+    return build(make_world)
+
+
+def test_reminding_53_overdue_units_queues_at_once_and_the_sender_delivers_them(
+    client, login, overdue_units, app, slow_smtp, smtp_server
+):
+    point_at(app, slow_smtp)  # a relay answering in a second per message
+    login("dp@example.org")
+    url = f"/reminders/tasks/{overdue_units}/nudge"
+    response = client.post(url, data={"next": "/"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "Reminders queued: 53" in response.get_data(as_text=True)
+    # The request returned without a word to the mail server: everything waits in the outbox.
+    assert slow_smtp.messages == []
+    outbox = queued(app)
+    assert len(outbox) == 53 and {e.state for e in outbox} == {"pending"}
+    assert {e.kind for e in outbox} == {"nudge"}
+    with app.app_context():
+        ledger = db.session.execute(select(Reminder.state, Reminder.email_id)).all()
+        assert len(ledger) == 53 and {state for state, _ in ledger} == {"queued"}
+        assert sorted(email_id for _, email_id in ledger) == [e.id for e in outbox]
+    # The sender delivers them all (to a fast server, to keep the suite quick).
+    point_at(app, smtp_server)
+    assert deliver(app).sent == 53
+    assert sorted(m["To"].addresses[0].addr_spec for m in smtp_server.messages) == sorted(
+        f"dm{n}@example.org" for n in range(53)
+    )
+    with app.app_context():
+        assert set(db.session.scalars(select(Reminder.state))) == {"sent"}
+    # A second nudge the same day queues nothing more.
+    again = client.post(url, data={"next": "/"}, follow_redirects=True)
+    assert "Reminders queued: 0" in again.get_data(as_text=True)
+    assert len(queued(app)) == 53
+    assert deliver(app).sent == 0 and slow_smtp.messages == []
 
 
 def test_email_log_lists_failures_first_for_admins(client, login, world, build):

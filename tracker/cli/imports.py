@@ -68,6 +68,4 @@ def import_command(kind: str, path: str, dry_run: bool, invite: bool, as_email: 
         summary += f", {result.assignments} assignments added"
     click.echo(f"{summary} ({'dry run: nothing written' if dry_run else 'saved'}).")
     if invite and not dry_run:
-        click.echo(f"Invitations sent: {result.invited}.")
-        for address in result.not_invited:
-            click.echo(f"  invitation not sent to {address}", err=True)
+        click.echo(f"Invitations queued: {result.invited} (the outbox's sender emails them).")

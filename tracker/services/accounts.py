@@ -1,5 +1,5 @@
 """Accounts: creating users, signing in, checking and changing passwords, reset links by
-email.
+email (queued in the outbox with the token they carry).
 
 Passwords are hashed with the method the caller passes (``Settings.password_method``).
 """
@@ -9,20 +9,21 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker import mail
 from tracker.extensions import db
-from tracker.models import PasswordReset, User
+from tracker.mail import Recipient
+from tracker.models import PasswordReset, Unit, User
 from tracker.services import events
 from tracker.services.errors import ServiceError
+from tracker.services.outbox.queue import queue
 from tracker.settings import Settings
 
 
@@ -82,14 +83,6 @@ BAD_LINK = {
 }
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """Whether an email reached the mail server, and why not."""
-
-    ok: bool
-    error: str | None = None
-
-
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -113,7 +106,7 @@ def _rotate_credentials(user: User, password: str, now: datetime, method: str) -
     )
 
 
-def send_reset_link(
+def queue_reset_link(
     user: User,
     *,
     actor: User | None,
@@ -121,19 +114,15 @@ def send_reset_link(
     kind: str,
     settings: Settings,
     invitation: bool = False,
-) -> Delivery:
-    """Store a new single-use reset token for ``user`` and email its link; return the outcome.
-
-    The token is committed before the email goes out (the link never points to a token that
-    was rolled back, and no transaction stays open while the mail server answers); the
-    event recording it then gets the delivery result.
-    """
-    return send_reset_links(
+) -> int:
+    """Store a new single-use reset token for ``user`` and queue the email with its link in
+    the outbox; return the email's id (not committed: see ``queue_reset_links``)."""
+    return queue_reset_links(
         [user], actor=actor, now=now, kind=kind, settings=settings, invitation=invitation
     )[0]
 
 
-def send_reset_links(
+def queue_reset_links(
     users: Sequence[User],
     *,
     actor: User | None,
@@ -141,9 +130,15 @@ def send_reset_links(
     kind: str,
     settings: Settings,
     invitation: bool = False,
-) -> list[Delivery]:
-    """Like ``send_reset_link`` for many users at once: one commit for the tokens, one SMTP
-    session for the emails, one commit for the outcomes; returns one delivery per user."""
+) -> list[int]:
+    """Like ``queue_reset_link`` for many users at once (one statement for the emails);
+    returns one email id per user.
+
+    Nothing is committed: the caller commits the tokens, their emails and the events with
+    the change that asked for them, so a link never points to a token that was rolled back
+    and a token never waits for an email that was not queued. The outbox's sender delivers
+    the emails; the event of each names its email (``email_id``).
+    """
     if not users:
         return []
     hours = settings.invitation_hours if invitation else settings.password_reset_hours
@@ -153,14 +148,6 @@ def send_reset_links(
     for user in users:
         token = secrets.token_urlsafe(32)
         tokens.append(token)
-        db.session.add(
-            PasswordReset(
-                user_id=user.id,
-                token_hash=_token_hash(token),
-                created_at=now,
-                expires_at=expires_at,
-            )
-        )
         recorded.append(
             events.record(
                 kind,
@@ -171,50 +158,61 @@ def send_reset_links(
                 data=data,
             )
         )
-    ids = [user.id for user in users]
-    db.session.commit()
-    # One query reloads the committed users and their units for the templates.
-    loaded = {
-        u.id: u
-        for u in db.session.scalars(
-            select(User).options(joinedload(User.unit)).where(User.id.in_(ids))
-        )
-    }
+    db.session.execute(
+        insert(PasswordReset),
+        [
+            {
+                "user_id": user.id,
+                "token_hash": _token_hash(token),
+                "created_at": now,
+                "expires_at": expires_at,
+            }
+            for user, token in zip(users, tokens, strict=True)
+        ],
+    )
+    unit_names = dict(
+        db.session.execute(
+            select(Unit.id, Unit.name).where(
+                Unit.id.in_({u.unit_id for u in users if u.unit_id is not None})
+            )
+        ).all()
+    )
     template = "invitation" if invitation else "password_reset"
     subject = _l("Your account") if invitation else _l("Reset your password")
-    messages = [
+    letters = [
         mail.compose(
             template,
-            loaded[user_id],
+            Recipient.of(user),
             subject,
+            kind="invitation" if invitation else "password_reset",
+            unit_id=user.unit_id,
+            user_id=user.id,
             url=mail.link("account.reset_password", token=token),
             hours=hours,
             expires_at=expires_at,
+            role=user.role,
+            unit_name=unit_names.get(user.unit_id),
         )
-        for user_id, token in zip(ids, tokens, strict=True)
+        for user, token in zip(users, tokens, strict=True)
     ]
-    try:
-        deliveries = [Delivery(o.ok, o.error) for o in mail.send(messages)]
-    except mail.MailError as error:
-        deliveries = [Delivery(False, str(error))] * len(messages)
-    for event, delivery in zip(recorded, deliveries, strict=True):
-        event.data = {**data, "delivered": delivery.ok, "error": delivery.error}
-    db.session.commit()
-    return deliveries
+    ids = queue(letters, now=now, settings=settings)
+    for event, email_id in zip(recorded, ids, strict=True):
+        event.data = {**data, "email_id": email_id}
+    return ids
 
 
 def request_password_reset(email: str, *, now: datetime, settings: Settings) -> None:
-    """Email a reset link if an active user has this email; behave the same otherwise.
-
-    Delivery failures are logged and recorded on the event, never shown: the answer must
-    not reveal which addresses have accounts.
-    """
+    """Queue a reset link if an active user has this email, and commit; behave the same
+    otherwise. Nothing is sent inside the request: the answer must not reveal which
+    addresses have accounts, nor wait for the mail server."""
     user = db.session.scalar(
         select(User).where(func.lower(User.email) == normalise_email(email or ""))
     )
     if user is None or not user.active:
+        db.session.rollback()
         return
-    send_reset_link(user, actor=user, now=now, kind="password_reset_requested", settings=settings)
+    queue_reset_link(user, actor=user, now=now, kind="password_reset_requested", settings=settings)
+    db.session.commit()
 
 
 def _usable_reset(token: str, now: datetime) -> PasswordReset:

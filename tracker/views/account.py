@@ -129,10 +129,10 @@ def forgot_password():
         # The same answer whether or not the address has an account.
         flash(
             ngettext(
-                "If an account uses this address, a link to choose a new password has been "
-                "sent to it. The link works for %(num)s hour.",
-                "If an account uses this address, a link to choose a new password has been "
-                "sent to it. The link works for %(num)s hours.",
+                "If an account uses this address, a link to choose a new password will be "
+                "emailed to it in a moment. The link works for %(num)s hour.",
+                "If an account uses this address, a link to choose a new password will be "
+                "emailed to it in a moment. The link works for %(num)s hours.",
                 hours,
             ),
             "info",

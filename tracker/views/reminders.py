@@ -92,13 +92,12 @@ def nudge(task_id: int):
     else:
         flash(
             _(
-                "Reminders sent now: %(sent)s; skipped (already reminded today or no focal "
-                "point): %(skipped)s; failed: %(failed)s.",
-                sent=result.sent,
+                "Reminders queued: %(queued)s, they will be emailed in a moment; skipped "
+                "(already reminded today or no focal point): %(skipped)s.",
+                queued=result.queued,
                 skipped=result.skipped,
-                failed=result.failed,
             ),
-            "success" if not result.failed else "warning",
+            "success",
         )
     target = request.form.get("next") or url_for("tasks.detail", task_id=task_id)
     return redirect(target if target.startswith("/") and not target.startswith("//") else "/")

@@ -8,5 +8,6 @@
 - ``coordinators``: the coordinators' daily digest and when it and the weekly summary go out.
 
 The shell (``tracker.services.reminders``) loads snapshots and the ledger, calls
-``plan_sweep`` then ``route_notices``, claims one ledger row per (notice, recipient), and sends.
+``plan_sweep`` then ``route_notices``, claims one ledger row per (notice, recipient), and
+queues the emails.
 """

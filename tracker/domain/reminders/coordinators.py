@@ -1,6 +1,7 @@
-"""What coordinators receive besides copies of escalations: the daily digest of their tasks
-(overdue work, reports awaiting confirmation, notices that reached nobody) and when the daily
-digest and the weekly summary go out."""
+"""What coordinators receive: the daily digest of their tasks (overdue work, the day's
+escalations to unit heads, reports awaiting confirmation, notices that reached nobody) and
+when the daily digest and the weekly summary go out. Coordinators are never copied on the
+escalations themselves: the digest is their one email of the sweep."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from tracker.domain.calendar import WorkCalendar
-from tracker.domain.reminders.planning import AssignmentSnapshot, Notice
+from tracker.domain.reminders.planning import AssignmentSnapshot, Audience, Notice
 from tracker.domain.status import AssignmentState
 
 _OPEN = frozenset({AssignmentState.ASSIGNED, AssignmentState.IN_PROGRESS})
@@ -30,18 +31,25 @@ class CoordinatorDigest:
     overdue: tuple[OverdueItem, ...] = ()  # most overdue first
     awaiting_confirmation: tuple[AssignmentSnapshot, ...] = ()  # longest waiting first
     unreachable: tuple[Notice, ...] = ()
+    escalated: tuple[Notice, ...] = ()  # escalated to unit heads today, most overdue first
 
     @property
     def is_empty(self) -> bool:
         """Return True when there is nothing to tell (no email is sent)."""
-        return not (self.overdue or self.awaiting_confirmation or self.unreachable)
+        return not (
+            self.overdue or self.awaiting_confirmation or self.unreachable or self.escalated
+        )
 
 
 def coordinator_digest(
-    snapshots: Iterable[AssignmentSnapshot], today: date, unreachable: Iterable[Notice] = ()
+    snapshots: Iterable[AssignmentSnapshot],
+    today: date,
+    unreachable: Iterable[Notice] = (),
+    escalated: Iterable[Notice] = (),
 ) -> CoordinatorDigest:
     """Return the daily digest of one coordinator's assignments: open ones past their due
-    date, submissions awaiting confirmation, and the notices that reached nobody."""
+    date, the escalations sent to unit heads today (each unit and task once), submissions
+    awaiting confirmation, and the notices that reached nobody."""
     overdue: list[OverdueItem] = []
     awaiting: list[AssignmentSnapshot] = []
     for s in snapshots:
@@ -51,7 +59,17 @@ def coordinator_digest(
             overdue.append(OverdueItem(s, (today - s.due).days))
     overdue.sort(key=lambda o: (-o.days_overdue, o.assignment.task_id, o.assignment.id))
     awaiting.sort(key=lambda s: (s.submitted_on or date.min, s.task_id, s.id))
-    return CoordinatorDigest(tuple(overdue), tuple(awaiting), tuple(unreachable))
+    return CoordinatorDigest(
+        tuple(overdue), tuple(awaiting), tuple(unreachable), _escalations(escalated)
+    )
+
+
+def _escalations(notices: Iterable[Notice]) -> tuple[Notice, ...]:
+    """Return each escalated assignment once, most overdue first, then by task and unit."""
+    once = {n.assignment_id: n for n in notices if n.audience == Audience.HEAD}
+    return tuple(
+        sorted(once.values(), key=lambda n: (-(n.days_overdue or 0), n.task_id, n.unit_id))
+    )
 
 
 def coordinator_digest_due(today: date, calendar: WorkCalendar, last_sent: date | None) -> bool:

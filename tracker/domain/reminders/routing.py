@@ -1,5 +1,6 @@
 """Who gets which notices of a sweep: one email per recipient, its notices grouped and ordered
-(overdue, due today, due soon, returned for rework), the coordinator in copy of escalations."""
+(overdue, due today, due soon, returned for rework). Nobody is copied: coordinators read the
+day's escalations in their daily digest (``coordinators``)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,25 @@ class GroupedNotices:
         """Return the number of notices in the email."""
         return len(self.overdue) + len(self.due_today) + len(self.due_soon) + len(self.returned)
 
+    def shown(self) -> GroupedNotices:
+        """Return the groups as an email lists them: each assignment once per group (a focal
+        point who is also the unit's head has its overdue notice and its escalation on the
+        same day; the first in email order, the escalation, stands for both)."""
+        return GroupedNotices(*(_first_each(g) for g in self._groups()))
+
+    def _groups(self) -> tuple[tuple[Notice, ...], ...]:
+        return self.overdue, self.due_today, self.due_soon, self.returned
+
+
+def _first_each(notices: tuple[Notice, ...]) -> tuple[Notice, ...]:
+    seen: set[int] = set()
+    kept = []
+    for n in notices:
+        if n.assignment_id not in seen:
+            seen.add(n.assignment_id)
+            kept.append(n)
+    return tuple(kept)
+
 
 def _ids(n: Notice) -> tuple[int, int]:
     return n.task_id, n.assignment_id
@@ -69,38 +89,38 @@ def group_notices(notices: Iterable[Notice]) -> GroupedNotices:
 
 @dataclass(frozen=True, slots=True)
 class ReminderEmail(Generic[R]):
-    """One email of a sweep: its grouped notices, to one recipient, with coordinators in copy
-    when it carries escalations."""
+    """One email of a sweep: its grouped notices, to one recipient."""
 
     to: R
-    cc: tuple[R, ...]
     grouped: GroupedNotices
 
 
 @dataclass(frozen=True, slots=True)
 class Routing(Generic[R]):
-    """A sweep's emails (one per recipient) and the notices nobody can receive, which go to
-    the task's coordinator instead (unit without active focal point, or without active head)."""
+    """A sweep's emails (one per recipient), the notices nobody can receive, which go to the
+    task's coordinator instead (unit without active focal point, or without active head), and
+    the escalations that reached a head, which the task's coordinator reads in the digest."""
 
     emails: tuple[ReminderEmail[R], ...]
     unreachable: tuple[Notice, ...]
+    escalated: tuple[Notice, ...] = ()
 
 
 def route_notices(
     notices: Iterable[Notice],
     focal_points: Mapping[int, Sequence[R]],
     heads: Mapping[int, R],
-    coordinators: Mapping[int, R],
 ) -> Routing[R]:
     """Return one email per recipient grouping all of that person's notices.
 
-    `focal_points` and `heads` map unit ids to *active* users only (the shell filters);
-    `coordinators` maps task ids to the coordinator copied on escalations. Emails come in
-    the order their recipients first appear.
+    `focal_points` and `heads` map unit ids to *active* recipients only (the shell filters);
+    a person who is several units' head, or a focal point and a head, is one recipient (the
+    shell gives the same value for the same address) and gets one email. Emails come in the
+    order their recipients first appear.
     """
     items: dict[R, list[Notice]] = {}
-    copies: dict[R, dict[R, None]] = {}
     unreachable: list[Notice] = []
+    escalated: list[Notice] = []
     for n in notices:
         if n.audience == Audience.HEAD:
             head = heads.get(n.unit_id)
@@ -108,17 +128,12 @@ def route_notices(
                 unreachable.append(n)
                 continue
             items.setdefault(head, []).append(n)
-            coordinator = coordinators.get(n.task_id)
-            if coordinator is not None and coordinator != head:
-                copies.setdefault(head, {})[coordinator] = None
+            escalated.append(n)
         else:
             recipients = focal_points.get(n.unit_id) or ()
             if not recipients:
                 unreachable.append(n)
             for person in recipients:
                 items.setdefault(person, []).append(n)
-    emails = tuple(
-        ReminderEmail(person, tuple(copies.get(person, ())), group_notices(batch))
-        for person, batch in items.items()
-    )
-    return Routing(emails, tuple(unreachable))
+    emails = tuple(ReminderEmail(person, group_notices(batch)) for person, batch in items.items())
+    return Routing(emails, tuple(unreachable), tuple(escalated))

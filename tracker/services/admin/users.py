@@ -21,11 +21,10 @@ from tracker.models import Role, Unit, User
 from tracker.services import events, paging
 from tracker.services.access import NOT_FOUND, require_role
 from tracker.services.accounts import (
-    Delivery,
     build_user,
     new_session_token,
     normalise_email,
-    send_reset_link,
+    queue_reset_link,
 )
 from tracker.services.admin.units import units_named
 from tracker.services.errors import NotFound, ServiceError
@@ -114,12 +113,10 @@ def create_user(
     unit_id: int | None,
     language: str,
     settings: Settings,
-) -> tuple[User, Delivery]:
-    """Create an active account and email its owner a link to choose a password.
-
-    The account exists even when the email fails; the returned delivery says so, and the
-    admin can send the link again.
-    """
+) -> User:
+    """Create an active account and queue the email with its owner's link to choose a
+    password, committed together; the outbox's sender delivers it (the email log shows
+    whether it went, and the admin can send a new link)."""
     require_role(actor, Role.ADMIN)
     email = normalise_email(email)
     name = (name or "").strip()
@@ -153,11 +150,11 @@ def create_user(
         target=f"user:{user.id}",
         data={"email": email, "role": role, "unit_id": unit_id, "language": language},
     )
-    db.session.commit()
-    delivery = send_reset_link(
+    queue_reset_link(
         user, actor=actor, now=now, kind="invitation_sent", settings=settings, invitation=True
     )
-    return user, delivery
+    db.session.commit()
+    return user
 
 
 def update_user(
@@ -229,14 +226,17 @@ def set_user_active(actor: User, now: datetime, user_id: int, active: bool) -> U
     return user
 
 
-def send_password_link(actor: User, now: datetime, user_id: int, *, settings: Settings) -> Delivery:
-    """Email an active user a link to choose a new password (their current one still works)."""
+def send_password_link(actor: User, now: datetime, user_id: int, *, settings: Settings) -> int:
+    """Queue an email to an active user with a link to choose a new password (their current
+    one still works), committed; return the email's id."""
     user = load_user(actor, user_id)
     if not user.active:
         raise ServiceError(_l("This account is deactivated: reactivate it first."))
-    return send_reset_link(
+    email_id = queue_reset_link(
         user, actor=actor, now=now, kind="password_reset_sent", settings=settings
     )
+    db.session.commit()
+    return email_id
 
 
 def unit_options(include_id: int | None = None) -> list[tuple[int, str]]:

@@ -11,7 +11,6 @@ from datetime import datetime
 from types import ModuleType
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,7 +18,7 @@ from tracker.domain.localtime import local_date
 from tracker.extensions import db
 from tracker.models import Role, User
 from tracker.services import access, events
-from tracker.services.accounts import send_reset_links
+from tracker.services.accounts import queue_reset_links
 from tracker.services.errors import ServiceError
 from tracker.services.imports import tasks, units, users
 from tracker.services.imports.columns import Column, map_rows
@@ -66,7 +65,8 @@ def run_import(
     errors nothing was written.
 
     ``actor`` None is the command line run by the system's operator. With ``invite``, new
-    accounts are emailed a link to choose a password after the commit (one SMTP session).
+    accounts get an email with a link to choose a password, queued in the import's own
+    transaction (the outbox's sender delivers them).
     Raises ServiceError when the file cannot be read at all.
     """
     if actor is not None:
@@ -87,25 +87,21 @@ def run_import(
     try:
         plan.apply(actor, now)
         events.record("import", actor=actor, now=now, target=f"import:{kind}", data=result.counts())
-        invitee_ids = [user.id for user in plan.invitees()]
+        invitees = plan.invitees() if invite else []
+        if invitees:
+            db.session.flush()
+            result.invited = len(
+                queue_reset_links(
+                    invitees,
+                    actor=actor,
+                    now=now,
+                    kind="invitation_sent",
+                    settings=settings,
+                    invitation=True,
+                )
+            )
         db.session.commit()
     except (IntegrityError, StaleDataError):
         db.session.rollback()
         raise ServiceError(CHANGED_MEANWHILE) from None
-    if invite and invitee_ids:
-        invitees = list(
-            db.session.scalars(select(User).where(User.id.in_(invitee_ids)).order_by(User.id))
-        )
-        deliveries = send_reset_links(
-            invitees,
-            actor=actor,
-            now=now,
-            kind="invitation_sent",
-            settings=settings,
-            invitation=True,
-        )
-        result.invited = sum(d.ok for d in deliveries)
-        result.not_invited = [
-            u.email for u, d in zip(invitees, deliveries, strict=True) if not d.ok
-        ]
     return result

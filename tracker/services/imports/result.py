@@ -38,8 +38,7 @@ class ImportResult:
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
     assignments: int = 0
-    invited: int = 0
-    not_invited: list[str] = field(default_factory=list)  # emails whose invitation failed
+    invited: int = 0  # invitations queued in the outbox
 
     @property
     def ok(self) -> bool:

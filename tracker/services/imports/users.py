@@ -2,7 +2,8 @@
 
 The rules are the administration's (``admin_users``): only focal points belong to a unit,
 and it must be active; nobody changes their own role. New accounts get a password nobody
-knows; the import can email them the link to choose one (``accounts.send_reset_links``).
+knows; the import can queue them the email with a link to choose one
+(``accounts.queue_reset_links``).
 """
 
 from __future__ import annotations

@@ -1,26 +1,27 @@
-"""Claiming: one ledger row per (item, recipient) taken before anything is sent, exactly once
-across processes; then each claimed item re-checked against the assignment as it is now, and
-the rows that no longer apply cancelled."""
+"""Claiming: one ledger row per (item, recipient), exactly once across processes, written in
+the transaction that queues its email; what no longer applies when it is claimed is written
+cancelled instead; the rows an email settles are then linked to it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import ARRAY, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.domain.reminders.planning import Notice, ledger_key
-from tracker.domain.reminders.routing import ReminderEmail
 from tracker.extensions import db
-from tracker.mail import Recipient
 from tracker.models import Assignment, Reminder, User
 from tracker.services.reminders import rows
 
-CLAIM_BATCH = 500
 OPEN = ("assigned", "in_progress")
-NO_LONGER_APPLIES = "no longer applies at send time"
+QUEUED, CANCELLED = "queued", "cancelled"
+NO_LONGER_APPLIES = "no longer applies when queued"
+RECIPIENT_INACTIVE = "recipient deactivated"
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,6 @@ class Claim:
     task_id: int | None = None
     unit_id: int | None = None
     recipient_user_id: int | None = None
-    copy: bool = False
 
     @property
     def key(self) -> str:
@@ -44,10 +44,8 @@ class Claim:
         return f"{subject}|{self.recipient.lower()}|{self.stage}|{self.day.isoformat()}"
 
 
-def notice_claim(
-    notice: Notice, address: str, user_ids: Mapping[str, int], *, copy: bool = False
-) -> Claim:
-    """Return the claim of one notice for one address (To, or Cc with ``copy``)."""
+def notice_claim(notice: Notice, address: str, user_ids: Mapping[str, int]) -> Claim:
+    """Return the claim of one notice for one address."""
     assignment_id, stage, day = ledger_key(notice)
     return Claim(
         kind="assignment",
@@ -58,155 +56,173 @@ def notice_claim(
         task_id=notice.task_id,
         unit_id=notice.unit_id,
         recipient_user_id=user_ids.get(address.lower()),
-        copy=copy,
     )
 
 
-def email_claims(
-    emails: Iterable[ReminderEmail[Recipient]], user_ids: Mapping[str, int]
-) -> list[Claim]:
-    """Return the claims of a sweep's emails: each notice for the To and for every Cc."""
-    claims = []
-    for email in emails:
-        for notice in email.grouped.notices:
-            claims.append(notice_claim(notice, email.to.email, user_ids))
-            claims.extend(notice_claim(notice, cc.email, user_ids, copy=True) for cc in email.cc)
-    return claims
-
-
-def daily_digest_claim(recipient: Recipient, today: date) -> Claim:
+def daily_digest_claim(address: str, today: date, user_ids: Mapping[str, int]) -> Claim:
     """Return the claim of a coordinator's daily digest of ``today``."""
-    return Claim("digest", recipient.email, "digest", today)
+    user_id = user_ids.get(address.lower())
+    return Claim("digest", address, "digest", today, recipient_user_id=user_id)
 
 
-def weekly_summary_claim(recipient: Recipient, user_id: int, today: date) -> Claim:
+def weekly_summary_claim(address: str, user_id: int, today: date) -> Claim:
     """Return the claim of a coordinator's weekly summary sent ``today``."""
-    return Claim("weekly", recipient.email, "weekly", today, recipient_user_id=user_id)
+    return Claim("weekly", address, "weekly", today, recipient_user_id=user_id)
 
 
-def _insert():
-    module = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    return module.insert(Reminder)
+COLUMNS = (
+    "dedupe_key", "kind", "assignment_id", "task_id", "unit_id", "recipient",
+    "recipient_user_id", "copy", "stage", "day", "state", "last_error", "claimed_at",
+)  # fmt: skip
 
 
-def claim(claims: Sequence[Claim], now: datetime) -> set[str]:
-    """Insert the claims that nobody holds yet and return their keys (committed).
+def _is_postgresql() -> bool:
+    return db.engine.dialect.name == "postgresql"
 
-    ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` on the unique key: when two sweeps
-    race, each key goes to exactly one of them.
+
+@cache
+def _claim_on_sqlite():
+    table = Reminder.__table__
+    return (
+        sqlite.insert(table)
+        .on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
+        .returning(table.c.dedupe_key)
+    )
+
+
+@cache
+def _claim_on_postgresql():
+    """One constant statement whose parameters are one array per column: PostgreSQL plans
+    it once, whatever the number of rows (a multi-row VALUES would be one statement text per
+    batch size, with a placeholder per value for the driver to rewrite)."""
+    table = Reminder.__table__
+    arrays = (
+        func.unnest(*(bindparam(name, type_=ARRAY(table.c[name].type)) for name in COLUMNS))
+        .table_valued(*COLUMNS)
+        .render_derived(name="claims")
+    )
+    rows = select(*(arrays.c[name] for name in COLUMNS))
+    return (
+        postgresql.insert(table)
+        .from_select(list(COLUMNS), rows)
+        .on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
+        .returning(table.c.dedupe_key)
+    )
+
+
+def claim(
+    claims: Sequence[Claim], now: datetime, dead: Mapping[str, str] | None = None
+) -> set[str]:
+    """Insert the claims that nobody holds yet and return their keys (not committed: the
+    caller commits them with the emails they stand for).
+
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` on the unique key, one compiled
+    statement for the whole batch: when two sweeps race, each key goes to exactly one of
+    them. Claims in ``dead`` (key -> reason) are written cancelled.
     """
-    won: set[str] = set()
-    for start in range(0, len(claims), CLAIM_BATCH):
-        values = [
-            {
-                "dedupe_key": c.key,
-                "kind": c.kind,
-                "assignment_id": c.assignment_id,
-                "task_id": c.task_id,
-                "unit_id": c.unit_id,
-                "recipient": c.recipient.lower(),
-                "recipient_user_id": c.recipient_user_id,
-                "copy": c.copy,
-                "stage": c.stage,
-                "day": c.day,
-                "state": "claimed",
-                "attempts": 0,
-                "last_error": "",
-                "claimed_at": now,
-            }
-            for c in claims[start : start + CLAIM_BATCH]
-        ]
+    if not claims:
+        return set()
+    dead = dead or {}
+    values = [
+        {
+            "dedupe_key": c.key,
+            "kind": c.kind,
+            "assignment_id": c.assignment_id,
+            "task_id": c.task_id,
+            "unit_id": c.unit_id,
+            "recipient": c.recipient.lower(),
+            "recipient_user_id": c.recipient_user_id,
+            "copy": False,
+            "stage": c.stage,
+            "day": c.day,
+            "state": CANCELLED if c.key in dead else QUEUED,
+            "last_error": dead.get(c.key, ""),
+            "claimed_at": now,
+        }
+        for c in {c.key: c for c in claims}.values()
+    ]
+    if _is_postgresql():
+        arrays = {name: [row[name] for row in values] for name in COLUMNS}
+        return set(db.session.scalars(_claim_on_postgresql(), arrays))
+    return set(db.session.scalars(_claim_on_sqlite(), values))
+
+
+def link(email_of: Mapping[str, int]) -> None:
+    """Point each claimed row (by key) at the email that settles it, one compiled statement
+    for them all (not committed)."""
+    if not email_of:
+        return
+    table = Reminder.__table__
+    if _is_postgresql():
+        pairs = (
+            func.unnest(
+                bindparam("claimed_keys", type_=ARRAY(table.c.dedupe_key.type)),
+                bindparam("queued_emails", type_=ARRAY(table.c.email_id.type)),
+            )
+            .table_valued("claimed_key", "queued_email")
+            .render_derived(name="links")
+        )
         statement = (
-            _insert()
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(Reminder.dedupe_key)
+            update(table)
+            .where(table.c.dedupe_key == pairs.c.claimed_key)
+            .values(email_id=pairs.c.queued_email)
         )
-        won.update(db.session.scalars(statement))
-    db.session.commit()
-    return won
-
-
-def cancel(keys: Iterable[str], reason: str) -> None:
-    """Mark claimed rows cancelled: re-checked at send time, they no longer apply (not
-    committed: the send that follows commits)."""
-    keys = list(keys)
-    if keys:
         db.session.execute(
-            update(Reminder)
-            .where(Reminder.dedupe_key.in_(keys))
-            .values(state="cancelled", last_error=reason, next_attempt_at=None)
+            statement,
+            {"claimed_keys": list(email_of), "queued_emails": list(email_of.values())},
         )
+        return
+    statement = (
+        update(table)
+        .where(table.c.dedupe_key == bindparam("claimed_key"))
+        .values(email_id=bindparam("queued_email"))
+    )
+    db.session.execute(
+        statement,
+        [{"claimed_key": key, "queued_email": email_id} for key, email_id in email_of.items()],
+    )
 
 
-def still_applies(notice: Notice, assignment: Assignment | None) -> bool:
+class Current(NamedTuple):
+    """An assignment as it is now, as far as a reminder's validity goes."""
+
+    state: str
+    unit_id: int
+    due_date: date | None
+    returned: bool
+
+
+def current_assignments(assignment_ids: Iterable[int]) -> dict[int, Current]:
+    """Return the assignments as they are now, by id (a query per 900 ids)."""
+    found: dict[int, Current] = {}
+    A = Assignment
+    for part in rows.chunks(sorted(set(assignment_ids))):
+        query = select(A.id, A.state, A.unit_id, A.due_date, A.returned_at).where(A.id.in_(part))
+        for aid, state, unit_id, due, returned_at in db.session.execute(query):
+            found[aid] = Current(state, unit_id, due, returned_at is not None)
+    return found
+
+
+def still_applies(notice: Notice, assignment: Current | None) -> bool:
     """Return whether a planned notice is still true now: open, same unit, same due date."""
     if assignment is None or assignment.state not in OPEN or assignment.unit_id != notice.unit_id:
         return False
     if notice.returned_on is not None:
-        return assignment.returned_at is not None
+        return assignment.returned
     return assignment.due_date == notice.due
 
 
-def current_assignments(assignment_ids: Iterable[int]) -> dict[int, Assignment]:
-    """Return the assignments as they are now, by id."""
-    return rows.by_id(Assignment, assignment_ids)
-
-
-def _inactive(addresses: Iterable[str]) -> set[str]:
+def inactive(addresses: Iterable[str]) -> set[str]:
+    """Return those of ``addresses`` (lower-cased) that belong to deactivated users."""
     lowered = sorted({a.lower() for a in addresses})
-    found = db.session.scalars(
-        select(User.email).where(User.email.in_(lowered), User.active.is_(False))
-    )
-    return {e.lower() for e in found}
-
-
-@dataclass(frozen=True)
-class Confirmed:
-    """One email of a sweep cut down to the notices this sweep claimed that still apply,
-    with the ledger keys (To and Cc) its sending settles."""
-
-    to: Recipient
-    cc: list[str]
-    notices: list[Notice]
-    keys: list[str]
-
-
-def confirm(
-    emails: Sequence[ReminderEmail[Recipient]], won: set[str]
-) -> tuple[list[Confirmed], int]:
-    """Return each email with only the notices this sweep claimed and that still apply, and
-    the number of claimed rows cancelled instead (not committed).
-
-    An email to someone deactivated since planning is cancelled whole.
-    """
-    claimed: list[tuple[ReminderEmail[Recipient], dict[Notice, list[str]]]] = []
-    for email in emails:
-        keys: dict[Notice, list[str]] = {}
-        for n in email.grouped.notices:
-            to_key = _key(n, email.to.email)
-            if to_key in won:
-                keys[n] = [to_key] + [k for cc in email.cc if (k := _key(n, cc.email)) in won]
-        if keys:
-            claimed.append((email, keys))
-    current = current_assignments(n.assignment_id for _, keys in claimed for n in keys)
-    inactive = _inactive(e.to.email for e, _ in claimed)
-    confirmed: list[Confirmed] = []
-    cancelled = 0
-    for email, keys in claimed:
-        notices = list(keys)
-        valid = [n for n in notices if still_applies(n, current.get(n.assignment_id))]
-        dropped = [k for n in notices if n not in valid for k in keys[n]]
-        if email.to.email.lower() in inactive:
-            dropped, valid = [k for ks in keys.values() for k in ks], []
-        cancel(dropped, NO_LONGER_APPLIES)
-        cancelled += len(dropped)
-        if valid:
-            sent_keys = [k for n in valid for k in keys[n]]
-            confirmed.append(Confirmed(email.to, [c.email for c in email.cc], valid, sent_keys))
-    return confirmed, cancelled
-
-
-def _key(notice: Notice, address: str) -> str:
-    assignment_id, stage, day = ledger_key(notice)
-    return Claim("assignment", address, stage, day, assignment_id).key
+    found: set[str] = set()
+    for start in range(0, len(lowered), rows.CHUNK):
+        found.update(
+            e.lower()
+            for e in db.session.scalars(
+                select(User.email).where(
+                    User.email.in_(lowered[start : start + rows.CHUNK]), User.active.is_(False)
+                )
+            )
+        )
+    return found

@@ -1,6 +1,6 @@
-"""Composing each kind of email, in its recipient's language: a focal point's reminder (or a
-nudge), an escalation to a unit head, a coordinator's daily digest and weekly summary, and a
-failed email sent again as it was."""
+"""Composing each kind of email, in its recipient's language, as letters to queue: a focal
+point's reminder (or a nudge), an escalation to a unit head, a coordinator's daily digest and
+weekly summary. Each letter is rendered once."""
 
 from __future__ import annotations
 
@@ -10,16 +10,14 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_mail import Message
 
 from tracker import mail
 from tracker.domain.reminders.coordinators import CoordinatorDigest
 from tracker.domain.reminders.planning import Audience, Notice
-from tracker.domain.reminders.routing import group_notices
-from tracker.mail import Recipient
-from tracker.models import EmailMessage, ExtensionRequest, Task, Unit
+from tracker.domain.reminders.routing import GroupedNotices, group_notices
+from tracker.mail import Letter, Recipient
+from tracker.models import Task, Unit
 from tracker.services.reminders import rows
-from tracker.services.reminders.outgoing import Outgoing
 
 
 @dataclass(frozen=True)
@@ -39,6 +37,15 @@ def names(items: Iterable[Notice]) -> Names:
     )
 
 
+@dataclass(frozen=True)
+class PendingExtension:
+    """An extension request waiting for its coordinator, as the digest shows it."""
+
+    assignment_id: int
+    requested_due: date
+    reason: str
+
+
 class ReminderSubject:
     """A subject translated when rendered in the recipient's language (it needs ngettext)."""
 
@@ -54,33 +61,50 @@ class ReminderSubject:
         )
 
 
+def _unit_names(notices: Sequence[Notice], named: Names) -> str:
+    ids = list(dict.fromkeys(n.unit_id for n in notices))
+    return ", ".join(named.units[i].name for i in ids)
+
+
 def reminder(
-    to: Recipient, cc: Sequence[str], notices: Sequence[Notice], named: Names, keys: Sequence[str]
-) -> Outgoing:
-    """Return one recipient's email of ``notices``: an escalation when all are for the unit
-    head, else a focal point's reminder whose subject counts the notices actually in it."""
-    grouped = group_notices(notices)
-    unit = named.units[notices[0].unit_id].name
+    to: Recipient,
+    notices: Sequence[Notice],
+    named: Names,
+    *,
+    kind: str = "",
+    user_id: int | None = None,
+) -> Letter:
+    """Return one recipient's email of ``notices``: an escalation when all are for a unit
+    head, else a focal point's reminder whose subject counts the assignments in it.
+
+    Someone who is a unit's focal point and head, or the head of several units, gets one
+    email naming each unit."""
+    grouped = group_notices(notices).shown()
+    unit = _unit_names(grouped.notices, named)
+    several = len({n.unit_id for n in notices}) > 1
     if all(n.audience == Audience.HEAD for n in notices):
-        template, kind = "escalation", "escalation"
+        template, default_kind = "escalation", "escalation"
         subject = _l("Escalation: %(unit)s has overdue tasks", unit=unit)
     else:
-        template, kind = "reminder_digest", "reminder"
+        template, default_kind = "reminder_digest", "reminder"
         subject = ReminderSubject(grouped.total, unit)
-    message = mail.compose(
+    return mail.compose(
         template,
         to,
         subject,
-        cc=list(cc),
+        kind=kind or default_kind,
+        unit_id=notices[0].unit_id if not several else None,
+        user_id=user_id,
         grouped=grouped,
+        unit=unit,
+        several_units=several,
         tasks=named.tasks,
         units=named.units,
         link=mail.link,
     )
-    return Outgoing(message, to, kind, keys, unit_id=notices[0].unit_id)
 
 
-def daily_digest_names(digests: Iterable[CoordinatorDigest]) -> Names:
+def digest_names(digests: Iterable[CoordinatorDigest], own: Iterable[Notice] = ()) -> Names:
     """Return the tasks and units that coordinators' daily digests name."""
     digests = list(digests)
     return names(
@@ -88,6 +112,8 @@ def daily_digest_names(digests: Iterable[CoordinatorDigest]) -> Names:
             *(o.assignment for d in digests for o in d.overdue),
             *(s for d in digests for s in d.awaiting_confirmation),
             *(n for d in digests for n in d.unreachable),
+            *(n for d in digests for n in d.escalated),
+            *own,
         ]
     )
 
@@ -95,51 +121,44 @@ def daily_digest_names(digests: Iterable[CoordinatorDigest]) -> Names:
 def daily_digest(
     to: Recipient,
     digest: CoordinatorDigest,
-    extensions: Sequence[ExtensionRequest],
+    extensions: Sequence[PendingExtension],
     today: date,
     named: Names,
-    key: str,
-) -> Outgoing:
-    """Return a coordinator's daily digest: overdue units, reports to confirm, extension
-    requests, notices that reached nobody."""
-    message = mail.compose(
+    own: Sequence[Notice] = (),
+    user_id: int | None = None,
+) -> Letter:
+    """Return a coordinator's daily digest: overdue units, the day's escalations, reports to
+    confirm, extension requests, notices that reached nobody, and the reminders addressed to
+    the coordinator themselves (as a unit's head, say), so that it is their one email."""
+    grouped: GroupedNotices | None = group_notices(own).shown() if own else None
+    return mail.compose(
         "coordinator_digest",
         to,
         _l("Daily digest: overdue tasks and reports awaiting confirmation"),
+        kind="digest",
+        user_id=user_id,
         digest=digest,
         extensions=extensions,
+        own=grouped,
         tasks=named.tasks,
         units=named.units,
         today=today,
         link=mail.link,
     )
-    return Outgoing(message, to, "digest", [key])
 
 
 def weekly_summary(
-    to: Recipient, tasks: Sequence[Task], by_task: Mapping, today: date, key: str
-) -> Outgoing:
+    to: Recipient, user_id: int, tasks: Sequence[Task], by_task: Mapping, today: date
+) -> Letter:
     """Return a coordinator's weekly summary: each open task's standing by unit group."""
-    message = mail.compose(
+    return mail.compose(
         "weekly_summary",
         to,
         _l("Weekly summary of your tasks"),
+        kind="weekly",
+        user_id=user_id,
         tasks=tasks,
         by_task=by_task,
         today=today,
         link=mail.link,
     )
-    return Outgoing(message, to, "weekly", [key])
-
-
-def again(sent: EmailMessage, sender: str, keys: Sequence[str]) -> Outgoing:
-    """Return an email that failed, to be sent again exactly as it was composed."""
-    message = Message(
-        subject=sent.subject,
-        recipients=[sent.to],
-        cc=[c for c in sent.cc.split(", ") if c],
-        body=sent.body_text,
-        html=sent.body_html or None,
-        sender=sender,
-    )
-    return Outgoing(message, Recipient(sent.to, language=sent.language), sent.kind, keys)

@@ -1,6 +1,6 @@
-"""What coordinators are told about their own tasks: the daily digest (overdue units, reports
-to confirm, extension requests, notices that reached nobody) and the weekly summary (each open
-task's standing by unit group), each on the days it is due."""
+"""What coordinators are told about their own tasks: the daily digest (overdue units, the day's
+escalations, reports to confirm, extension requests, notices that reached nobody) and the
+weekly summary (each open task's standing by unit group), each on the days it is due."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from tracker.extensions import db
 from tracker.mail import Recipient
 from tracker.models import Assignment, ExtensionRequest, Reminder, Role, Task, Unit, User
 from tracker.services import status_sql
+from tracker.services.reminders.compose import PendingExtension
 
 
 @dataclass(frozen=True)
@@ -31,38 +32,37 @@ class DailyDigest:
 
     to: Recipient
     digest: CoordinatorDigest
-    extensions: list[ExtensionRequest]
+    extensions: list[PendingExtension]
 
 
 def daily_digests(
     items: Iterable[AssignmentSnapshot],
     unreachable: Iterable[Notice],
+    escalated: Iterable[Notice],
     coordinators: Mapping[int, Recipient],
     today: date,
     calendar: WorkCalendar,
 ) -> list[DailyDigest]:
     """Return the daily digest of each coordinator (by task in ``coordinators``) with news
-    today and none sent yet today."""
+    today and none sent yet today; ``escalated`` are the day's escalations that reached a
+    unit head."""
     by_owner: dict[Recipient, list[AssignmentSnapshot]] = {}
     for snapshot in items:
         owner = coordinators.get(snapshot.task_id)
         if owner is not None:
             by_owner.setdefault(owner, []).append(snapshot)
-    lost: dict[Recipient, list[Notice]] = {}
-    for notice in unreachable:
-        owner = coordinators.get(notice.task_id)
-        if owner is not None:
-            lost.setdefault(owner, []).append(notice)
-    pending = db.session.scalars(
-        select(ExtensionRequest).where(ExtensionRequest.state == "pending")
-    ).all()
-    task_of = dict(
-        db.session.execute(
-            select(Assignment.id, Assignment.task_id).where(
-                Assignment.id.in_([r.assignment_id for r in pending] or [-1])
-            )
-        ).all()
-    )
+    lost = _by_owner(unreachable, coordinators)
+    raised = _by_owner(escalated, coordinators)
+    E = ExtensionRequest
+    pending = [
+        (task_id, PendingExtension(assignment_id, requested_due, reason))
+        for assignment_id, requested_due, reason, task_id in db.session.execute(
+            select(E.assignment_id, E.requested_due, E.reason, Assignment.task_id)
+            .join(Assignment, Assignment.id == E.assignment_id)
+            .where(E.state == "pending")
+            .order_by(E.id)
+        )
+    ]
     last = dict(
         db.session.execute(
             select(Reminder.recipient, Reminder.day).where(
@@ -71,15 +71,28 @@ def daily_digests(
         ).all()
     )
     result = []
-    for owner in set(by_owner) | set(lost):
+    for owner in dict.fromkeys([*by_owner, *lost]):
         if not coordinator_digest_due(today, calendar, last.get(owner.email.lower())):
             continue
-        digest = coordinator_digest(by_owner.get(owner, ()), today, lost.get(owner, ()))
-        extensions = [r for r in pending if coordinators.get(task_of.get(r.assignment_id)) == owner]
+        digest = coordinator_digest(
+            by_owner.get(owner, ()), today, lost.get(owner, ()), raised.get(owner, ())
+        )
+        extensions = [r for task_id, r in pending if coordinators.get(task_id) == owner]
         if digest.is_empty and not extensions:
             continue
         result.append(DailyDigest(owner, digest, extensions))
     return result
+
+
+def _by_owner(
+    notices: Iterable[Notice], coordinators: Mapping[int, Recipient]
+) -> dict[Recipient, list[Notice]]:
+    found: dict[Recipient, list[Notice]] = {}
+    for notice in notices:
+        owner = coordinators.get(notice.task_id)
+        if owner is not None:
+            found.setdefault(owner, []).append(notice)
+    return found
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""One sweep or retry at a time: PostgreSQL's advisory lock, held for the whole run."""
+"""One sweep at a time: PostgreSQL's advisory lock, held for the whole run."""
 
 from __future__ import annotations
 
@@ -13,14 +13,19 @@ from tracker.extensions import db
 ADVISORY_LOCK_KEY = 0x7472_6B72  # "trkr"
 
 
+def is_exclusive() -> bool:
+    """Return True when ``exclusive`` really excludes other sweeps (PostgreSQL)."""
+    return db.engine.dialect.name == "postgresql"
+
+
 @contextmanager
 def exclusive() -> Iterator[bool]:
     """Hold PostgreSQL's advisory lock for the run (yield False if another holds it).
 
-    The ledger's unique key already prevents double sends; the lock just stops two
+    The ledger's unique key already prevents double emails; the lock just stops two
     sweeps from doing the same work. SQLite has no such lock and relies on the ledger.
     """
-    if db.engine.dialect.name != "postgresql":
+    if not is_exclusive():
         yield True
         return
     with db.engine.connect() as conn:

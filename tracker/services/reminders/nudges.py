@@ -1,8 +1,9 @@
-"""Nudges: a coordinator reminding focal points now, outside the daily sweep."""
+"""Nudges: a coordinator reminding focal points now, outside the daily sweep. The emails are
+queued in the request's transaction and the request returns at once: the outbox's sender
+delivers them."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,23 +17,24 @@ from tracker.models import Assignment, User
 from tracker.services import access, events
 from tracker.services.calendar import load_calendar
 from tracker.services.errors import ServiceError
-from tracker.services.reminders import claim, compose, send, sources
+from tracker.services.reminders import batch, sources
+from tracker.services.reminders.claim import Claim
 from tracker.settings import Settings
 
 
 @dataclass
 class NudgeResult:
-    """How many nudges were sent, skipped and failed."""
+    """How many nudges were queued and skipped."""
 
-    sent: int = 0
+    queued: int = 0
     skipped: int = 0  # already nudged today, or nobody to write to
-    failed: int = 0
 
 
 def nudge(
     task_id: int, *, actor: User, now: datetime, settings: Settings, unit_id: int | None = None
 ) -> NudgeResult:
-    """Email the focal points now: one unit's assignment of the task, or every overdue unit.
+    """Queue an email to the focal points now: one unit's assignment of the task, or every
+    overdue unit; committed with the ledger rows and the events.
 
     Recorded in the reminder ledger as stage "nudge" of today: at most one a unit a day.
     """
@@ -45,13 +47,13 @@ def nudge(
         query = query.where(Assignment.unit_id == unit_id)
     else:
         query = query.where(Assignment.due_date < today)
-    assignments = db.session.scalars(query).all()
+    assignments = db.session.scalars(query.order_by(Assignment.id)).all()
     if not assignments:
         raise ServiceError(_l("There is no open assignment to remind about."))
     calendar = load_calendar()
     people = sources.people({a.unit_id for a in assignments}, {task_id})
     result = NudgeResult()
-    claims, emails = [], []
+    parcels = []
     for a in assignments:
         notice = Notice(
             assignment_id=a.id, task_id=a.task_id, unit_id=a.unit_id, stage="nudge",
@@ -64,19 +66,12 @@ def nudge(
         if not recipients:
             result.skipped += 1
         for person in recipients:
-            c = claim.Claim("nudge", person.email, "nudge", today, a.id, a.task_id, a.unit_id,
-                            people.user_ids.get(person.email.lower()))  # fmt: skip
-            claims.append(c)
-            emails.append((person, notice, c.key))
+            user_id = people.user_ids.get(person.email.lower())
+            c = Claim("nudge", person.email, "nudge", today, a.id, a.task_id, a.unit_id, user_id)
+            parcels.append(batch.Parcel(person, ((notice, c),), user_id=user_id, kind="nudge"))
         events.record("nudged", actor=actor, now=now, assignment=a)
-    won = claim.claim(claims, now)
-    result.skipped += len([1 for _, _, key in emails if key not in won])
-    named = compose.names(n for _, n, _ in emails)
-    batch = [
-        dataclasses.replace(compose.reminder(person, (), [notice], named, [key]), kind="nudge")
-        for person, notice, key in emails
-        if key in won
-    ]
-    outcome = send.deliver(batch, now, settings)
-    result.sent, result.failed = outcome.sent, outcome.failed
+    done = batch.queue_parcels(parcels, now, settings)
+    db.session.commit()
+    result.queued = done.emails
+    result.skipped += done.taken + done.cancelled
     return result

@@ -101,21 +101,27 @@ def sent_sets(items: Iterable[AssignmentSnapshot]) -> dict[int, frozenset[str]]:
 @dataclass
 class People:
     """Who receives what: active focal points and heads by unit, active coordinators by
-    task, and the user id of every address that belongs to a user."""
+    task, and the user id of every address that belongs to a user.
+
+    One address is one recipient: a unit head whose address is a user's (a focal point, a
+    coordinator) is that user, and a head of several units is the same recipient for each,
+    so routing gives every address one email."""
 
     focal: dict[int, list[Recipient]] = field(default_factory=lambda: defaultdict(list))
     heads: dict[int, Recipient] = field(default_factory=dict)
     coordinators: dict[int, Recipient] = field(default_factory=dict)
     user_ids: dict[str, int] = field(default_factory=dict)
+    by_address: dict[str, Recipient] = field(default_factory=dict)
 
     def remember(self, user: User) -> Recipient:
         """Return ``user`` as a recipient, noting their user id by address."""
-        self.user_ids[user.email.lower()] = user.id
-        return Recipient.of(user)
+        address = user.email.lower()
+        self.user_ids[address] = user.id
+        return self.by_address.setdefault(address, Recipient.of(user))
 
 
 def people(unit_ids: set[int], task_ids: set[int]) -> People:
-    """Return the recipients of these units and tasks (three queries)."""
+    """Return the recipients of these units and tasks (four queries at most)."""
     found = People()
     users = db.session.scalars(
         select(User).where(
@@ -124,14 +130,6 @@ def people(unit_ids: set[int], task_ids: set[int]) -> People:
     )
     for user in users:
         found.focal[user.unit_id].append(found.remember(user))
-    found.heads = {
-        unit_id: Recipient(email=email, name=name, language="vi")
-        for unit_id, email, name in db.session.execute(
-            select(Unit.id, Unit.head_email, Unit.name).where(
-                Unit.id.in_(unit_ids), Unit.head_email.is_not(None), Unit.head_email != ""
-            )
-        )
-    }
     rows = db.session.execute(
         select(Task.id, User)
         .join(User, User.id == Task.owner_id)
@@ -139,4 +137,20 @@ def people(unit_ids: set[int], task_ids: set[int]) -> People:
     )
     for task_id, user in rows:
         found.coordinators[task_id] = found.remember(user)
+    heads = db.session.execute(
+        select(Unit.id, Unit.head_email, Unit.name).where(
+            Unit.id.in_(unit_ids), Unit.head_email.is_not(None), Unit.head_email != ""
+        )
+    ).all()
+    others = sorted({email.strip().lower() for _, email, _ in heads} - set(found.by_address))
+    if others:
+        for user in db.session.scalars(
+            select(User).where(User.email.in_(others), User.active.is_(True))
+        ):
+            found.remember(user)
+    for unit_id, email, name in heads:
+        address = email.strip()
+        found.heads[unit_id] = found.by_address.setdefault(
+            address.lower(), Recipient(email=address, name=name, language="vi")
+        )
     return found

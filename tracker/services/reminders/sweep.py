@@ -1,48 +1,55 @@
-"""The daily reminder sweep: plan with the pure rules, claim in the ledger, compose, send,
-record (see the package's docstring for the path, step by step)."""
+"""The daily reminder sweep: plan with the pure rules, then queue the emails batch by batch,
+each batch claimed, re-checked, composed and queued in one transaction (see the package's
+docstring for the path, step by step)."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from tracker.domain.calendar import WorkCalendar
 from tracker.domain.localtime import local_date
 from tracker.domain.reminders.planning import plan_sweep
-from tracker.domain.reminders.routing import ReminderEmail, route_notices
+from tracker.domain.reminders.routing import Routing, route_notices
+from tracker.extensions import db
 from tracker.mail import Recipient
 from tracker.services.calendar import load_calendar
-from tracker.services.reminders import claim, compose, coordinators, lock, record, send, sources
+from tracker.services.outbox.queue import queue
+from tracker.services.reminders import batch, claim, compose, coordinators, lock, record, sources
+from tracker.services.reminders.batch import Digest, Parcel, Queued
 from tracker.services.reminders.coordinators import DailyDigest
-from tracker.services.reminders.outgoing import Outcome
 from tracker.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# Emails per transaction: small enough that a crash redoes little, large enough that each
+# statement of the batch carries hundreds of rows.
+BATCH = 300
+
 
 @dataclass
 class SweepReport:
-    """What one sweep did; ``plan`` lists, per recipient, the stages it sent or would send."""
+    """What one sweep did; ``plan`` lists, per recipient, what it queued or would queue."""
 
     today: date
     skipped: str = ""
     planned: int = 0
-    sent: int = 0
-    failed: int = 0
+    queued: int = 0
     cancelled: int = 0
     unreachable: int = 0
     plan: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
 def run_sweep(now: datetime, settings: Settings, *, dry_run: bool = False) -> SweepReport:
-    """Send today's reminders, escalations, coordinators' daily digests and weekly summaries,
-    each exactly once; ``now`` is when the sweep runs.
+    """Queue today's reminders, escalations, coordinators' daily digests and weekly
+    summaries, each exactly once and at most one email per address (the weekly summary
+    aside); ``now`` is when the sweep runs. The outbox's sender delivers them.
 
-    With ``dry_run`` nothing is claimed or sent: the report says what would go out.
+    With ``dry_run`` nothing is claimed or queued: the report says what would be.
     """
     started = time.monotonic()
     today = local_date(now, settings.zone)
@@ -57,15 +64,14 @@ def run_sweep(now: datetime, settings: Settings, *, dry_run: bool = False) -> Sw
         if not acquired:
             report.skipped = "another sweep is running"
             return report
-        run = None if dry_run else record.start_run(now)
+        run = None if dry_run else record.start_run(now, settings, exclusive=lock.is_exclusive())
         _sweep(now, today, calendar, settings, report, dry_run)
         if run is not None:
             record.finish_run(
                 run,
                 now + timedelta(seconds=time.monotonic() - started),
                 planned=report.planned,
-                sent=report.sent,
-                failed=report.failed,
+                queued=report.queued,
                 cancelled=report.cancelled,
                 unreachable=report.unreachable,
             )
@@ -84,77 +90,95 @@ def _sweep(
     items = sources.snapshots(settings.zone)
     notices = plan_sweep(items, policy_for, calendar, today, sources.sent_sets(items))
     people = sources.people({s.unit_id for s in items}, {s.task_id for s in items})
-    routing = route_notices(notices, people.focal, people.heads, people.coordinators)
+    routing = route_notices(notices, people.focal, people.heads)
     daily = coordinators.daily_digests(
-        items, routing.unreachable, people.coordinators, today, calendar
+        items, routing.unreachable, routing.escalated, people.coordinators, today, calendar
     )
     report.planned = len(notices)
+    del items, notices
+    parcels = one_per_address(routing, daily, people, today)
     report.unreachable = len(routing.unreachable)
-    for email in routing.emails:
-        report.plan[email.to.email].extend(
-            f"{n.stage} (assignment {n.assignment_id})" for n in email.grouped.notices
-        )
-    for digest in daily:
-        report.plan[digest.to.email].append("coordinator digest")
+    for parcel in parcels:
+        stages = report.plan[parcel.to.email]
+        if parcel.digest is not None:
+            stages.append("coordinator digest")
+        stages.extend(f"{n.stage} (assignment {n.assignment_id})" for n, _ in parcel.items)
     if dry_run:
         return
-    won = claim.claim(claim.email_claims(routing.emails, people.user_ids), now)
-    won |= claim.claim([claim.daily_digest_claim(d.to, today) for d in daily], now)
-    outcome = _send_reminders(routing.emails, won, now, settings)
-    outcome += _send_daily_digests(daily, won, now, today, settings)
-    outcome += _send_weekly_summaries(now, today, calendar, settings)
-    report.sent, report.failed, report.cancelled = outcome.sent, outcome.failed, outcome.cancelled
+    done = Queued()
+    for part in _batches(parcels, BATCH):
+        done += batch.queue_parcels(part, now, settings)
+        db.session.commit()
+    done += _queue_weekly_summaries(now, today, calendar, settings)
+    report.queued, report.cancelled = done.emails, done.cancelled
 
 
-def _send_reminders(
-    emails: Sequence[ReminderEmail[Recipient]], won: set[str], now: datetime, settings: Settings
-) -> Outcome:
-    """Send each email with only the notices this sweep claimed and that still apply."""
-    confirmed, cancelled = claim.confirm(emails, won)
-    named = compose.names(n for c in confirmed for n in c.notices)
-    batch = [compose.reminder(c.to, c.cc, c.notices, named, c.keys) for c in confirmed]
-    return Outcome(cancelled=cancelled) + send.deliver(batch, now, settings)
+def one_per_address(
+    routing: Routing[Recipient],
+    daily: Sequence[DailyDigest],
+    people: sources.People,
+    today: date,
+) -> list[Parcel]:
+    """Return what each address receives from the sweep, as one parcel per address: a
+    coordinator's daily digest carries whatever else that address is due (as a unit's head,
+    say). Digests come first, so that a digest listing the day's escalations is queued no
+    later than the escalations themselves."""
+    found: dict[str, Parcel] = {}
+    for d in daily:
+        address = d.to.email.lower()
+        digest = Digest(
+            claim.daily_digest_claim(d.to.email, today, people.user_ids),
+            d.digest,
+            d.extensions,
+            today,
+        )
+        found[address] = Parcel(d.to, digest=digest, user_id=people.user_ids.get(address))
+    for email in routing.emails:
+        address = email.to.email.lower()
+        items = tuple(
+            (n, claim.notice_claim(n, email.to.email, people.user_ids))
+            for n in email.grouped.notices
+        )
+        parcel = found.get(address)
+        if parcel is None:
+            found[address] = Parcel(email.to, items, user_id=people.user_ids.get(address))
+        else:
+            found[address] = Parcel(parcel.to, parcel.items + items, parcel.digest, parcel.user_id)
+    return list(found.values())
 
 
-def _send_daily_digests(
-    daily: Sequence[DailyDigest], won: set[str], now: datetime, today: date, settings: Settings
-) -> Outcome:
-    """Send each coordinator's daily digest that this sweep claimed."""
-    if not daily:
-        return Outcome()
-    claimed = [(d, key) for d in daily if (key := claim.daily_digest_claim(d.to, today).key) in won]
-    named = compose.daily_digest_names(d.digest for d, _ in claimed)
-    batch = [
-        compose.daily_digest(d.to, d.digest, d.extensions, today, named, key) for d, key in claimed
-    ]
-    return send.deliver(batch, now, settings)
+def _batches(parcels: Sequence[Parcel], size: int) -> Iterator[Sequence[Parcel]]:
+    for start in range(0, len(parcels), size):
+        yield parcels[start : start + size]
 
 
-def _send_weekly_summaries(
+def _queue_weekly_summaries(
     now: datetime, today: date, calendar: WorkCalendar, settings: Settings
-) -> Outcome:
-    """Send each coordinator the week's summary of their open tasks, once a week."""
+) -> Queued:
+    """Queue each coordinator the week's summary of their open tasks, once a week (one
+    transaction: there is one per coordinator)."""
     summaries = coordinators.weekly_summaries(today, calendar, settings.due_soon_days)
     if not summaries:
-        return Outcome()
-    claims = [claim.weekly_summary_claim(s.to, s.user_id, today) for s in summaries]
+        return Queued()
+    claims = [claim.weekly_summary_claim(s.to.email, s.user_id, today) for s in summaries]
     won = claim.claim(claims, now)
-    batch = [
-        compose.weekly_summary(s.to, s.tasks, s.by_task, today, c.key)
-        for s, c in zip(summaries, claims, strict=True)
-        if c.key in won
+    chosen = [(s, c) for s, c in zip(summaries, claims, strict=True) if c.key in won]
+    letters = [
+        compose.weekly_summary(s.to, s.user_id, s.tasks, s.by_task, today) for s, _ in chosen
     ]
-    return send.deliver(batch, now, settings)
+    ids = queue(letters, now=now, settings=settings)
+    claim.link({c.key: email_id for (_, c), email_id in zip(chosen, ids, strict=True)})
+    db.session.commit()
+    return Queued(emails=len(letters), taken=len(claims) - len(won))
 
 
 def log_sweep(report: SweepReport) -> None:
     """Log one line saying what a sweep did."""
     log.info(
-        "sweep %s: planned %s, sent %s, failed %s, cancelled %s, unreachable %s%s",
+        "sweep %s: planned %s, queued %s, cancelled %s, unreachable %s%s",
         report.today,
         report.planned,
-        report.sent,
-        report.failed,
+        report.queued,
         report.cancelled,
         report.unreachable,
         f" (skipped: {report.skipped})" if report.skipped else "",

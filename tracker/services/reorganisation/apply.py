@@ -189,8 +189,8 @@ def _settle_pending(resolved: Resolved, actor: User | None, effective_at: dateti
     )
     db.session.execute(
         update(Reminder)
-        .where(Reminder.assignment_id.in_(transferred), Reminder.state.in_(("claimed", "failed")))
-        .values(state="cancelled", next_attempt_at=None, last_error="assignment transferred")
+        .where(Reminder.assignment_id.in_(transferred), Reminder.state.in_(("queued", "failed")))
+        .values(state="cancelled", last_error="assignment transferred")
         .execution_options(synchronize_session=False)
     )
     db.session.execute(

@@ -35,27 +35,13 @@ def index():
     return render_template("admin/users.html", page=page, filters=user_filters, active=active)
 
 
-def _flash_delivery(delivery, sent_message) -> None:
-    if delivery.ok:
-        flash(sent_message, "success")
-    else:
-        flash(
-            _(
-                "The email could not be sent (%(error)s). Check the mail settings, then use "
-                "“Send password link” again.",
-                error=delivery.error,
-            ),
-            "warning",
-        )
-
-
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     form = NewUserForm()
     form.set_units(admin_users.unit_options())
     if form.validate_on_submit():
         try:
-            user, delivery = admin_users.create_user(
+            user = admin_users.create_user(
                 actor(),
                 clock.now(),
                 email=form.email.data,
@@ -69,8 +55,12 @@ def new():
             flash(error.message, "danger")
         else:
             flash(_("The account of %(name)s has been created.", name=user.name), "success")
-            _flash_delivery(
-                delivery, _l("A link to choose a password has been emailed to the new user.")
+            flash(
+                _(
+                    "An email with a link to choose a password will be sent to the new user "
+                    "in a moment (the email log shows when it has gone)."
+                ),
+                "success",
             )
             return redirect(url_for("admin_users.edit", user_id=user.id))
     status = 422 if form.is_submitted() else 200
@@ -136,11 +126,17 @@ def reactivate(user_id: int):
 def send_reset(user_id: int):
     if ConfirmForm().validate_on_submit():
         try:
-            delivery = admin_users.send_password_link(
+            admin_users.send_password_link(
                 actor(), clock.now(), user_id, settings=settings.current()
             )
         except ServiceError as error:
             flash(error.message, "danger")
         else:
-            _flash_delivery(delivery, _l("A link to choose a new password has been emailed."))
+            flash(
+                _(
+                    "An email with a link to choose a new password will be sent in a moment "
+                    "(the email log shows when it has gone)."
+                ),
+                "success",
+            )
     return redirect(url_for("admin_users.edit", user_id=user_id))

@@ -1,0 +1,123 @@
+"""One batch of a sweep (or a nudge) in one transaction: claim the ledger rows, re-check what
+still applies and write the rest cancelled, compose letters for what this run won, queue
+them in the outbox, link the ledger rows to their emails. The caller commits: a claim never
+exists without its queued email, and an email never without its claims."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from tracker.domain.reminders.coordinators import CoordinatorDigest
+from tracker.domain.reminders.planning import Notice
+from tracker.mail import Letter, Recipient
+from tracker.services.outbox.queue import queue
+from tracker.services.reminders import claim, compose
+from tracker.services.reminders.claim import Claim
+from tracker.services.reminders.compose import PendingExtension
+from tracker.settings import Settings
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A coordinator's daily digest and its ledger claim."""
+
+    claim: Claim
+    digest: CoordinatorDigest
+    extensions: Sequence[PendingExtension]
+    today: date
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """Everything one address receives from a run, which becomes at most one email: its
+    notices (each with its ledger claim) and, for a coordinator, the daily digest, which
+    then carries the notices too. ``kind`` overrides the letter's kind ("nudge")."""
+
+    to: Recipient
+    items: tuple[tuple[Notice, Claim], ...] = ()
+    digest: Digest | None = None
+    user_id: int | None = None
+    kind: str = ""
+
+    @property
+    def claims(self) -> list[Claim]:
+        """Return every claim the parcel's email would settle."""
+        found = [c for _, c in self.items]
+        return [*found, self.digest.claim] if self.digest else found
+
+
+@dataclass
+class Queued:
+    """What a batch did: emails queued, claims written cancelled, claims someone else held."""
+
+    emails: int = 0
+    cancelled: int = 0
+    taken: int = 0
+
+    def __iadd__(self, other: Queued) -> Queued:
+        self.emails += other.emails
+        self.cancelled += other.cancelled
+        self.taken += other.taken
+        return self
+
+
+def queue_parcels(parcels: Sequence[Parcel], now: datetime, settings: Settings) -> Queued:
+    """Claim, re-check, compose and queue ``parcels`` (not committed; see the module)."""
+    claims = [c for p in parcels for c in p.claims]
+    if not claims:
+        return Queued()
+    dead = _dead(parcels)
+    won = claim.claim(claims, now, dead)
+    live = won - dead.keys()
+    own = [n for p in parcels for n, c in p.items if c.key in live]
+    named = compose.digest_names((p.digest.digest for p in parcels if p.digest), own)
+    letters: list[Letter] = []
+    settles: list[list[str]] = []
+    for parcel in parcels:
+        notices = [n for n, c in parcel.items if c.key in live]
+        keys = [c.key for _, c in parcel.items if c.key in live]
+        digest = parcel.digest
+        if digest is not None and digest.claim.key in live:
+            letter = compose.daily_digest(
+                parcel.to,
+                digest.digest,
+                digest.extensions,
+                digest.today,
+                named,
+                own=notices,
+                user_id=parcel.user_id,
+            )
+            keys.append(digest.claim.key)
+        elif notices:
+            letter = compose.reminder(
+                parcel.to, notices, named, kind=parcel.kind, user_id=parcel.user_id
+            )
+        else:
+            continue
+        letters.append(letter)
+        settles.append(keys)
+    ids = queue(letters, now=now, settings=settings)
+    claim.link({key: email_id for keys, email_id in zip(settles, ids, strict=True) for key in keys})
+    return Queued(
+        emails=len(letters),
+        cancelled=len(won & dead.keys()),
+        taken=len({c.key for c in claims}) - len(won),
+    )
+
+
+def _dead(parcels: Sequence[Parcel]) -> dict[str, str]:
+    """Return the claims (key -> reason) that no longer apply now: the assignment closed,
+    moved to another unit or given another due date, or the recipient deactivated."""
+    current = claim.current_assignments(n.assignment_id for p in parcels for n, _ in p.items)
+    gone = claim.inactive(p.to.email for p in parcels)
+    dead: dict[str, str] = {}
+    for parcel in parcels:
+        if parcel.to.email.lower() in gone:
+            dead.update((c.key, claim.RECIPIENT_INACTIVE) for c in parcel.claims)
+            continue
+        for notice, c in parcel.items:
+            if not claim.still_applies(notice, current.get(notice.assignment_id)):
+                dead[c.key] = claim.NO_LONGER_APPLIES
+    return dead

@@ -1,19 +1,28 @@
-"""The scheduler process: one APScheduler BlockingScheduler, jobs declared here.
+"""The scheduler process: one APScheduler BlockingScheduler, jobs declared here, and the
+outbox sender running beside them.
 
 Run exactly one per deployment (``tracker scheduler``), never inside web workers. The
 schedule lives in code and configuration; the state lives in our own ledger, so a
 restarted scheduler loses nothing, and a sweep at start heals any downtime.
+
+The sender is a thread of its own, not an APScheduler job: a pass lasts as long as there is
+mail (minutes after a big sweep), which an interval job would report as missed runs every
+few seconds; it sleeps only when idle, and on shutdown it finishes the messages the server
+already has and puts the rest back. ``tracker send`` runs the same loop without the jobs.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
+import threading
+from collections.abc import Callable
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
+from tracker.services.outbox.sender import SendReport
 from tracker.settings import Settings
 
 log = logging.getLogger("tracker.scheduler")
@@ -26,17 +35,6 @@ def sweep_job(app: Flask) -> None:
 
     with app.app_context():
         log_sweep(run_sweep(clock.now(), settings.current()))
-
-
-def retry_job(app: Flask) -> None:
-    """Send again the reminders whose earlier attempt failed and whose retry time has come."""
-    from tracker import clock, settings
-    from tracker.services.reminders.retry import run_retries
-
-    with app.app_context():
-        outcome = run_retries(clock.now(), settings.current())
-        if outcome.sent or outcome.failed:
-            log.info("retry: sent %s, failed %s", outcome.sent, outcome.failed)
 
 
 def recurrence_job(app: Flask) -> None:
@@ -58,9 +56,56 @@ def recurrence_job(app: Flask) -> None:
             )
 
 
+def send_pass(app: Flask, stop: threading.Event | None = None) -> SendReport:
+    """One pass of the sender loop: deliver what is due now (and write the heartbeat)."""
+    from tracker import clock, settings
+    from tracker.mail import SmtpSettings
+    from tracker.services.outbox import sender
+
+    with app.app_context():
+        return sender.run_pass(
+            clock.now, settings.current(), SmtpSettings.from_config(app.config), stop=stop
+        )
+
+
+def sender_loop(
+    app: Flask,
+    stop: threading.Event,
+    on_pass: Callable[[SendReport], None] | None = None,
+) -> None:
+    """Deliver the outbox until ``stop`` is set: pass after pass, sleeping
+    OUTBOX_POLL_SECONDS whenever a pass found nothing to do (or could not reach the mail
+    server); a pass that fails (the database is down) is logged and tried again later."""
+    poll = Settings.from_config(app.config, app.instance_path).outbox_poll_seconds
+    while not stop.is_set():
+        try:
+            report = send_pass(app, stop)
+        except Exception:
+            log.exception("sender: pass failed; trying again in %ss", poll)
+            stop.wait(poll)
+            continue
+        if on_pass is not None:
+            on_pass(report)
+        if report.idle or report.unreachable:
+            stop.wait(poll)
+
+
+def _log_pass(report: SendReport) -> None:
+    if not report.idle:
+        log.info(
+            "sender: sent %s, retrying %s, failed %s, cancelled %s",
+            report.sent,
+            report.retrying,
+            report.failed,
+            report.cancelled,
+        )
+    if report.unreachable:
+        log.warning("sender: mail server unreachable (%s)", report.server_error)
+
+
 def build(app: Flask) -> BlockingScheduler:
-    """Return the scheduler with the sweep (daily at REMINDER_SWEEP_TIME), retry and
-    recurring-task jobs (daily just after midnight, before the sweep)."""
+    """Return the scheduler with the sweep (daily at REMINDER_SWEEP_TIME) and the
+    recurring-task job (daily just after midnight, before the sweep)."""
     settings = Settings.from_config(app.config, app.instance_path)
     scheduler = BlockingScheduler(
         timezone=settings.zone,
@@ -78,13 +123,6 @@ def build(app: Flask) -> BlockingScheduler:
         name="reminder sweep",
     )
     scheduler.add_job(
-        retry_job,
-        IntervalTrigger(minutes=settings.reminder_retry_minutes),
-        args=[app],
-        id="retry",
-        name="retry failed reminders",
-    )
-    scheduler.add_job(
         recurrence_job,
         CronTrigger(hour=0, minute=5, timezone=settings.zone),
         args=[app],
@@ -95,13 +133,31 @@ def build(app: Flask) -> BlockingScheduler:
 
 
 def run(app: Flask) -> None:
-    """Generate due recurring tasks and sweep once now (catch-up after downtime), then run
-    the schedule until stopped."""
+    """Start the sender, generate due recurring tasks and sweep once now (catch-up after
+    downtime), then run the schedule until stopped (Ctrl+C or SIGTERM); the sender then
+    finishes the messages in flight and stops."""
     scheduler = build(app)
     log.info("scheduler starting: sweep daily at %s", app.config["REMINDER_SWEEP_TIME"])
-    recurrence_job(app)
-    sweep_job(app)
+    stop = threading.Event()
+    sending = threading.Thread(
+        target=sender_loop, args=(app, stop, _log_pass), name="outbox-sender", daemon=True
+    )
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _exit)
+    sending.start()
     try:
+        recurrence_job(app)
+        sweep_job(app)
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
+        log.info("scheduler stopping")
+    finally:
+        stop.set()
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        sending.join()
         log.info("scheduler stopped")
+
+
+def _exit(signum, frame) -> None:
+    raise SystemExit(0)

@@ -298,12 +298,12 @@ def test_remind_command_sends_nothing_on_a_day_off(programme, runner):
     assert programme["inbox"].messages == []
 
 
-def test_the_scheduler_sweeps_daily_in_vietnam_time_and_retries(app):
+def test_the_scheduler_sweeps_daily_in_vietnam_time(app):
     from tracker import scheduler
 
     app.config["REMINDER_SWEEP_TIME"] = "07:45"
     jobs = {job.id: job for job in scheduler.build(app).get_jobs()}
-    assert set(jobs) == {"sweep", "retry", "recurrence"}
+    assert set(jobs) == {"sweep", "recurrence"}
     trigger = jobs["sweep"].trigger
     assert str(trigger.timezone) == "Asia/Ho_Chi_Minh"
     fields = {f.name: str(f) for f in trigger.fields}

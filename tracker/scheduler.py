@@ -146,8 +146,8 @@ def run(app: Flask) -> None:
         signal.signal(signal.SIGTERM, _exit)
     sending.start()
     try:
-        recurrence_job(app)
-        sweep_job(app)
+        for catch_up in (recurrence_job, sweep_job):
+            _logging_errors(catch_up, app)
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         log.info("scheduler stopping")
@@ -157,6 +157,14 @@ def run(app: Flask) -> None:
             scheduler.shutdown(wait=False)
         sending.join()
         log.info("scheduler stopped")
+
+
+def _logging_errors(job: Callable[[Flask], None], app: Flask) -> None:
+    # As APScheduler does for scheduled runs: a failing job is logged, the process goes on.
+    try:
+        job(app)
+    except Exception:
+        log.exception("%s failed", job.__name__)
 
 
 def _exit(signum, frame) -> None:

@@ -11,15 +11,16 @@ queued it and is slow to say so), which is the worst case for a sender killed me
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email import policy
-from email.parser import BytesHeaderParser
 
 from aiosmtpd.controller import Controller
+
+_MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>]*>)", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,6 @@ class Arrival:
     """One message as the server received it."""
 
     message_id: str
-    subject: str
     rcpt_tos: tuple[str, ...]
     peer: tuple  # the client's address: one per SMTP session
     at: float  # time.monotonic() when its data was in
@@ -61,10 +61,10 @@ class MailServer:
     async def handle_DATA(self, server, session, envelope):
         if self.data_reply is not None:
             return self.data_reply
-        headers = BytesHeaderParser(policy=policy.default).parsebytes(envelope.content)
+        head = envelope.content.partition(b"\r\n\r\n")[0]
+        found = _MESSAGE_ID.search(head)
         arrival = Arrival(
-            message_id=str(headers["Message-ID"]),
-            subject=str(headers["Subject"]),
+            message_id=found.group(1).decode() if found else "",
             rcpt_tos=tuple(envelope.rcpt_tos),
             peer=tuple(session.peer),
             at=time.monotonic(),

@@ -177,7 +177,7 @@ def test_the_scheduler_sender_loop_delivers_until_stopped(app):
 
 
 def test_kill_9_at_random_instants_loses_nothing_and_duplicates_at_most_what_was_in_flight(
-    app, capsys
+    app, capsys, tmp_path
 ):
     """The acceptance: a 2,000-email outbox, a server that takes a little time over each
     message, ``tracker send`` killed with SIGKILL at 20 random instants while it sends,
@@ -195,17 +195,20 @@ def test_kill_9_at_random_instants_loses_nothing_and_duplicates_at_most_what_was
     with MailServer(delay=0.01) as server:
         env = environment(app, server.port, mail_connections=connections)
         for _ in range(kills):
+            # A random instant over the whole send: after a random number of this run's
+            # messages (about half the outbox over the kills), then a random fraction of
+            # one message's time.
             before = len(server.received())
-            process = subprocess.Popen(tracker("send"), env=env, stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.PIPE)  # fmt: skip
-            deadline = time.monotonic() + 30
-            while len(server.received()) == before and time.monotonic() < deadline:
-                time.sleep(0.005)
-            assert len(server.received()) > before, "the sender did not start sending"
-            time.sleep(rng.uniform(0, 0.3))
+            target = before + rng.randint(1, count // kills)
+            with open(tmp_path / "sender.log", "ab") as log:
+                process = subprocess.Popen(tracker("send"), env=env, stdout=log, stderr=log)
+            deadline = time.monotonic() + 60
+            while len(server.received()) < target and time.monotonic() < deadline:
+                time.sleep(0.002)
+            assert len(server.received()) >= target, "the sender did not send"
+            time.sleep(rng.uniform(0, 0.02))
             process.send_signal(signal.SIGKILL)
             process.wait()
-            process.stderr.close()
             time.sleep(0.2)  # let the server read what the killed sender had written
             arrived = {a.message_id for a in server.received()[before:]}
             with app.app_context():

@@ -11,12 +11,13 @@ Threads: ``settings.mail_connections`` worker threads each keep one SMTP session
 touch no database. Every database statement runs in the calling thread: it takes rows,
 hands them to the workers, and commits each answer as it comes back (the answers that
 arrived while it was committing go together in the next commit, so no accepted message
-ever waits for a later one).
+ever waits for a later one). A worker sends its next message only once its previous answer
+is committed.
 
 A crash at any instant loses nothing: rows left ``sending`` longer than
 ``outbox_stale_seconds`` are taken again. The only messages a crash can duplicate are those
-the server accepted but whose outcome was not yet committed: at most one per connection
-(``mail_connections`` per crash), each resent once, with the same ``Message-ID``.
+the server accepted but whose outcome was not yet committed: at most one per connection,
+so at most ``mail_connections`` per crash, each resent once with the same ``Message-ID``.
 """
 
 from __future__ import annotations

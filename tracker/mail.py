@@ -18,13 +18,13 @@ from __future__ import annotations
 import re
 import smtplib
 import ssl
+from base64 import b64encode
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
-from base64 import b64encode
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 

@@ -27,6 +27,8 @@ from tracker.settings import Settings
 
 log = logging.getLogger("tracker.scheduler")
 
+UNREACHABLE_WAIT_SECONDS = 60  # the longest a sender waits to try an unreachable server again
+
 
 def sweep_job(app: Flask) -> None:
     """Run the daily sweep (it does nothing on days off: the calendar decides, not cron)."""
@@ -74,9 +76,11 @@ def sender_loop(
     on_pass: Callable[[SendReport], None] | None = None,
 ) -> None:
     """Deliver the outbox until ``stop`` is set: pass after pass, sleeping
-    OUTBOX_POLL_SECONDS whenever a pass found nothing to do (or could not reach the mail
-    server); a pass that fails (the database is down) is logged and tried again later."""
+    OUTBOX_POLL_SECONDS whenever a pass found nothing to do; while the mail server cannot be
+    reached, twice as long after each try, up to a minute. A pass that fails (the database
+    is down) is logged and tried again after a poll."""
     poll = Settings.from_config(app.config, app.instance_path).outbox_poll_seconds
+    unreachable = 0  # passes in a row that could not reach the mail server
     while not stop.is_set():
         try:
             report = send_pass(app, stop)
@@ -86,7 +90,10 @@ def sender_loop(
             continue
         if on_pass is not None:
             on_pass(report)
-        if report.idle or report.unreachable:
+        unreachable = unreachable + 1 if report.unreachable and not report.sent else 0
+        if unreachable:
+            stop.wait(min(poll * 2 ** (unreachable - 1), max(poll, UNREACHABLE_WAIT_SECONDS)))
+        elif report.idle:
             stop.wait(poll)
 
 

@@ -357,6 +357,9 @@ class Transport:
                 code, reply = min(refused.values())
                 raise Refused(code, "; ".join(f"{a}: {c} {r}" for a, (c, r) in refused.items()))
             code, reply = host.data(data)
+            if code != 250:
+                # smtplib's data() returns the refusal of the message instead of raising it.
+                raise smtplib.SMTPDataError(code, reply)
         except smtplib.SMTPResponseException as error:
             # data() raises on a refusal; an answer like 421 also means the session is over.
             if error.smtp_code == 421:

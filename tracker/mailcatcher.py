@@ -13,7 +13,12 @@ from aiosmtpd.controller import Controller
 
 class _Keeper:
     def __init__(self, directory: Path) -> None:
-        self.box = mailbox.Maildir(directory, create=True)
+        # Maildir(create=True) makes tmp/new/cur only when the folder itself is missing; an
+        # existing empty folder (made by hand, or by a deployment tool) would fail at the
+        # first message.
+        for part in ("tmp", "new", "cur"):
+            (directory / part).mkdir(parents=True, exist_ok=True)
+        self.box = mailbox.Maildir(directory, create=False)
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):
@@ -38,7 +43,7 @@ def serve(directory: Path, host: str, port: int) -> None:
 
 def read(directory: Path, limit: int = 200) -> list[tuple[str, object]]:
     """Return (key, parsed message) for the newest kept messages first, at most ``limit``."""
-    if not directory.exists():
+    if not (directory / "cur").is_dir() or not (directory / "new").is_dir():
         return []
     box = mailbox.Maildir(directory, create=False)
     keys = sorted(box.keys())[-limit:]  # Maildir keys begin with the delivery time

@@ -1,21 +1,33 @@
-"""The scheduler process: one APScheduler BlockingScheduler, jobs declared here.
+"""The scheduler process: one APScheduler BlockingScheduler, jobs declared here, and the
+outbox sender running beside them.
 
 Run exactly one per deployment (``tracker scheduler``), never inside web workers. The
 schedule lives in code and configuration; the state lives in our own ledger, so a
 restarted scheduler loses nothing, and a sweep at start heals any downtime.
+
+The sender is a thread of its own, not an APScheduler job: a pass lasts as long as there is
+mail (minutes after a big sweep), which an interval job would report as missed runs every
+few seconds; it sleeps only when idle, and on shutdown it finishes the messages the server
+already has and puts the rest back. ``tracker send`` runs the same loop without the jobs.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
+import threading
+from collections.abc import Callable
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
+from tracker.services.outbox.sender import SendReport
 from tracker.settings import Settings
 
 log = logging.getLogger("tracker.scheduler")
+
+UNREACHABLE_WAIT_SECONDS = 60  # the longest a sender waits to try an unreachable server again
 
 
 def sweep_job(app: Flask) -> None:
@@ -46,9 +58,61 @@ def recurrence_job(app: Flask) -> None:
             )
 
 
+def send_pass(app: Flask, stop: threading.Event | None = None) -> SendReport:
+    """One pass of the sender loop: deliver what is due now (and write the heartbeat)."""
+    from tracker import clock, settings
+    from tracker.mail import SmtpSettings
+    from tracker.services.outbox import sender
+
+    with app.app_context():
+        return sender.run_pass(
+            clock.now, settings.current(), SmtpSettings.from_config(app.config), stop=stop
+        )
+
+
+def sender_loop(
+    app: Flask,
+    stop: threading.Event,
+    on_pass: Callable[[SendReport], None] | None = None,
+) -> None:
+    """Deliver the outbox until ``stop`` is set: pass after pass, sleeping
+    OUTBOX_POLL_SECONDS whenever a pass found nothing to do; while the mail server cannot be
+    reached, twice as long after each try, up to a minute. A pass that fails (the database
+    is down) is logged and tried again after a poll."""
+    poll = Settings.from_config(app.config, app.instance_path).outbox_poll_seconds
+    unreachable = 0  # passes in a row that could not reach the mail server
+    while not stop.is_set():
+        try:
+            report = send_pass(app, stop)
+        except Exception:
+            log.exception("sender: pass failed; trying again in %ss", poll)
+            stop.wait(poll)
+            continue
+        if on_pass is not None:
+            on_pass(report)
+        unreachable = unreachable + 1 if report.unreachable and not report.sent else 0
+        if unreachable:
+            stop.wait(min(poll * 2 ** (unreachable - 1), max(poll, UNREACHABLE_WAIT_SECONDS)))
+        elif report.idle:
+            stop.wait(poll)
+
+
+def _log_pass(report: SendReport) -> None:
+    if not report.idle:
+        log.info(
+            "sender: sent %s, retrying %s, failed %s, cancelled %s",
+            report.sent,
+            report.retrying,
+            report.failed,
+            report.cancelled,
+        )
+    if report.unreachable:
+        log.warning("sender: mail server unreachable (%s)", report.server_error)
+
+
 def build(app: Flask) -> BlockingScheduler:
-    """Return the scheduler with the sweep (daily at REMINDER_SWEEP_TIME) and recurring-task
-    jobs (daily just after midnight, before the sweep)."""
+    """Return the scheduler with the sweep (daily at REMINDER_SWEEP_TIME) and the
+    recurring-task job (daily just after midnight, before the sweep)."""
     settings = Settings.from_config(app.config, app.instance_path)
     scheduler = BlockingScheduler(
         timezone=settings.zone,
@@ -76,13 +140,39 @@ def build(app: Flask) -> BlockingScheduler:
 
 
 def run(app: Flask) -> None:
-    """Generate due recurring tasks and sweep once now (catch-up after downtime), then run
-    the schedule until stopped."""
+    """Start the sender, generate due recurring tasks and sweep once now (catch-up after
+    downtime), then run the schedule until stopped (Ctrl+C or SIGTERM); the sender then
+    finishes the messages in flight and stops."""
     scheduler = build(app)
     log.info("scheduler starting: sweep daily at %s", app.config["REMINDER_SWEEP_TIME"])
-    recurrence_job(app)
-    sweep_job(app)
+    stop = threading.Event()
+    sending = threading.Thread(
+        target=sender_loop, args=(app, stop, _log_pass), name="outbox-sender", daemon=True
+    )
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _exit)
+    sending.start()
     try:
+        for catch_up in (recurrence_job, sweep_job):
+            _logging_errors(catch_up, app)
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
+        log.info("scheduler stopping")
+    finally:
+        stop.set()
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        sending.join()
         log.info("scheduler stopped")
+
+
+def _logging_errors(job: Callable[[Flask], None], app: Flask) -> None:
+    # As APScheduler does for scheduled runs: a failing job is logged, the process goes on.
+    try:
+        job(app)
+    except Exception:
+        log.exception("%s failed", job.__name__)
+
+
+def _exit(signum, frame) -> None:
+    raise SystemExit(0)

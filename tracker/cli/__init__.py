@@ -17,6 +17,7 @@ from tracker.cli import (
     reorganisation,
     reports,
     scheduler,
+    send,
 )
 
 COMMANDS = (
@@ -24,6 +25,7 @@ COMMANDS = (
     reminders.remind_command,
     recurrence.recur_command,
     scheduler.scheduler_command,
+    send.send_command,
     mail.mailcatcher_command,
     imports.import_command,
     reports.report_command,

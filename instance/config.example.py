@@ -92,7 +92,8 @@ MAIL_DEFAULT_SENDER = "tracker@example.org"
 MAIL_TIMEOUT = 15
 # TLS certificates are always verified; for a server with an internal CA give its bundle.
 MAIL_CA_FILE = None
-# True sends nothing at all (training sandboxes); every send then counts as delivered.
+# True sends nothing at all (training sandboxes): the outbox records each email as sent,
+# with a reply that says it was not.
 MAIL_SUPPRESS_SEND = False
 # Shown in the subject of every email: "[Theo dõi nhiệm vụ chuyển đổi số] ..."
 SITE_NAME = "Theo dõi nhiệm vụ chuyển đổi số"

@@ -32,7 +32,7 @@ def _instance_path() -> str:
 
 def register_extensions(app: Flask) -> None:
     from tracker import auth, i18n
-    from tracker.extensions import bootstrap, csrf, db, mail, migrate
+    from tracker.extensions import bootstrap, csrf, db, migrate
     from tracker.services import history
 
     os.makedirs(app.instance_path, exist_ok=True)
@@ -40,7 +40,6 @@ def register_extensions(app: Flask) -> None:
     history.install(ZoneInfo(app.config["TIMEZONE"]))
     _configure_sqlite(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
-    mail.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
     i18n.init_app(app)

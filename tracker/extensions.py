@@ -5,7 +5,6 @@ from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -14,7 +13,6 @@ from tracker.models.base import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-mail = Mail()
 babel = Babel()
 csrf = CSRFProtect()
 login = LoginManager()

@@ -197,8 +197,10 @@ def encode_header(text: str, *, phrase: bool = False) -> str:
     Whitespace is collapsed: a header is one line of single-spaced words.
     """
     words = text.split()
-    plain = (lambda w: bool(_ATEXT.fullmatch(w)) and "=?" not in w) if phrase else (
-        lambda w: w.isascii() and "=?" not in w
+    plain = (
+        (lambda w: bool(_ATEXT.fullmatch(w)) and "=?" not in w)
+        if phrase
+        else (lambda w: w.isascii() and "=?" not in w)
     )
     tokens: list[str] = []
     run: list[str] = []
@@ -269,6 +271,7 @@ class SmtpSettings:
     use_ssl: bool = False
     timeout: float = 15.0
     ca_file: str | None = None
+    suppress: bool = False  # training sandboxes: nothing leaves, every message counts as sent
 
     @classmethod
     def from_config(cls, config: Mapping) -> SmtpSettings:
@@ -282,7 +285,11 @@ class SmtpSettings:
             use_ssl=bool(config.get("MAIL_USE_SSL")),
             timeout=float(config["MAIL_TIMEOUT"]),
             ca_file=config.get("MAIL_CA_FILE"),
+            suppress=bool(config.get("MAIL_SUPPRESS_SEND")),
         )
+
+
+SUPPRESSED_REPLY = "250 not sent: MAIL_SUPPRESS_SEND is on"
 
 
 @dataclass
@@ -294,8 +301,10 @@ class Transport:
 
     def open(self) -> Transport:
         """Connect (TLS when configured, certificates verified) and sign in; raise
-        ``MailError`` when no session can be opened."""
+        ``MailError`` when no session can be opened. With ``suppress`` nothing connects."""
         s = self.settings
+        if s.suppress:
+            return self
         context = ssl.create_default_context(cafile=s.ca_file)
         try:
             if s.use_ssl:
@@ -319,8 +328,8 @@ class Transport:
 
     @property
     def is_open(self) -> bool:
-        """Return True while a session is open."""
-        return self._host is not None
+        """Return True while a session is open (always, when sending is suppressed)."""
+        return self._host is not None or self.settings.suppress
 
     def send(self, message: EmailMessage) -> str:
         """Send ``message`` to its To and Cc; return the server's reply to it.
@@ -328,7 +337,10 @@ class Transport:
         Raises ``Refused`` when the server refuses the message (or every recipient), and
         ``MailError`` when the connection fails, after which the transport is closed. A
         recipient refused among others is named in the reply; the others get the message.
+        With ``suppress`` nothing is sent and the reply says so.
         """
+        if self.settings.suppress:
+            return SUPPRESSED_REPLY
         if self._host is None:
             self.open()
         host = self._host

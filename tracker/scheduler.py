@@ -59,15 +59,28 @@ def recurrence_job(app: Flask) -> None:
 
 
 def send_pass(app: Flask, stop: threading.Event | None = None) -> SendReport:
-    """One pass of the sender loop: deliver what is due now (and write the heartbeat)."""
+    """One pass of the sender loop: queue the notification emails whose coalescing window
+    has passed, then deliver what is due now (and write the heartbeat)."""
     from tracker import clock, settings
     from tracker.mail import SmtpSettings
+    from tracker.services.notifications.emails import flush_due
     from tracker.services.outbox import sender
 
     with app.app_context():
-        return sender.run_pass(
-            clock.now, settings.current(), SmtpSettings.from_config(app.config), stop=stop
-        )
+        current = settings.current()
+        flush_due(clock.now(), current)
+        return sender.run_pass(clock.now, current, SmtpSettings.from_config(app.config), stop=stop)
+
+
+def prune_job(app: Flask) -> None:
+    """Delete the in-app notifications older than NOTIFICATION_KEEP_DAYS."""
+    from tracker import clock, settings
+    from tracker.services.notifications.pruning import prune
+
+    with app.app_context():
+        removed = prune(clock.now(), settings.current())
+        if removed:
+            log.info("notifications: %s older than the keeping period deleted", removed)
 
 
 def sender_loop(
@@ -111,8 +124,9 @@ def _log_pass(report: SendReport) -> None:
 
 
 def build(app: Flask) -> BlockingScheduler:
-    """Return the scheduler with the sweep (daily at REMINDER_SWEEP_TIME) and the
-    recurring-task job (daily just after midnight, before the sweep)."""
+    """Return the scheduler with the sweep (daily at REMINDER_SWEEP_TIME), the
+    recurring-task job (daily just after midnight, before the sweep) and the pruning of old
+    notifications (daily)."""
     settings = Settings.from_config(app.config, app.instance_path)
     scheduler = BlockingScheduler(
         timezone=settings.zone,
@@ -135,6 +149,13 @@ def build(app: Flask) -> BlockingScheduler:
         args=[app],
         id="recurrence",
         name="generate recurring tasks",
+    )
+    scheduler.add_job(
+        prune_job,
+        CronTrigger(hour=0, minute=20, timezone=settings.zone),
+        args=[app],
+        id="prune",
+        name="delete old notifications",
     )
     return scheduler
 

@@ -79,7 +79,7 @@ def _flush(user_ids: Sequence[int], now: datetime, settings: Settings) -> int:
     pending = items.load(statement)
     letters, lists = _letters(pending, settings, digest=False)
     email_ids = queue(letters, now=now, settings=settings)
-    _mark(lists, email_ids)
+    mark_emailed(lists, email_ids)
     _turn_off(pending, {letter.user_id for letter in letters})
     db.session.commit()
     return len(letters)
@@ -91,20 +91,6 @@ def digest_items(user_ids: Collection[int]) -> dict[int, list[Update]]:
     if not user_ids:
         return {}
     return items.load(items.query(user_ids, DIGEST))
-
-
-def mark_emailed(notification_ids: Collection[int], email_id: int) -> int:
-    """Mark notifications as sent in the email ``email_id`` (one statement, not committed);
-    return how many."""
-    if not notification_ids:
-        return 0
-    result = db.session.execute(
-        update(Notification)
-        .where(Notification.id.in_(list(notification_ids)))
-        .values(delivery=EMAILED, email_id=email_id)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount or 0
 
 
 def daily_letters(
@@ -172,8 +158,9 @@ def _letters(
     return letters, lists
 
 
-def _mark(lists: Sequence[Sequence[int]], email_ids: Sequence[int]) -> None:
-    """Mark each list's notifications emailed in its email (one compiled statement)."""
+def mark_emailed(lists: Sequence[Sequence[int]], email_ids: Sequence[int]) -> None:
+    """Mark each list's notifications emailed in the email of the same position (one
+    compiled statement, not committed)."""
     rows = [
         {"id": nid, "delivery": EMAILED, "email_id": email_id}
         for ids, email_id in zip(lists, email_ids, strict=True)

@@ -6,12 +6,14 @@ exists without its queued email, and an email never without its claims."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from tracker.domain.reminders.coordinators import CoordinatorDigest
 from tracker.domain.reminders.planning import Notice
 from tracker.mail import Letter, Recipient
+from tracker.services.notifications import emails as notification_emails
+from tracker.services.notifications.kinds import COORDINATOR_KINDS
 from tracker.services.outbox.queue import queue
 from tracker.services.reminders import claim, compose
 from tracker.services.reminders.claim import Claim
@@ -50,21 +52,31 @@ class Parcel:
 
 @dataclass
 class Queued:
-    """What a batch did: emails queued, claims written cancelled, claims someone else held."""
+    """What a batch did: emails queued, claims written cancelled, claims someone else held,
+    and the users written to."""
 
     emails: int = 0
     cancelled: int = 0
     taken: int = 0
+    users: set[int] = field(default_factory=set)
 
     def __iadd__(self, other: Queued) -> Queued:
         self.emails += other.emails
         self.cancelled += other.cancelled
         self.taken += other.taken
+        self.users |= other.users
         return self
 
 
-def queue_parcels(parcels: Sequence[Parcel], now: datetime, settings: Settings) -> Queued:
-    """Claim, re-check, compose and queue ``parcels`` (not committed; see the module)."""
+def queue_parcels(
+    parcels: Sequence[Parcel], now: datetime, settings: Settings, *, updates: bool = False
+) -> Queued:
+    """Claim, re-check, compose and queue ``parcels`` (not committed; see the module).
+
+    With ``updates`` (the daily sweep), each email also lists the notifications its
+    recipient takes in a daily email, which are then marked emailed with it. A coordinator's
+    digest leaves out reports awaiting confirmation and extension requests: its own sections
+    list those that still wait."""
     claims = [c for p in parcels for c in p.claims]
     if not claims:
         return Queued()
@@ -73,11 +85,19 @@ def queue_parcels(parcels: Sequence[Parcel], now: datetime, settings: Settings) 
     live = won - dead.keys()
     own = [n for p in parcels for n, c in p.items if c.key in live]
     named = compose.digest_names((p.digest.digest for p in parcels if p.digest), own)
+    waiting = (
+        notification_emails.digest_items({p.user_id for p in parcels if p.user_id})
+        if updates
+        else {}
+    )
     letters: list[Letter] = []
     settles: list[list[str]] = []
+    told: list[list[int]] = []
+    users: set[int] = set()
     for parcel in parcels:
         notices = [n for n, c in parcel.items if c.key in live]
         keys = [c.key for _, c in parcel.items if c.key in live]
+        extra = waiting.get(parcel.user_id, []) if parcel.user_id else []
         digest = parcel.digest
         if digest is not None and digest.claim.key in live:
             letter = compose.daily_digest(
@@ -88,22 +108,33 @@ def queue_parcels(parcels: Sequence[Parcel], now: datetime, settings: Settings) 
                 named,
                 own=notices,
                 user_id=parcel.user_id,
+                updates=[u for u in extra if u.kind not in COORDINATOR_KINDS],
             )
             keys.append(digest.claim.key)
         elif notices:
             letter = compose.reminder(
-                parcel.to, notices, named, kind=parcel.kind, user_id=parcel.user_id
+                parcel.to,
+                notices,
+                named,
+                kind=parcel.kind,
+                user_id=parcel.user_id,
+                updates=extra,
             )
         else:
             continue
         letters.append(letter)
         settles.append(keys)
+        told.append([u.id for u in extra])
+        if parcel.user_id:
+            users.add(parcel.user_id)
     ids = queue(letters, now=now, settings=settings)
     claim.link({key: email_id for keys, email_id in zip(settles, ids, strict=True) for key in keys})
+    notification_emails.mark_emailed(told, ids)
     return Queued(
         emails=len(letters),
         cancelled=len(won & dead.keys()),
         taken=len({c.key for c in claims}) - len(won),
+        users=users,
     )
 
 

@@ -73,12 +73,14 @@ def reminder(
     *,
     kind: str = "",
     user_id: int | None = None,
+    updates: Sequence = (),
 ) -> Letter:
     """Return one recipient's email of ``notices``: an escalation when all are for a unit
     head, else a focal point's reminder whose subject counts the assignments in it.
 
     Someone who is a unit's focal point and head, or the head of several units, gets one
-    email naming each unit."""
+    email naming each unit. ``updates`` (notifications the recipient takes in a daily email)
+    are listed after the reminders, so that the sweep still writes once to each person."""
     grouped = group_notices(notices).shown()
     unit = _unit_names(grouped.notices, named)
     several = len({n.unit_id for n in notices}) > 1
@@ -100,6 +102,7 @@ def reminder(
         several_units=several,
         tasks=named.tasks,
         units=named.units,
+        updates=updates,
         link=mail.link,
     )
 
@@ -126,10 +129,12 @@ def daily_digest(
     named: Names,
     own: Sequence[Notice] = (),
     user_id: int | None = None,
+    updates: Sequence = (),
 ) -> Letter:
     """Return a coordinator's daily digest: overdue units, the day's escalations, reports to
-    confirm, extension requests, notices that reached nobody, and the reminders addressed to
-    the coordinator themselves (as a unit's head, say), so that it is their one email."""
+    confirm, extension requests, notices that reached nobody, the reminders addressed to
+    the coordinator themselves (as a unit's head, say) and the notifications they take in a
+    daily email (``updates``), so that it is their one email."""
     grouped: GroupedNotices | None = group_notices(own).shown() if own else None
     return mail.compose(
         "coordinator_digest",
@@ -143,6 +148,7 @@ def daily_digest(
         tasks=named.tasks,
         units=named.units,
         today=today,
+        updates=updates,
         link=mail.link,
     )
 

@@ -18,6 +18,7 @@ from tracker.domain.reminders.routing import Routing, route_notices
 from tracker.extensions import db
 from tracker.mail import Recipient
 from tracker.services.calendar import load_calendar
+from tracker.services.notifications import emails as notification_emails
 from tracker.services.outbox.queue import queue
 from tracker.services.reminders import batch, claim, compose, coordinators, lock, record, sources
 from tracker.services.reminders.batch import Digest, Parcel, Queued
@@ -107,8 +108,9 @@ def _sweep(
         return
     done = Queued()
     for part in _batches(parcels, BATCH):
-        done += batch.queue_parcels(part, now, settings)
+        done += batch.queue_parcels(part, now, settings, updates=True)
         db.session.commit()
+    done += _queue_daily_updates(now, settings, done.users)
     done += _queue_weekly_summaries(now, today, calendar, settings)
     report.queued, report.cancelled = done.emails, done.cancelled
 
@@ -150,6 +152,17 @@ def one_per_address(
 def _batches(parcels: Sequence[Parcel], size: int) -> Iterator[Sequence[Parcel]]:
     for start in range(0, len(parcels), size):
         yield parcels[start : start + size]
+
+
+def _queue_daily_updates(now: datetime, settings: Settings, written: set[int]) -> Queued:
+    """Queue the daily email of notifications for everyone who takes them daily and whom
+    this sweep did not write to already (one transaction: the emails and the notifications
+    marked emailed in them)."""
+    letters, lists = notification_emails.daily_letters(now, settings, skip_user_ids=written)
+    ids = queue(letters, now=now, settings=settings)
+    notification_emails.mark_emailed(lists, ids)
+    db.session.commit()
+    return Queued(emails=len(letters))
 
 
 def _queue_weekly_summaries(

@@ -277,7 +277,8 @@ def test_text_and_html_parts_are_rendered_in_the_recipients_language(app, smtp):
             ],
         )
     deliver(app)
-    vi, en = smtp.messages
+    by_address = {m["To"].addresses[0].addr_spec: m for m in smtp.messages}
+    vi, en = by_address["vi@example.org"], by_address["en@example.org"]
     assert "Đầu mối" in _body(vi, "plain") and "Đầu mối" in _body(vi, "html")
     assert "Focal point" in _body(en, "plain")
     assert "Đầu mối" not in _body(en, "html")

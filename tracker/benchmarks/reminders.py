@@ -343,7 +343,7 @@ def _run(args, url: str, sink: Sink) -> Figures:
             db.session.rollback()
         except Exception as error:  # a script: say what broke and carry on
             db.session.rollback()
-            fig.notes.append(f"the sweep failed: {type(error).__name__}: {error}")
+            fig.notes.append(f"the sweep failed: {type(error).__name__}: {str(error)[:300]}")
             traceback.print_exc()
         fig.queued = sum(_outbox_counts().values())
         # the floor sends as many messages as the sweep queued (as it planned, if it failed)
@@ -358,7 +358,7 @@ def _run(args, url: str, sink: Sink) -> Figures:
             fig.notes.append(f"sender passes until the outbox was empty: {passes}")
         except Exception as error:
             db.session.rollback()
-            fig.notes.append(f"the sender failed: {type(error).__name__}: {error}")
+            fig.notes.append(f"the sender failed: {type(error).__name__}: {str(error)[:300]}")
             traceback.print_exc()
         fig.received = sink.wait_for(before + fig.queued, timeout=5) - before
         fig.outbox = _outbox_counts()

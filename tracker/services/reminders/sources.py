@@ -79,9 +79,11 @@ def snapshots(zone: ZoneInfo) -> list[AssignmentSnapshot]:
         .join(Task, Task.id == A.task_id)
         .join(Unit, Unit.id == A.unit_id)
         .where(A.state.in_(PLANNED_STATES), Task.closed_at.is_(None), Unit.active.is_(True))
+        .execution_options(yield_per=50_000)
     )
     state_of = {state.value: state for state in S}
     snapshot = AssignmentSnapshot
+    rows = db.session.connection().execute(query)
     return [
         snapshot(
             aid,
@@ -92,9 +94,7 @@ def snapshots(zone: ZoneInfo) -> list[AssignmentSnapshot]:
             None if returned_at is None else local_date(returned_at, zone),
             submitted_on,
         )
-        for aid, task_id, unit_id, state, due, returned_at, submitted_on in db.session.connection()
-        .execution_options(yield_per=50_000)
-        .execute(query)
+        for aid, task_id, unit_id, state, due, returned_at, submitted_on in rows
     ]
 
 

@@ -6,7 +6,7 @@ import time
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import case, event, func, insert, literal, select, true
+from sqlalchemy import String, case, cast, event, func, insert, literal, select, true
 from werkzeug.security import generate_password_hash
 
 from tracker.extensions import db
@@ -202,3 +202,48 @@ def _add_history(conn, today: date) -> None:
         if changed_only:
             query = query.where(A.state != "assigned")
         conn.execute(insert(R).from_select(columns, query))
+
+
+HISTORY = "history@example.org"  # the recipient of the ledger rows add_ledger_history writes
+
+
+def add_ledger_history(today: date) -> int:
+    """Fill the reminder ledger as if a sweep had run every working day up to yesterday
+    under the default policy: every stage of every open assignment's schedule before
+    ``today``, for its due date in force. Return the number of rows written."""
+    from tracker.domain.reminders.planning import Audience, stage_schedule
+    from tracker.models import Reminder
+    from tracker.services.calendar import load_calendar
+    from tracker.services.reminders.sources import PLANNED_STATES, default_policy
+
+    A = Assignment
+    calendar, policy = load_calendar(), default_policy()
+    db.session.rollback()  # SQLite: the session's transaction would block the writes below
+    yesterday = today - timedelta(days=1)
+    claimed = datetime.combine(yesterday, datetime.min.time(), tzinfo=UTC)
+    columns = ["dedupe_key", "kind", "assignment_id", "task_id", "unit_id", "recipient",
+               "copy", "stage", "day", "state", "last_error", "claimed_at", "sent_at"]  # fmt: skip
+    written = 0
+    with db.engine.begin() as conn:
+        dues = conn.execute(
+            select(A.due_date).where(A.state.in_(PLANNED_STATES)).distinct()
+        ).scalars()
+        for due in [d for d in dues if d is not None]:
+            for stage in stage_schedule(due, policy, calendar, yesterday):
+                query = select(
+                    literal(f"assignment|{HISTORY}|{stage.stage}|{due}|") + cast(A.id, String),
+                    literal("assignment"),
+                    A.id,
+                    A.task_id,
+                    A.unit_id,
+                    literal(HISTORY),
+                    literal(stage.audience == Audience.HEAD),
+                    literal(stage.stage),
+                    literal(due, Reminder.day.type),
+                    literal("sent"),
+                    literal(""),
+                    literal(claimed, Reminder.claimed_at.type),
+                    literal(claimed, Reminder.sent_at.type),
+                ).where(A.due_date == due, A.state.in_(PLANNED_STATES))
+                written += conn.execute(insert(Reminder).from_select(columns, query)).rowcount
+    return written

@@ -43,6 +43,8 @@ from sqlalchemy import Date, func, select, text
 
 from tracker.app import create_app
 from tracker.benchmarks.common import (
+    HISTORY,
+    add_ledger_history,
     analyze,
     build_programme,
     counting_queries,
@@ -218,12 +220,23 @@ def _deliver_all(start: datetime, settings, smtp) -> int:
 
 
 def _reset_outbox() -> None:
-    """Forget every queued email and ledger row of earlier runs (the world stays)."""
+    """Forget every queued email and ledger row of earlier runs (the world and the ledger's
+    history stay)."""
     from tracker.models import EmailMessage, Heartbeat, Notification, Reminder, SweepRun
 
     with db.engine.begin() as conn:
-        for model in (Notification, Reminder, EmailMessage, SweepRun, Heartbeat):
+        conn.execute(Reminder.__table__.delete().where(Reminder.recipient != HISTORY))
+        for model in (Notification, EmailMessage, SweepRun, Heartbeat):
             conn.execute(model.__table__.delete())
+
+
+def _has_history() -> bool:
+    from tracker.models import Reminder
+
+    found = db.session.execute(select(Reminder.id).where(Reminder.recipient == HISTORY).limit(1))
+    result = found.first() is not None
+    db.session.rollback()
+    return result
 
 
 def _world_matches(units: int, tasks: int) -> bool:
@@ -266,6 +279,12 @@ def main(argv=None) -> None:
         action="store_true",
         help="reuse the database's world when it has this size (the outbox and ledger are "
         "emptied); build it otherwise",
+    )
+    parser.add_argument(
+        "--ledger-history",
+        action="store_true",
+        help="fill the ledger as if a sweep had run every working day until yesterday (an "
+        "ordinary day's sweep: only today's new stages are planned)",
     )
     parser.add_argument(
         "--plan-only", action="store_true", help="time planning (a dry run) only, no floor"
@@ -330,6 +349,12 @@ def _run(args, url: str, sink: Sink) -> Figures:
             with timed("build (and ANALYZE)", t):
                 build_programme(args.units, args.tasks, today, coordinators=args.coordinators)
                 analyze()
+        if args.ledger_history and not _has_history():
+            with timed("ledger history", t):
+                fig.notes.append(f"ledger history: {add_ledger_history(today):,} rows")
+                analyze()
+        elif not args.ledger_history and _has_history():
+            fig.notes.append("the ledger's history of an earlier run is kept (--keep)")
         with timed(PLAN, t), counting_queries(q, PLAN):
             plan = run_sweep(now, settings, dry_run=True)
         db.session.rollback()

@@ -242,6 +242,40 @@ def plan_sweep(
     return notices
 
 
+def stages_asked(
+    snapshots: Iterable[AssignmentSnapshot],
+    policy_for: Callable[[int], ReminderPolicy],
+    calendar: WorkCalendar,
+    today: date,
+) -> set[tuple[date | None, str]]:
+    """Return every (anchor date, stage) that `plan_sweep` may look up in a sent set today:
+    the current focal and head stages of each due date in force, and each rework notice
+    as (None, key) since a rework row counts whatever its date (see `sent_stages`).
+
+    The shell fetches only these ledger rows: a sent set restricted to them plans the same
+    notices, and the rows of stages already passed, which grow every day, stay unread.
+    """
+    if not calendar.is_working_day(today):
+        return set()
+    asked: set[tuple[date | None, str]] = set()
+    dues: dict[int, set[date]] = {}
+    for _aid, tid, _uid, state, due, returned_on, _submitted_on in snapshots:
+        if state not in _REMINDED_STATES:
+            continue
+        if due is not None:
+            dues.setdefault(tid, set()).add(due)
+        if returned_on is not None and returned_on <= today:
+            asked.add((None, returned_stage(returned_on)))
+    by_policy: dict[ReminderPolicy, set[date]] = {}
+    for tid, days in dues.items():
+        by_policy.setdefault(policy_for(tid), set()).update(days)
+    for policy, days in by_policy.items():
+        for due in days:
+            focal, head, _late, _left = _current_stages(due, policy, calendar, today)
+            asked.update((due, stage) for stage in (focal, head) if stage is not None)
+    return asked
+
+
 def plan_assignment(
     snapshot: AssignmentSnapshot,
     policy: ReminderPolicy,

@@ -4,15 +4,16 @@ already holds, and who receives what."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, select
+from sqlalchemy import and_, case, or_, select
 
 from tracker.domain.localtime import local_date
-from tracker.domain.reminders.planning import AssignmentSnapshot, sent_stages
+from tracker.domain.reminders.planning import RETURNED_PREFIX, AssignmentSnapshot
+from tracker.domain.reminders.planning import stages_asked as stages_asked  # for the sweep
 from tracker.domain.reminders.policy import DEFAULT_POLICY, PolicyError, ReminderPolicy
 from tracker.domain.status import AssignmentState
 from tracker.extensions import db
@@ -98,19 +99,44 @@ def snapshots(zone: ZoneInfo) -> list[AssignmentSnapshot]:
     ]
 
 
-def sent_sets(items: Iterable[AssignmentSnapshot]) -> dict[int, frozenset[str]]:
-    """Return, per assignment, the stages the ledger already holds for its due date in force."""
-    due = {s.id: s.due for s in items}
-    rows: dict[int, list[tuple[str, date]]] = defaultdict(list)
+def sent_sets(
+    items: Iterable[AssignmentSnapshot],
+    asked: Collection[tuple[date | None, str]] | None = None,
+) -> dict[int, frozenset[str]]:
+    """Return, per assignment, the stages the ledger already holds for its due date in force
+    and every rework notice (`sent_stages`, applied in SQL). With ``asked`` (see
+    `stages_asked`) only those stages are read: the rows that can stop a notice today, not
+    the history every open assignment accumulates. ``items``: the sweep's snapshots."""
     query = (
-        select(Reminder.assignment_id, Reminder.stage, Reminder.day)
+        select(Reminder.assignment_id, Reminder.stage)
         .join(A, A.id == Reminder.assignment_id)
         .where(Reminder.kind == "assignment", A.state.in_(PLANNED_STATES))
-        .execution_options(yield_per=20_000)
+        .execution_options(yield_per=50_000)
     )
-    for assignment_id, stage, day in db.session.execute(query):
-        rows[assignment_id].append((stage, day))
-    return {aid: sent_stages(due.get(aid), stages) for aid, stages in rows.items()}
+    if asked is None:
+        rework = Reminder.stage.startswith(RETURNED_PREFIX, autoescape=True)
+        query = query.where(or_(Reminder.day == A.due_date, rework))
+    else:
+        days: dict[str, set[date]] = defaultdict(set)
+        reworks: set[str] = set()
+        for day, stage in asked:
+            if day is None:
+                reworks.add(stage)
+            else:
+                days[stage].add(day)
+        wanted = [
+            and_(Reminder.stage == stage, Reminder.day.in_(sorted(on)), Reminder.day == A.due_date)
+            for stage, on in sorted(days.items())
+        ]
+        if reworks:
+            wanted.append(Reminder.stage.in_(sorted(reworks)))
+        if not wanted:
+            return {}
+        query = query.where(or_(*wanted))
+    found: dict[int, set[str]] = defaultdict(set)
+    for assignment_id, stage in db.session.connection().execute(query):
+        found[assignment_id].add(stage)
+    return {aid: frozenset(stages) for aid, stages in found.items()}
 
 
 @dataclass

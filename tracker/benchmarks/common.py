@@ -45,6 +45,10 @@ def counting_queries(results: dict, label: str):
 def empty_database() -> None:
     """Delete every row (the schema stays)."""
     with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # a million rows: TRUNCATE takes no time
+            names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+            conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY")
+            return
         for table in reversed(db.metadata.sorted_tables):
             conn.execute(table.delete())
 
@@ -223,7 +227,6 @@ def add_ledger_history(today: date) -> int:
     claimed = datetime.combine(yesterday, datetime.min.time(), tzinfo=UTC)
     columns = ["dedupe_key", "kind", "assignment_id", "task_id", "unit_id", "recipient",
                "copy", "stage", "day", "state", "last_error", "claimed_at", "sent_at"]  # fmt: skip
-    written = 0
     with db.engine.begin() as conn:
         dues = conn.execute(
             select(A.due_date).where(A.state.in_(PLANNED_STATES)).distinct()
@@ -245,5 +248,7 @@ def add_ledger_history(today: date) -> int:
                     literal(claimed, Reminder.claimed_at.type),
                     literal(claimed, Reminder.sent_at.type),
                 ).where(A.due_date == due, A.state.in_(PLANNED_STATES))
-                written += conn.execute(insert(Reminder).from_select(columns, query)).rowcount
-    return written
+                conn.execute(insert(Reminder).from_select(columns, query))
+        return conn.execute(
+            select(func.count()).select_from(Reminder).where(Reminder.recipient == HISTORY)
+        ).scalar_one()

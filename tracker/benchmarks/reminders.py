@@ -1,85 +1,452 @@
-"""Time the reminder sweep over N units x M tasks: planning (dry run) and a real sweep that
-sends to a local SMTP server. Prints the figures; asserts nothing."""
+"""Time the reminder sweep end to end beside a floor, in one run, and print both.
+
+The world: N units with one active focal point each, M tasks owned in turn by a few
+coordinators, every task assigned to every unit, deadlines spread evenly over +-60 days
+around today, 70 % of assignments open and the rest completed (default 500 x 40 = 20,000
+assignments).
+
+The floor: raw SQL of the due set (open assignments due within ten days or overdue, with
+their focal point) and as many multipart (text + HTML) messages as the sweep queues, built
+with the standard library and sent over ONE ``smtplib`` connection.
+
+The sweep, end to end: ``run_sweep`` (plan, claim, compose, queue) then the outbox's sender
+until the outbox is empty.
+
+Both send to the same SMTP sink, an aiosmtpd server in a separate process (so it does not
+share this process's interpreter lock) that waits ``--smtp-delay-ms`` per message (default
+5 ms, a relay on the same network) and counts what it receives. Prints the figures and
+whether the issue's targets hold; asserts nothing.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import dataclasses
+import multiprocessing
 import os
+import smtplib
 import socket
 import tempfile
-from datetime import UTC, date, datetime, time
+import time
+import traceback
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
+from email.message import EmailMessage as MimeMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import format_datetime, make_msgid
 from zoneinfo import ZoneInfo
 
-from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
+from sqlalchemy import Date, func, select, text
 
 from tracker.app import create_app
-from tracker.benchmarks.common import build_programme, counting_queries, empty_database, timed
+from tracker.benchmarks.common import (
+    HISTORY,
+    add_ledger_history,
+    analyze,
+    build_programme,
+    counting_queries,
+    empty_database,
+    timed,
+)
+from tracker.extensions import db
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+TARGET_SECONDS = {(500, 40): 4.0, (3500, 300): 60.0}  # end to end, per world
+TARGET_RATIO = 1.5  # our sending against the floor's, on the 20k world
 
 
-class _Sink:
-    def __init__(self) -> None:
-        self.count = 0
+# ---------------------------------------------------------------- the SMTP sink (a process)
 
-    async def handle_DATA(self, server, session, envelope):
-        self.count += 1
-        return "250 OK"
+
+def _sink(port: int, delay: float, received, ready, stop) -> None:
+    """Run an aiosmtpd server on ``port`` until ``stop`` is set; count each message in
+    ``received`` after waiting ``delay`` seconds (concurrent sessions overlap, as a relay's
+    do)."""
+    from aiosmtpd.controller import Controller
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            if delay:
+                await asyncio.sleep(delay)
+            with received.get_lock():
+                received.value += 1
+            return "250 2.0.0 OK queued"
+
+    controller = Controller(
+        Handler(),
+        hostname="127.0.0.1",
+        port=port,
+        server_hostname="bench.sink",
+        data_size_limit=None,
+        ready_timeout=30,
+    )
+    controller.start()
+    ready.set()
+    stop.wait()
+    controller.stop()
+
+
+class Sink:
+    """The SMTP sink process: ``start``, read ``received``, ``stop``."""
+
+    def __init__(self, delay_ms: float) -> None:
+        context = multiprocessing.get_context("spawn")
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self._received = context.Value("q", 0)
+        self._ready = context.Event()
+        self._stop = context.Event()
+        self._process = context.Process(
+            target=_sink,
+            args=(self.port, delay_ms / 1000, self._received, self._ready, self._stop),
+            daemon=True,
+        )
+
+    def start(self) -> Sink:
+        self._process.start()
+        if not self._ready.wait(60):
+            raise RuntimeError("the SMTP sink did not start")
+        return self
+
+    @property
+    def received(self) -> int:
+        return self._received.value
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> int:
+        """Wait until ``count`` messages arrived (or ``timeout``); return how many did."""
+        deadline = time.monotonic() + timeout
+        while self.received < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.received
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._process.join(10)
+
+
+# ---------------------------------------------------------------- the floor
+
+DUE_SET = text(
+    """
+    SELECT u.email, u.name, t.title, a.due_date, a.state
+    FROM assignment a
+    JOIN task t ON t.id = a.task_id
+    JOIN "user" u ON u.unit_id = a.unit_id AND u.role = 'focal_point' AND u.active
+    WHERE a.state IN ('assigned', 'in_progress') AND t.closed_at IS NULL
+      AND a.due_date <= :horizon
+    ORDER BY u.email, a.due_date, t.id
+    """
+).columns(due_date=Date)  # SQLite returns text otherwise
+
+
+def floor(count: int, today: date, port: int) -> dict:
+    """Select the due set with raw SQL, build ``count`` multipart messages from it (one per
+    focal point, taken again in turn when there are fewer focal points than ``count``) and
+    send them over one ``smtplib`` connection; return the timings."""
+    results: dict = {}
+    start = time.perf_counter()
+    with db.engine.connect() as conn:
+        rows = conn.execute(DUE_SET, {"horizon": today + timedelta(days=10)}).all()
+    results["query"] = time.perf_counter() - start
+    items: dict[tuple[str, str], list] = defaultdict(list)
+    for email, name, title, due, state in rows:
+        items[(email, name)].append((title, due, state))
+    people = list(items.items())
+    sender = "tracker@example.org"
+    built = time.perf_counter()
+    messages = []
+    for i in range(count if people else 0):
+        (email, name), work = people[i % len(people)]
+        lines = [f"- {title}: hạn {due:%d/%m/%Y} ({state})" for title, due, state in work]
+        cells = "".join(
+            f"<tr><td>{title}</td><td>{due:%d/%m/%Y}</td><td>{state}</td></tr>"
+            for title, due, state in work
+        )
+        message = MimeMessage(policy=SMTP_POLICY)
+        message["Subject"] = f"Nhắc việc: {len(work)} nhiệm vụ đến hạn hoặc quá hạn"
+        message["From"] = f"Hệ thống theo dõi <{sender}>"
+        message["To"] = f"{name} <{email}>"
+        message["Date"] = format_datetime(datetime.now(UTC))
+        message["Message-ID"] = make_msgid(domain="example.org")
+        message.set_content(f"Kính gửi {name},\n\n" + "\n".join(lines) + "\n")
+        message.add_alternative(f"<p>Kính gửi {name},</p><table>{cells}</table>", subtype="html")
+        messages.append(message)
+    sent = time.perf_counter()
+    results["build"] = sent - built
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for message in messages:
+            smtp.send_message(message)
+    results["send"] = time.perf_counter() - sent
+    results["total"] = time.perf_counter() - start
+    results["messages"] = len(messages)
+    results["due rows"] = len(rows)
+    return results
+
+
+# ---------------------------------------------------------------- the sweep
+
+
+def _outbox_counts() -> dict[str, int]:
+    from tracker.models import EmailMessage
+
+    db.session.rollback()
+    rows = db.session.execute(
+        select(EmailMessage.state, func.count()).group_by(EmailMessage.state)
+    ).all()
+    db.session.rollback()
+    return {state: n for state, n in rows}
+
+
+def _deliver_all(start: datetime, settings, smtp) -> int:
+    """Run the outbox's sender until a pass finds nothing due; return the passes."""
+    from tracker.services.outbox import sender
+
+    began = time.monotonic()
+
+    def clock() -> datetime:
+        return start + timedelta(seconds=time.monotonic() - began)
+
+    passes = 0
+    while passes < 50:
+        passes += 1
+        report = sender.deliver(clock, settings, smtp)
+        if not (report.sent or report.retrying or report.failed):
+            break
+    return passes
+
+
+def _reset_outbox() -> None:
+    """Forget every queued email and ledger row of earlier runs (the world and the ledger's
+    history stay)."""
+    from tracker.models import EmailMessage, Heartbeat, Notification, Reminder, SweepRun
+
+    with db.engine.begin() as conn:
+        conn.execute(Reminder.__table__.delete().where(Reminder.recipient != HISTORY))
+        for model in (Notification, EmailMessage, SweepRun, Heartbeat):
+            conn.execute(model.__table__.delete())
+
+
+def _has_history() -> bool:
+    from tracker.models import Reminder
+
+    found = db.session.execute(select(Reminder.id).where(Reminder.recipient == HISTORY).limit(1))
+    result = found.first() is not None
+    db.session.rollback()
+    return result
+
+
+def _world_matches(units: int, tasks: int) -> bool:
+    from tracker.models import Assignment, Task, Unit
+
+    counts = db.session.execute(
+        select(
+            select(func.count()).select_from(Unit).scalar_subquery(),
+            select(func.count()).select_from(Task).scalar_subquery(),
+            select(func.count()).select_from(Assignment).scalar_subquery(),
+        )
+    ).one()
+    db.session.rollback()
+    return tuple(counts) == (units, tasks, units * tasks)
+
+
+# ---------------------------------------------------------------- the run
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--units", type=int, default=3500)
-    parser.add_argument("--tasks", type=int, default=300)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--units", type=int, default=500)
+    parser.add_argument("--tasks", type=int, default=40)
+    parser.add_argument("--coordinators", type=int, default=10, help="task owners (default 10)")
     parser.add_argument("--database", help="database URL (default: a new SQLite file)")
-    parser.add_argument("--today", default="2024-07-01")
+    parser.add_argument("--today", default="2024-07-01", help="a working day (YYYY-MM-DD)")
     parser.add_argument(
-        "--plan-only", action="store_true", help="time planning (a dry run) without sending"
+        "--smtp-delay-ms",
+        type=float,
+        default=5.0,
+        help="the sink's wait per message, in ms (default 5: a relay on the same network)",
+    )
+    parser.add_argument(
+        "--connections", type=int, help="SMTP connections of our sender (default: config)"
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="reuse the database's world when it has this size (the outbox and ledger are "
+        "emptied); build it otherwise",
+    )
+    parser.add_argument(
+        "--ledger-history",
+        action="store_true",
+        help="fill the ledger as if a sweep had run every working day until yesterday (an "
+        "ordinary day's sweep: only today's new stages are planned)",
+    )
+    parser.add_argument(
+        "--plan-only", action="store_true", help="time planning (a dry run) only, no floor"
     )
     args = parser.parse_args(argv)
     url = args.database or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    sink = _Sink()
-    smtp = Controller(sink, hostname="127.0.0.1", port=port, server_hostname="127.0.0.1")
-    smtp.start()
+    sink = Sink(args.smtp_delay_ms).start()
+    try:
+        figures = _run(args, url, sink)
+    finally:
+        sink.stop()
+    _print(args, url, figures)
+
+
+@dataclasses.dataclass
+class Figures:
+    """What one run measured."""
+
+    backend: str = ""
+    seconds: dict = dataclasses.field(default_factory=dict)  # by phase
+    queries: dict = dataclasses.field(default_factory=dict)  # by phase
+    planned: int = 0  # notices
+    planned_emails: int = 0
+    unreachable: int = 0
+    queued: int = 0
+    floor: dict = dataclasses.field(default_factory=dict)
+    floor_received: int = 0
+    received: int = 0  # of our emails, at the sink
+    outbox: dict = dataclasses.field(default_factory=dict)
+    connections: int = 1
+    notes: list = dataclasses.field(default_factory=list)
+
+
+PLAN, SWEEP, FLOOR, SEND = "plan (dry run)", "sweep (plan, claim, compose, queue)", "floor", "send"
+
+
+def _run(args, url: str, sink: Sink) -> Figures:
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port,
+        {"SQLALCHEMY_DATABASE_URI": url, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": sink.port,
          "TODAY": args.today, "SECRET_KEY": os.urandom(16).hex()}
     )  # fmt: skip
+    from tracker.mail import SmtpSettings
     from tracker.services.reminders.sweep import run_sweep
     from tracker.settings import Settings
 
     settings = Settings.from_config(app.config, app.instance_path)
-
+    if args.connections:
+        settings = dataclasses.replace(settings, mail_connections=args.connections)
+    smtp = SmtpSettings.from_config(app.config)
     today = date.fromisoformat(args.today)
-    now = datetime.combine(today, time(7, 30), tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")).astimezone(UTC)
-    results: dict = {}
+    now = datetime.combine(today, clock_time(7, 30), tzinfo=ZONE).astimezone(UTC)
+    fig = Figures(connections=settings.mail_connections)
+    t, q = fig.seconds, fig.queries
     with app.app_context():
         upgrade()
-        empty_database()
-        with timed("build data", results):
-            sizes = build_programme(args.units, args.tasks, today)
-        with timed("plan (dry run)", results), counting_queries(results, "plan queries"):
+        fig.backend = db.engine.dialect.name
+        if args.keep and _world_matches(args.units, args.tasks):
+            _reset_outbox()
+            fig.notes.append("world reused (--keep)")
+        else:
+            empty_database()
+            with timed("build (and ANALYZE)", t):
+                build_programme(args.units, args.tasks, today, coordinators=args.coordinators)
+                analyze()
+        if args.ledger_history and not _has_history():
+            with timed("ledger history", t):
+                fig.notes.append(f"ledger history: {add_ledger_history(today):,} rows")
+                analyze()
+        elif not args.ledger_history and _has_history():
+            fig.notes.append("the ledger's history of an earlier run is kept (--keep)")
+        with timed(PLAN, t), counting_queries(q, PLAN):
             plan = run_sweep(now, settings, dry_run=True)
-        report = again = None
-        if not args.plan_only:
-            with timed("sweep (claim, compose, send)", results):
-                report = run_sweep(now, settings)
-            with timed("second sweep (nothing left)", results):
-                again = run_sweep(now, settings)
-    smtp.stop()
-    print(f"database: {url.split('@')[-1]}")
-    print(f"data: {sizes['units']:,} units x {sizes['tasks']:,} tasks = "
-          f"{sizes['assignments']:,} assignments")  # fmt: skip
-    print(f"planned notices: {plan.planned:,} to {len(plan.plan):,} recipients; "
-          f"unreachable: {plan.unreachable:,}")  # fmt: skip
-    if report is not None:
-        print(f"sent: {report.sent:,} emails ({sink.count:,} received), "
-              f"failed: {report.failed:,}; second sweep sent {again.sent:,}")  # fmt: skip
-    for label, value in results.items():
-        unit = "" if "queries" in label else " s"
-        print(f"  {label:<32} {value:>10.2f}{unit}" if unit else f"  {label:<32} {value:>10}")
+        db.session.rollback()
+        fig.planned, fig.planned_emails = plan.planned, len(plan.plan)
+        fig.unreachable = plan.unreachable
+        if args.plan_only:
+            return fig
+        try:
+            with timed(SWEEP, t), counting_queries(q, SWEEP):
+                run_sweep(now, settings)
+            db.session.rollback()
+        except Exception as error:  # a script: say what broke and carry on
+            db.session.rollback()
+            fig.notes.append(f"the sweep failed: {type(error).__name__}: {str(error)[:300]}")
+            traceback.print_exc()
+        fig.queued = sum(_outbox_counts().values())
+        # the floor sends as many messages as the sweep queued (as it planned, if it failed)
+        before = sink.received
+        with timed(FLOOR, t):
+            fig.floor = floor(fig.queued or fig.planned_emails, today, sink.port)
+        fig.floor_received = sink.wait_for(before + fig.floor["messages"]) - before
+        before = sink.received
+        try:
+            with timed(SEND, t), counting_queries(q, SEND):
+                passes = _deliver_all(now, settings, smtp)
+            fig.notes.append(f"sender passes until the outbox was empty: {passes}")
+        except Exception as error:
+            db.session.rollback()
+            fig.notes.append(f"the sender failed: {type(error).__name__}: {str(error)[:300]}")
+            traceback.print_exc()
+        fig.received = sink.wait_for(before + fig.queued, timeout=5) - before
+        fig.outbox = _outbox_counts()
+    return fig
+
+
+def _print(args, url: str, fig: Figures) -> None:
+    t, q = fig.seconds, fig.queries
+    print()
+    print(f"database: {fig.backend} ({url.split('@')[-1]})")
+    print(f"world: {args.units:,} units x {args.tasks:,} tasks = "
+          f"{args.units * args.tasks:,} assignments, {args.coordinators} coordinators; "
+          f"today {args.today}")  # fmt: skip
+    print(f"smtp sink: a separate process, {args.smtp_delay_ms:g} ms per message; "
+          f"our sender: {fig.connections} connection(s)")  # fmt: skip
+    print(f"plan: {fig.planned:,} notices in {fig.planned_emails:,} emails "
+          f"(weekly summaries aside); unreachable {fig.unreachable:,}")  # fmt: skip
+    if fig.outbox:
+        print(f"queued: {fig.queued:,}; outbox after sending: {fig.outbox}")
+    print()
+    print(f"  {'phase':<40} {'seconds':>9} {'queries':>9}")
+    for label, seconds in t.items():
+        print(f"  {label:<40} {seconds:>9.2f} {q.get(label, ''):>9}")
+    f = fig.floor
+    if not f:
+        _notes(fig)
+        return
+    print(f"    floor: query {f['query']:.2f} s ({f['due rows']:,} rows), build "
+          f"{f['build']:.2f} s, send {f['send']:.2f} s; {f['messages']:,} messages, "
+          f"{fig.floor_received:,} received")  # fmt: skip
+    end_to_end = t.get(SWEEP, 0.0) + t.get(SEND, 0.0)
+    floor_rate = f["messages"] / f["total"] if f["total"] else 0.0
+    ours_rate = fig.received / end_to_end if end_to_end else 0.0
+    send_rate = fig.received / t[SEND] if t.get(SEND) else 0.0
+    print()
+    print(f"  floor                      {floor_rate:>8.0f} emails/s "
+          f"(query + build + send over one connection)")  # fmt: skip
+    print(f"  ours, end to end           {ours_rate:>8.0f} emails/s ({fig.received:,} "
+          f"received in {end_to_end:.2f} s: sweep + sender)")  # fmt: skip
+    print(f"  ours, sender alone         {send_rate:>8.0f} emails/s")
+    if floor_rate:
+        print(f"  ratio end to end / floor   {ours_rate / floor_rate:>8.2f}x")
+        print(f"  ratio sender / floor       {send_rate / floor_rate:>8.2f}x")
+    print()
+    world = (args.units, args.tasks)
+    target = TARGET_SECONDS.get(world)
+    if target is not None:
+        on_pg = world != (500, 40)
+        done = fig.received == fig.queued > 0
+        holds = done and end_to_end <= target and (not on_pg or fig.backend == "postgresql")
+        print(f"target: every queued email received and end to end <= {target:g} s"
+              f"{' on PostgreSQL' if on_pg else ''}: {'HOLDS' if holds else 'MISSED'} "
+              f"({end_to_end:.2f} s)")  # fmt: skip
+        if not on_pg and floor_rate:
+            ratio = ours_rate / floor_rate
+            print(f"target: sending end to end >= {TARGET_RATIO:g}x the floor's rate: "
+                  f"{'HOLDS' if ratio >= TARGET_RATIO else 'MISSED'} ({ratio:.2f}x)")  # fmt: skip
+    _notes(fig)
+
+
+def _notes(fig: Figures) -> None:
+    for note in fig.notes:
+        print(f"note: {note}")
 
 
 if __name__ == "__main__":

@@ -89,7 +89,8 @@ def _sweep(
 ) -> None:
     policy_for = sources.policies()
     items = sources.snapshots(settings.zone)
-    notices = plan_sweep(items, policy_for, calendar, today, sources.sent_sets(items))
+    asked = sources.stages_asked(items, policy_for, calendar, today)
+    notices = plan_sweep(items, policy_for, calendar, today, sources.sent_sets(items, asked))
     people = sources.people({s.unit_id for s in items}, {s.task_id for s in items})
     routing = route_notices(notices, people.focal, people.heads)
     daily = coordinators.daily_digests(

@@ -428,13 +428,15 @@ def build(app):
 
 
 class _Inbox:
-    """What a test SMTP server received; addresses starting with ``reject`` get a 550."""
+    """What a test SMTP server received; addresses starting with ``reject`` get a 550, and
+    every message gets ``refuse_data`` (e.g. "451 ...") instead of being kept while it is set."""
 
     def __init__(self) -> None:
         self.messages: list = []
         self.envelopes: list = []
         self.peers: list = []  # the client address of each message: one per SMTP session
         self.port = 0
+        self.refuse_data: str | None = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower().startswith("reject"):
@@ -446,6 +448,8 @@ class _Inbox:
         import email
         import email.policy
 
+        if self.refuse_data:
+            return self.refuse_data
         self.envelopes.append(envelope)
         self.peers.append(session.peer)
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)

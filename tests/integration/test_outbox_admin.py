@@ -61,11 +61,13 @@ def test_failed_emails_put_back_are_delivered_and_their_ledger_rows_follow(
     ids = queue.queue(_letters("a@example.org", "b@example.org"), now=NOW, settings=settings)
     _ledger(ids, "queued")
     db.session.commit()
-    # The server is down and one attempt is all there is: both end failed for good.
-    down = SmtpSettings.from_config({**ctx.config, "MAIL_PORT": 9})
+    # The server refuses both for now (451) and one attempt is all there is: both end failed.
+    smtp_server.refuse_data = "451 4.3.0 Try again later"
+    up = SmtpSettings.from_config({**ctx.config, "MAIL_PORT": smtp_server.port})
     once = dataclasses.replace(settings, reminder_max_attempts=1)
-    report = sender.deliver(lambda: NOW, once, down)
+    report = sender.deliver(lambda: NOW, once, up)
     assert report.failed == 2 and smtp_server.messages == []
+    smtp_server.refuse_data = None
     failed = db.session.get(EmailMessage, ids[0])
     reason = failed.error
     assert failed.state == "failed" and reason
@@ -80,7 +82,6 @@ def test_failed_emails_put_back_are_delivered_and_their_ledger_rows_follow(
     ledger = dict(db.session.execute(select(Reminder.email_id, Reminder.state)).all())
     assert ledger == {ids[0]: "queued", ids[1]: "failed"}
 
-    up = SmtpSettings.from_config({**ctx.config, "MAIL_PORT": smtp_server.port})
     assert sender.deliver(lambda: later, settings, up).sent == 1
     (received,) = smtp_server.messages
     assert received["To"].addresses[0].addr_spec == "a@example.org"

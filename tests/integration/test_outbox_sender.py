@@ -14,7 +14,7 @@ from support.today import NOW
 from tracker.extensions import db
 from tracker.mail import Letter, Recipient, SmtpSettings
 from tracker.models import EmailMessage, Event, Heartbeat, Reminder
-from tracker.services.outbox import queue, sender
+from tracker.services.outbox import admin, queue, sender
 
 
 def letters(count: int, *, kind: str = "notification", cc=(), start: int = 0) -> list[Letter]:
@@ -339,7 +339,7 @@ def test_send_once_with_retry_failed_puts_failed_emails_back_and_delivers(
     row = db.session.get(EmailMessage, email_id)
     assert (row.state, row.attempts, row.error) == ("sent", 1, "")
     assert len(server.received()) == 1
-    event = db.session.scalar(select(Event).where(Event.kind == sender.RETRIED))
+    event = db.session.scalar(select(Event).where(Event.kind == admin.RETRIED))
     assert event.data == {"emails": 1} and event.actor_id is None
 
 

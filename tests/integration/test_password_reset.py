@@ -187,7 +187,7 @@ def test_a_mail_server_down_changes_nothing_for_the_request(make, ctx, settings)
     db.session.commit()
     accounts.request_password_reset("v@example.org", now=NOW, settings=settings)
     report = deliver(ctx)
-    assert (report.sent, report.retrying) == (0, 1)
+    assert (report.sent, report.unreachable) == (0, 1)
     db.session.expire_all()
     email = db.session.scalars(select(EmailMessage)).one()
     assert email.state == "pending" and email.error  # the sender tries again later

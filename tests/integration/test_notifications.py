@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from support.notifications import deliver, html_of, text_of
+from support.notifications import html_of, text_of
+from support.outbox import deliver, point_at
 from support.people import office
 from support.today import NOW, TODAY
 from support.units import hanoi_city, hue_province
@@ -80,7 +81,7 @@ def test_one_task_to_the_63_provinces_is_63_notifications_and_63_emails_one_each
     assert {n.delivery for n in _notifications()} == {EMAILED}
     assert emails.flush_due(NOW + 2 * WINDOW, settings) == 0  # each item emailed once
 
-    report = deliver(app, smtp_server, settings, NOW + WINDOW)
+    report = deliver(point_at(app, smtp_server), NOW + WINDOW)
     assert report.sent == 63
     recipients = sorted(m["To"].addresses[0].addr_spec for m in smtp_server.messages)
     assert recipients == sorted(f"fp{n}@example.org" for n in range(1, 64))
@@ -114,7 +115,7 @@ def test_twelve_tasks_to_one_unit_within_the_window_are_one_email_listing_the_tw
     [row] = db.session.scalars(select(EmailMessage))
     assert {n.email_id for n in _notifications()} == {row.id}
 
-    deliver(app, smtp_server, settings, NOW + WINDOW)
+    deliver(point_at(app, smtp_server), NOW + WINDOW)
     [message] = smtp_server.messages
     assert message["To"].addresses[0].addr_spec == "fp1@example.org"
     assert message["Subject"].endswith("12 updates: 12 tasks assigned")
@@ -138,7 +139,7 @@ def test_a_return_reaches_the_focal_point_with_its_reason_in_their_language(
         assignment = make.assignment(task, unit, state="submitted", submitted_on=TODAY)
         workflow.return_submission(assignment.id, coordinator, NOW, assignment.version, reason)
     assert emails.flush_due(NOW + WINDOW, settings) == 2
-    deliver(app, smtp_server, settings, NOW + WINDOW)
+    deliver(point_at(app, smtp_server), NOW + WINDOW)
     by_address = {m["To"].addresses[0].addr_spec: m for m in smtp_server.messages}
     vi, en = by_address["hn@example.org"], by_address["hue@example.org"]
     assert vi["Subject"].endswith("Báo cáo bị trả lại: Kế hoạch dữ liệu mở")
@@ -267,7 +268,7 @@ def test_off_keeps_it_in_the_app_only_and_digest_waits_for_the_daily_email(
     deliveries = {n.user_id: n.delivery for n in _notifications()}
     assert deliveries[off.id] == OFF and deliveries[digest.id] == DIGEST
     assert emails.flush_due(NOW + WINDOW, settings) == 1  # only the immediate one
-    deliver(app, smtp_server, settings, NOW + WINDOW)
+    deliver(point_at(app, smtp_server), NOW + WINDOW)
     assert [m["To"].addresses[0].addr_spec for m in smtp_server.messages] == ["now@example.org"]
 
     items = emails.digest_items([off.id, digest.id])

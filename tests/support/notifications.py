@@ -1,18 +1,6 @@
-"""Helpers of the notification tests: delivering the outbox to the test SMTP server, and
-reading what arrived."""
+"""Helpers of the notification tests: reading what arrived."""
 
 from __future__ import annotations
-
-from datetime import datetime
-
-from tracker.mail import SmtpSettings
-from tracker.services.outbox import sender
-
-
-def deliver(app, smtp_server, settings, when: datetime):
-    """Deliver every due outbox row to ``smtp_server`` as the sender would at ``when``."""
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
-    return sender.deliver(lambda: when, settings, SmtpSettings.from_config(app.config))
 
 
 def text_of(message) -> str:

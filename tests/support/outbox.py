@@ -15,9 +15,10 @@ from tracker.services.outbox import sender
 from tracker.settings import Settings
 
 
-def point_at(app: Flask, server) -> None:
-    """Send the app's mail to the test SMTP server ``server``."""
+def point_at(app: Flask, server) -> Flask:
+    """Send the app's mail to the test SMTP server ``server``; return the app."""
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
+    return app
 
 
 def deliver(app: Flask, now: datetime | None = None) -> sender.SendReport:

@@ -22,7 +22,7 @@ import re
 import smtplib
 import ssl
 from base64 import b64encode
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -143,6 +143,56 @@ def _environment(app: Flask, language: str) -> Environment:
     return env
 
 
+class Words:
+    """A language's catalog for words composed in Python rather than in a template (the lines
+    of a long reminder), remembering each translation it made: the same few numbers and
+    dates recur in every letter of a sweep. Like the templates' ``_``, a translation is
+    always a format string."""
+
+    _MOST = 10_000  # remembered translations, then it starts over
+
+    def __init__(self, catalog) -> None:
+        self._catalog = catalog
+        self._memo: dict[tuple, str] = {}
+
+    def gettext(self, string: str, **variables) -> str:
+        """Return ``string`` translated, with ``variables`` put in."""
+        key = (string, *variables.items())
+        found = self._memo.get(key)
+        if found is None:
+            found = self._remember(key, self._catalog.gettext(string) % variables)
+        return found
+
+    def ngettext(self, singular: str, plural: str, num: int, **variables) -> str:
+        """Return the form for ``num`` translated, with ``num`` and ``variables`` put in."""
+        key = (singular, num, *variables.items())
+        found = self._memo.get(key)
+        if found is None:
+            variables.setdefault("num", num)
+            found = self._catalog.ngettext(singular, plural, num) % variables
+            self._remember(key, found)
+        return found
+
+    def _remember(self, key: tuple, value: str) -> str:
+        if len(self._memo) >= self._MOST:
+            self._memo.clear()
+        self._memo[key] = value
+        return value
+
+
+def words(language: str) -> Words:
+    """Return the catalog of ``language`` (``""``: the default) for words composed in
+    Python, made once per application."""
+    app = current_app._get_current_object()
+    language = language or app.config["BABEL_DEFAULT_LOCALE"]
+    made = app.extensions.setdefault("tracker.mail.words", {})
+    found = made.get(language)
+    if found is None:
+        with force_locale(language):
+            found = made[language] = Words(get_translations())
+    return found
+
+
 def _gettext(translate):
     @pass_eval_context
     def gettext(eval_ctx, string: str, **variables) -> str:
@@ -166,6 +216,17 @@ def link(endpoint: str, **values) -> str:
     """Return the absolute URL of ``endpoint`` under the configured BASE_URL (never the
     request's host, which a client can forge)."""
     return _adapter().build(endpoint, values, force_external=True)
+
+
+def links(endpoint: str, name: str) -> Callable[[int], str]:
+    """Return a function that makes ``link(endpoint, **{name: number})`` for any whole
+    number, from one URL built here (building each of a sweep's thousands of links costs
+    more than the rest of its line)."""
+    marker = 987_654_321_987
+    head, found, tail = link(endpoint, **{name: marker}).partition(str(marker))
+    if not found or str(marker) in tail:
+        raise ValueError(f"{endpoint} does not take {name} as a plain number")
+    return lambda number: f"{head}{int(number)}{tail}"
 
 
 def _adapter() -> MapAdapter:

@@ -139,6 +139,10 @@ def _environment(app: Flask, language: str) -> Environment:
             "gettext": _gettext(catalog.gettext),
             "ngettext": _ngettext(catalog.ngettext),
         }
+        # The globals are fixed from here on: each template gets a plain dict of them, not
+        # Jinja's chain of dicts, which every macro import walks key by key.
+        fixed = env.globals
+        env.make_globals = lambda own: {**fixed, **own} if own else fixed
         made[language] = env
     return env
 

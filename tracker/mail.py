@@ -9,8 +9,11 @@
   returns the server's reply, telling a refusal of the message (``Refused``) from a broken
   connection (``MailError``).
 
-Jinja compiles each template once per process (Flask's environment caches them); composing
-a letter only renders.
+Each language has its own overlay of the application's Jinja environment whose ``_`` and
+``ngettext`` look in that language's catalog directly: a letter of a hundred lines makes
+hundreds of such calls, and Flask-Babel's own callables look up the request, the locale and
+the catalog on each. Jinja compiles each template once per process and language; composing a
+letter only renders.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import re
 import smtplib
 import ssl
 from base64 import b64encode
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -28,8 +31,11 @@ from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template
-from flask_babel import force_locale
+from flask import Flask, current_app
+from flask_babel import force_locale, get_translations
+from jinja2 import Environment, pass_eval_context
+from markupsafe import Markup
+from werkzeug.routing import MapAdapter
 
 
 class MailError(Exception):
@@ -96,11 +102,15 @@ def compose(
     """Return a letter rendered from ``email/<template>.txt`` and ``.html`` in the
     recipient's language; ``subject`` (a lazy string, or anything whose ``str`` translates)
     is rendered the same way and prefixed with the site name. Templates see ``recipient``."""
-    config = current_app.config
-    with force_locale(recipient.language or config["BABEL_DEFAULT_LOCALE"]):
+    app = current_app._get_current_object()
+    config = app.config
+    language = recipient.language or config["BABEL_DEFAULT_LOCALE"]
+    env = _environment(app, language)
+    values = {"config": config, "recipient": recipient, **context}
+    with force_locale(language):
         title = f"[{config['SITE_NAME']}] {subject}"
-        text = render_template(f"email/{template}.txt", recipient=recipient, **context)
-        html = render_template(f"email/{template}.html", recipient=recipient, **context)
+        text = env.get_template(f"email/{template}.txt").render(values)
+        html = env.get_template(f"email/{template}.html").render(values)
     return Letter(
         kind=kind,
         to=recipient,
@@ -113,14 +123,129 @@ def compose(
     )
 
 
+def _environment(app: Flask, language: str) -> Environment:
+    """Return the application's Jinja environment for emails in ``language`` (made once):
+    the same loader, filters and globals, with ``gettext`` and ``ngettext`` bound to the
+    language's catalog (new-style, as Flask-Babel installs them: the translation is trusted
+    markup and its variables are escaped in HTML)."""
+    made = app.extensions.setdefault("tracker.mail", {})
+    env = made.get(language)
+    if env is None:
+        with force_locale(language):
+            catalog = get_translations()
+        env = app.jinja_env.overlay(cache_size=100)
+        env.globals = {
+            **app.jinja_env.globals,
+            "gettext": _gettext(catalog.gettext),
+            "ngettext": _ngettext(catalog.ngettext),
+        }
+        # The globals are fixed from here on: each template gets a plain dict of them, not
+        # Jinja's chain of dicts, which every macro import walks key by key.
+        fixed = env.globals
+        env.make_globals = lambda own: {**fixed, **own} if own else fixed
+        made[language] = env
+    return env
+
+
+class Words:
+    """A language's catalog for words composed in Python rather than in a template (the lines
+    of a long reminder), remembering each translation it made: the same few numbers and
+    dates recur in every letter of a sweep. Like the templates' ``_``, a translation is
+    always a format string."""
+
+    _MOST = 10_000  # remembered translations, then it starts over
+
+    def __init__(self, catalog) -> None:
+        self._catalog = catalog
+        self._memo: dict[tuple, str] = {}
+
+    def gettext(self, string: str, **variables) -> str:
+        """Return ``string`` translated, with ``variables`` put in."""
+        key = (string, *variables.items())
+        found = self._memo.get(key)
+        if found is None:
+            found = self._remember(key, self._catalog.gettext(string) % variables)
+        return found
+
+    def ngettext(self, singular: str, plural: str, num: int, **variables) -> str:
+        """Return the form for ``num`` translated, with ``num`` and ``variables`` put in."""
+        key = (singular, num, *variables.items())
+        found = self._memo.get(key)
+        if found is None:
+            variables.setdefault("num", num)
+            found = self._catalog.ngettext(singular, plural, num) % variables
+            self._remember(key, found)
+        return found
+
+    def _remember(self, key: tuple, value: str) -> str:
+        if len(self._memo) >= self._MOST:
+            self._memo.clear()
+        self._memo[key] = value
+        return value
+
+
+def words(language: str) -> Words:
+    """Return the catalog of ``language`` (``""``: the default) for words composed in
+    Python, made once per application."""
+    app = current_app._get_current_object()
+    language = language or app.config["BABEL_DEFAULT_LOCALE"]
+    made = app.extensions.setdefault("tracker.mail.words", {})
+    found = made.get(language)
+    if found is None:
+        with force_locale(language):
+            found = made[language] = Words(get_translations())
+    return found
+
+
+def _gettext(translate):
+    @pass_eval_context
+    def gettext(eval_ctx, string: str, **variables) -> str:
+        found = translate(string)
+        return (Markup(found) if eval_ctx.autoescape else found) % variables
+
+    return gettext
+
+
+def _ngettext(translate):
+    @pass_eval_context
+    def ngettext(eval_ctx, singular: str, plural: str, num: int, **variables) -> str:
+        variables.setdefault("num", num)
+        found = translate(singular, plural, num)
+        return (Markup(found) if eval_ctx.autoescape else found) % variables
+
+    return ngettext
+
+
 def link(endpoint: str, **values) -> str:
     """Return the absolute URL of ``endpoint`` under the configured BASE_URL (never the
     request's host, which a client can forge)."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme
-    )
-    return adapter.build(endpoint, values, force_external=True)
+    return _adapter().build(endpoint, values, force_external=True)
+
+
+def links(endpoint: str, name: str) -> Callable[[int], str]:
+    """Return a function that makes ``link(endpoint, **{name: number})`` for any whole
+    number, from one URL built here (building each of a sweep's thousands of links costs
+    more than the rest of its line)."""
+    marker = 987_654_321_987
+    head, found, tail = link(endpoint, **{name: marker}).partition(str(marker))
+    if not found or str(marker) in tail:
+        raise ValueError(f"{endpoint} does not take {name} as a plain number")
+    return lambda number: f"{head}{int(number)}{tail}"
+
+
+def _adapter() -> MapAdapter:
+    """Return the URL adapter bound to BASE_URL (made once per application and BASE_URL)."""
+    app = current_app._get_current_object()
+    base_url = app.config["BASE_URL"]
+    made = app.extensions.setdefault("tracker.mail.links", {})
+    adapter = made.get(base_url)
+    if adapter is None:
+        base = urlsplit(base_url)
+        adapter = app.url_map.bind(
+            base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme
+        )
+        made[base_url] = adapter
+    return adapter
 
 
 def message_id(sender: str) -> str:

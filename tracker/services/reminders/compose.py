@@ -10,11 +10,13 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from markupsafe import Markup
 
 from tracker import mail
 from tracker.domain.reminders.coordinators import CoordinatorDigest
 from tracker.domain.reminders.planning import Audience, Notice
 from tracker.domain.reminders.routing import GroupedNotices, group_notices
+from tracker.i18n import format_day
 from tracker.mail import Letter, Recipient
 from tracker.models import Task, Unit
 from tracker.services.reminders import rows
@@ -61,6 +63,83 @@ class ReminderSubject:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One assignment as a reminder lists it, its words already in the letter's language
+    (translations are ``Markup``: trusted, as the templates' own ``_`` makes them; the
+    rest is escaped in HTML)."""
+
+    url: str
+    title: str
+    unit: str
+    returned: str  # "Returned on 01/07/2024: open it to read why.", or ""
+    due: str  # "30/06/2024", or ""
+    wording: str  # the task's own wording of its deadline
+    overdue: str  # "4 days overdue", or ""
+    left: str  # "3 working days left", or ""
+    source: str  # the task's source document
+
+
+@dataclass(frozen=True)
+class Lines:
+    """A reminder's lines by group, in email order (see ``GroupedNotices``)."""
+
+    overdue: list[Line]
+    due_today: list[Line]
+    due_soon: list[Line]
+    returned: list[Line]
+
+    @property
+    def all(self) -> list[Line]:
+        """Return every line, in email order."""
+        return self.overdue + self.due_today + self.due_soon + self.returned
+
+
+def lines(grouped: GroupedNotices, named: Names, language: str) -> Lines:
+    """Return the lines of ``grouped`` for one email in ``language``; each line is worded
+    here once, for the text and the HTML alike, not by template calls per line."""
+    words = mail.words(language)
+    url = mail.links("assignments.detail", "assignment_id")
+
+    def line(n: Notice) -> Line:
+        task = named.tasks[n.task_id]
+        returned = overdue = left = ""
+        if n.returned_on:
+            returned = Markup(
+                words.gettext(
+                    "Returned on %(day)s: open it to read why.", day=format_day(n.returned_on)
+                )
+            )
+        if n.days_overdue:
+            overdue = Markup(
+                words.ngettext("%(num)s day overdue", "%(num)s days overdue", n.days_overdue)
+            )
+        elif n.working_days_left:
+            left = Markup(
+                words.ngettext(
+                    "%(num)s working day left", "%(num)s working days left", n.working_days_left
+                )
+            )
+        return Line(
+            url=url(n.assignment_id),
+            title=task.title,
+            unit=named.units[n.unit_id].name,
+            returned=returned,
+            due=format_day(n.due) if n.due else "",
+            wording=task.deadline_wording or "",
+            overdue=overdue,
+            left=left,
+            source=task.source_document or "",
+        )
+
+    return Lines(
+        [line(n) for n in grouped.overdue],
+        [line(n) for n in grouped.due_today],
+        [line(n) for n in grouped.due_soon],
+        [line(n) for n in grouped.returned],
+    )
+
+
 def _unit_names(notices: Sequence[Notice], named: Names) -> str:
     ids = list(dict.fromkeys(n.unit_id for n in notices))
     return ", ".join(named.units[i].name for i in ids)
@@ -83,6 +162,7 @@ def reminder(
     are listed after the reminders, so that the sweep still writes once to each person."""
     grouped = group_notices(notices).shown()
     unit = _unit_names(grouped.notices, named)
+    listed = lines(grouped, named, to.language)
     several = len({n.unit_id for n in notices}) > 1
     if all(n.audience == Audience.HEAD for n in notices):
         template, default_kind = "escalation", "escalation"
@@ -97,13 +177,10 @@ def reminder(
         kind=kind or default_kind,
         unit_id=notices[0].unit_id if not several else None,
         user_id=user_id,
-        grouped=grouped,
+        lines=listed,
         unit=unit,
         several_units=several,
-        tasks=named.tasks,
-        units=named.units,
         updates=updates,
-        link=mail.link,
     )
 
 
@@ -135,7 +212,6 @@ def daily_digest(
     confirm, extension requests, notices that reached nobody, the reminders addressed to
     the coordinator themselves (as a unit's head, say) and the notifications they take in a
     daily email (``updates``), so that it is their one email."""
-    grouped: GroupedNotices | None = group_notices(own).shown() if own else None
     return mail.compose(
         "coordinator_digest",
         to,
@@ -144,7 +220,7 @@ def daily_digest(
         user_id=user_id,
         digest=digest,
         extensions=extensions,
-        own=grouped,
+        own=lines(group_notices(own).shown(), named, to.language) if own else None,
         tasks=named.tasks,
         units=named.units,
         today=today,

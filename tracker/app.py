@@ -76,9 +76,17 @@ def _configure_sqlite(app: Flask) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
+        options = connection.get_execution_options()
+        # Durability is set per connection, between transactions: WAL's NORMAL fsyncs at
+        # checkpoints only (safe against a killed process), FULL at every commit.
+        level = "NORMAL" if options.get(extensions.RELAXED_DURABILITY) else "FULL"
+        info = connection.connection.info
+        if info.get("synchronous") != level:
+            connection.exec_driver_sql(f"PRAGMA synchronous={level}")
+            info["synchronous"] = level
         # Writers take the lock up front (a read-then-write transaction would otherwise fail
         # when the scheduler wrote in between); long report reads must not hold it.
-        read_only = connection.get_execution_options().get(extensions.READ_ONLY)
+        read_only = options.get(extensions.READ_ONLY)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 

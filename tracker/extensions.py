@@ -23,3 +23,9 @@ limiter = Limiter(key_func=get_remote_address)
 # Connection option for a read-only transaction: on SQLite it begins deferred instead of
 # taking the write lock (see app._configure_sqlite), so long report reads block no writer.
 READ_ONLY = "tracker_read_only"
+# Connection option for a transaction whose commit may skip waiting for the disk: on SQLite
+# (WAL) the connection runs it with ``synchronous=NORMAL`` (see app._configure_sqlite). A
+# killed process loses nothing committed; only an OS crash or power loss may roll back the
+# last commits. The outbox sender's outcome commits use it (a lost outcome means the message
+# goes out once more with the same Message-ID, as after a sender crash).
+RELAXED_DURABILITY = "tracker_relaxed_durability"

@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, or_, select, text, update
 
 from tracker import mail
-from tracker.extensions import db
+from tracker.extensions import RELAXED_DURABILITY, db
 from tracker.mail import SmtpSettings, Transport
 from tracker.models import Assignment, EmailMessage, Heartbeat, Reminder, User
 from tracker.models.reminders import CANCELLED, FAILED, PENDING, SENDING, SENT
@@ -54,6 +54,8 @@ OPEN_STATES = ("assigned", "in_progress")
 NO_LONGER_APPLIES = "no longer applies at send time"
 RECIPIENT_INACTIVE = "recipient deactivated"
 
+# SQLite: the outcome commits run with ``synchronous=NORMAL`` (WAL mode: no fsync per commit;
+# see ``tracker.extensions.RELAXED_DURABILITY``), safe against a killed sender likewise.
 # PostgreSQL: the outcome commits do not wait for their WAL record to reach the disk
 # (``SET LOCAL synchronous_commit = off``, for those transactions only). Safe against what
 # the sender guards against: a killed sender loses nothing the database acknowledged, as the
@@ -406,8 +408,11 @@ class _Connections:
 def _settle(results: Sequence[Result], now: datetime, settings: Settings) -> SendReport:
     """Record what the server answered for each result, in one transaction committed now."""
     report = SendReport()
-    if RELAXED_OUTCOME_COMMITS and db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL synchronous_commit = off"))
+    if RELAXED_OUTCOME_COMMITS:
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("SET LOCAL synchronous_commit = off"))
+        else:
+            db.session.connection(execution_options={RELAXED_DURABILITY: True})
     sent = [r for r in results if r.outcome == SENT_OK]
     if sent:
         _apply(

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField
+from wtforms import RadioField, SelectChoice
 from wtforms.validators import InputRequired
 
 from tracker.services.notifications.kinds import LABEL, MODE_LABEL, MODES
@@ -37,7 +37,7 @@ def preferences_form(kinds: Sequence[str], modes: Mapping[str, str], **kwargs) -
             kind,
             RadioField(
                 LABEL[kind],
-                choices=[(mode, MODE_LABEL[mode]) for mode in MODES],
+                choices=[SelectChoice(mode, MODE_LABEL[mode]) for mode in MODES],
                 default=modes.get(kind),
                 validators=[InputRequired(message=_l("Choose how you want to be told."))],
             ),

@@ -26,9 +26,7 @@ from binascii import b2a_qp
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
 from functools import lru_cache
 from hashlib import sha1
 from urllib.parse import urlsplit
@@ -284,10 +282,9 @@ class Stored:
     body_html: str
 
 
-# Headers this module encodes itself are stored raw and never refolded: the standard
-# library's folder (Python 3.11) drops the space between encoded words it splits, which glues
-# words together ("đổisố") in every mail reader.
-POLICY = SMTP.clone(refold_source="none")
+# Headers are encoded here, not by the standard library: its folder (Python 3.11) drops the
+# space between encoded words it splits, which glues words together ("đổisố") in every
+# mail reader.
 _ATEXT = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+")
 _LONGEST_WORD = 75  # RFC 2047: an encoded word is at most 75 characters
 _LINE = 78  # RFC 5322: lines should stay within 78 characters
@@ -539,9 +536,9 @@ class Transport:
         """Return True while a session is open (always, when sending is suppressed)."""
         return self._host is not None or self.settings.suppress
 
-    def send(self, message: Outgoing | EmailMessage) -> str:
-        """Send ``message`` (built, or a standard-library message) to its recipients (To
-        and Cc); return the server's reply to it.
+    def send(self, message: Outgoing) -> str:
+        """Send a built ``message`` to its recipients (To and Cc); return the server's
+        reply to it.
 
         Raises ``Refused`` when the server refuses the message (or every recipient), and
         ``MailError`` when the connection fails, after which the transport is closed. A
@@ -554,18 +551,7 @@ class Transport:
             self.open()
         host = self._host
         assert host is not None
-        if isinstance(message, Outgoing):
-            sender, recipients, data = message.sender, message.recipients, message.data
-        else:
-            sender = parseaddr(str(message["From"]))[1]
-            recipients = tuple(
-                address
-                for _, address in getaddresses(
-                    [str(v) for v in (message.get_all("To") or []) + (message.get_all("Cc") or [])]
-                )
-                if address
-            )
-            data = message.as_bytes(policy=POLICY)
+        sender, recipients, data = message.sender, message.recipients, message.data
         try:
             code, reply = host.mail(sender)
             if code != 250:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from email.message import EmailMessage
-
 from aiosmtpd.controller import Controller
 from support.mailserver import free_port
 
-from tracker.mail import SmtpSettings, Transport
+from tracker.mail import Outgoing, SmtpSettings, Transport
 from tracker.mailcatcher import _Keeper, read
 
 
@@ -20,10 +18,13 @@ def test_the_catcher_keeps_mail_in_a_folder_that_exists_empty(tmp_path):
                             server_hostname="127.0.0.1")  # fmt: skip
     controller.start()
     try:
-        message = EmailMessage()
-        message["From"], message["To"] = "tracker@example.org", "dm@example.org"
-        message["Subject"] = "Nhắc việc: Tỉnh Lào Cai"
-        message.set_content("Xin chào")
+        message = Outgoing(
+            "tracker@example.org",
+            ("dm@example.org",),
+            b"From: tracker@example.org\r\nTo: dm@example.org\r\n"
+            b"Subject: =?utf-8?b?Tmjhuq9jIHZp4buHYzogVOG7iW5oIEzDoG8gQ2Fp?=\r\n"
+            b"\r\nXin chao\r\n",
+        )
         transport = Transport(SmtpSettings("127.0.0.1", port)).open()
         try:
             assert transport.send(message).startswith("250")

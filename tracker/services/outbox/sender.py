@@ -411,7 +411,7 @@ def _settle(results: Sequence[Result], now: datetime, settings: Settings) -> Sen
     if RELAXED_OUTCOME_COMMITS:
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("SET LOCAL synchronous_commit = off"))
-        else:
+        elif not db.session().in_transaction():  # options apply as a transaction begins
             db.session.connection(execution_options={RELAXED_DURABILITY: True})
     sent = [r for r in results if r.outcome == SENT_OK]
     if sent:

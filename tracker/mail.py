@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import smtplib
+import socket
 import ssl
 from base64 import b64encode
 from binascii import b2a_qp
@@ -519,6 +520,9 @@ class Transport:
         except (smtplib.SMTPException, OSError) as error:
             raise MailError(describe(error)) from error
         try:
+            # The end of a message's data is a small write right after a large one: without
+            # this, Nagle's algorithm holds it until the server's delayed ACK (tens of ms).
+            host.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             host.ehlo()
             if s.use_tls:
                 host.starttls(context=context)
@@ -536,9 +540,14 @@ class Transport:
         """Return True while a session is open (always, when sending is suppressed)."""
         return self._host is not None or self.settings.suppress
 
-    def send(self, message: Outgoing) -> str:
+    def send(self, message: Outgoing, *, before_end: Callable[[], None] | None = None) -> str:
         """Send a built ``message`` to its recipients (To and Cc); return the server's
         reply to it.
+
+        ``before_end`` is called once the whole message is with the server but the line
+        that ends it is not: until that line, the server cannot take the message, so a
+        sender that dies before it duplicates nothing. A sender uses it to have at most one
+        message at a time whose fate it could not know after a crash.
 
         Raises ``Refused`` when the server refuses the message (or every recipient), and
         ``MailError`` when the connection fails, after which the transport is closed. A
@@ -566,9 +575,8 @@ class Transport:
                 self._reset()
                 code, reply = min(refused.values())
                 raise Refused(code, "; ".join(f"{a}: {c} {r}" for a, (c, r) in refused.items()))
-            code, reply = host.data(data)
+            code, reply = _data(host, data, before_end)
             if code != 250:
-                # smtplib's data() returns the refusal of the message instead of raising it.
                 raise smtplib.SMTPDataError(code, reply)
         except smtplib.SMTPResponseException as error:
             # data() raises on a refusal; an answer like 421 also means the session is over.
@@ -592,6 +600,12 @@ class Transport:
         except (smtplib.SMTPException, OSError):
             self.close()
 
+    def abandon(self) -> None:
+        """Drop the connection without a word (a message begun on it is not taken)."""
+        host, self._host = self._host, None
+        if host is not None:
+            host.close()
+
     def close(self) -> None:
         """End the session (politely when the server still listens)."""
         host, self._host = self._host, None
@@ -601,6 +615,29 @@ class Transport:
             host.quit()
         except (smtplib.SMTPException, OSError):
             host.close()
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")  # doubled on the wire (RFC 5321, 4.5.2)
+_END = b".\r\n"
+
+
+def _data(
+    host: smtplib.SMTP, data: bytes, before_end: Callable[[], None] | None
+) -> tuple[int, bytes]:
+    """``DATA``, as ``smtplib.SMTP.data`` does it, with ``before_end`` called before the
+    final ``.`` line; return the server's answer to the message."""
+    host.putcmd("data")
+    code, reply = host.getreply()
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    body = _LEADING_DOT.sub(b"..", data)
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    host.send(body)
+    if before_end is not None:
+        before_end()
+    host.send(_END)
+    return host.getreply()
 
 
 def describe(error: BaseException) -> str:

@@ -73,6 +73,9 @@ def test_due_emails_go_over_parallel_connections_each_once_and_are_recorded(ctx,
     ).all()  # fmt: skip
     assert {a.message_id for a in server.received()} == {r.message_id for r in rows}
     assert all(r.state == "sent" and r.attempts == 1 and r.sent_at == NOW for r in rows)
+    # Stored as every other instant is: the database compares it with a bound instant.
+    sent_now = select(func.count()).where(EmailMessage.sent_at == NOW)
+    assert db.session.scalar(sent_now) == 40
     assert all(r.reply.startswith("250 2.0.0 Queued") for r in rows)
     assert len(ids) == 40
     # Nothing is due any more.

@@ -8,16 +8,19 @@ longer applies. Its ledger rows (``Reminder.email_id``) follow: sent, failed, ca
 
 Threads: ``settings.mail_connections`` worker threads each keep one SMTP session
 (``tracker.mail.Transport``) open for the whole pass; they build and send messages and
-touch no database. Every database statement runs in the calling thread: it takes rows,
-hands them to the workers, and commits each answer as it comes back (the answers that
-arrived while it was committing go together in the next commit, so no accepted message
-ever waits for a later one). A worker sends its next message only once its previous answer
-is committed.
+record each outcome as soon as the server has answered (one commit per message). The
+calling thread takes rows, hands them to the workers and puts back what they never
+started on.
 
 A crash at any instant loses nothing: rows left ``sending`` longer than
-``outbox_stale_seconds`` are taken again. The only messages a crash can duplicate are those
-the server accepted but whose outcome was not yet committed: at most one per connection,
-so at most ``mail_connections`` per crash, each resent once with the same ``Message-ID``.
+``outbox_stale_seconds`` are taken again. The only message a crash can duplicate is one the
+server accepted but whose outcome was not yet committed, and there is at most one such
+message at any instant, however many connections: a connection sends the line that ends a
+message (before which the server cannot take it) only while it holds the sender's one
+*in-doubt* token, which it gives back once that message's outcome is committed. Everything else
+(opening sessions, the envelope, the message's bytes) overlaps across connections; the
+server's answer to the end of the data and the commit do not. A crash therefore duplicates
+at most one message, resent with the same ``Message-ID``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import os
 import queue
 import random
+import re
 import socket
 import threading
 import time
@@ -32,10 +36,12 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, or_, select, text, update
+from sqlalchemy.orm import Session
 
 from tracker import mail
 from tracker.extensions import RELAXED_DURABILITY, db
@@ -285,38 +291,53 @@ class Result:
     outcome: str  # SENT_OK, REFUSED (by the server), BROKEN (session failed), NO_SERVER
     text: str  # the server's reply, or the reason
     permanent: bool = False
-    worker: int = 0
+    in_doubt: bool = False  # it held the in-doubt token, to give back once committed
+
+
+@dataclass(frozen=True)
+class _Settled:
+    """A result its worker recorded (``report``), or failed to record (``error``)."""
+
+    result: Result
+    report: SendReport | None = None
+    error: BaseException | None = None
 
 
 @dataclass
 class _Connections:
     """Worker threads, each with its own SMTP session kept open across messages (a failed
-    session is reopened for the next message); they build and send, nothing else.
+    session is reopened for the next message); they build and send messages and record
+    each outcome as soon as the server has answered.
 
-    A worker builds its next message while the calling thread commits the previous answer,
-    but sends it only once that answer is committed (``settled``): so each connection has
-    at most one message the server may hold unrecorded, and a crash duplicates at most one
-    message per connection.
+    A worker ends a message's data only while holding ``in_doubt``, a token of one, and
+    gives it back once that message's outcome is committed: the server may hold at most one
+    message this sender has not recorded. Each worker records in its own ORM session on
+    ``bind`` (the caller's engine, or the connection the caller's session is bound to),
+    under ``lock``, which the calling thread holds for its own statements while the
+    workers run: one writer at a time, and never two sessions' transactions interleaved on
+    one connection.
     """
 
     smtp: SmtpSettings
     size: int
     zone: ZoneInfo
+    bind: Any  # an Engine or a Connection
+    settings: Settings
+    # The time outcomes are recorded at, kept current by the calling thread: the clock it
+    # was given may read the app's configuration, which only that thread can reach.
+    now: datetime
+    lock: threading.Lock = field(default_factory=threading.Lock)
     jobs: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)
     results: queue.SimpleQueue = field(default_factory=queue.SimpleQueue)
     threads: list[threading.Thread] = field(default_factory=list)
-    clear: list[threading.Event] = field(default_factory=list)  # per worker: may send
+    in_doubt: threading.Semaphore = field(default_factory=threading.Semaphore)
     closing: bool = False
     busy: int = 0  # rows handed over whose result has not been collected
 
     def submit(self, row) -> None:
         if not self.threads:
             for number in range(self.size):
-                self.clear.append(threading.Event())
-                self.clear[number].set()
-                thread = threading.Thread(
-                    target=self._work, args=(number,), name=f"smtp-{number}", daemon=True
-                )
+                thread = threading.Thread(target=self._work, name=f"smtp-{number}", daemon=True)
                 thread.start()
                 self.threads.append(thread)
         self.jobs.put(row)
@@ -334,8 +355,9 @@ class _Connections:
         self.busy -= len(ids)
         return ids
 
-    def collect(self) -> list[Result]:
-        """Wait for at least one result; return it with every other one already back."""
+    def collect(self) -> list[_Settled]:
+        """Wait for at least one recorded result; return it with every other one already
+        back."""
         results = [self.results.get()]
         while True:
             try:
@@ -345,53 +367,77 @@ class _Connections:
         self.busy -= len(results)
         return results
 
-    def settled(self, results: Iterable[Result]) -> None:
-        """Tell the workers of ``results`` that their answers are committed."""
-        for result in results:
-            self.clear[result.worker].set()
-
     def close(self) -> None:
-        """Stop the workers; one still holding a row drops it unsent (its row stays taken,
-        to be taken again once stale), as its answer could no longer be recorded."""
+        """Stop the workers; one waiting to end a message drops it unsent (its row stays
+        taken, to be taken again once stale), as its answer could no longer be recorded."""
         self.closing = True
-        for event in self.clear:
-            event.set()
+        for _ in self.threads:
+            self.in_doubt.release()  # wakes every waiting worker, which sees ``closing``
         for _ in self.threads:
             self.jobs.put(None)
         for thread in self.threads:
             thread.join()
         self.threads.clear()
 
-    def _work(self, number: int) -> None:
+    def _work(self) -> None:
         transport = Transport(self.smtp)
+        session = Session(bind=self.bind, join_transaction_mode="create_savepoint")
         try:
             while (row := self.jobs.get()) is not None:
-                result = self._send(transport, row, number)
+                result = self._send(transport, row)
                 if result is None:
                     break
-                self.results.put(result)
+                self.results.put(self._record(session, result))
         finally:
             transport.close()
+            with self.lock:
+                session.close()
 
-    def _send(self, transport: Transport, row, number: int) -> Result | None:
+    def _record(self, session: Session, result: Result) -> _Settled:
+        """Commit ``result``'s outcome, then give back the in-doubt token if it held it
+        (on failure it keeps it: the calling thread stops the pass)."""
+        try:
+            with self.lock:
+                try:
+                    report = _settle(session, [result], self.now, self.settings)
+                except BaseException:
+                    session.rollback()
+                    raise
+        except Exception as error:
+            return _Settled(result, error=error)
+        if result.in_doubt:
+            self.in_doubt.release()
+        return _Settled(result, report)
+
+    def _send(self, transport: Transport, row) -> Result | None:
+        held = False
+
         def answer(outcome: str, text: str, permanent: bool = False) -> Result:
-            return Result(row.id, row.attempts, outcome, text, permanent, number)
+            return Result(row.id, row.attempts, outcome, text, permanent, held)
+
+        def take_token() -> None:
+            nonlocal held
+            self.in_doubt.acquire()
+            held = True
+            if self.closing:
+                raise _Dropped
 
         try:
             message = mail.build(row, self.zone)
         except Exception as error:  # a row that cannot be built: tell, go on
             return answer(BROKEN, mail.describe(error))
-        self.clear[number].wait()
         if self.closing:
             return None
-        self.clear[number].clear()
         try:
             if not transport.is_open:
                 try:
                     transport.open()
                 except mail.MailError as error:
                     return answer(NO_SERVER, str(error))
-            reply = transport.send(message)
+            reply = transport.send(message, before_end=take_token)
+        except _Dropped:
+            transport.abandon()  # without the final line, the server drops the message
+            return None
         except mail.Refused as error:
             return answer(REFUSED, str(error), error.permanent)
         except mail.MailError as error:
@@ -402,30 +448,33 @@ class _Connections:
         return answer(SENT_OK, reply)
 
 
+class _Dropped(Exception):
+    """The sender is closing: the message being sent is dropped before its end."""
+
+
 # --- Settling outcomes ---------------------------------------------------------------------
 
 
-def _settle(results: Sequence[Result], now: datetime, settings: Settings) -> SendReport:
-    """Record what the server answered for each result, in one transaction committed now."""
+def _settle(
+    session: Session, results: Sequence[Result], now: datetime, settings: Settings
+) -> SendReport:
+    """Record what the server answered for each result, in one transaction of ``session``
+    committed now."""
     report = SendReport()
     if RELAXED_OUTCOME_COMMITS:
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("SET LOCAL synchronous_commit = off"))
-        elif not db.session().in_transaction():  # options apply as a transaction begins
-            db.session.connection(execution_options={RELAXED_DURABILITY: True})
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SET LOCAL synchronous_commit = off"))
+        elif not session.in_transaction():  # options apply as a transaction begins
+            session.connection(execution_options={RELAXED_DURABILITY: True})
     sent = [r for r in results if r.outcome == SENT_OK]
     if sent:
-        _apply(
-            [{"b_id": r.id, "b_reply": r.text[:2000]} for r in sent],
-            {"state": SENT, "sent_at": now, "reply": bindparam("b_reply"), "error": "",
-             "locked_at": None},
-            {"state": "sent", "sent_at": now, "last_error": ""},
-        )  # fmt: skip
+        _record_sent(session, sent, now)
         report.sent = len(sent)
     not_tried = [r for r in results if r.outcome == NO_SERVER]
     if not_tried:
         # The server was never reached for these: no attempt is counted, they stay due.
         _apply(
+            session,
             [{"b_id": r.id, "b_error": r.text[:2000]} for r in not_tried],
             {"state": PENDING, "locked_at": None, "attempts": _TABLE.c.attempts - 1,
              "error": bindparam("b_error")},
@@ -437,6 +486,7 @@ def _settle(results: Sequence[Result], now: datetime, settings: Settings) -> Sen
     later = [r for r in failures if r not in final]
     if final:
         _apply(
+            session,
             [_failure(r) for r in final],
             {"state": FAILED, "error": bindparam("b_error"), "reply": bindparam("b_reply"),
              "next_attempt_at": None, "locked_at": None},
@@ -445,6 +495,7 @@ def _settle(results: Sequence[Result], now: datetime, settings: Settings) -> Sen
         report.failed = len(final)
     if later:
         _apply(
+            session,
             [
                 _failure(r)
                 | {"b_next": now + retry_delay(r.attempts, settings.reminder_retry_minutes)}
@@ -454,25 +505,70 @@ def _settle(results: Sequence[Result], now: datetime, settings: Settings) -> Sen
              "next_attempt_at": bindparam("b_next"), "locked_at": None},
         )  # fmt: skip
         report.retrying = len(later)
-    db.session.commit()
+    session.commit()
     return report
 
 
-def _apply(params: list[dict], email: dict, ledger: dict | None = None) -> None:
+# The outcome of nearly every message, written on the driver directly: through SQLAlchemy's
+# statement building and caching it took four times as long, and the next message's end
+# waits for this commit (see the module). ``:name`` marks a parameter; see ``_driver_sql``.
+_SENT_EMAIL = (
+    f"UPDATE {_TABLE.name} SET state = :sent, sent_at = :now, reply = :reply, error = '', "
+    "locked_at = NULL WHERE id = :id"
+)
+_SENT_LEDGER = (
+    f"UPDATE {_REMINDER.name} SET state = :sent, sent_at = :now, last_error = '' "
+    "WHERE email_id = :id AND state <> :cancelled"
+)
+_SENT_BOTH = (  # PostgreSQL: one statement (a data-modifying CTE)
+    f"WITH settled AS ({_SENT_EMAIL} RETURNING id) "
+    + _SENT_LEDGER.replace("email_id = :id", "email_id IN (SELECT id FROM settled)")
+)
+
+
+@cache
+def _driver_sql(statement: str, dialect_name: str) -> tuple[str, tuple[str, ...]]:
+    """Return ``statement`` in the driver's parameter style and its parameters' names, in
+    order (the two drivers take ``?`` and ``%s``)."""
+    names = tuple(re.findall(r":(\w+)", statement))
+    marker = "%s" if dialect_name == "postgresql" else "?"
+    return re.sub(r":\w+", marker, statement), names
+
+
+def _record_sent(session: Session, results: Sequence[Result], now: datetime) -> None:
+    """Mark ``results``' emails and their ledger rows sent (not committed)."""
+    connection = session.connection()
+    dialect = connection.dialect
+    stamp = _TABLE.c.sent_at.type.dialect_impl(dialect).bind_processor(dialect)
+    values = {"sent": SENT, "cancelled": CANCELLED, "now": stamp(now) if stamp else now}
+    statements = (_SENT_BOTH,) if dialect.name == "postgresql" else (_SENT_EMAIL, _SENT_LEDGER)
+    for statement in statements:
+        sql, names = _driver_sql(statement, dialect.name)
+        rows = [
+            tuple((values | {"id": r.id, "reply": r.text[:2000]})[name] for name in names)
+            for r in results
+        ]
+        if len(rows) == 1:
+            connection.exec_driver_sql(sql, rows[0])
+        else:
+            connection.exec_driver_sql(sql, rows)
+
+
+def _apply(session: Session, params: list[dict], email: dict, ledger: dict | None = None) -> None:
     """Update the emails of ``params`` (``b_id``...) and, with ``ledger``, their ledger rows
     (those not cancelled) alike; on PostgreSQL as one statement per email (a data-modifying
     CTE), the whole list sent at once (psycopg pipelines an executemany)."""
     emails = update(_TABLE).where(_TABLE.c.id == bindparam("b_id")).values(**email)
     if ledger is None:
-        db.session.execute(emails, params)
+        session.execute(emails, params)
         return
     rows = update(_REMINDER).where(_REMINDER.c.state != CANCELLED).values(**ledger)
-    if db.engine.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         settled = emails.returning(_TABLE.c.id).cte("settled")
-        db.session.execute(rows.where(_REMINDER.c.email_id.in_(select(settled.c.id))), params)
+        session.execute(rows.where(_REMINDER.c.email_id.in_(select(settled.c.id))), params)
     else:
-        db.session.execute(emails, params)
-        db.session.execute(rows.where(_REMINDER.c.email_id == bindparam("b_id")), params)
+        session.execute(emails, params)
+        session.execute(rows.where(_REMINDER.c.email_id == bindparam("b_id")), params)
 
 
 def _failure(result: Result) -> dict:
@@ -501,7 +597,9 @@ def deliver(
     each batch.
     """
     report = SendReport()
-    connections = _Connections(smtp, settings.mail_connections, settings.zone)
+    connections = _Connections(
+        smtp, settings.mail_connections, settings.zone, db.session.get_bind(), settings, clock()
+    )
     try:
         while limit is None or report.handled < limit:
             if stop is not None and stop.is_set():
@@ -517,10 +615,9 @@ def deliver(
             if not batch:
                 break
             batch, cancel = recheck(batch)
-            if cancel:
-                _cancel(cancel)
-                db.session.commit()
-                report.cancelled += len(cancel)
+            _cancel(cancel)
+            db.session.commit()  # the workers write next: nothing of ours stays open
+            report.cancelled += len(cancel)
             report += _send(batch, connections, clock, settings, stop)
             if report.unreachable:
                 break
@@ -536,28 +633,32 @@ def _send(
     settings: Settings,
     stop: threading.Event | None,
 ) -> SendReport:
-    """Hand a taken batch to the connections and commit each answer as it comes back."""
+    """Hand a taken batch to the connections, which record each answer as it comes back;
+    put back what they never started on."""
     report = SendReport()
     waiting = deque(batch)
     unsettled = {row.id for row in batch}
     relock_every = settings.outbox_stale_seconds / 3
     locked = time.monotonic()
-    ahead = 2 * connections.size  # a worker builds its next message during a commit
+    ahead = 2 * connections.size  # a worker begins its next message during a commit
     while True:
         halted = report.unreachable or (stop is not None and stop.is_set())
         if halted:
             withdrawn = set(connections.withdraw())
             waiting.extend(row for row in batch if row.id in withdrawn)
+        connections.now = clock()
         while waiting and not halted and connections.busy < ahead:
             connections.submit(waiting.popleft())
         if not connections.busy:
             break
-        results = connections.collect()
-        report += _settle(results, clock(), settings)
-        connections.settled(results)
-        unsettled.difference_update(r.id for r in results)
+        for done in connections.collect():
+            if done.error is not None:
+                raise done.error
+            report += done.report
+            unsettled.discard(done.result.id)
         if time.monotonic() - locked > relock_every:
-            _relock(unsettled, clock())
+            with connections.lock:
+                _relock(unsettled, clock())
             locked = time.monotonic()
     if waiting:
         _release([row.id for row in waiting])

@@ -254,6 +254,48 @@ def test_what_no_longer_applies_when_queued_is_written_cancelled(programme, sett
     assert run_sweep(at(date(2024, 4, 24), 15, 0), settings).queued == 0
 
 
+def test_a_claim_another_process_took_since_planning_is_left_to_it(
+    programme, settings, monkeypatch
+):
+    """The sweep queues its emails and writes their ledger rows together; when another
+    process holds one of the keys by then, that work is undone and the batch redone around
+    the taken claim, which keeps its owner's row."""
+    from tracker.services.reminders import claim
+
+    planned = sweep_module.one_per_address
+    held = []
+
+    def then_take(*args, **kwargs):
+        parcels = planned(*args, **kwargs)
+        (parcel,) = [p for p in parcels if p.to.email == "dm.laocai@example.org"]
+        held.append(parcel.items[0][1])
+        claim.claim(held, at(date(2024, 4, 24), 7, 0))  # another process, a moment before
+        db.session.commit()
+        return parcels
+
+    monkeypatch.setattr(sweep_module, "one_per_address", then_take)
+    report = _sweep_and_deliver(programme["app"], settings, at(date(2024, 4, 24)))
+    assert (report.planned, report.queued, report.cancelled) == (2, 2, 0)
+    assert sorted(_received(programme["inbox"])) == [
+        "dieuphoi@example.org",
+        "dm.hagiang@example.org",
+    ]
+    rows = db.session.execute(
+        select(Reminder.recipient, Reminder.state, Reminder.email_id, Reminder.claimed_at)
+    ).all()
+    by_recipient = {r.recipient: r for r in rows}
+    assert len(rows) == 3  # the coordinator's digest, Hà Giang's reminder, the taken one
+    taken = by_recipient["dm.laocai@example.org"]
+    assert (taken.state, taken.email_id) == ("queued", None)
+    assert taken.claimed_at == at(date(2024, 4, 24), 7, 0)
+    ours = by_recipient["dm.hagiang@example.org"]
+    assert ours.state == "sent"
+    email = db.session.get(EmailMessage, ours.email_id)
+    assert (email.to, email.state) == ("dm.hagiang@example.org", "sent")
+    assert by_recipient["dieuphoi@example.org"].state == "sent"
+    assert db.session.scalar(select(func.count()).select_from(EmailMessage)) == 2
+
+
 def test_a_recipient_deactivated_since_planning_gets_nothing(programme, settings, monkeypatch):
     def deactivate():
         db.session.scalar(select(User).where(User.email == "dm.hagiang@example.org")).active = False

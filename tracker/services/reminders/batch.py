@@ -5,14 +5,16 @@ exists without its queued email, and an email never without its claims."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from tracker.domain.reminders.coordinators import CoordinatorDigest
 from tracker.domain.reminders.planning import Notice
+from tracker.extensions import db
 from tracker.mail import Letter, Recipient
 from tracker.services.notifications import emails as notification_emails
+from tracker.services.notifications.items import Update
 from tracker.services.notifications.kinds import COORDINATOR_KINDS
 from tracker.services.outbox.queue import queue
 from tracker.services.reminders import claim, compose
@@ -76,20 +78,63 @@ def queue_parcels(
     With ``updates`` (the daily sweep), each email also lists the notifications its
     recipient takes in a daily email, which are then marked emailed with it. A coordinator's
     digest leaves out reports awaiting confirmation and extension requests: its own sections
-    list those that still wait."""
+    list those that still wait.
+
+    The emails are composed and queued first, and the ledger rows written with them: one
+    insert each. Should another process hold one of the claims by then (a nudge, or a
+    sweep started elsewhere), that work is rolled back and the batch done the careful way:
+    claim first, then compose for what this run won, queue, and link.
+    """
     claims = [c for p in parcels for c in p.claims]
     if not claims:
         return Queued()
     dead = _dead(parcels)
-    won = claim.claim(claims, now, dead)
-    live = won - dead.keys()
-    own = [n for p in parcels for n, c in p.items if c.key in live]
-    named = compose.digest_names((p.digest.digest for p in parcels if p.digest), own)
+    keys = {c.key for c in claims}
     waiting = (
         notification_emails.digest_items({p.user_id for p in parcels if p.user_id})
         if updates
         else {}
     )
+    attempt = db.session.begin_nested()
+    done = _queue(parcels, keys - dead.keys(), waiting, now, settings)
+    if claim.claim_all(claims, now, dead, done.email_of):
+        attempt.commit()
+        won = keys
+    else:
+        attempt.rollback()
+        won = claim.claim(claims, now, dead)
+        done = _queue(parcels, won - dead.keys(), waiting, now, settings)
+        claim.link(done.email_of)
+    notification_emails.mark_emailed(done.told, done.ids)
+    return Queued(
+        emails=len(done.ids),
+        cancelled=len(won & dead.keys()),
+        taken=len(keys) - len(won),
+        users=done.users,
+    )
+
+
+@dataclass
+class _Done:
+    """The emails a batch queued: their ids, the ledger key -> email each settles, the
+    notifications each lists, the users written to."""
+
+    ids: list[int]
+    email_of: dict[str, int]
+    told: list[list[int]]
+    users: set[int]
+
+
+def _queue(
+    parcels: Sequence[Parcel],
+    live: set[str],
+    waiting: Mapping[int, Sequence[Update]],
+    now: datetime,
+    settings: Settings,
+) -> _Done:
+    """Compose the email of each parcel with a claim in ``live`` and queue them."""
+    own = [n for p in parcels for n, c in p.items if c.key in live]
+    named = compose.digest_names((p.digest.digest for p in parcels if p.digest), own)
     letters: list[Letter] = []
     settles: list[list[str]] = []
     told: list[list[int]] = []
@@ -128,14 +173,8 @@ def queue_parcels(
         if parcel.user_id:
             users.add(parcel.user_id)
     ids = queue(letters, now=now, settings=settings)
-    claim.link({key: email_id for keys, email_id in zip(settles, ids, strict=True) for key in keys})
-    notification_emails.mark_emailed(told, ids)
-    return Queued(
-        emails=len(letters),
-        cancelled=len(won & dead.keys()),
-        taken=len({c.key for c in claims}) - len(won),
-        users=users,
-    )
+    email_of = {key: email_id for keys, email_id in zip(settles, ids, strict=True) for key in keys}
+    return _Done(ids, email_of, told, users)
 
 
 def _dead(parcels: Sequence[Parcel]) -> dict[str, str]:

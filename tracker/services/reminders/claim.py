@@ -10,8 +10,8 @@ from datetime import date, datetime
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import ARRAY, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ARRAY, Integer, any_, bindparam, func, select, update
+from sqlalchemy.dialects import sqlite
 
 from tracker.domain.reminders.planning import Notice, ledger_key
 from tracker.extensions import db
@@ -72,7 +72,12 @@ def weekly_summary_claim(address: str, user_id: int, today: date) -> Claim:
 
 COLUMNS = (
     "dedupe_key", "kind", "assignment_id", "task_id", "unit_id", "recipient",
-    "recipient_user_id", "copy", "stage", "day", "state", "last_error", "claimed_at",
+    "recipient_user_id", "stage", "day", "state", "last_error", "email_id",
+)  # fmt: skip
+# PostgreSQL: each column's array type, for the driver-level statement below.
+_ARRAY_TYPES = (
+    "varchar[]", "varchar[]", "int[]", "int[]", "int[]", "varchar[]",
+    "int[]", "varchar[]", "date[]", "varchar[]", "text[]", "int[]",
 )  # fmt: skip
 
 
@@ -85,66 +90,102 @@ def _claim_on_sqlite():
     table = Reminder.__table__
     return (
         sqlite.insert(table)
+        .values(copy=False, claimed_at=bindparam("claimed_at"))
         .on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
         .returning(table.c.dedupe_key)
     )
 
 
 @cache
-def _claim_on_postgresql():
-    """One constant statement whose parameters are one array per column: PostgreSQL plans
-    it once, whatever the number of rows (a multi-row VALUES would be one statement text per
-    batch size, with a placeholder per value for the driver to rewrite)."""
+def _driver_insert(dialect_name: str) -> str:
+    """The insert of a batch of claims, for the driver (SQLAlchemy's statement building and
+    parameter conversion were most of a large sweep's claiming time), ignoring any that
+    someone holds.
+
+    PostgreSQL: one constant statement whose parameters are one array per column, planned
+    once whatever the number of rows; it returns the keys it wrote. SQLite: one row of
+    parameters per claim, run as an ``executemany``.
+    """
+    head = f"INSERT INTO {Reminder.__table__.name} ({', '.join(COLUMNS)}, copy, claimed_at) "
+    tail = " ON CONFLICT (dedupe_key) DO NOTHING"
+    if dialect_name == "postgresql":
+        arrays = ", ".join(f"%s::{kind}" for kind in _ARRAY_TYPES)
+        rows = f"SELECT claims.*, false, %s::timestamptz FROM unnest({arrays}) AS claims"
+        return head + rows + tail + " RETURNING dedupe_key"
+    return head + f"VALUES ({', '.join('?' for _ in COLUMNS)}, 0, ?)" + tail
+
+
+def _records(
+    claims: Sequence[Claim], dead: Mapping[str, str], email_of: Mapping[str, int]
+) -> list[tuple]:
+    """Return one row of ``COLUMNS`` per distinct claim."""
+    return [
+        (
+            c.key,
+            c.kind,
+            c.assignment_id,
+            c.task_id,
+            c.unit_id,
+            c.recipient.lower(),
+            c.recipient_user_id,
+            c.stage,
+            c.day,
+            CANCELLED if c.key in dead else QUEUED,
+            dead.get(c.key, ""),
+            email_of.get(c.key),
+        )
+        for c in {c.key: c for c in claims}.values()
+    ]
+
+
+def _insert(records: list[tuple], now: datetime) -> tuple[int, set[str] | None]:
+    """Insert ``records`` through the driver; return how many were written and, on
+    PostgreSQL, their keys."""
+    connection = db.session.connection()
+    dialect = connection.dialect
+    sql = _driver_insert(dialect.name)
+    if dialect.name == "postgresql":
+        arrays = [list(column) for column in zip(*records, strict=True)]
+        keys = set(connection.exec_driver_sql(sql, (now, *arrays)).scalars())
+        return len(keys), keys
     table = Reminder.__table__
-    arrays = (
-        func.unnest(*(bindparam(name, type_=ARRAY(table.c[name].type)) for name in COLUMNS))
-        .table_valued(*COLUMNS)
-        .render_derived(name="claims")
-    )
-    rows = select(*(arrays.c[name] for name in COLUMNS))
-    return (
-        postgresql.insert(table)
-        .from_select(list(COLUMNS), rows)
-        .on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
-        .returning(table.c.dedupe_key)
-    )
+    day = table.c.day.type.dialect_impl(dialect).bind_processor(dialect)
+    stamp = table.c.claimed_at.type.dialect_impl(dialect).bind_processor(dialect)
+    at = stamp(now) if stamp else now
+    day_at = COLUMNS.index("day")
+    rows = [
+        (*r[:day_at], day(r[day_at]) if day else r[day_at], *r[day_at + 1 :], at) for r in records
+    ]
+    return connection.exec_driver_sql(sql, rows).rowcount, None
 
 
 def claim(
     claims: Sequence[Claim], now: datetime, dead: Mapping[str, str] | None = None
 ) -> set[str]:
     """Insert the claims that nobody holds yet and return their keys (not committed: the
-    caller commits them with the emails they stand for).
+    caller commits them with the emails they stand for, then ``link``s them).
 
-    ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` on the unique key, one compiled
-    statement for the whole batch: when two sweeps race, each key goes to exactly one of
-    them. Claims in ``dead`` (key -> reason) are written cancelled.
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` on the unique key, one statement for
+    the whole batch: when two sweeps race, each key goes to exactly one of them. Claims in
+    ``dead`` (key -> reason) are written cancelled.
     """
     if not claims:
         return set()
-    dead = dead or {}
-    values = [
-        {
-            "dedupe_key": c.key,
-            "kind": c.kind,
-            "assignment_id": c.assignment_id,
-            "task_id": c.task_id,
-            "unit_id": c.unit_id,
-            "recipient": c.recipient.lower(),
-            "recipient_user_id": c.recipient_user_id,
-            "copy": False,
-            "stage": c.stage,
-            "day": c.day,
-            "state": CANCELLED if c.key in dead else QUEUED,
-            "last_error": dead.get(c.key, ""),
-            "claimed_at": now,
-        }
-        for c in {c.key: c for c in claims}.values()
-    ]
+    records = _records(claims, dead or {}, {})
     if _is_postgresql():
-        arrays = {name: [row[name] for row in values] for name in COLUMNS}
-        return set(db.session.scalars(_claim_on_postgresql(), arrays))
+        return _insert(records, now)[1] or set()
+    values = [dict(zip(COLUMNS, record, strict=True)) | {"claimed_at": now} for record in records]
     return set(db.session.scalars(_claim_on_sqlite(), values))
+
+
+def claim_all(
+    claims: Sequence[Claim], now: datetime, dead: Mapping[str, str], email_of: Mapping[str, int]
+) -> bool:
+    """Insert the claims, each pointing at its queued email in ``email_of`` (key -> outbox
+    id), those in ``dead`` cancelled; return whether every one was written (when not,
+    someone holds one of them, and the caller rolls the batch back). Not committed."""
+    records = _records(claims, dead, email_of)
+    return not records or _insert(records, now)[0] == len(records)
 
 
 def link(email_of: Mapping[str, int]) -> None:
@@ -193,11 +234,16 @@ class Current(NamedTuple):
 
 
 def current_assignments(assignment_ids: Iterable[int]) -> dict[int, Current]:
-    """Return the assignments as they are now, by id (a query per 900 ids)."""
+    """Return the assignments as they are now, by id."""
     found: dict[int, Current] = {}
     A = Assignment
-    for part in rows.chunks(sorted(set(assignment_ids))):
-        query = select(A.id, A.state, A.unit_id, A.due_date, A.returned_at).where(A.id.in_(part))
+    ids = sorted(set(assignment_ids))
+    columns = select(A.id, A.state, A.unit_id, A.due_date, A.returned_at)
+    if _is_postgresql():  # one array, whatever the number
+        queries = [columns.where(A.id == any_(bindparam("ids", ids, type_=ARRAY(Integer))))]
+    else:  # a list of at most 900 at a time
+        queries = [columns.where(A.id.in_(part)) for part in rows.chunks(ids)]
+    for query in queries:
         for aid, state, unit_id, due, returned_at in db.session.execute(query):
             found[aid] = Current(state, unit_id, due, returned_at is not None)
     return found

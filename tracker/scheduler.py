@@ -22,6 +22,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
+from tracker.services.outbox.queue import doorbell
 from tracker.services.outbox.sender import SendReport
 from tracker.settings import Settings
 
@@ -89,12 +90,14 @@ def sender_loop(
     on_pass: Callable[[SendReport], None] | None = None,
 ) -> None:
     """Deliver the outbox until ``stop`` is set: pass after pass, sleeping
-    OUTBOX_POLL_SECONDS whenever a pass found nothing to do; while the mail server cannot be
-    reached, twice as long after each try, up to a minute. A pass that fails (the database
-    is down) is logged and tried again after a poll."""
+    OUTBOX_POLL_SECONDS whenever a pass found nothing to do (waking at once when this
+    process commits queued email: a sweep's batches go out while it works on the next);
+    while the mail server cannot be reached, twice as long after each try, up to a minute.
+    A pass that fails (the database is down) is logged and tried again after a poll."""
     poll = Settings.from_config(app.config, app.instance_path).outbox_poll_seconds
     unreachable = 0  # passes in a row that could not reach the mail server
     while not stop.is_set():
+        doorbell.answer()
         try:
             report = send_pass(app, stop)
         except Exception:
@@ -107,7 +110,7 @@ def sender_loop(
         if unreachable:
             stop.wait(min(poll * 2 ** (unreachable - 1), max(poll, UNREACHABLE_WAIT_SECONDS)))
         elif report.idle:
-            stop.wait(poll)
+            doorbell.wait(poll, stop)  # or at once when this process queues email
 
 
 def _log_pass(report: SendReport) -> None:

@@ -176,6 +176,45 @@ def test_the_scheduler_sender_loop_delivers_until_stopped(app):
     assert sum(p.sent for p in passes) == count
 
 
+def test_the_scheduler_sender_loop_wakes_when_this_process_queues_email(app):
+    """An idle sender loop looks again only every OUTBOX_POLL_SECONDS, unless a transaction
+    of its own process commits queued email (the sweep's batches): then at once. A rolled
+    back transaction does not wake it."""
+    from tracker import scheduler
+
+    app.config.update(OUTBOX_POLL_SECONDS=600)
+    with MailServer() as server:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
+        stop = threading.Event()
+        passes: list[sender.SendReport] = []
+        loop = threading.Thread(target=scheduler.sender_loop, args=(app, stop, passes.append))
+        loop.start()
+        try:
+            deadline = time.monotonic() + 30
+            while not passes and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert passes and passes[0].idle  # nothing queued yet: the loop now waits
+            with app.app_context():
+                queue.queue(
+                    [Letter("notification", Recipient("x@example.org"), "Hủy", "x", "<p>x</p>")],
+                    now=NOW,
+                    settings=Settings.from_config(app.config, ""),
+                )
+                db.session.rollback()
+            time.sleep(0.5)
+            assert len(passes) == 1
+            enqueue(app, 3)
+            deadline = time.monotonic() + 30
+            while len(server.received()) < 3 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert len(server.received()) == 3  # long before the next look would have come
+        finally:
+            stop.set()
+            loop.join(30)
+    assert not loop.is_alive()
+    assert [p.sent for p in passes[:2]] == [0, 3] and sum(p.sent for p in passes) == 3
+
+
 @pytest.mark.parametrize("connections", [1, 4])
 def test_kill_9_at_random_instants_loses_nothing_and_duplicates_at_most_what_was_in_flight(
     app, capsys, tmp_path, connections

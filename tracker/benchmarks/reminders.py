@@ -236,44 +236,102 @@ def _deliver_all(start: datetime, settings, smtp) -> int:
     return passes
 
 
-def _sweep_while_sending(app, now: datetime, settings, smtp) -> list[BaseException]:
-    """Run the sweep with a sender thread alongside, as ``tracker scheduler`` runs them: the
-    sender delivers each batch the sweep commits, looking again every
-    OUTBOX_POLL_SECONDS when it finds nothing, and stops once the sweep is over and the
-    outbox empty. Return what the sender raised, if anything."""
+def _send_until_swept(app, clock, settings, smtp, swept) -> None:
+    """Deliver the outbox pass after pass, as the scheduler's sender loop does (looking again
+    after OUTBOX_POLL_SECONDS when a pass finds nothing, or as soon as this process commits
+    queued email), until ``swept`` is set and a pass finds nothing."""
     from tracker.services.outbox import sender
+    from tracker.services.outbox.queue import doorbell
+
+    with app.app_context():
+        try:
+            while True:
+                over = swept.is_set()
+                if sender.deliver(clock, settings, smtp).idle:
+                    if over:
+                        return
+                    doorbell.wait(settings.outbox_poll_seconds, swept)
+        finally:
+            db.session.remove()
+
+
+def _sender_process(config: dict, connections: int, start: str, ready, swept, failed) -> None:
+    """A sender in its own process (as ``tracker send`` runs beside the scheduler): the same
+    app and settings as the bench's, delivering until ``swept`` and the outbox is empty."""
+    from tracker.mail import SmtpSettings
+    from tracker.settings import Settings
+
+    app = create_app(config)
+    settings = dataclasses.replace(
+        Settings.from_config(app.config, app.instance_path), mail_connections=connections
+    )
+    smtp = SmtpSettings.from_config(app.config)
+    now, began = datetime.fromisoformat(start), time.monotonic()
+    with app.app_context():
+        db.session.execute(select(1))  # connected before the clock starts
+        db.session.remove()
+    ready.set()
+    try:
+        _send_until_swept(
+            app, lambda: now + timedelta(seconds=time.monotonic() - began), settings, smtp, swept
+        )
+    except BaseException:
+        failed.set()
+        raise
+
+
+def _sweep_while_sending(
+    app, now: datetime, settings, smtp, *, process: bool
+) -> tuple[list[BaseException], float]:
+    """Run the sweep with a sender alongside, which delivers each batch the sweep commits
+    and stops once the sweep is over and the outbox empty: a thread of this process, as
+    ``tracker scheduler`` runs it, or with ``process`` a process of its own, as
+    ``tracker send`` beside the scheduler. Return what the sender raised, if anything, and
+    the monotonic time the sweep began (the sender process was started and connected
+    before)."""
     from tracker.services.reminders.sweep import run_sweep
 
-    swept = threading.Event()
     errors: list[BaseException] = []
-    began = time.monotonic()
+    if process:
+        context = multiprocessing.get_context("spawn")
+        ready, swept, failed = context.Event(), context.Event(), context.Event()
+        config = {key: app.config[key] for key in _CHILD_CONFIG}
+        worker = context.Process(
+            target=_sender_process,
+            args=(config, settings.mail_connections, now.isoformat(), ready, swept, failed),
+        )
+        worker.start()
+        if not ready.wait(120):
+            raise RuntimeError("the sender process did not start")
+    else:
+        swept = threading.Event()
+        began = time.monotonic()
 
-    def clock() -> datetime:
-        return now + timedelta(seconds=time.monotonic() - began)
+        def clock() -> datetime:
+            return now + timedelta(seconds=time.monotonic() - began)
 
-    def send() -> None:
-        with app.app_context():
+        def send() -> None:
             try:
-                while True:
-                    over = swept.is_set()
-                    if sender.deliver(clock, settings, smtp).idle:
-                        if over:
-                            return
-                        time.sleep(settings.outbox_poll_seconds)
+                _send_until_swept(app, clock, settings, smtp, swept)
             except BaseException as error:
                 errors.append(error)
-            finally:
-                db.session.remove()
 
-    thread = threading.Thread(target=send, name="sender")
-    thread.start()
+        worker = threading.Thread(target=send, name="sender")
+        worker.start()
+    began = time.monotonic()
     try:
         run_sweep(now, settings)
         db.session.rollback()
     finally:
         swept.set()
-        thread.join()
-    return errors
+        worker.join()
+    if process and failed.is_set():
+        errors.append(RuntimeError("the sender process failed (its traceback is above)"))
+    return errors, began
+
+
+# What the sender process's app is made of: the bench's own app's configuration.
+_CHILD_CONFIG = ("SQLALCHEMY_DATABASE_URI", "MAIL_SERVER", "MAIL_PORT", "TODAY", "SECRET_KEY")
 
 
 def _reset_outbox() -> None:
@@ -355,9 +413,12 @@ def main(argv=None) -> None:
     )
     parser.add_argument(
         "--overlap",
-        action="store_true",
-        help="run the sender alongside the sweep, as the scheduler does, and time the two "
-        "together (until the sink has every email); the sender alone is not timed",
+        nargs="?",
+        const="thread",
+        choices=("thread", "process"),
+        help="run the sender alongside the sweep and time the two together (until the sink "
+        "has every email): in a thread, as `tracker scheduler` does (the default), or in a "
+        "process, as `tracker send` beside the scheduler; the sender alone is not timed",
     )
     args = parser.parse_args(argv)
     url = args.database or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
@@ -435,10 +496,12 @@ def _run(args, url: str, sink: Sink) -> Figures:
             return fig
         if args.overlap:
             before = sink.received
-            with timed(TOGETHER, t):
-                errors = _sweep_while_sending(app, now, settings, smtp)
-                fig.queued = sum(_outbox_counts().values())
-                fig.received = sink.wait_for(before + fig.queued) - before
+            errors, began = _sweep_while_sending(
+                app, now, settings, smtp, process=args.overlap == "process"
+            )
+            fig.queued = sum(_outbox_counts().values())
+            fig.received = sink.wait_for(before + fig.queued) - before
+            t[TOGETHER] = time.monotonic() - began
             fig.notes.extend(f"the sender failed: {error!r}" for error in errors)
             fig.outbox = _outbox_counts()
             before = sink.received

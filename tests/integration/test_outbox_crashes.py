@@ -176,43 +176,69 @@ def test_the_scheduler_sender_loop_delivers_until_stopped(app):
     assert sum(p.sent for p in passes) == count
 
 
-def test_the_scheduler_sender_loop_wakes_when_this_process_queues_email(app):
-    """An idle sender loop looks again only every OUTBOX_POLL_SECONDS, unless a transaction
-    of its own process commits queued email (the sweep's batches): then at once. A rolled
-    back transaction does not wake it."""
-    from tracker import scheduler
-
-    app.config.update(OUTBOX_POLL_SECONDS=600)
-    with MailServer() as server:
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
-        stop = threading.Event()
-        passes: list[sender.SendReport] = []
-        loop = threading.Thread(target=scheduler.sender_loop, args=(app, stop, passes.append))
-        loop.start()
+def _children(pid: int) -> dict[int, str]:
+    """Return the live child processes of ``pid`` (pid -> command line), from /proc."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
         try:
-            deadline = time.monotonic() + 30
-            while not passes and time.monotonic() < deadline:
-                time.sleep(0.01)
-            assert passes and passes[0].idle  # nothing queued yet: the loop now waits
-            with app.app_context():
-                queue.queue(
-                    [Letter("notification", Recipient("x@example.org"), "Hủy", "x", "<p>x</p>")],
-                    now=NOW,
-                    settings=Settings.from_config(app.config, ""),
-                )
-                db.session.rollback()
-            time.sleep(0.5)
-            assert len(passes) == 1
-            enqueue(app, 3)
-            deadline = time.monotonic() + 30
-            while len(server.received()) < 3 and time.monotonic() < deadline:
-                time.sleep(0.01)
-            assert len(server.received()) == 3  # long before the next look would have come
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                command = cmdline.read().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found[int(entry)] = command
+    return found
+
+
+def _queue_to(app, *addresses: str) -> None:
+    letters = [
+        Letter("notification", Recipient(a), "Thông báo", "x", "<p>x</p>") for a in addresses
+    ]
+    with app.app_context():
+        queue.queue(letters, now=NOW, settings=Settings.from_config(app.config, ""))
+        db.session.commit()
+
+
+def _wait_for(server: MailServer, count: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while len(server.received()) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(server.received()) == count
+
+
+def test_the_scheduler_sends_through_a_child_process_it_restarts_and_stops(app, tmp_path):
+    """``tracker scheduler`` runs ``tracker send`` as a child process (another core while a
+    sweep composes): killed, it is started again; the scheduler stopped with SIGTERM stops
+    it too."""
+    _queue_to(app, "a1@example.org", "a2@example.org")
+    with MailServer() as server:
+        with open(tmp_path / "scheduler.log", "ab") as log:
+            scheduler = subprocess.Popen(
+                tracker("scheduler"), env=environment(app, server.port), stdout=log, stderr=log
+            )
+        try:
+            _wait_for(server, 2)
+            (child, command), *others = _children(scheduler.pid).items()
+            assert not others and "tracker.cli send" in command
+            os.kill(child, signal.SIGKILL)
+            _queue_to(app, "b1@example.org")
+            _wait_for(server, 3)  # the scheduler started another sender
+            (again, command), *others = _children(scheduler.pid).items()
+            assert not others and again != child and "tracker.cli send" in command
         finally:
-            stop.set()
-            loop.join(30)
-    assert not loop.is_alive()
-    assert [p.sent for p in passes[:2]] == [0, 3] and sum(p.sent for p in passes) == 3
+            scheduler.send_signal(signal.SIGTERM)
+            scheduler.wait(90)
+        assert scheduler.returncode == 0, (tmp_path / "scheduler.log").read_text()
+        assert _children(scheduler.pid) == {}
+        with pytest.raises(ProcessLookupError):
+            os.kill(again, 0)
+    log_text = (tmp_path / "scheduler.log").read_text()
+    assert f"sender (process {child}) exited with -9; restarting" in log_text
+    assert sorted(server.by_recipient()) == ["a1@example.org", "a2@example.org", "b1@example.org"]
 
 
 @pytest.mark.parametrize("connections", [1, 4])

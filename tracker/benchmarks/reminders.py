@@ -237,11 +237,10 @@ def _deliver_all(start: datetime, settings, smtp) -> int:
 
 
 def _send_until_swept(app, clock, settings, smtp, swept) -> None:
-    """Deliver the outbox pass after pass, as the scheduler's sender loop does (looking again
-    after OUTBOX_POLL_SECONDS when a pass finds nothing, or as soon as this process commits
-    queued email), until ``swept`` is set and a pass finds nothing."""
+    """Deliver the outbox pass after pass, as ``tracker send`` does (looking again after
+    OUTBOX_POLL_SECONDS when a pass finds nothing), until ``swept`` is set and a pass finds
+    nothing."""
     from tracker.services.outbox import sender
-    from tracker.services.outbox.queue import doorbell
 
     with app.app_context():
         try:
@@ -250,7 +249,7 @@ def _send_until_swept(app, clock, settings, smtp, swept) -> None:
                 if sender.deliver(clock, settings, smtp).idle:
                     if over:
                         return
-                    doorbell.wait(settings.outbox_poll_seconds, swept)
+                    time.sleep(settings.outbox_poll_seconds)
         finally:
             db.session.remove()
 

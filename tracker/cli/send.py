@@ -21,9 +21,9 @@ def send_command(once: bool, retry_failed: bool) -> None:
     """Deliver the outbox: run until stopped (SIGTERM or Ctrl+C finishes the messages in
     flight), or with --once deliver what is due now and exit.
 
-    Not needed beside `tracker scheduler`, which sends too. With --once, the exit status is
-    75 (EX_TEMPFAIL) when mail was due but the mail server could not be reached: nothing
-    is lost, the next run sends it.
+    Not needed beside `tracker scheduler`, which runs it as a child process. With --once,
+    the exit status is 75 (EX_TEMPFAIL) when mail was due but the mail server could not be
+    reached: nothing is lost, the next run sends it.
     """
     import signal
     import threading

@@ -3,13 +3,10 @@ here): the change that causes an email and the email itself commit together or n
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import event, insert
-from sqlalchemy.orm import Session
+from sqlalchemy import insert
 
 from tracker import mail
 from tracker.extensions import db
@@ -19,48 +16,6 @@ from tracker.models.reminders import PENDING
 from tracker.settings import Settings
 
 PREFERENCES_PATH = "/account/notifications"
-_QUEUED = "tracker_queued_email"  # session info: this transaction queued email
-
-
-class Doorbell:
-    """Rings when a transaction of this process that queued email commits, so that a sender
-    loop in the same process (the scheduler's) delivers at once rather than at its next
-    look; other processes' senders find the email at their next look."""
-
-    def __init__(self) -> None:
-        self._rung = threading.Event()
-
-    def ring(self) -> None:
-        self._rung.set()
-
-    def answer(self) -> None:
-        """Forget the rings so far: a pass about to start delivers what they announced."""
-        self._rung.clear()
-
-    def wait(self, seconds: float, stop: threading.Event) -> None:
-        """Return after ``seconds``, or as soon as it rings or ``stop`` is set."""
-        deadline = time.monotonic() + seconds
-        while not stop.is_set():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            if self._rung.wait(min(left, 0.1)):
-                self._rung.clear()
-                return
-
-
-doorbell = Doorbell()
-
-
-@event.listens_for(Session, "after_commit")
-def _ring_after_commit(session: Session) -> None:
-    if session.info.pop(_QUEUED, False):
-        doorbell.ring()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_QUEUED, None)
 
 
 def rows(letters: Sequence[Letter], *, now: datetime, settings: Settings) -> list[dict]:
@@ -109,7 +64,6 @@ def queue(letters: Sequence[Letter], *, now: datetime, settings: Settings) -> li
     table = EmailMessage.__table__
     statement = insert(table).returning(table.c.message_id, table.c.id)
     ids = {message_id: id_ for message_id, id_ in db.session.execute(statement, values)}
-    db.session.info[_QUEUED] = True
     if len(ids) != len(values):
         raise RuntimeError("two outbox rows with one Message-ID")
     return [ids[row["message_id"]] for row in values]

@@ -186,7 +186,9 @@ class SenderProcess:
             code = process.wait()
             if self._stopping.is_set():
                 return
-            log.error(
+            # 0: it was asked to stop (SIGINT or SIGTERM from someone else); else it failed.
+            log.log(
+                logging.WARNING if code == 0 else logging.ERROR,
                 "sender (process %s) exited with %s; restarting in %ss",
                 process.pid,
                 code,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import NamedTuple
 
 from sqlalchemy import ARRAY, Integer, any_, bindparam, func, select, update
@@ -37,7 +37,7 @@ class Claim:
     unit_id: int | None = None
     recipient_user_id: int | None = None
 
-    @property
+    @cached_property  # read several times per claim by a batch
     def key(self) -> str:
         """Return the unique key: one row per (assignment, recipient, stage, date)."""
         subject = self.assignment_id if self.assignment_id is not None else self.kind

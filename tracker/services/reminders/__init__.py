@@ -14,8 +14,9 @@ in one module, each using only the steps after it:
 5. ``claim``: one ledger row per item and recipient, exactly once across processes; what no
    longer applies is written cancelled;
 6. ``compose``: each email rendered once, in its recipient's language, as a letter;
-7. ``tracker.services.outbox.queue``: the letters queued, the ledger rows linked to them, and
-   the batch committed: a claim never exists without its queued email. The outbox's sender
+7. ``tracker.services.outbox.queue``: the letters queued, then the ledger rows written
+   pointing at them, and the batch committed: a claim never exists without its queued
+   email. The outbox's sender
    delivers them, retries, and marks the ledger rows sent or failed.
 
 ``nudges`` lets a coordinator remind focal points now along steps 4 to 7, in the request's

@@ -1,7 +1,8 @@
-"""One batch of a sweep (or a nudge) in one transaction: claim the ledger rows, re-check what
-still applies and write the rest cancelled, compose letters for what this run won, queue
-them in the outbox, link the ledger rows to their emails. The caller commits: a claim never
-exists without its queued email, and an email never without its claims."""
+"""One batch of a sweep (or a nudge) in one transaction: re-check what still applies,
+compose the letters, queue them in the outbox, and write the ledger rows pointing at their
+emails (what no longer applies written cancelled); when another process holds one of the
+claims, the batch is redone claim first. The caller commits: a claim never exists without
+its queued email, and an email never without its claims."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Claiming: one ledger row per (item, recipient), exactly once across processes, written in
-the transaction that queues its email; what no longer applies when it is claimed is written
-cancelled instead; the rows an email settles are then linked to it."""
+the transaction that queues its email and pointing at it (or linked to it afterwards, when
+the claims are taken before composing); what no longer applies is written cancelled."""
 
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ The sender is ``tracker send``, run as a child process the scheduler starts, wat
 restarts if it dies, not an APScheduler job: a pass lasts as long as there is mail (minutes
 after a big sweep), which an interval job would report as missed runs every few seconds.
 In a process of its own it works on another core while a sweep composes (a thread would
-share this process's interpreter lock: the large programme's ordinary day took 64 s with a
-thread, 52 s with a process), and it delivers each batch the sweep commits at its next look
+share this process's interpreter lock: ``scripts/bench_reminders --overlap thread|process``
+shows the difference), and it delivers each batch the sweep commits at its next look
 (OUTBOX_POLL_SECONDS). On shutdown the scheduler asks it to stop (SIGTERM): it finishes the
 messages the server already has and puts the rest back.
 """

@@ -30,6 +30,7 @@ from datetime import datetime
 from email.utils import format_datetime, make_msgid, parseaddr
 from functools import lru_cache
 from hashlib import sha1
+from typing import TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -125,16 +126,32 @@ def compose(
     )
 
 
+T = TypeVar("T")
+
+
+def _once(app: Flask, kind: str, key: str, make: Callable[[], T]) -> T:
+    """Return what ``make()`` made for ``key`` among this application's ``kind`` of things,
+    making it the first time."""
+    made = app.extensions.setdefault(f"tracker.mail.{kind}", {})
+    found = made.get(key)
+    if found is None:
+        found = made[key] = make()
+    return found
+
+
+def _catalog(language: str):
+    with force_locale(language):
+        return get_translations()
+
+
 def _environment(app: Flask, language: str) -> Environment:
     """Return the application's Jinja environment for emails in ``language`` (made once):
     the same loader, filters and globals, with ``gettext`` and ``ngettext`` bound to the
     language's catalog (new-style, as Flask-Babel installs them: the translation is trusted
     markup and its variables are escaped in HTML)."""
-    made = app.extensions.setdefault("tracker.mail", {})
-    env = made.get(language)
-    if env is None:
-        with force_locale(language):
-            catalog = get_translations()
+
+    def make() -> Environment:
+        catalog = _catalog(language)
         env = app.jinja_env.overlay(cache_size=100)
         env.globals = {
             **app.jinja_env.globals,
@@ -145,8 +162,9 @@ def _environment(app: Flask, language: str) -> Environment:
         # Jinja's chain of dicts, which every macro import walks key by key.
         fixed = env.globals
         env.make_globals = lambda own: {**fixed, **own} if own else fixed
-        made[language] = env
-    return env
+        return env
+
+    return _once(app, "environments", language, make)
 
 
 class Words:
@@ -191,12 +209,7 @@ def words(language: str) -> Words:
     Python, made once per application."""
     app = current_app._get_current_object()
     language = language or app.config["BABEL_DEFAULT_LOCALE"]
-    made = app.extensions.setdefault("tracker.mail.words", {})
-    found = made.get(language)
-    if found is None:
-        with force_locale(language):
-            found = made[language] = Words(get_translations())
-    return found
+    return _once(app, "words", language, lambda: Words(_catalog(language)))
 
 
 def _gettext(translate):
@@ -239,15 +252,14 @@ def _adapter() -> MapAdapter:
     """Return the URL adapter bound to BASE_URL (made once per application and BASE_URL)."""
     app = current_app._get_current_object()
     base_url = app.config["BASE_URL"]
-    made = app.extensions.setdefault("tracker.mail.links", {})
-    adapter = made.get(base_url)
-    if adapter is None:
+
+    def make() -> MapAdapter:
         base = urlsplit(base_url)
-        adapter = app.url_map.bind(
+        return app.url_map.bind(
             base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme
         )
-        made[base_url] = adapter
-    return adapter
+
+    return _once(app, "links", base_url, make)
 
 
 def message_id(sender: str) -> str:

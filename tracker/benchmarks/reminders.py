@@ -218,15 +218,17 @@ def _outbox_counts() -> dict[str, int]:
     return {state: n for state, n in rows}
 
 
+def _running_clock(start: datetime):
+    """Return a clock that reads ``start`` now and runs on from it."""
+    began = time.monotonic()
+    return lambda: start + timedelta(seconds=time.monotonic() - began)
+
+
 def _deliver_all(start: datetime, settings, smtp) -> int:
     """Run the outbox's sender until a pass finds nothing due; return the passes."""
     from tracker.services.outbox import sender
 
-    began = time.monotonic()
-
-    def clock() -> datetime:
-        return start + timedelta(seconds=time.monotonic() - began)
-
+    clock = _running_clock(start)
     passes = 0
     while passes < 50:
         passes += 1
@@ -265,15 +267,13 @@ def _sender_process(config: dict, connections: int, start: str, ready, swept, fa
         Settings.from_config(app.config, app.instance_path), mail_connections=connections
     )
     smtp = SmtpSettings.from_config(app.config)
-    now, began = datetime.fromisoformat(start), time.monotonic()
+    clock = _running_clock(datetime.fromisoformat(start))
     with app.app_context():
         db.session.execute(select(1))  # connected before the clock starts
         db.session.remove()
     ready.set()
     try:
-        _send_until_swept(
-            app, lambda: now + timedelta(seconds=time.monotonic() - began), settings, smtp, swept
-        )
+        _send_until_swept(app, clock, settings, smtp, swept)
     except BaseException:
         failed.set()
         raise
@@ -304,10 +304,7 @@ def _sweep_while_sending(
             raise RuntimeError("the sender process did not start")
     else:
         swept = threading.Event()
-        began = time.monotonic()
-
-        def clock() -> datetime:
-            return now + timedelta(seconds=time.monotonic() - began)
+        clock = _running_clock(now)
 
         def send() -> None:
             try:

@@ -27,3 +27,13 @@ def test_the_reminder_ledger_names_tasks_units_and_users_without_foreign_keys(ap
         indexed = {tuple(ix["column_names"]) for ix in inspector.get_indexes("reminder")}
     assert checked == {("assignment_id",), ("email_id",)}
     assert ("unit_id",) not in indexed and ("task_id",) in indexed
+
+
+def test_the_ledger_leaves_room_in_its_pages_for_marking_rows_sent_on_postgresql(app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return  # a storage parameter of PostgreSQL's alone
+        options = db.session.execute(
+            db.text("SELECT reloptions FROM pg_class WHERE relname = 'reminder'")
+        ).scalar()
+    assert options == ["fillfactor=50"]

@@ -17,7 +17,7 @@ import time
 import pytest
 from sqlalchemy import func, select, text
 from support.mailserver import MailServer, free_port
-from support.today import NOW
+from support.today import NOW, START_OF_TODAY
 
 from tracker.extensions import db
 from tracker.mail import Letter, Recipient, SmtpSettings
@@ -40,7 +40,9 @@ def enqueue(app, count: int) -> list[int]:
         for n in range(count)
     ]
     with app.app_context():
-        ids = queue.queue(letters, now=NOW, settings=Settings.from_config(app.config, ""))
+        # due to the scheduler's loop too, which reads the app's clock: whatever the time of day
+        at = START_OF_TODAY
+        ids = queue.queue(letters, now=at, settings=Settings.from_config(app.config, ""))
         db.session.commit()
     return ids
 

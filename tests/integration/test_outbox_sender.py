@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 from support.mailserver import MailServer, free_port
-from support.today import NOW
+from support.today import NOW, START_OF_TODAY
 
 from tracker.extensions import db
 from tracker.mail import Letter, Recipient, SmtpSettings
@@ -31,8 +31,8 @@ def letters(count: int, *, kind: str = "notification", cc=(), start: int = 0) ->
     ]
 
 
-def enqueue(settings, count: int, **kwargs) -> list[int]:
-    ids = queue.queue(letters(count, **kwargs), now=NOW, settings=settings)
+def enqueue(settings, count: int, *, at=NOW, **kwargs) -> list[int]:
+    ids = queue.queue(letters(count, **kwargs), now=at, settings=settings)
     db.session.commit()
     return ids
 
@@ -347,10 +347,10 @@ def test_send_once_with_retry_failed_puts_failed_emails_back_and_delivers(
 
 
 def test_send_once_exits_75_when_the_server_cannot_be_reached(ctx, settings, runner):
-    enqueue(settings, 3)
+    enqueue(settings, 3, at=START_OF_TODAY)  # due whatever the time of day
     smtp_of(ctx, port=free_port())
     result = runner.invoke(args=["send", "--once"])
-    assert result.exit_code == 75
+    assert result.exit_code == 75, result.output
     assert "Mail server unreachable: ConnectionRefusedError" in result.output
     assert states() == {"pending": 3}
 

@@ -41,8 +41,8 @@ def enqueue(app, count: int) -> list[int]:
     ]
     with app.app_context():
         # due to the scheduler's loop too, which reads the app's clock: whatever the time of day
-        at = START_OF_TODAY
-        ids = queue.queue(letters, now=at, settings=Settings.from_config(app.config, ""))
+        settings = Settings.from_config(app.config, "")
+        ids = queue.queue(letters, now=START_OF_TODAY, settings=settings)
         db.session.commit()
     return ids
 

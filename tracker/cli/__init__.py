@@ -16,6 +16,7 @@ from tracker.cli import (
     reminders,
     reorganisation,
     reports,
+    rollups,
     scheduler,
     send,
 )
@@ -29,6 +30,7 @@ COMMANDS = (
     mail.mailcatcher_command,
     imports.import_command,
     reports.report_command,
+    rollups.rollups_command,
     reorganisation.reorganise_command,
 )
 

@@ -14,6 +14,7 @@ from tracker.models.org import (
     User,
 )
 from tracker.models.reminders import EmailMessage, Heartbeat, Reminder, Setting, SweepRun
+from tracker.models.rollups import NO_DUE_DATE, AssignmentTally
 from tracker.models.work import (
     Assignment,
     AssignmentRole,
@@ -28,9 +29,11 @@ from tracker.models.work import (
 
 __all__ = [
     "GROUP_OF_KIND",
+    "NO_DUE_DATE",
     "Assignment",
     "AssignmentRevision",
     "AssignmentRole",
+    "AssignmentTally",
     "Base",
     "CalendarFeed",
     "CalendarOverride",

@@ -43,20 +43,26 @@ def _late_submission(A=A) -> ColumnElement[bool]:
     return and_(A.due_date.is_not(None), A.submitted_on > A.due_date)
 
 
-def status_expression(as_of: AsOf, A=A) -> ColumnElement[str]:
+def status_expression(
+    as_of: AsOf, A=A, late: ColumnElement[bool] | None = None
+) -> ColumnElement[str]:
     """Return a SQL expression giving each assignment's ``TimeStatus`` value.
 
     ``A`` is where the rows come from: the assignment table (statuses now) or any source with
     the same ``state``, ``due_date`` and ``submitted_on`` columns, such as the assignments as
-    they stood on a past day (``tracker.services.history.assignments_as_of``).
+    they stood on a past day (``tracker.services.history.assignments_as_of``). ``late`` says
+    whether a row was submitted after its due date, for sources that know it another way
+    (the maintained counts: ``tracker.services.rollups``).
     """
+    if late is None:
+        late = _late_submission(A)
     return case(
         (A.state == S.NOT_APPLICABLE.value, literal(TimeStatus.NOT_APPLICABLE.value)),
         (A.state == S.TRANSFERRED.value, literal(TimeStatus.TRANSFERRED.value)),
         (
             A.state == S.COMPLETED.value,
             case(
-                (_late_submission(A), literal(TimeStatus.COMPLETED_LATE.value)),
+                (late, literal(TimeStatus.COMPLETED_LATE.value)),
                 else_=literal(TimeStatus.COMPLETED_ON_TIME.value),
             ),
         ),
@@ -64,7 +70,7 @@ def status_expression(as_of: AsOf, A=A) -> ColumnElement[str]:
         (
             A.state == S.SUBMITTED.value,
             case(
-                (_late_submission(A), literal(TimeStatus.OVERDUE.value)),
+                (late, literal(TimeStatus.OVERDUE.value)),
                 else_=literal(TimeStatus.ON_TRACK.value),
             ),
         ),
@@ -95,11 +101,17 @@ def status_filter(status: str, as_of: AsOf) -> ColumnElement[bool]:
     return status_expression(as_of) == status
 
 
-def _bucket_columns(as_of: AsOf, A=A) -> list:
-    status = status_expression(as_of, A)
+def bucket_columns(
+    as_of: AsOf, A=A, *, weight: ColumnElement[int] | None = None, late=None
+) -> list:
+    """Return the labelled aggregate columns of the official buckets over rows of ``A``,
+    each row counting ``weight`` (1 by default; a count for rows that stand for several
+    assignments) and judged late by ``late`` (see ``status_expression``)."""
+    status = status_expression(as_of, A, late)
+    one = literal(1) if weight is None else weight
 
     def count_where(condition) -> ColumnElement[int]:
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+        return func.coalesce(func.sum(case((condition, one), else_=0)), 0)
 
     return [
         count_where(A.state != S.TRANSFERRED.value).label("total"),
@@ -127,17 +139,18 @@ _FIELDS = (
 )
 
 
-def _to_buckets(row) -> Buckets:
+def to_buckets(row) -> Buckets:
+    """Return the buckets read from a row holding ``bucket_columns``."""
     return Buckets(**{name: int(getattr(row, name) or 0) for name in _FIELDS})
 
 
 def count_buckets(as_of: AsOf, *where: ColumnElement[bool], joins: Iterable = ()) -> Buckets:
     """Return the official buckets over the assignments matching ``where`` (one query)."""
-    query = select(*_bucket_columns(as_of)).select_from(A)
+    query = select(*bucket_columns(as_of)).select_from(A)
     for target in joins:
         query = query.join(target)
     row = db.session.execute(query.where(*where)).one()
-    return _to_buckets(row)
+    return to_buckets(row)
 
 
 def count_buckets_by(
@@ -161,11 +174,11 @@ def count_buckets_by_keys(
     """
     labelled = [k.label(f"key{i}") for i, k in enumerate(keys)]
     rows_from, columns = (A, A) if source is None else (source, source.c)
-    query = select(*labelled, *_bucket_columns(as_of, columns)).select_from(rows_from)
+    query = select(*labelled, *bucket_columns(as_of, columns)).select_from(rows_from)
     for target in joins:
         query = query.join(*target) if isinstance(target, tuple) else query.join(target)
     rows = db.session.execute(query.where(*where).group_by(*keys)).all()
-    return {tuple(row[: len(keys)]): _to_buckets(row) for row in rows}
+    return {tuple(row[: len(keys)]): to_buckets(row) for row in rows}
 
 
 def status_of(

@@ -21,9 +21,10 @@ from tracker.domain.reminders.coordinators import (
 from tracker.domain.reminders.planning import AssignmentSnapshot, Notice
 from tracker.extensions import db
 from tracker.mail import Recipient
-from tracker.models import Assignment, ExtensionRequest, Reminder, Role, Task, Unit, User
+from tracker.models import Assignment, ExtensionRequest, Reminder, Role, Task, User
 from tracker.services import status_sql
 from tracker.services.reminders.compose import PendingExtension
+from tracker.services.rollups import counts as tally
 
 
 @dataclass(frozen=True)
@@ -140,14 +141,10 @@ def weekly_summaries(
         .order_by(Task.deadline.asc().nulls_last(), Task.id)
     ).all()
     as_of = status_sql.AsOf.build(today, calendar, due_soon_days)
-    counts = status_sql.count_buckets_by_keys(
-        [Assignment.task_id, Unit.group],
-        as_of,
-        Assignment.task_id.in_([t.id for t in tasks]),
-        joins=[Unit],
-    )
+    T = tally.T
+    found = tally.buckets_by([T.task_id, T.unit_group], as_of, T.task_id.in_([t.id for t in tasks]))
     by_task: defaultdict[int, dict] = defaultdict(dict)
-    for (task_id, group), buckets in counts.items():
+    for (task_id, group), buckets in found.items():
         by_task[task_id][group] = buckets
     return [
         WeeklySummary(

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, select
 
 from tracker.domain.aggregate import Buckets
 from tracker.domain.reports import (
@@ -19,9 +19,10 @@ from tracker.domain.reports import (
 )
 from tracker.domain.status import AssignmentState, StatusResult, TimeStatus
 from tracker.extensions import db
-from tracker.models import AssignmentRevision, Task, Unit
+from tracker.models import Assignment, AssignmentRevision, Task, Unit
 from tracker.services import status_sql
 from tracker.services.reports.base import ReportScope, days_late, not_done, task_rows
+from tracker.services.rollups import counts
 
 S = AssignmentState
 
@@ -33,7 +34,23 @@ def _tasks(scope: ReportScope, limit: int | None = None, offset: int = 0) -> lis
     return list(db.session.scalars(query))
 
 
+def from_counts(scope: ReportScope) -> bool:
+    """Return whether the maintained counts give the report's figures: it is a report of
+    today (or later), and no unit that has left office still holds an assignment that counts
+    (its rows would count for its successor, one per task: see ``ReportScope.rows``)."""
+    if scope.day < scope.today:
+        return False
+    if not scope.successors:
+        return True
+    A = Assignment
+    held = exists().where(A.unit_id.in_(list(scope.successors)), A.state != S.TRANSFERRED.value)
+    return not db.session.scalar(select(held))
+
+
 def _buckets_by_task_and_group(scope: ReportScope, task_ids: list[int]) -> dict[tuple, Buckets]:
+    if from_counts(scope):
+        T = counts.T
+        return counts.buckets_by([T.task_id, T.unit_group], scope.as_of, T.task_id.in_(task_ids))
     rows = scope.rows()
     return status_sql.count_buckets_by_keys(
         [rows.c.task_id, Unit.group],
@@ -96,6 +113,8 @@ def name_missing(scope: ReportScope, figures: list[TaskFigures]) -> list[TaskFig
 
 def ageing(scope: ReportScope) -> dict[str, int]:
     """Return the open overdue assignments per ageing band (one query)."""
+    if from_counts(scope):
+        return counts.ageing(scope.day, scope.task_filter())
     rows = scope.rows()
     late = days_late(rows, scope.day)
     overdue = status_sql.status_expression(scope.as_of, rows.c) == TimeStatus.OVERDUE.value

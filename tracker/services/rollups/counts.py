@@ -40,7 +40,9 @@ def buckets_by(
     query = select(*labelled, *_columns(as_of)).select_from(T)
     if tasks:
         query = query.join(Task, Task.id == T.task_id)
-    rows = db.session.execute(query.where(*where).group_by(*keys)).all()
+    # A key is present when it has assignments, as when counting the assignments themselves.
+    query = query.where(*where).group_by(*keys).having(func.sum(T.n) > 0)
+    rows = db.session.execute(query).all()
     return {tuple(row[: len(keys)]): status_sql.to_buckets(row) for row in rows}
 
 

@@ -23,6 +23,7 @@ from tracker.services.assignments import listing
 from tracker.services.calendar import load_calendar
 from tracker.services.errors import NotFound
 from tracker.services.paging import export_rows, page_of
+from tracker.services.rollups import counts
 from tracker.services.status_sql import AsOf
 from tracker.services.tasks.removing import removable_ids
 
@@ -76,6 +77,8 @@ def unit_assignments(unit_id: int, task_ids: list[int]) -> list[Assignment]:
 
 def task_buckets(task_ids: list[int], unit_scope: int | None, as_of: AsOf) -> dict[int, Buckets]:
     """Return the buckets of each listed task (one query)."""
+    if unit_scope is None:
+        return counts.task_buckets(task_ids, as_of)
     return status_sql.count_buckets_by(
         A.task_id, as_of, unit_scope_filter(unit_scope), A.task_id.in_(task_ids)
     )
@@ -93,9 +96,12 @@ class TaskSummary:
 def task_summary(task: Task, unit_scope: int | None, as_of: AsOf) -> TaskSummary:
     """Return a task's progress split by group and the units not yet done (two queries)."""
     scope = unit_scope_filter(unit_scope)
-    by_group = status_sql.count_buckets_by(
-        Unit.group, as_of, scope, A.task_id == task.id, joins=[Unit]
-    )
+    if unit_scope is None:
+        by_group = counts.group_buckets(as_of, counts.T.task_id == task.id)
+    else:
+        by_group = status_sql.count_buckets_by(
+            Unit.group, as_of, scope, A.task_id == task.id, joins=[Unit]
+        )
     total = Buckets(
         **{
             name: sum(getattr(b, name) for b in by_group.values())

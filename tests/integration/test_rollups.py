@@ -1,0 +1,64 @@
+"""``tracker rollups``: the maintained counts match a full recount on the demo after every
+command the README lists, and a difference is reported (exit 1) until a rebuild."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from support.imports import csv_bytes
+
+from tracker.extensions import db
+from tracker.models import AssignmentTally
+
+TASKS = [
+    ("Tên nhiệm vụ", "Số ký hiệu", "Ngày văn bản", "Lĩnh vực", "Trọng tâm", "Thời hạn", "Đơn vị",
+     "Vai trò"),
+    ("Báo cáo quý IV", "", "", "Dữ liệu số", "", "31/12/2024", "tất cả", ""),
+]  # fmt: skip
+
+
+def _check(runner):
+    result = runner.invoke(args=["rollups", "check"])
+    return result.exit_code, result.output
+
+
+def test_the_counts_match_a_recount_after_every_readme_command_on_the_demo(runner, tmp_path):
+    tasks = tmp_path / "tasks.csv"
+    tasks.write_bytes(csv_bytes(TASKS))
+    commands = [
+        ["demo"],
+        ["remind", "--today", "2024-09-20"],
+        ["recur", "--today", "2024-12-20"],
+        ["import", "tasks", str(tasks), "--as", "dieuphoi1@example.org"],
+        ["reorganise", "2025", "--today", "2025-07-01"],
+    ]
+    for args in commands:
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, (args, result.output)
+        assert _check(runner) == (0, "counts: match a full recount\n"), args
+
+
+def test_a_count_that_drifted_is_reported_until_the_counts_are_rebuilt(runner, ctx):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    row = db.session.scalars(select(AssignmentTally).where(AssignmentTally.n > 0).limit(1)).one()
+    key, n = (row.task_id, row.unit_group, row.state, row.due_date, row.late_days), row.n
+    db.session.execute(
+        update(AssignmentTally)
+        .where(AssignmentTally.task_id == row.task_id, AssignmentTally.state == row.state,
+               AssignmentTally.unit_group == row.unit_group,
+               AssignmentTally.due_date == row.due_date,
+               AssignmentTally.late_days == row.late_days)
+        .values(n=n + 2)
+    )  # fmt: skip
+    db.session.commit()
+
+    code, output = _check(runner)
+
+    assert code == 1
+    task_id, group, state, due, late = key
+    assert (
+        f"task {task_id} {group} {state} due {due} late {late}: kept {n + 2}, counted {n}" in output
+    )
+    assert "1 counts differ from a full recount" in output
+    rebuilt = runner.invoke(args=["rollups", "rebuild"])
+    assert rebuilt.exit_code == 0 and "rows rebuilt" in rebuilt.output
+    assert _check(runner) == (0, "counts: match a full recount\n")

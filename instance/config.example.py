@@ -114,6 +114,12 @@ SWEEP_STALE_HOURS = 36
 # (admins read it at /mailbox). Leave None in production.
 MAIL_CATCHER_DIR = None
 
+# --- Reports ---------------------------------------------------------------------------
+# Reports as of a closed day read that day's figures, written by the scheduler just after
+# midnight; it also writes any of this many past days that lack them. Older days are read
+# from the history (slower) until `tracker rollups rebuild --from ... --to ...` writes them.
+ROLLUP_SNAPSHOT_DAYS = 31
+
 # --- Demo -----------------------------------------------------------------------------
 # The password of every account `tracker demo` creates.
 DEMO_PASSWORD = "demo-2024"

@@ -92,6 +92,10 @@ DEFAULTS: dict[str, object] = {
     # Notifications: emails "at once" gather what happened to one person over this window.
     "NOTIFICATION_WINDOW_MINUTES": 10,
     "NOTIFICATION_KEEP_DAYS": 180,  # then in-app notifications are pruned
+    # Reports as of a closed day read that day's figures, written just after midnight; the
+    # scheduler also writes any of this many past days that lack them (missed, or dropped
+    # because a merger changed their past). Older days: `tracker rollups rebuild`.
+    "ROLLUP_SNAPSHOT_DAYS": 31,
     "SWEEP_STALE_HOURS": 36,  # the status page warns when the last sweep is older
     # Embedded mode: a directory where `tracker mailcatcher` keeps mail instead of sending it;
     # administrators read it at /mailbox. None in production.
@@ -157,6 +161,7 @@ def validate(config) -> None:
         "OUTBOX_STUCK_MINUTES",
         "NOTIFICATION_WINDOW_MINUTES",
         "NOTIFICATION_KEEP_DAYS",
+        "ROLLUP_SNAPSHOT_DAYS",
     ):
         if not isinstance(config[key], int | float) or config[key] <= 0:
             raise RuntimeError(f"{key} must be a positive number, got {config[key]!r}")

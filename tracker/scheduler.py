@@ -64,6 +64,26 @@ def recurrence_job(app: Flask) -> None:
             )
 
 
+def snapshot_job(app: Flask) -> None:
+    """Write the figures of yesterday, and of any of the last ROLLUP_SNAPSHOT_DAYS days that
+    lack them, for reports as of those days (idempotent)."""
+    from tracker import clock, settings
+    from tracker.services.rollups.writing import write_missing
+
+    with app.app_context():
+        now = clock.now()
+        written = write_missing(
+            today=clock.local_date(now),
+            days_back=app.config["ROLLUP_SNAPSHOT_DAYS"],
+            due_soon_days=settings.current().due_soon_days,
+            now=now,
+        )
+        if written:
+            log.info(
+                "rollups: figures of %s day(s) written, the last %s", len(written), written[-1]
+            )
+
+
 def send_pass(app: Flask, stop: threading.Event | None = None) -> SendReport:
     """One pass of the sender loop: queue the notification emails whose coalescing window
     has passed, then deliver what is due now (and write the heartbeat)."""
@@ -117,9 +137,9 @@ def sender_loop(
 
 
 def build(app: Flask) -> BlockingScheduler:
-    """Return the scheduler with the sweep (daily at REMINDER_SWEEP_TIME), the
-    recurring-task job (daily just after midnight, before the sweep) and the pruning of old
-    notifications (daily)."""
+    """Return the scheduler with the sweep (daily at REMINDER_SWEEP_TIME), the figures of
+    the day that ended (just after midnight), the recurring-task job (daily just after
+    midnight, before the sweep) and the pruning of old notifications (daily)."""
     settings = Settings.from_config(app.config, app.instance_path)
     scheduler = BlockingScheduler(
         timezone=settings.zone,
@@ -142,6 +162,13 @@ def build(app: Flask) -> BlockingScheduler:
         args=[app],
         id="recurrence",
         name="generate recurring tasks",
+    )
+    scheduler.add_job(
+        snapshot_job,
+        CronTrigger(hour=0, minute=1, timezone=settings.zone),
+        args=[app],
+        id="snapshots",
+        name="write the figures of the day that ended",
     )
     scheduler.add_job(
         prune_job,
@@ -216,16 +243,16 @@ class SenderProcess:
 
 
 def run(app: Flask, sender_command: Sequence[str] = SENDER_COMMAND) -> None:
-    """Start the sender (a child process), generate due recurring tasks and sweep once now
-    (catch-up after downtime), then run the schedule until stopped (Ctrl+C or SIGTERM); the
-    sender then finishes the messages in flight and stops."""
+    """Start the sender (a child process), generate due recurring tasks, sweep and write the
+    missing days' figures once now (catch-up after downtime), then run the schedule until
+    stopped (Ctrl+C or SIGTERM); the sender then finishes the messages in flight and stops."""
     scheduler = build(app)
     log.info("scheduler starting: sweep daily at %s", app.config["REMINDER_SWEEP_TIME"])
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _exit)
     sending = SenderProcess(sender_command).start()
     try:
-        for catch_up in (recurrence_job, sweep_job):
+        for catch_up in (recurrence_job, sweep_job, snapshot_job):
             _logging_errors(catch_up, app)
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

@@ -391,4 +391,9 @@ def test_a_stop_finishes_the_messages_in_flight_and_puts_the_rest_back(ctx, sett
 def test_the_scheduler_no_longer_has_a_retry_job(app):
     from tracker import scheduler
 
-    assert {job.id for job in scheduler.build(app).get_jobs()} == {"sweep", "recurrence", "prune"}
+    assert {job.id for job in scheduler.build(app).get_jobs()} == {
+        "sweep",
+        "recurrence",
+        "snapshots",
+        "prune",
+    }

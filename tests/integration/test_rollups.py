@@ -34,7 +34,7 @@ def test_the_counts_match_a_recount_after_every_readme_command_on_the_demo(runne
     for args in commands:
         result = runner.invoke(args=args)
         assert result.exit_code == 0, (args, result.output)
-        assert _check(runner) == (0, "counts: match a full recount\n"), args
+        assert _check(runner) == (0, "counts and daily figures: match a full recount\n"), args
 
 
 def test_a_count_that_drifted_is_reported_until_the_counts_are_rebuilt(runner, ctx):
@@ -58,7 +58,7 @@ def test_a_count_that_drifted_is_reported_until_the_counts_are_rebuilt(runner, c
     assert (
         f"task {task_id} {group} {state} due {due} late {late}: kept {n + 2}, counted {n}" in output
     )
-    assert "1 counts differ from a full recount" in output
+    assert "1 counts and 0 daily figures differ from a full recount" in output
     rebuilt = runner.invoke(args=["rollups", "rebuild"])
     assert rebuilt.exit_code == 0 and "rows rebuilt" in rebuilt.output
-    assert _check(runner) == (0, "counts: match a full recount\n")
+    assert _check(runner) == (0, "counts and daily figures: match a full recount\n")

@@ -1,42 +1,76 @@
-"""``tracker rollups``: check the maintained counts against a full recount, or rebuild them."""
+"""``tracker rollups``: check the maintained counts and the figures kept for closed days
+against a full recount from the assignments and their history, or rebuild them."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
 
+from tracker.cli.options import iso_day
+
 
 @click.group("rollups")
 def rollups_command() -> None:
-    """The counts the dashboard and reports read instead of every assignment."""
+    """The counts and daily figures the dashboard and reports read instead of every
+    assignment."""
 
 
 @rollups_command.command("check")
+@click.option("--from", "first", callback=iso_day, metavar="YYYY-MM-DD", help="First kept day.")
+@click.option("--to", "last", callback=iso_day, metavar="YYYY-MM-DD", help="Last kept day.")
 @click.option("--limit", default=20, show_default=True, help="Differences to print at most.")
 @with_appcontext
-def check_command(limit: int) -> None:
-    """Compare the maintained counts with a full recount; exit 1 on any difference."""
-    from tracker.services.rollups import check
+def check_command(first, last, limit: int) -> None:
+    """Compare the maintained counts with a full recount, and each kept day's figures (all,
+    or those from --from to --to) with the day rebuilt from the history; exit 1 on any
+    difference."""
+    from tracker import clock, settings
+    from tracker.services.rollups import check, writing
 
-    found = check.differences()
-    for diff in found[:limit]:
+    counted = check.differences()
+    for diff in counted[:limit]:
         task_id, group, state, due, late = diff.key
         click.echo(
             f"task {task_id} {group} {state} due {due} late {late}: "
             f"kept {diff.kept}, counted {diff.counted}"
         )
-    if found:
-        raise click.ClickException(f"{len(found)} counts differ from a full recount")
-    click.echo("counts: match a full recount")
+    kept = writing.differences(
+        today=clock.today(), due_soon_days=settings.current().due_soon_days, first=first, last=last
+    )
+    for diff in kept[:limit]:
+        click.echo(
+            f"{diff.day} task {diff.key[0]} {diff.key[1]}: kept {diff.kept}, rebuilt {diff.rebuilt}"
+        )
+    if counted or kept:
+        raise click.ClickException(
+            f"{len(counted)} counts and {len(kept)} daily figures differ from a full recount"
+        )
+    click.echo("counts and daily figures: match a full recount")
 
 
 @rollups_command.command("rebuild")
+@click.option("--from", "first", callback=iso_day, metavar="YYYY-MM-DD", help="First day.")
+@click.option("--to", "last", callback=iso_day, metavar="YYYY-MM-DD", help="Last day.")
 @with_appcontext
-def rebuild_command() -> None:
-    """Replace the maintained counts with a full recount."""
+def rebuild_command(first, last) -> None:
+    """Replace the maintained counts with a full recount; with --from (and --to, default
+    yesterday) also write the figures of those closed days from the history."""
+    from datetime import timedelta
+
+    from tracker import clock, settings
     from tracker.extensions import db
-    from tracker.services.rollups import check
+    from tracker.services.rollups import check, writing
 
     rows = check.rebuild()
     db.session.commit()
     click.echo(f"counts: {rows} rows rebuilt")
+    if first is None:
+        return
+    today = clock.today()
+    last = last or today - timedelta(days=1)
+    if last >= today or first > last:
+        raise click.BadParameter("give closed days: --from <= --to < today", param_hint="--to")
+    days = writing.write_range(
+        first, last, today=today, due_soon_days=settings.current().due_soon_days, now=clock.now()
+    )
+    click.echo(f"daily figures: {len(days)} days written, {days[0]} to {days[-1]}")

@@ -14,7 +14,7 @@ from tracker.models.org import (
     User,
 )
 from tracker.models.reminders import EmailMessage, Heartbeat, Reminder, Setting, SweepRun
-from tracker.models.rollups import NO_DUE_DATE, AssignmentTally
+from tracker.models.rollups import NO_DUE_DATE, AssignmentTally, SnapshotDay, TallySnapshot
 from tracker.models.work import (
     Assignment,
     AssignmentRole,
@@ -50,7 +50,9 @@ __all__ = [
     "Reminder",
     "Role",
     "Setting",
+    "SnapshotDay",
     "SweepRun",
+    "TallySnapshot",
     "Task",
     "Unit",
     "UnitGroup",

@@ -3,12 +3,12 @@ a few thousand rows instead of every assignment."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Date, String
+from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracker.models.base import Base
+from tracker.models.base import Base, UTCDateTime
 
 # The due date a tally row gives an assignment without one: it is never overdue, which is
 # how the official buckets count "no deadline" (open, on track; completed, on time).
@@ -33,3 +33,43 @@ class AssignmentTally(Base):
     due_date: Mapped[date] = mapped_column(Date, primary_key=True)
     late_days: Mapped[int] = mapped_column(primary_key=True)
     n: Mapped[int] = mapped_column(default=0)
+
+
+class SnapshotDay(Base):
+    """A closed day whose figures are kept in ``TallySnapshot``: reports as of that day read
+    them instead of rebuilding every assignment from the history.
+
+    Dropped again (by triggers, migration 0008) when something changes that day's past: a
+    revision dated on or before it (a merger recorded after its effective day), a unit's end
+    of office or successor, a unit's group. Such days are read from the history until the
+    snapshot is written again (the scheduler's daily job, ``tracker rollups rebuild``).
+    """
+
+    __tablename__ = "snapshot_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TallySnapshot(Base):
+    """The figures of one task in units of one group at the end of a closed day, as the
+    reports count them, with its overdue assignments by ageing band."""
+
+    __tablename__ = "tally_snapshot"
+
+    day: Mapped[date] = mapped_column(
+        ForeignKey("snapshot_day.day", ondelete="CASCADE"), primary_key=True
+    )
+    task_id: Mapped[int] = mapped_column(primary_key=True)
+    unit_group: Mapped[str] = mapped_column(String(10), primary_key=True)
+    total: Mapped[int] = mapped_column(default=0)
+    not_applicable: Mapped[int] = mapped_column(default=0)
+    completed_on_time: Mapped[int] = mapped_column(default=0)
+    completed_late: Mapped[int] = mapped_column(default=0)
+    open_on_track: Mapped[int] = mapped_column(default=0)
+    open_overdue: Mapped[int] = mapped_column(default=0)
+    awaiting_confirmation: Mapped[int] = mapped_column(default=0)
+    overdue_1_7: Mapped[int] = mapped_column(default=0)
+    overdue_8_30: Mapped[int] = mapped_column(default=0)
+    overdue_31_90: Mapped[int] = mapped_column(default=0)
+    overdue_90_plus: Mapped[int] = mapped_column(default=0)

@@ -22,7 +22,8 @@ from tracker.extensions import db
 from tracker.models import Assignment, AssignmentRevision, Task, Unit
 from tracker.services import status_sql
 from tracker.services.reports.base import ReportScope, days_late, not_done, task_rows
-from tracker.services.rollups import counts
+from tracker.services.rollups import counts, snapshots
+from tracker.services.status_sql import AsOf
 
 S = AssignmentState
 
@@ -51,6 +52,17 @@ def _buckets_by_task_and_group(scope: ReportScope, task_ids: list[int]) -> dict[
     if from_counts(scope):
         T = counts.T
         return counts.buckets_by([T.task_id, T.unit_group], scope.as_of, T.task_id.in_(task_ids))
+    kept = snapshots.buckets_by_task_and_group(scope.day, task_ids)
+    if kept is not None:
+        return kept
+    return history_buckets_by_task_and_group(scope, task_ids)
+
+
+def history_buckets_by_task_and_group(
+    scope: ReportScope, task_ids: list[int]
+) -> dict[tuple, Buckets]:
+    """Return {(task, group): Buckets} on the report's day rebuilt from the history (one
+    query over every revision of the tasks up to the day)."""
     rows = scope.rows()
     return status_sql.count_buckets_by_keys(
         [rows.c.task_id, Unit.group],
@@ -115,21 +127,33 @@ def ageing(scope: ReportScope) -> dict[str, int]:
     """Return the open overdue assignments per ageing band (one query)."""
     if from_counts(scope):
         return counts.ageing(scope.day, scope.task_filter())
+    kept = snapshots.ageing(scope.day, scope.task_ids or ())
+    if kept is not None:
+        return kept
+    bands = {label: 0 for label, _first, _last in AGEING_BANDS}
+    for (_task, _group, band), n in history_ageing(scope).items():
+        bands[band] += n
+    return bands
+
+
+def history_ageing(scope: ReportScope) -> dict[tuple[int, str, str], int]:
+    """Return {(task, group, ageing band): overdue assignments} on the report's day rebuilt
+    from the history (one query)."""
     rows = scope.rows()
     late = days_late(rows, scope.day)
     overdue = status_sql.status_expression(scope.as_of, rows.c) == TimeStatus.OVERDUE.value
     query = (
-        select(late.label("days"), func.count().label("n"))
-        .select_from(rows)
+        select(rows.c.task_id, Unit.group, late.label("days"), func.count().label("n"))
+        .join(Unit, Unit.id == rows.c.unit_id)
         .where(overdue)
-        .group_by(late)
+        .group_by(rows.c.task_id, Unit.group, late)
     )
-    bands = {label: 0 for label, _first, _last in AGEING_BANDS}
-    for days, n in db.session.execute(query):
+    found: dict[tuple[int, str, str], int] = defaultdict(int)
+    for task_id, group, days, n in db.session.execute(query):
         band = ageing_band(int(days or 0))
         if band:
-            bands[band] += n
-    return bands
+            found[(task_id, group, band)] += n
+    return dict(found)
 
 
 def programme_figures(scope: ReportScope, *, with_missing: bool = False) -> ProgrammeFigures:
@@ -190,7 +214,26 @@ def task_units(scope: ReportScope, task_id: int, *, only_missing: bool = False) 
 
 def completion_over_time(scope: ReportScope, start: date, points: int = 12) -> list[tuple]:
     """Return (day, Buckets) at ``points`` days spread evenly from ``start`` to the report's
-    day, each as it stood at the end of that day, from the history in one query.
+    day, each as it stood at the end of that day.
+
+    Closed days are read from their snapshots and days from today on from the maintained
+    counts (a few queries); when a closed day has no snapshot, every point is rebuilt from
+    the history (``history_trend``).
+    """
+    days = _spread(start, scope.day, points)
+    ids = scope.task_ids or ()
+    past = [d for d in days if d < scope.today]
+    kept = snapshots.totals(past, ids)
+    if kept is None or (len(past) < len(days) and not from_counts(scope)):
+        return history_trend(scope, days)
+    T = counts.T
+    for day in days[len(past) :]:
+        kept[day] = counts.buckets(AsOf(day, day), T.task_id.in_(ids))
+    return [(day, kept[day]) for day in days]
+
+
+def history_trend(scope: ReportScope, days: list[date]) -> list[tuple]:
+    """Return (day, Buckets) for each of ``days`` from the history, in one query.
 
     Every revision holds from its day until the next one; the query counts revisions per
     (from, until, state, due date, reported late), a few thousand groups at most, and each
@@ -219,7 +262,7 @@ def completion_over_time(scope: ReportScope, start: date, points: int = 12) -> l
         .group_by(c.day, c.until, c.state, c.due_date, c.late)
     ).all()
     series = []
-    for day in _spread(start, scope.day, points):
+    for day in days:
         counts = dict.fromkeys(("total", "on_time", "late", "overdue"), 0)
         for since, until, state, due, was_late, n in groups:
             if since > day or (until is not None and until <= day):

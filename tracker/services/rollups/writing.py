@@ -1,0 +1,109 @@
+"""Writing the figures of closed days (``TallySnapshot``), checking them, and filling the
+days that lack them.
+
+A day's figures are those a report as of that day shows, rebuilt from the history once
+(seconds at national scale) and read back by every later report and progress chart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, insert, select
+
+from tracker.extensions import db
+from tracker.models import SnapshotDay, TallySnapshot
+from tracker.services.reports import figures
+from tracker.services.reports.base import scope_on
+from tracker.services.rollups.snapshots import BANDS, BUCKETS
+
+_BAND_COLUMN = dict(zip(("1-7", "8-30", "31-90", "90+"), BANDS, strict=True))
+
+
+def _figures_of(day: date, *, today: date, due_soon_days: int) -> dict[tuple, dict]:
+    """Return {(task, group): snapshot columns} of ``day`` rebuilt from the history."""
+    scope = scope_on(day, due_soon_days, today=today)
+    ids = list(scope.task_ids or ())
+    rows: dict[tuple, dict] = {}
+    for key, b in figures.history_buckets_by_task_and_group(scope, ids).items():
+        rows[key] = {name: getattr(b, name) for name in BUCKETS} | dict.fromkeys(BANDS, 0)
+    for (task_id, group, band), n in figures.history_ageing(scope).items():
+        rows[(task_id, group)][_BAND_COLUMN[band]] += n
+    return rows
+
+
+def write_day(day: date, *, today: date, due_soon_days: int, now: datetime) -> int:
+    """Replace the snapshot of ``day`` (a closed day: before ``today``) with its figures
+    rebuilt from the history; return the rows written (not committed)."""
+    if day >= today:
+        raise ValueError(f"{day} is not a closed day")
+    rows = _figures_of(day, today=today, due_soon_days=due_soon_days)
+    db.session.execute(delete(SnapshotDay).where(SnapshotDay.day == day))
+    db.session.execute(insert(SnapshotDay), [{"day": day, "written_at": now}])
+    if rows:
+        db.session.execute(
+            insert(TallySnapshot),
+            [{"day": day, "task_id": k[0], "unit_group": k[1]} | v for k, v in rows.items()],
+        )
+    return len(rows)
+
+
+def write_range(first: date, last: date, *, today: date, due_soon_days: int, now) -> list[date]:
+    """Write the snapshot of every day from ``first`` to ``last`` (both closed), committing
+    each; return the days written."""
+    written = []
+    day = first
+    while day <= last:
+        write_day(day, today=today, due_soon_days=due_soon_days, now=now)
+        db.session.commit()
+        written.append(day)
+        day += timedelta(days=1)
+    return written
+
+
+def write_missing(*, today: date, days_back: int, due_soon_days: int, now) -> list[date]:
+    """Write the snapshots of the closed days of the last ``days_back`` that lack one (a
+    scheduler job: yesterday, and any day missed or dropped since); return them."""
+    wanted = [today - timedelta(days=k) for k in range(days_back, 0, -1)]
+    kept = set(db.session.scalars(select(SnapshotDay.day).where(SnapshotDay.day.in_(wanted))))
+    written = []
+    for day in wanted:
+        if day not in kept:
+            write_range(day, day, today=today, due_soon_days=due_soon_days, now=now)
+            written.append(day)
+    return written
+
+
+@dataclass(frozen=True)
+class SnapshotDifference:
+    """A kept figure of a day that its rebuild from the history does not give."""
+
+    day: date
+    key: tuple  # (task_id, unit_group)
+    kept: dict
+    rebuilt: dict
+
+
+def differences(
+    *, today: date, due_soon_days: int, first: date | None = None, last: date | None = None
+) -> list[SnapshotDifference]:
+    """Return every kept figure (of the days between ``first`` and ``last``, by default all)
+    that differs from the day rebuilt from the history."""
+    query = select(SnapshotDay.day).order_by(SnapshotDay.day)
+    if first is not None:
+        query = query.where(SnapshotDay.day >= first)
+    if last is not None:
+        query = query.where(SnapshotDay.day <= last)
+    found = []
+    columns = (*BUCKETS, *BANDS)
+    for day in list(db.session.scalars(query)):
+        kept = {
+            (r.task_id, r.unit_group): {c: getattr(r, c) for c in columns}
+            for r in db.session.scalars(select(TallySnapshot).where(TallySnapshot.day == day))
+        }
+        rebuilt = _figures_of(day, today=today, due_soon_days=due_soon_days)
+        for key in sorted(set(kept) | set(rebuilt)):
+            if kept.get(key) != rebuilt.get(key):
+                found.append(SnapshotDifference(day, key, kept.get(key), rebuilt.get(key)))
+    return found

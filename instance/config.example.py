@@ -48,6 +48,11 @@ MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 # None: the SQLite file instance/tracker.sqlite3 (embedded, single machine).
 # Production: "postgresql+psycopg://USER:PASSWORD@HOST:5432/DBNAME"
 SQLALCHEMY_DATABASE_URI = None
+# Report pages, their downloads and `tracker report` read through an engine of their own
+# on this URL: a PostgreSQL streaming replica (hot standby), or the same database through a
+# role granted SELECT only. None: the main database. Either way their transactions are
+# read-only, so a report can never write.
+SQLALCHEMY_REPORTS_URI = None
 
 # --- Programme rules ------------------------------------------------------------------
 TIMEZONE = "Asia/Ho_Chi_Minh"

@@ -22,13 +22,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import has_app_context
 from flask.globals import app_ctx
-from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from support.today import NOW, TODAY
 
 from tracker.app import create_app
-from tracker.extensions import db, limiter
+from tracker.extensions import Session, db, limiter
 from tracker.services import history
 
 PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
@@ -195,12 +194,13 @@ def _url(engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
-class _TestSession(FlaskSession):
-    """Flask-SQLAlchemy's session, on the running test's connection when there is one.
+class _TestSession(Session):
+    """The app's session, on the running test's connection when there is one.
 
     Flask-SQLAlchemy picks an engine per app and ignores a session's own ``bind``; this
-    swaps in the connection the test holds on that engine's database, so that every app
-    context, request and app of the test sees the same uncommitted rows.
+    swaps in the connection the test holds on that engine's database (the reports engine's
+    too when it is on the same URL), so that every app context, request and app of the
+    test sees the same uncommitted rows.
     """
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):

@@ -37,8 +37,8 @@ def register_extensions(app: Flask) -> None:
 
     os.makedirs(app.instance_path, exist_ok=True)
     db.init_app(app)
+    register_databases(app)
     history.install(ZoneInfo(app.config["TIMEZONE"]))
-    _configure_sqlite(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     csrf.init_app(app)
     bootstrap.init_app(app)
@@ -46,7 +46,48 @@ def register_extensions(app: Flask) -> None:
     auth.init_app(app)
 
 
-def _configure_sqlite(app: Flask) -> None:
+def register_databases(app: Flask) -> None:
+    """Configure the main engine's connections, and give reports theirs: their own engine
+    on SQLALCHEMY_REPORTS_URI (a replica, or a SELECT-only role), else the main one."""
+    from sqlalchemy import create_engine
+
+    from tracker.extensions import db, init_reports_engine
+
+    with app.app_context():
+        main = db.engine
+    _configure_connections(main)
+    uri = app.config["SQLALCHEMY_REPORTS_URI"]
+    if not uri:
+        init_reports_engine(app, main)
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("echo", app.config["SQLALCHEMY_ECHO"])
+    reports = create_engine(uri, **options)
+    _configure_connections(reports)
+    init_reports_engine(app, reports)
+
+
+def _configure_connections(engine) -> None:
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    elif engine.dialect.name == "postgresql":
+        _configure_postgresql(engine)
+
+
+def _configure_postgresql(engine) -> None:
+    """Make read-only transactions (``extensions.READ_ONLY``) read-only on the server too:
+    a report that tried to write fails instead of writing."""
+    from sqlalchemy import event
+
+    from tracker import extensions
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        if connection.get_execution_options().get(extensions.READ_ONLY):
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+
+def _configure_sqlite(engine) -> None:
     """Enforce foreign keys and let SQLAlchemy, not pysqlite, control transactions.
 
     pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy's documented
@@ -58,35 +99,35 @@ def _configure_sqlite(app: Flask) -> None:
     from sqlalchemy import event
 
     from tracker import extensions
-    from tracker.extensions import db
-
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        return
-    with app.app_context():
-        engine = db.engine
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection, record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+        record.info["query_only"] = False
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         options = connection.get_execution_options()
-        # Durability is set per connection, between transactions: WAL's NORMAL fsyncs at
-        # checkpoints only (safe against a killed process), FULL at every commit.
+        # Durability and query_only are set per connection, between transactions: WAL's
+        # NORMAL fsyncs at checkpoints only (safe against a killed process), FULL at every
+        # commit.
         level = "NORMAL" if options.get(extensions.RELAXED_DURABILITY) else "FULL"
         info = connection.connection.info
         if info.get("synchronous") != level:
             connection.exec_driver_sql(f"PRAGMA synchronous={level}")
             info["synchronous"] = level
         # Writers take the lock up front (a read-then-write transaction would otherwise fail
-        # when the scheduler wrote in between); long report reads must not hold it.
-        read_only = options.get(extensions.READ_ONLY)
+        # when the scheduler wrote in between); long report reads must not hold it, and
+        # must not write.
+        read_only = bool(options.get(extensions.READ_ONLY))
+        if info.get("query_only") != read_only:
+            connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+            info["query_only"] = read_only
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 

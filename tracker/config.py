@@ -45,6 +45,10 @@ DEFAULTS: dict[str, object] = {
     "INVITATION_HOURS": 72,
     # Database: None means the SQLite file instance/tracker.sqlite3
     "SQLALCHEMY_DATABASE_URI": None,
+    # Report pages, exports and `tracker report` read through their own engine on this URL
+    # (a PostgreSQL streaming replica, or a role with SELECT only); None: the main database.
+    # Either way their transactions are read-only.
+    "SQLALCHEMY_REPORTS_URI": None,
     "SQLALCHEMY_ECHO": False,
     # Programme
     "TIMEZONE": "Asia/Ho_Chi_Minh",
@@ -165,6 +169,13 @@ def validate(config) -> None:
     ):
         if not isinstance(config[key], int | float) or config[key] <= 0:
             raise RuntimeError(f"{key} must be a positive number, got {config[key]!r}")
+    reports_uri = config["SQLALCHEMY_REPORTS_URI"]
+    if reports_uri and _backend(reports_uri) != _backend(config["SQLALCHEMY_DATABASE_URI"]):
+        # Report queries are written for the main database's dialect.
+        raise RuntimeError(
+            "SQLALCHEMY_REPORTS_URI must point at the same kind of database as "
+            f"SQLALCHEMY_DATABASE_URI: {urlsplit(str(reports_uri)).scheme!r}"
+        )
     if urlsplit(str(config["BASE_URL"])).scheme not in ("http", "https"):
         raise RuntimeError(f"BASE_URL must start with http:// or https://: {config['BASE_URL']!r}")
     if config["PREFERRED_URL_SCHEME"] not in ("http", "https"):
@@ -174,3 +185,8 @@ def validate(config) -> None:
         config["PREFERRED_URL_SCHEME"] = "https"
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def _backend(url) -> str:
+    """Return the database kind a SQLAlchemy URL names ("postgresql" for postgresql+psycopg)."""
+    return urlsplit(str(url)).scheme.split("+")[0]

@@ -1,5 +1,9 @@
 """Extension objects, created unbound and initialised in ``create_app``."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, current_app
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
@@ -7,11 +11,28 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf import CSRFProtect
+from sqlalchemy.engine import Engine
 
 from tracker.models.base import Base
 
-db = SQLAlchemy(model_class=Base)
+_REPORTS_BIND = "tracker_reports_bind"  # Session.info: the engine the session reads through
+_REPORTS_ENGINE = "tracker_reports_engine"  # app.extensions: the reports' read-only engine
+
+
+class Session(FlaskSession):
+    """Flask-SQLAlchemy's session; inside ``on_reports_engine`` every statement goes to the
+    reports engine instead of the engine of the table it names."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        reports = self.info.get(_REPORTS_BIND)
+        if bind is None and reports is not None:
+            return reports
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
@@ -21,7 +42,8 @@ bootstrap = Bootstrap5()
 # (behind a proxy, BEHIND_PROXY makes it the real client's, not the proxy's).
 limiter = Limiter(key_func=get_remote_address)
 # Connection option for a read-only transaction: on SQLite it begins deferred instead of
-# taking the write lock (see app._configure_sqlite), so long report reads block no writer.
+# taking the write lock, so long report reads block no writer, and refuses writes
+# (``query_only``); on PostgreSQL it is ``READ ONLY`` (see app._configure_connections).
 READ_ONLY = "tracker_read_only"
 # Connection option for a transaction whose commit may skip waiting for the disk: on SQLite
 # (WAL) the connection runs it with ``synchronous=NORMAL`` (see app._configure_sqlite). A
@@ -29,3 +51,39 @@ READ_ONLY = "tracker_read_only"
 # last commits. The outbox sender's outcome commits use it (a lost outcome means the message
 # goes out once more with the same Message-ID, as after a sender crash).
 RELAXED_DURABILITY = "tracker_relaxed_durability"
+
+
+def init_reports_engine(app: Flask, engine: Engine) -> None:
+    """Make ``engine`` (the main one, or the reports' own from SQLALCHEMY_REPORTS_URI) the
+    app's reports engine: the same pool, every transaction begun on it read-only."""
+    app.extensions[_REPORTS_ENGINE] = engine.execution_options(**{READ_ONLY: True})
+
+
+def reports_engine() -> Engine:
+    """Return the current app's reports engine (read-only transactions)."""
+    return current_app.extensions[_REPORTS_ENGINE]
+
+
+@contextmanager
+def on_reports_engine() -> Iterator[None]:
+    """Run ``db.session`` on the reports engine inside the block, in read-only transactions.
+
+    Commits the session's transaction first (what came before is kept; what follows reads a
+    fresh state) and rolls back the reports transaction at the end: nothing written inside
+    is kept, and a write fails at once (a SELECT-only role or a replica refuses it, and so
+    does a read-only transaction on the main database). Objects loaded before are expired
+    and reload through the reports engine when touched inside.
+    """
+    session = db.session()
+    engine = reports_engine()
+    session.commit()
+    previous = session.info.get(_REPORTS_BIND)
+    session.info[_REPORTS_BIND] = engine
+    try:
+        yield
+    finally:
+        session.rollback()
+        if previous is None:
+            del session.info[_REPORTS_BIND]
+        else:
+            session.info[_REPORTS_BIND] = previous

@@ -1,4 +1,5 @@
-"""``tracker report``: the report pages' exports from the command line (for cron or mail)."""
+"""``tracker report``: the report pages' exports from the command line (for cron or mail),
+read like them through the reports engine."""
 
 from __future__ import annotations
 
@@ -29,15 +30,16 @@ def report_command(day, fmt, output, task_ids, kind, lang) -> None:
     from tracker import clock, settings
     from tracker.exports.narrative import compose_narrative
     from tracker.exports.writers import write_csv, write_xlsx
+    from tracker.extensions import on_reports_engine
     from tracker.services.reports import figures
     from tracker.services.reports.base import report_scope
 
     current = settings.current()
     today = clock.today()
-    scope = report_scope(
-        day or today, current.due_soon_days, today=today, task_ids=list(task_ids) or None
-    )
-    with force_locale(lang):
+    with on_reports_engine(), force_locale(lang):
+        scope = report_scope(
+            day or today, current.due_soon_days, today=today, task_ids=list(task_ids) or None
+        )
         if kind == "narrative":
             programme = figures.programme_figures(scope, with_missing=True)
             text = compose_narrative(programme, period_start=None, name_units=True)

@@ -2,6 +2,8 @@
 
 Every page takes ``as_of`` (dd/mm/yyyy, default today) and the task filters, renders in a
 fixed number of queries, prints cleanly (``?print=1``) and exports (``?format=xlsx|csv``).
+Pages and exports read through the reports engine (``on_reports_engine``): a replica or a
+SELECT-only role in production, read-only transactions on the main database otherwise.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from tracker.auth import roles_required
 from tracker.exports import reports as sheets
 from tracker.exports.files import file_stem
 from tracker.exports.narrative import compose_narrative, group_split_text
+from tracker.extensions import on_reports_engine
 from tracker.labels import ageing_label
 from tracker.models import Field, Role
 from tracker.services.reports import pages
@@ -52,6 +55,7 @@ def _render(template: str, scope, **values):
 
 @bp.get("/")
 @roles_required(*READERS)
+@on_reports_engine()
 def index():
     params = report_args.params()
     fmt = report_args.export_format()
@@ -81,6 +85,7 @@ def index():
 
 @bp.get("/tasks/<int:task_id>")
 @roles_required(*READERS)
+@on_reports_engine()
 def task(task_id: int):
     params = report_args.params(task_ids=[task_id])
     only_missing = report_args.missing_only()
@@ -113,6 +118,7 @@ def task(task_id: int):
 
 @bp.get("/units")
 @roles_required(*READERS)
+@on_reports_engine()
 def units():
     data = pages.units_page(
         report_args.params(), page=report_args.page_arg(), per_page=UNITS_PER_PAGE
@@ -129,6 +135,7 @@ def units():
 
 @bp.get("/matrix")
 @roles_required(*READERS)
+@on_reports_engine()
 def matrix():
     fmt = report_args.export_format()
     data = pages.matrix_page(
@@ -171,6 +178,7 @@ class NarrativeExportForm(FlaskForm):
 
 @bp.get("/narrative")
 @roles_required(*READERS)
+@on_reports_engine()
 def narrative():
     params = report_args.params()
     period_start = filters.day("period_start", _("From"))

@@ -130,6 +130,14 @@ def _configure_sqlite(engine) -> None:
             info["query_only"] = read_only
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, record):
+        # Back in the pool writable: the outbox sender drives its pooled connection's
+        # transactions itself, without the hook above.
+        if dbapi_connection is not None and record.info.get("query_only"):
+            dbapi_connection.execute("PRAGMA query_only=0")
+            record.info["query_only"] = False
+
 
 def register_blueprints(app: Flask) -> None:
     from tracker.views import (

@@ -80,11 +80,18 @@ def test_a_read_only_transaction_leaves_its_sqlite_connection_writable_for_the_n
         conn.execute(text("CREATE TABLE t (x INTEGER)"))
     with reports.connect() as conn, pytest.raises(OperationalError, match="readonly"):
         conn.execute(text("INSERT INTO t VALUES (1)"))
-    assert main.pool.checkedin() == 1  # the next transaction has that same connection
+    assert main.pool.checkedin() == 1  # whoever comes next has that same connection
+    raw = main.raw_connection()  # as the outbox sender, which begins without the hooks
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+        raw.execute("INSERT INTO t VALUES (2)")
+        raw.commit()
+    finally:
+        raw.close()
     with main.begin() as conn:
-        conn.execute(text("INSERT INTO t VALUES (2)"))
+        conn.execute(text("INSERT INTO t VALUES (3)"))
     with reports.connect() as conn:
-        assert conn.scalar(text("SELECT count(*) FROM t")) == 1
+        assert conn.scalar(text("SELECT count(*) FROM t")) == 2
     main.dispose()
 
 

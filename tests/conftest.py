@@ -79,8 +79,17 @@ def _migrate(url: str, instance_path: str) -> str:
                 conn.execute(text("DROP SCHEMA public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
         upgrade()
+        _set_rollup_clock()
         db.engine.dispose()
     return url
+
+
+def _set_rollup_clock() -> None:
+    """Judge the per-unit counts at the tests' today, as the scheduler's midnight job would
+    (the migration sets the real date)."""
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM rollup_clock"))
+        conn.execute(text("INSERT INTO rollup_clock (id, day) VALUES (1, :day)"), {"day": TODAY})
 
 
 @pytest.fixture(scope="session")
@@ -257,6 +266,7 @@ def _empty_tables() -> None:
         else:
             for table in tables:
                 conn.execute(table.delete())
+    _set_rollup_clock()
 
 
 @pytest.fixture

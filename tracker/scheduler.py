@@ -64,16 +64,24 @@ def recurrence_job(app: Flask) -> None:
             )
 
 
-def snapshot_job(app: Flask) -> None:
-    """Write the figures of yesterday, and of any of the last ROLLUP_SNAPSHOT_DAYS days that
-    lack them, for reports as of those days (idempotent)."""
+def rollup_job(app: Flask) -> None:
+    """Move the per-unit counts on to today (open assignments due yesterday become overdue),
+    then write the figures of yesterday, and of any of the last ROLLUP_SNAPSHOT_DAYS days
+    that lack them, for reports as of those days (idempotent)."""
     from tracker import clock, settings
+    from tracker.extensions import db
+    from tracker.services.rollups import units
     from tracker.services.rollups.writing import write_missing
 
     with app.app_context():
         now = clock.now()
+        today = clock.local_date(now)
+        moved = units.roll(today)
+        db.session.commit()
+        if moved:
+            log.info("rollups: %s open assignment(s) now counted overdue or not", moved)
         written = write_missing(
-            today=clock.local_date(now),
+            today=today,
             days_back=app.config["ROLLUP_SNAPSHOT_DAYS"],
             due_soon_days=settings.current().due_soon_days,
             now=now,
@@ -164,11 +172,11 @@ def build(app: Flask) -> BlockingScheduler:
         name="generate recurring tasks",
     )
     scheduler.add_job(
-        snapshot_job,
-        CronTrigger(hour=0, minute=1, timezone=settings.zone),
+        rollup_job,
+        CronTrigger(hour=0, minute=0, second=30, timezone=settings.zone),
         args=[app],
-        id="snapshots",
-        name="write the figures of the day that ended",
+        id="rollups",
+        name="move the counts to the new day; write the figures of the day that ended",
     )
     scheduler.add_job(
         prune_job,
@@ -252,7 +260,7 @@ def run(app: Flask, sender_command: Sequence[str] = SENDER_COMMAND) -> None:
         signal.signal(signal.SIGTERM, _exit)
     sending = SenderProcess(sender_command).start()
     try:
-        for catch_up in (recurrence_job, sweep_job, snapshot_job):
+        for catch_up in (rollup_job, recurrence_job, sweep_job):
             _logging_errors(catch_up, app)
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

@@ -394,6 +394,6 @@ def test_the_scheduler_no_longer_has_a_retry_job(app):
     assert {job.id for job in scheduler.build(app).get_jobs()} == {
         "sweep",
         "recurrence",
-        "snapshots",
+        "rollups",
         "prune",
     }

@@ -11,10 +11,11 @@ import pytest
 from flask import current_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from support.imports import csv_bytes
 from support.today import NOW, TODAY
 
+from tracker.domain.aggregate import Buckets
 from tracker.extensions import db
 from tracker.models import Assignment, Unit, UnitKind, User
 from tracker.services import status_sql
@@ -23,7 +24,9 @@ from tracker.services.calendar import load_calendar
 from tracker.services.errors import ServiceError
 from tracker.services.imports.importing import run_import
 from tracker.services.reorganisation.merging import merge_units
+from tracker.services.reports.base import ReportScope, days_late
 from tracker.services.rollups import check, counts
+from tracker.services.rollups import units as unit_counts
 from tracker.services.tasks.assigning import UnitSelection, assign_units
 from tracker.services.tasks.removing import remove_assignment
 from tracker.settings import Settings
@@ -38,7 +41,7 @@ _serial = itertools.count()
 steps = st.tuples(
     st.sampled_from(
         ["assign", "start", "submit", "return", "confirm", "not_applicable", "reopen", "extend",
-         "move_due", "remove", "merge", "import", "regroup", "next_day"]
+         "move_due", "remove", "merge", "import", "regroup", "next_day", "roll"]
     ),
     st.integers(0, 50),
     st.integers(-20, 40),
@@ -81,6 +84,10 @@ class World:
 
 def _apply(world: World, action: str, pick: int, days: int) -> None:
     coordinator, now = world.coordinator, world.now
+    if action == "roll":  # the midnight job, on any day (tests' dates are fixed)
+        unit_counts.roll(TODAY + timedelta(days=days))
+        db.session.commit()
+        return
     if action == "next_day":
         world.now = now + timedelta(days=1 + abs(days) % 5)
         return
@@ -155,6 +162,31 @@ def _assert_counts_hold(world: World, days: int) -> None:
     T = counts.T
     read = counts.buckets_by([T.task_id, T.unit_group], as_of, T.task_id.in_(ids))
     assert read == counted
+
+    assert check.unit_differences() == []
+    unit_ids = [u.id for u in world.units]
+    scope = ReportScope(as_of, day, tuple(ids))  # the live rows, judged at day
+    rows = scope.rows()
+    late = days_late(rows, day)
+    by_unit = status_sql.count_buckets_by_keys(
+        [rows.c.unit_id], as_of, rows.c.unit_id.in_(unit_ids), source=rows
+    )
+    lateness = {
+        uid: (int(total or 0), int(n or 0))
+        for uid, total, n in db.session.execute(
+            select(rows.c.unit_id, func.sum(late), func.sum(case((late > 0, 1), else_=0)))
+            .where(rows.c.unit_id.in_(unit_ids))
+            .group_by(rows.c.unit_id)
+        )
+    }
+    expected = {uid: (b, *lateness[uid]) for (uid,), b in by_unit.items()}
+    read_units = unit_counts.figures(day, unit_ids)
+    got = {uid: (f.buckets, f.days_late, f.late) for uid, f in read_units.items()}
+
+    def counted(figures: dict) -> dict:
+        return {uid: v for uid, v in figures.items() if v[0] != Buckets()}
+
+    assert counted(got) == counted(expected)
 
 
 @pytest.mark.parametrize("deadline_shift", [-10, 15])

@@ -14,9 +14,10 @@ from tracker.extensions import db
 from tracker.models import AssignmentRevision, SnapshotDay, TallySnapshot, Unit
 from tracker.services import history
 from tracker.services.demo.load import load_demo
-from tracker.services.reports import figures
+from tracker.services.reports import figures, units
 from tracker.services.reports.base import report_scope
-from tracker.services.rollups import writing
+from tracker.services.rollups import check, writing
+from tracker.services.rollups import units as unit_counts
 
 DAYS = [date(2024, 6, 28), date(2024, 6, 29), date(2024, 6, 30)]
 
@@ -33,6 +34,10 @@ def _programme(day: date):
     return figures.programme_figures(report_scope(day, 3, today=TODAY), with_missing=True)
 
 
+def _scorecards(day: date):
+    return units.unit_scores(report_scope(day, 3, today=TODAY)).scores
+
+
 def _statements_reading_history(query_counter, day: date) -> int:
     with query_counter() as statements:
         _programme(day)
@@ -44,6 +49,7 @@ def test_a_report_as_of_a_kept_day_reads_its_figures_and_states_the_history(
 ):
     load_demo(password="demo", settings=settings)
     rebuilt = {day: _programme(day) for day in DAYS}
+    cards = {day: _scorecards(day) for day in DAYS}
     assert _statements_reading_history(query_counter, DAYS[-1]) > 0
 
     _write(*DAYS)
@@ -51,6 +57,10 @@ def test_a_report_as_of_a_kept_day_reads_its_figures_and_states_the_history(
     assert _kept() == DAYS
     for day in DAYS:
         assert _programme(day) == rebuilt[day]
+        assert _scorecards(day) == cards[day]
+    with query_counter() as statements:
+        _scorecards(DAYS[-1])
+    assert not any("assignment_revision" in s for s in statements)
     # The units not done are still named from the history; the figures are not.
     assert _statements_reading_history(query_counter, DAYS[-1]) == 1
     catalogue = next(t for t in rebuilt[DAYS[-1]].tasks if t.total.completed == 71)
@@ -103,13 +113,21 @@ def test_a_change_to_a_days_past_drops_its_figures_and_later_ones(ctx, settings)
     assert _kept() == []
 
 
-def test_the_scheduler_writes_the_days_that_lack_figures(app, ctx, settings):
+def test_the_midnight_job_moves_the_unit_counts_on_and_writes_the_days_that_lack_figures(
+    app, ctx, settings
+):
     load_demo(password="demo", settings=settings)
     app.config["ROLLUP_SNAPSHOT_DAYS"] = 3
     _write(DAYS[1])
+    assert unit_counts.roll(TODAY - timedelta(days=40)) > 0  # as if the job had stopped then
+    db.session.commit()
+    late_before = unit_counts.figures(TODAY)
 
-    scheduler.snapshot_job(app)
+    scheduler.rollup_job(app)
 
+    assert unit_counts.clock_day() == TODAY
+    assert check.unit_differences() == []
+    assert unit_counts.figures(TODAY) == late_before
     assert _kept() == DAYS
     assert _programme(DAYS[0]) is not None
 

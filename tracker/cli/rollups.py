@@ -34,13 +34,22 @@ def check_command(first, last, limit: int) -> None:
             f"task {task_id} {group} {state} due {due} late {late}: "
             f"kept {diff.kept}, counted {diff.counted}"
         )
+    per_unit = check.unit_differences()
+    for diff in per_unit[:limit]:
+        unit_id, state, overdue = diff.key
+        click.echo(
+            f"unit {unit_id} {state} {'overdue' if overdue else 'not overdue'}: "
+            f"kept {diff.kept}, counted {diff.counted}"
+        )
+    counted = counted + per_unit
     kept = writing.differences(
         today=clock.today(), due_soon_days=settings.current().due_soon_days, first=first, last=last
     )
     for diff in kept[:limit]:
-        click.echo(
-            f"{diff.day} task {diff.key[0]} {diff.key[1]}: kept {diff.kept}, rebuilt {diff.rebuilt}"
+        what = (
+            f"unit {diff.key[1]}" if diff.key[0] == "unit" else f"task {diff.key[0]} {diff.key[1]}"
         )
+        click.echo(f"{diff.day} {what}: kept {diff.kept}, rebuilt {diff.rebuilt}")
     if counted or kept:
         raise click.ClickException(
             f"{len(counted)} counts and {len(kept)} daily figures differ from a full recount"

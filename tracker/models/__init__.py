@@ -14,7 +14,15 @@ from tracker.models.org import (
     User,
 )
 from tracker.models.reminders import EmailMessage, Heartbeat, Reminder, Setting, SweepRun
-from tracker.models.rollups import NO_DUE_DATE, AssignmentTally, SnapshotDay, TallySnapshot
+from tracker.models.rollups import (
+    NO_DUE_DATE,
+    AssignmentTally,
+    RollupClock,
+    SnapshotDay,
+    TallySnapshot,
+    UnitSnapshot,
+    UnitTally,
+)
 from tracker.models.work import (
     Assignment,
     AssignmentRole,
@@ -49,6 +57,7 @@ __all__ = [
     "PasswordReset",
     "Reminder",
     "Role",
+    "RollupClock",
     "Setting",
     "SnapshotDay",
     "SweepRun",
@@ -57,5 +66,7 @@ __all__ = [
     "Unit",
     "UnitGroup",
     "UnitKind",
+    "UnitSnapshot",
+    "UnitTally",
     "User",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String
+from sqlalchemy import BigInteger, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.models.base import Base, UTCDateTime
@@ -73,3 +73,52 @@ class TallySnapshot(Base):
     overdue_8_30: Mapped[int] = mapped_column(default=0)
     overdue_31_90: Mapped[int] = mapped_column(default=0)
     overdue_90_plus: Mapped[int] = mapped_column(default=0)
+
+
+class RollupClock(Base):
+    """The day ``UnitTally`` judges open assignments at (one row): moved on at midnight."""
+
+    __tablename__ = "rollup_clock"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+
+
+class UnitTally(Base):
+    """How many of a unit's assignments are in a state, overdue or not, and their days.
+
+    "Overdue" is, for open assignments, due before ``RollupClock.day``; for submitted and
+    completed ones, reported after the due date. ``days`` adds up, for the latter, the days
+    they were reported late; for open overdue ones, their due dates as days since
+    2000-01-01 (so that their days late on a day D are n * D - days). Maintained by triggers
+    (migration 0009) like ``AssignmentTally``.
+    """
+
+    __tablename__ = "unit_tally"
+
+    unit_id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(20), primary_key=True)
+    overdue: Mapped[bool] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
+    days: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class UnitSnapshot(Base):
+    """One unit's scorecard over every task at the end of a closed day: its figures and its
+    days late (total, and how many assignments were late)."""
+
+    __tablename__ = "unit_snapshot"
+
+    day: Mapped[date] = mapped_column(
+        ForeignKey("snapshot_day.day", ondelete="CASCADE"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(primary_key=True)
+    total: Mapped[int] = mapped_column(default=0)
+    not_applicable: Mapped[int] = mapped_column(default=0)
+    completed_on_time: Mapped[int] = mapped_column(default=0)
+    completed_late: Mapped[int] = mapped_column(default=0)
+    open_on_track: Mapped[int] = mapped_column(default=0)
+    open_overdue: Mapped[int] = mapped_column(default=0)
+    awaiting_confirmation: Mapped[int] = mapped_column(default=0)
+    days_late: Mapped[int] = mapped_column(default=0)
+    late: Mapped[int] = mapped_column(default=0)

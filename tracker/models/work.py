@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models.base import Base, utcnow
@@ -70,6 +70,9 @@ class Task(Base):
     assignments: Mapped[list[Assignment]] = relationship(back_populates="task")
 
 
+OPEN_WORK = "state IN ('assigned', 'in_progress')"  # not yet reported
+
+
 class Assignment(Base):
     """One task given to one unit: the unit of every status, reminder and report."""
 
@@ -79,6 +82,15 @@ class Assignment(Base):
         Index("ix_assignment_unit_state", "unit_id", "state"),
         Index("ix_assignment_task_state", "task_id", "state"),
         Index("ix_assignment_state_due", "state", "due_date"),
+        # The open ones in due-date order: "due soon" lists stop after their first rows.
+        Index(
+            "ix_assignment_open_due",
+            "due_date",
+            postgresql_where=text(OPEN_WORK),
+            sqlite_where=text(OPEN_WORK),
+        ),
+        # The review queue's order: reports waiting longest first.
+        Index("ix_assignment_state_submitted", "state", "submitted_on", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

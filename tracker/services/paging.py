@@ -20,6 +20,14 @@ def page_of(query: Select, number: int, size: int) -> Pagination:
     return db.paginate(query, page=number, per_page=size, error_out=False)
 
 
+def page_counted(query: Select, number: int, size: int, total: int) -> Pagination:
+    """Return page ``number`` of ``query`` whose length ``total`` is already known (from the
+    maintained counts): one query, for the rows; a page past the end is empty."""
+    number = max(number, 1)
+    rows = list(db.session.scalars(query.limit(size).offset((number - 1) * size)).unique())
+    return ListPage(rows, number, size, total)
+
+
 def export_rows(query: Select) -> list:
     """Return every row of ``query``, up to ``EXPORT_MAX``, for a list download."""
     return list(db.session.scalars(query.limit(EXPORT_MAX)).unique())

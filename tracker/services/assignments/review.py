@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager
 
 from tracker.domain.status import AssignmentState
@@ -17,7 +17,8 @@ from tracker.services.assignments import listing
 from tracker.services.assignments.due_dates import PENDING
 from tracker.services.assignments.pages import evidence_of
 from tracker.services.calendar import load_calendar
-from tracker.services.paging import page_of
+from tracker.services.paging import page_counted, page_of
+from tracker.services.rollups import counts
 from tracker.services.status_sql import AsOf
 
 A = Assignment
@@ -56,7 +57,7 @@ def report_queue(
 ) -> ReportQueue:
     """Return page ``page`` of the submitted reports, the longest-waiting first, each with
     its time status on ``as_of.day`` and its evidence."""
-    shown = page_of(_report_query(filters), page, per_page)
+    shown = page_counted(_report_query(filters), page, per_page, _waiting(filters))
     rows = listing.with_status(shown.items, as_of, load_calendar(), due_soon_days)
     return ReportQueue(
         page=shown,
@@ -88,12 +89,22 @@ def _report_query(filters: QueueFilters) -> Select:
     return query.order_by(A.submitted_on.asc().nulls_last(), A.updated_at, A.id)
 
 
+def _waiting(filters: QueueFilters) -> int:
+    """Return how many reports the filters let through (one query, on the counts)."""
+    where = []
+    if filters.task_id is not None:
+        where.append(counts.T.task_id == filters.task_id)
+    if filters.group in (UnitGroup.CENTRAL, UnitGroup.LOCAL):
+        where.append(counts.T.unit_group == filters.group)
+    return counts.awaiting(*where)
+
+
 def _tasks_awaiting_review() -> list[Task]:
     """Return the tasks that have a report waiting (one query)."""
     return list(
         db.session.scalars(
             select(Task)
-            .where(exists().where(A.task_id == Task.id, A.state == SUBMITTED))
+            .where(counts.has(Task.id, "awaiting"))
             .order_by(Task.deadline.asc().nulls_last(), Task.id)
         )
     )
@@ -119,7 +130,11 @@ def _request_query() -> Select:
 
 def _waiting_counts() -> tuple[int, int]:
     """Return how many reports and how many extension requests wait (one query)."""
-    reports = select(func.count()).select_from(A).where(A.state == SUBMITTED).scalar_subquery()
+    reports = (
+        select(func.coalesce(func.sum(counts.T.n), 0))
+        .where(counts.T.state == SUBMITTED)
+        .scalar_subquery()
+    )
     requests = (
         select(func.count())
         .select_from(ExtensionRequest)

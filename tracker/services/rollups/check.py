@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, Integer, and_, case, cast, func, literal, select
+from sqlalchemy import Date, Integer, and_, case, cast, func, literal, or_, select
 
 from tracker.domain.status import AssignmentState
 from tracker.extensions import db
-from tracker.models import NO_DUE_DATE, Assignment, AssignmentTally, Unit
+from tracker.models import NO_DUE_DATE, Assignment, AssignmentTally, Unit, UnitTally
+from tracker.services.rollups.units import WORKING, clock_day, ordinal
 
-A, T = Assignment, AssignmentTally
+A, T, U = Assignment, AssignmentTally, UnitTally
 S = AssignmentState
 
 
@@ -20,9 +21,9 @@ S = AssignmentState
 class Difference:
     """One tally key whose maintained count is not the recounted one."""
 
-    key: tuple  # (task_id, unit_group, state, due_date, late_days)
-    kept: int
-    counted: int
+    key: tuple  # (task_id, unit_group, state, due_date, late_days) or (unit, state, overdue)
+    kept: int | tuple
+    counted: int | tuple
 
 
 def _days_late():
@@ -69,10 +70,52 @@ def differences() -> list[Difference]:
     ]
 
 
+def recount_units() -> dict[tuple, tuple[int, int]]:
+    """Return the per-unit counts recounted from every assignment at the clock's day:
+    {(unit, state, overdue): (n, days)} (one query over the whole table)."""
+    day = clock_day()
+    open_overdue = and_(A.state.in_(WORKING), A.due_date < day)
+    reported = A.state.in_([S.SUBMITTED.value, S.COMPLETED.value])
+    reported_late = and_(reported, A.submitted_on > A.due_date)
+    overdue = case((or_(open_overdue, reported_late), True), else_=False)
+    days = case((open_overdue, ordinal(A.due_date)), (reported_late, _days_late()), else_=0)
+    rows = db.session.execute(
+        select(A.unit_id, A.state, overdue, func.count(), func.sum(days)).group_by(
+            A.unit_id, A.state, overdue
+        )
+    )
+    return {(uid, state, bool(o)): (int(n), int(d or 0)) for uid, state, o, n, d in rows}
+
+
+def kept_units() -> dict[tuple, tuple[int, int]]:
+    """Return the maintained per-unit counts, rows with nothing in them left out."""
+    rows = db.session.execute(select(U.unit_id, U.state, U.overdue, U.n, U.days))
+    return {(uid, state, bool(o)): (int(n), int(d)) for uid, state, o, n, d in rows if n or d}
+
+
+def unit_differences() -> list[Difference]:
+    """Return every (unit, state, overdue) whose maintained (count, days) differ from a
+    recount at the clock's day."""
+    have, want = kept_units(), recount_units()
+    return [
+        Difference(key, have.get(key, (0, 0)), want.get(key, (0, 0)))
+        for key in sorted(set(have) | set(want), key=repr)
+        if have.get(key, (0, 0)) != want.get(key, (0, 0))
+    ]
+
+
 def rebuild() -> int:
     """Replace the maintained counts with a full recount (not committed); return the rows
     written."""
     counted = recount()
+    units = recount_units()
+    db.session.execute(U.__table__.delete())
+    if units:
+        db.session.execute(
+            U.__table__.insert(),
+            [{"unit_id": k[0], "state": k[1], "overdue": k[2], "n": v[0], "days": v[1]}
+             for k, v in units.items()],
+        )  # fmt: skip
     db.session.execute(T.__table__.delete())
     if counted:
         db.session.execute(

@@ -87,3 +87,27 @@ def ageing(day: date, task_filter: ColumnElement[bool]) -> dict[str, int]:
         if band:
             bands[band] += int(n)
     return bands
+
+
+def has(task_id, status: str, as_of: AsOf | None = None) -> ColumnElement[bool]:
+    """Return the condition "the task ``task_id`` (a column) has assignments in ``status``"
+    (``overdue``, ``open``, ``awaiting``) on the as-of day, over its few tally rows."""
+    working = [S.ASSIGNED.value, S.IN_PROGRESS.value]
+    if status == "overdue" and as_of is not None:
+        condition = db.or_(
+            db.and_(T.state.in_(working), T.due_date < as_of.day),
+            db.and_(T.state == S.SUBMITTED.value, T.late_days > 0),
+        )
+    elif status == "open":
+        condition = T.state.in_([*working, S.SUBMITTED.value])
+    elif status == "awaiting":
+        condition = T.state == S.SUBMITTED.value
+    else:
+        raise ValueError(status)
+    return db.exists().where(T.task_id == task_id, T.n > 0, condition)
+
+
+def awaiting(*where: ColumnElement[bool]) -> int:
+    """Return how many assignments are submitted and await confirmation (one query)."""
+    query = select(func.coalesce(func.sum(T.n), 0)).where(T.state == S.SUBMITTED.value, *where)
+    return int(db.session.scalar(query))

@@ -7,7 +7,6 @@ its past changed): the caller then rebuilds the day from the history.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
@@ -16,21 +15,14 @@ from sqlalchemy import func, select
 from tracker.domain.aggregate import Buckets
 from tracker.domain.reports import AGEING_BANDS
 from tracker.extensions import db
-from tracker.models import SnapshotDay, TallySnapshot
+from tracker.models import SnapshotDay, TallySnapshot, UnitSnapshot
+from tracker.services.rollups.units import UnitFigures
 
 K = TallySnapshot
 BUCKETS = tuple(Buckets.__dataclass_fields__)
 # The ageing columns, in the order of AGEING_BANDS.
 BANDS = ("overdue_1_7", "overdue_8_30", "overdue_31_90", "overdue_90_plus")
 assert len(BANDS) == len(AGEING_BANDS)
-
-
-def kept_days(days: Iterable[date]) -> set[date]:
-    """Return which of ``days`` have a snapshot (one query)."""
-    wanted = sorted(set(days))
-    if not wanted:
-        return set()
-    return set(db.session.scalars(select(SnapshotDay.day).where(SnapshotDay.day.in_(wanted))))
 
 
 def buckets_by_task_and_group(day: date, task_ids: Iterable[int]) -> dict[tuple, Buckets] | None:
@@ -64,16 +56,37 @@ def ageing(day: date, task_ids: Iterable[int]) -> dict[str, int] | None:
 
 def totals(days: Iterable[date], task_ids: Iterable[int]) -> dict[date, Buckets] | None:
     """Return the buckets of the tasks summed per day, or None unless every one of ``days``
-    has a snapshot (two queries)."""
-    wanted = set(days)
-    if kept_days(wanted) != wanted:
-        return None
+    has a snapshot (one query)."""
+    wanted = sorted(set(days))
+    if not wanted:
+        return {}
     rows = db.session.execute(
-        select(K.day, *(func.sum(getattr(K, b)) for b in BUCKETS))
-        .where(K.day.in_(sorted(wanted)), K.task_id.in_(list(task_ids)))
-        .group_by(K.day)
-    )
-    found: dict[date, Buckets] = defaultdict(Buckets)
-    for day, *values in rows:
-        found[day] = Buckets(*(int(v or 0) for v in values))
-    return {day: found[day] for day in wanted}
+        select(SnapshotDay.day, *(func.coalesce(func.sum(getattr(K, b)), 0) for b in BUCKETS))
+        .outerjoin(K, (K.day == SnapshotDay.day) & K.task_id.in_(list(task_ids)))
+        .where(SnapshotDay.day.in_(wanted))
+        .group_by(SnapshotDay.day)
+    ).all()
+    if len(rows) != len(wanted):
+        return None
+    return {day: Buckets(*(int(v) for v in values)) for day, *values in rows}
+
+
+def unit_figures(day: date, unit_ids: list[int] | None = None) -> dict[int, UnitFigures] | None:
+    """Return {unit: UnitFigures} of the scorecards kept for ``day`` (every unit, or
+    ``unit_ids``), or None when the day has no snapshot (one query)."""
+    V = UnitSnapshot
+    on = V.day == SnapshotDay.day
+    if unit_ids is not None:
+        on = on & V.unit_id.in_(unit_ids)
+    rows = db.session.execute(
+        select(SnapshotDay.day, V.unit_id, *(getattr(V, b) for b in BUCKETS), V.days_late, V.late)
+        .outerjoin(V, on)
+        .where(SnapshotDay.day == day)
+    ).all()
+    if not rows:
+        return None
+    return {
+        r.unit_id: UnitFigures(Buckets(*r[2:9]), days_late=r.days_late, late=r.late)
+        for r in rows
+        if r.unit_id is not None
+    }

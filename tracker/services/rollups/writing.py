@@ -13,8 +13,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, insert, select
 
 from tracker.extensions import db
-from tracker.models import SnapshotDay, TallySnapshot
-from tracker.services.reports import figures
+from tracker.models import SnapshotDay, TallySnapshot, UnitSnapshot
+from tracker.services.reports import figures, units
 from tracker.services.reports.base import scope_on
 from tracker.services.rollups.snapshots import BANDS, BUCKETS
 
@@ -33,12 +33,24 @@ def _figures_of(day: date, *, today: date, due_soon_days: int) -> dict[tuple, di
     return rows
 
 
+def _scorecards_of(day: date, *, today: date, due_soon_days: int) -> dict[int, dict]:
+    """Return {unit: scorecard columns} of every unit over every task on ``day``, rebuilt
+    from the history."""
+    scope = scope_on(day, due_soon_days, today=today)
+    return {
+        s.unit.id: {name: getattr(s.buckets, name) for name in BUCKETS}
+        | {"days_late": s.days_late_sum, "late": s.days_late_count}
+        for s in units.history_unit_scores(scope).scores
+    }
+
+
 def write_day(day: date, *, today: date, due_soon_days: int, now: datetime) -> int:
     """Replace the snapshot of ``day`` (a closed day: before ``today``) with its figures
     rebuilt from the history; return the rows written (not committed)."""
     if day >= today:
         raise ValueError(f"{day} is not a closed day")
     rows = _figures_of(day, today=today, due_soon_days=due_soon_days)
+    cards = _scorecards_of(day, today=today, due_soon_days=due_soon_days)
     db.session.execute(delete(SnapshotDay).where(SnapshotDay.day == day))
     db.session.execute(insert(SnapshotDay), [{"day": day, "written_at": now}])
     if rows:
@@ -46,7 +58,11 @@ def write_day(day: date, *, today: date, due_soon_days: int, now: datetime) -> i
             insert(TallySnapshot),
             [{"day": day, "task_id": k[0], "unit_group": k[1]} | v for k, v in rows.items()],
         )
-    return len(rows)
+    if cards:
+        db.session.execute(
+            insert(UnitSnapshot), [{"day": day, "unit_id": uid} | v for uid, v in cards.items()]
+        )
+    return len(rows) + len(cards)
 
 
 def write_range(first: date, last: date, *, today: date, due_soon_days: int, now) -> list[date]:
@@ -80,7 +96,7 @@ class SnapshotDifference:
     """A kept figure of a day that its rebuild from the history does not give."""
 
     day: date
-    key: tuple  # (task_id, unit_group)
+    key: tuple  # (task_id, unit_group), or ("unit", unit_id) for a unit's scorecard
     kept: dict
     rebuilt: dict
 
@@ -106,4 +122,15 @@ def differences(
         for key in sorted(set(kept) | set(rebuilt)):
             if kept.get(key) != rebuilt.get(key):
                 found.append(SnapshotDifference(day, key, kept.get(key), rebuilt.get(key)))
+        card_columns = (*BUCKETS, "days_late", "late")
+        kept_cards = {
+            r.unit_id: {c: getattr(r, c) for c in card_columns}
+            for r in db.session.scalars(select(UnitSnapshot).where(UnitSnapshot.day == day))
+        }
+        cards = _scorecards_of(day, today=today, due_soon_days=due_soon_days)
+        for uid in sorted(set(kept_cards) | set(cards)):
+            if kept_cards.get(uid) != cards.get(uid):
+                found.append(
+                    SnapshotDifference(day, ("unit", uid), kept_cards.get(uid), cards.get(uid))
+                )
     return found

@@ -60,6 +60,10 @@ def task_query(unit_scope: int | None, filters: TaskFilters, as_of: AsOf) -> Sel
         query = query.where(Task.closed_at.is_not(None))
     elif filters.status in ("overdue", "open", "done"):
         query = query.where(Task.closed_at.is_(None))
+        if unit_scope is None:  # every unit's: the task's few maintained counts
+            if filters.status == "done":
+                return _ordered(query.where(~counts.has(Task.id, "open", as_of)))
+            return _ordered(query.where(counts.has(Task.id, filters.status, as_of)))
         own = and_(A.task_id == Task.id, unit_scope_filter(unit_scope))
         if filters.status == "overdue":
             query = query.where(exists().where(own, status_sql.status_filter("overdue", as_of)))
@@ -67,6 +71,10 @@ def task_query(unit_scope: int | None, filters: TaskFilters, as_of: AsOf) -> Sel
             query = query.where(exists().where(own, status_sql.status_filter("open", as_of)))
         else:
             query = query.where(~exists().where(own, status_sql.status_filter("open", as_of)))
+    return _ordered(query)
+
+
+def _ordered(query: Select) -> Select:
     return query.order_by(Task.closed_at.is_not(None), Task.deadline.asc().nulls_last(), Task.id)
 
 

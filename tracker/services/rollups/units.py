@@ -1,0 +1,188 @@
+"""Per-unit figures from the maintained counts (``UnitTally``): unit scorecards and the
+dashboard's late units read a few rows per unit instead of every assignment.
+
+The counts judge open assignments at the clock's day (``RollupClock``), which the
+scheduler moves on at midnight (``roll``). A reader asking about another day adds the
+assignments falling due in between: none on an ordinary day, a day's worth when the
+midnight job is late, the whole gap in tests that fix the date.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from tracker.domain.aggregate import Buckets
+from tracker.domain.status import AssignmentState
+from tracker.extensions import db
+from tracker.models import Assignment, RollupClock, UnitTally
+
+A, U = Assignment, UnitTally
+S = AssignmentState
+WORKING = (S.ASSIGNED.value, S.IN_PROGRESS.value)
+OPEN = (*WORKING, S.SUBMITTED.value)
+EPOCH = date(2000, 1, 1)
+ROLL_BATCH = 2000  # rows per statement when the counts move on
+UNSET = date(1, 1, 1)  # the clock's day while its row is missing (see migration 0009)
+
+
+@dataclass(frozen=True)
+class UnitFigures:
+    """One unit's buckets and its days late: their total and how many were late."""
+
+    buckets: Buckets
+    days_late: int
+    late: int
+
+
+def ordinal(column):
+    """Return ``column`` (a date) as days since 2000-01-01, in SQL."""
+    if db.engine.dialect.name == "postgresql":
+        return column - EPOCH
+    return cast(func.julianday(column) - func.julianday(EPOCH.isoformat()), Integer)
+
+
+def clock_day() -> date:
+    """Return the day the counts judge open assignments at."""
+    return db.session.scalar(select(RollupClock.day).where(RollupClock.id == 1)) or UNSET
+
+
+def _falling_due(since: date, day: date, unit_ids: list[int] | None = None) -> list[tuple]:
+    """Return (unit, state, key overdue before, after, count, due days) for the open
+    assignments whose overdue status differs between the clock's day ``since`` and ``day``
+    (one query)."""
+    if since == day:
+        return []
+    low, high = sorted((since, day))
+    query = select(A.unit_id, A.state, func.count(), func.sum(ordinal(A.due_date))).where(
+        A.state.in_(WORKING), A.due_date >= low, A.due_date < high
+    )
+    if unit_ids is not None:
+        query = query.where(A.unit_id.in_(unit_ids))
+    rows = db.session.execute(query.group_by(A.unit_id, A.state))
+    later = day > since  # they become overdue; before the clock's day, they were not yet
+    return [(uid, state, not later, later, int(n), int(due or 0)) for uid, state, n, due in rows]
+
+
+def _rows(
+    day: date, unit_ids: list[int] | None = None, *, overdue_only: bool = False
+) -> dict[tuple, list[int]]:
+    """Return {(unit, state, overdue): [n, days]} judged at ``day`` (one query, and a second
+    when the clock's day is not ``day``)."""
+    clock = select(RollupClock.day).where(RollupClock.id == 1).scalar_subquery()
+    query = select(U.unit_id, U.state, U.overdue, U.n, U.days, clock).where(U.n != 0)
+    if unit_ids is not None:
+        query = query.where(U.unit_id.in_(unit_ids))
+    if overdue_only:
+        query = query.where(U.overdue.is_(True))
+    found: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    since = day  # no rows, no assignments: nothing falls due either
+    for uid, state, overdue, n, days, since in db.session.execute(query):  # noqa: B007
+        found[(uid, state, bool(overdue))] = [int(n), int(days)]
+    _apply(found, _falling_due(since or UNSET, day, unit_ids))
+    return found
+
+
+def _apply(rows: dict[tuple, list[int]], moves: list[tuple]) -> int:
+    """Add to ``rows`` the assignments that change side (``_falling_due``); return them."""
+    moved = 0
+    for uid, state, before, after, n, due in moves:
+        rows[(uid, state, before)][0] -= n
+        rows[(uid, state, before)][1] -= due if before else 0
+        rows[(uid, state, after)][0] += n
+        rows[(uid, state, after)][1] += due if after else 0
+        moved += n
+    return moved
+
+
+def figures(day: date, unit_ids: list[int] | None = None) -> dict[int, UnitFigures]:
+    """Return the figures on ``day`` of every unit (or of ``unit_ids``) with assignments:
+    one row per unit added up in the database, then the assignments falling due between the
+    clock's day and ``day`` moved across (two queries)."""
+    today = (day - EPOCH).days
+
+    def total(condition) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, U.n), else_=0)), 0)
+
+    clock = select(RollupClock.day).where(RollupClock.id == 1).scalar_subquery()
+    query = select(
+        U.unit_id,
+        total(U.state != S.TRANSFERRED.value),
+        total(U.state == S.NOT_APPLICABLE.value),
+        total(and_(U.state == S.COMPLETED.value, U.overdue.is_(False))),
+        total(and_(U.state == S.COMPLETED.value, U.overdue.is_(True))),
+        total(and_(U.state.in_(OPEN), U.overdue.is_(False))),
+        total(and_(U.state.in_(OPEN), U.overdue.is_(True))),
+        total(U.state == S.SUBMITTED.value),
+        total(U.overdue.is_(True)),
+        func.coalesce(
+            func.sum(
+                case(
+                    (and_(U.overdue.is_(True), U.state.in_(WORKING)), U.n * today - U.days),
+                    (U.overdue.is_(True), U.days),
+                    else_=0,
+                )
+            ),
+            0,
+        ),
+        func.max(clock),
+    ).group_by(U.unit_id)
+    if unit_ids is not None:
+        query = query.where(U.unit_id.in_(unit_ids))
+    found: dict[int, list[int]] = {}
+    since = day
+    for uid, *values, clock_day_ in db.session.execute(query):
+        found[uid] = [int(v) for v in values]
+        since = clock_day_ or UNSET
+    for uid, _state, _before, after, n, due in _falling_due(since, day, unit_ids):
+        f = found.setdefault(uid, [0] * 9)
+        sign = 1 if after else -1  # becoming overdue, or no longer
+        f[4] -= sign * n  # open on track
+        f[5] += sign * n  # open overdue
+        f[7] += sign * n  # late
+        f[8] += sign * (n * today - due)  # days late
+    return {
+        uid: UnitFigures(Buckets(*f[:7]), days_late=f[8], late=f[7]) for uid, f in found.items()
+    }
+
+
+def overdue_counts(day: date) -> dict[int, int]:
+    """Return {unit: its open overdue assignments on ``day``} for units that have any."""
+    counts: dict[int, int] = defaultdict(int)
+    for (uid, state, overdue), (n, _days) in _rows(day, overdue_only=True).items():
+        if overdue and state != S.COMPLETED and n:
+            counts[uid] += n
+    return {uid: n for uid, n in counts.items() if n > 0}
+
+
+def roll(day: date) -> int:
+    """Move the counts on (or back) to judge open assignments at ``day``; return how many
+    assignments changed side (not committed). Waits for changes in flight (PostgreSQL)."""
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    since = db.session.scalar(select(RollupClock.day).where(RollupClock.id == 1).with_for_update())
+    if since is None:  # emptied: the triggers have been counting at UNSET
+        db.session.execute(insert(RollupClock).values(id=1, day=UNSET))
+        since = UNSET
+    if since == day:
+        return 0
+    changes: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    moved = _apply(changes, _falling_due(since, day))
+    rows = [
+        {"unit_id": k[0], "state": k[1], "overdue": k[2], "n": v[0], "days": v[1]}
+        for k, v in sorted(changes.items())
+    ]
+    for start in range(0, len(rows), ROLL_BATCH):  # within the drivers' parameter limits
+        statement = insert(U).values(rows[start : start + ROLL_BATCH])
+        db.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[U.unit_id, U.state, U.overdue],
+                set_={"n": U.n + statement.excluded.n, "days": U.days + statement.excluded.days},
+            )
+        )
+    db.session.execute(update(RollupClock).where(RollupClock.id == 1).values(day=day))
+    return moved

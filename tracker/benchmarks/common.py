@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import math
+import os
+import re
+import statistics
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import String, case, cast, event, func, insert, literal, select, true
+from sqlalchemy import (
+    String,
+    case,
+    cast,
+    create_engine,
+    event,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
 from tracker.extensions import db
@@ -15,6 +33,13 @@ from tracker.models import Assignment, AssignmentRevision, Task, Unit, User
 # An assignment's state by (task id * 7 + unit id) % 20: 30 % completed, 70 % open
 # (35 % assigned, 25 % in progress, 10 % submitted), spread evenly over units and tasks.
 _OPEN_SHARES = (("assigned", 7), ("in_progress", 5), ("submitted", 2), ("completed", 6))
+PASSWORD = "bench-password"  # every user's: coordinator<N>@example.org, fp<N>@example.org
+
+
+def percentiles(seconds: list[float]) -> tuple[float, float]:
+    """Return the median and the 95th percentile (nearest rank) of ``seconds``, in ms."""
+    ordered = sorted(seconds)
+    return statistics.median(ordered) * 1000, ordered[math.ceil(0.95 * len(ordered)) - 1] * 1000
 
 
 @contextmanager
@@ -69,7 +94,7 @@ def build_programme(
     over ``spread`` days either side of ``today``, 70 % of assignments open and the rest
     completed; return the counts. Assignments are written by one INSERT ... SELECT."""
     now = datetime.now(UTC)
-    password = generate_password_hash("bench-password")
+    password = generate_password_hash(PASSWORD)
     with db.engine.begin() as conn:
         conn.execute(
             insert(Unit),
@@ -252,3 +277,175 @@ def add_ledger_history(today: date) -> int:
         return conn.execute(
             select(func.count()).select_from(Reminder).where(Reminder.recipient == HISTORY)
         ).scalar_one()
+
+
+# ------------------------------------------------- named worlds, kept between runs and reused
+
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass(frozen=True)
+class World:
+    """A programme of ``units`` x ``tasks``, every task assigned to every unit."""
+
+    units: int
+    tasks: int
+
+    @classmethod
+    def parse(cls, text: str) -> World:
+        """Read "500x40"."""
+        units, _, tasks = text.lower().partition("x")
+        return cls(int(units), int(tasks))
+
+    @property
+    def name(self) -> str:
+        return f"{self.units}x{self.tasks}"
+
+    @property
+    def assignments(self) -> int:
+        return self.units * self.tasks
+
+    @property
+    def short(self) -> str:
+        """Return "20k" or "1.05M": the number of assignments, as the issue names worlds."""
+        n = self.assignments
+        if n >= 1_000_000:
+            return f"{n / 1_000_000:.3g}M"
+        return f"{n / 1000:.3g}k" if n >= 1000 else str(n)
+
+    def __str__(self) -> str:
+        return f"{self.units:,} units x {self.tasks:,} tasks = {self.assignments:,} assignments"
+
+
+def bench_folder() -> str:
+    """Return the folder of the benches' SQLite worlds: ``bench/`` in the instance folder."""
+    from tracker.app import _instance_path
+
+    return os.path.join(_instance_path(), "bench")
+
+
+def world_url(world: World, *, prefix: str, server: str | None, folder: str | None = None) -> str:
+    """Return the database a world is kept in: ``<prefix>_<units>x<tasks>`` on the
+    PostgreSQL ``server``, or a SQLite file of that name in ``folder`` without one."""
+    name = f"{prefix}_{world.name}"
+    if server:
+        url = make_url(server).set(database=name)
+        return url.render_as_string(hide_password=False)
+    folder = folder or bench_folder()
+    os.makedirs(folder, exist_ok=True)
+    return f"sqlite:///{os.path.join(folder, name + '.sqlite3')}"
+
+
+def create_database(url: str, *, drop: bool = False) -> None:
+    """Make sure the database ``url`` names exists (``drop``: afresh). SQLite makes its file
+    when first opened; dropping one deletes it."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if drop and parsed.database and os.path.exists(parsed.database):
+            for suffix in ("", "-wal", "-shm"):
+                with suppress(FileNotFoundError):
+                    os.remove(parsed.database + suffix)
+        return
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if drop:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+            found = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
+            ).first()
+            if found is None:
+                conn.exec_driver_sql(f'CREATE DATABASE "{parsed.database}"')
+    finally:
+        admin.dispose()
+
+
+def world_matches(world: World, today: date, spread: int = 60) -> bool:
+    """Tell whether the database holds ``build_programme``'s world of this size for ``today``."""
+    counts = db.session.execute(
+        select(
+            select(func.count()).select_from(Unit).scalar_subquery(),
+            select(func.count()).select_from(Task).scalar_subquery(),
+            select(func.count()).select_from(Assignment).scalar_subquery(),
+            select(func.min(Task.deadline)).scalar_subquery(),
+        )
+    ).one()
+    db.session.rollback()  # SQLite: even a read takes the write lock (BEGIN IMMEDIATE)
+    first = deadline(today, 0, world.tasks, spread)
+    return tuple(counts) == (world.units, world.tasks, world.assignments, first)
+
+
+def _heads() -> set[str]:
+    from alembic.migration import MigrationContext
+
+    with db.engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+
+def prepare_world(app, world: World, today: date, *, rebuild: bool, days=()) -> dict:
+    """Leave the app's database holding ``world`` as production would have it after the
+    scheduler's midnight job: migrated (``tracker db upgrade``), the world reused when it
+    has this size (unless ``rebuild``) or built, the counts moved on to ``today``, the
+    figures of the last ROLLUP_SNAPSHOT_DAYS closed days and of ``days`` kept, planner
+    statistics fresh. Return what was done: "how" ("reused"/"built") and timings."""
+    from flask_migrate import upgrade
+
+    done: dict = {"seconds": {}}
+    create_database(app.config["SQLALCHEMY_DATABASE_URI"], drop=rebuild)
+    with app.app_context():
+        db.engine.dispose()  # no pooled connection to a database just dropped
+        before = _heads()
+        upgrade()
+        migrated = _heads() != before
+        reuse = world_matches(world, today)
+    done["how"] = "reused" if reuse else "built"
+    if not reuse:
+        with app.app_context(), timed("build", done["seconds"]):
+            empty_database()
+            build_programme(world.units, world.tasks, today)
+    with timed("midnight job", done["seconds"]):
+        written = settle(app, today, days)
+    if not reuse or migrated or written:
+        with app.app_context(), timed("analyze", done["seconds"]):
+            analyze()
+    done["migrated"] = migrated
+    return done
+
+
+def settle(app, today: date, days=()) -> list[date]:
+    """Run the scheduler's midnight job (counts moved on to ``today``, the figures of the
+    closed days it keeps) and keep the figures of ``days`` too; return the days written."""
+    from tracker import clock, scheduler, settings
+    from tracker.models import SnapshotDay
+    from tracker.services.rollups import writing
+
+    def kept() -> set[date]:
+        with app.app_context():
+            found = set(db.session.scalars(select(SnapshotDay.day)))
+            db.session.rollback()
+            return found
+
+    before = kept()
+    scheduler.rollup_job(app)
+    with app.app_context():
+        for day in sorted(set(days) - kept()):
+            writing.write_range(
+                day, day, today=today, due_soon_days=settings.current().due_soon_days,
+                now=clock.now(),
+            )  # fmt: skip
+    return sorted(kept() - before)
+
+
+_CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
+_VALUE = re.compile(r'value="([^"]*)"')
+
+
+def sign_in_form(login_page: str, email: str) -> dict:
+    """Return the fields that sign ``email`` in with the bench password, with the CSRF
+    token of ``login_page`` (the HTML of GET /login) when it has one."""
+    fields = {"email": email, "password": PASSWORD}
+    found = _CSRF_INPUT.search(login_page)
+    value = _VALUE.search(found.group(0)) if found else None
+    if value:
+        fields["csrf_token"] = value.group(1)
+    return fields

@@ -64,25 +64,38 @@ def reports_engine() -> Engine:
     return current_app.extensions[_REPORTS_ENGINE]
 
 
+def _end_keeping_objects(session, end) -> None:
+    """End the session's transaction with ``end`` without expiring what it loaded: the
+    signed-in user is not read again (one query per switch of engine)."""
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        end()
+    finally:
+        session.expire_on_commit = expire
+
+
 @contextmanager
 def on_reports_engine() -> Iterator[None]:
     """Run ``db.session`` on the reports engine inside the block, in read-only transactions.
 
-    Commits the session's transaction first (what came before is kept; what follows reads a
-    fresh state) and rolls back the reports transaction at the end: nothing written inside
-    is kept, and a write fails at once (a SELECT-only role or a replica refuses it, and so
-    does a read-only transaction on the main database). Objects loaded before are expired
-    and reload through the reports engine when touched inside.
+    Commits the session's transaction first (what came before is kept) and ends the reports
+    transaction at the end: nothing written inside is kept (pending changes are rolled
+    back), and a write fails at once (a SELECT-only role or a replica refuses it, and so
+    does a read-only transaction on the main database). Objects loaded before stay loaded
+    (the signed-in user is not read again).
     """
     session = db.session()
     engine = reports_engine()
-    session.commit()
+    _end_keeping_objects(session, session.commit)
     previous = session.info.get(_REPORTS_BIND)
     session.info[_REPORTS_BIND] = engine
     try:
         yield
     finally:
-        session.rollback()
+        if session.new or session.dirty or session.deleted:
+            session.rollback()
+        else:  # nothing to write: ending it read-only is a rollback, and keeps the objects
+            _end_keeping_objects(session, session.commit)
         if previous is None:
             del session.info[_REPORTS_BIND]
         else:

@@ -187,6 +187,8 @@ def _assert_counts_hold(world: World, days: int) -> None:
         return {uid: v for uid, v in figures.items() if v[0] != Buckets()}
 
     assert counted(got) == counted(expected)
+    ranked = {uid: n for uid, n in unit_counts.most_overdue(day) if uid in unit_ids}
+    assert ranked == {uid: v[0].open_overdue for uid, v in expected.items() if v[0].open_overdue}
 
 
 @pytest.mark.parametrize("deadline_shift", [-10, 15])

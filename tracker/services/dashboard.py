@@ -92,10 +92,10 @@ def dashboard(unit_scope: int | None, as_of: AsOf, limit: int = 10) -> Dashboard
 def _overdue_units(unit_scope: int | None, as_of: AsOf, limit: int) -> list:
     """Return (unit, overdue assignments, days the oldest is overdue) of the ``limit`` units
     with the most overdue, then by name: every unit's count from the maintained counts,
-    the oldest due dates only for those shown (two or three queries)."""
+    the oldest due dates only for those shown (two queries)."""
     overdue = status_sql.status_filter("overdue", as_of)
     if unit_scope is None:
-        ranked = sorted(unit_counts.overdue_counts(as_of.day).items(), key=lambda kv: -kv[1])
+        ranked = unit_counts.most_overdue(as_of.day)
     else:
         ranked = [
             (uid, n)
@@ -106,9 +106,6 @@ def _overdue_units(unit_scope: int | None, as_of: AsOf, limit: int) -> list:
         ]  # fmt: skip
     if not ranked:
         return []
-    # Ties at the last place shown go by name: every unit's name, one small query.
-    names = {uid: name for uid, name in db.session.execute(select(Unit.id, Unit.sort_name))}
-    ranked.sort(key=lambda kv: (-kv[1], names.get(kv[0], "")))
     chosen = dict(ranked[:limit])
     rows = db.session.execute(
         select(Unit, func.min(A.due_date))

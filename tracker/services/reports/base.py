@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Subquery, case, func, literal, select
 
 from tracker.domain.reports import UnitRef
 from tracker.domain.status import OPEN_STATES, SETTLED_STATES, AssignmentState
-from tracker.extensions import READ_ONLY, db
+from tracker.extensions import db
 from tracker.models import Task, Unit
 from tracker.services import history
 from tracker.services.calendar import load_calendar
@@ -103,11 +103,9 @@ def report_scope(
     """Return the scope of a report as of ``day`` with the working calendar; ``today`` is the
     real date (days before it are rebuilt from the history).
 
-    Starts a read-only transaction: on SQLite a report's long reads then leave the write
-    lock to the scheduler and to other users.
+    Pages and exports call it inside ``extensions.on_reports_engine``, whose transactions
+    are read-only (and on SQLite leave the write lock to the scheduler and other users).
     """
-    db.session.commit()
-    db.session.connection(execution_options={READ_ONLY: True})
     as_of = AsOf.build(day, load_calendar(), due_soon_days)
     ids = tuple(sorted(set(task_ids))) if task_ids else None
     scope = ReportScope(

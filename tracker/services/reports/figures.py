@@ -212,13 +212,16 @@ def task_units(scope: ReportScope, task_id: int, *, only_missing: bool = False) 
     return result
 
 
-def completion_over_time(scope: ReportScope, start: date, points: int = 12) -> list[tuple]:
+def completion_over_time(
+    scope: ReportScope, start: date, points: int = 12, *, last: Buckets | None = None
+) -> list[tuple]:
     """Return (day, Buckets) at ``points`` days spread evenly from ``start`` to the report's
     day, each as it stood at the end of that day.
 
     Closed days are read from their snapshots and days from today on from the maintained
     counts (a few queries); when a closed day has no snapshot, every point is rebuilt from
-    the history (``history_trend``).
+    the history (``history_trend``). ``last``: the buckets of the report's day when the
+    caller has them already.
     """
     days = _spread(start, scope.day, points)
     ids = scope.task_ids or ()
@@ -228,7 +231,10 @@ def completion_over_time(scope: ReportScope, start: date, points: int = 12) -> l
         return history_trend(scope, days)
     T = counts.T
     for day in days[len(past) :]:
-        kept[day] = counts.buckets(AsOf(day, day), T.task_id.in_(ids))
+        if day == scope.day and last is not None:
+            kept[day] = last
+        else:
+            kept[day] = counts.buckets(AsOf(day, day), T.task_id.in_(ids))
     return [(day, kept[day]) for day in days]
 
 

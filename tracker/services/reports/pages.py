@@ -84,7 +84,9 @@ def programme_page(params: ReportParams, *, page: int, per_page: int) -> Program
         figures=ProgrammeFigures(scope.day, tuple(tasks), figures.ageing(scope)),
         page=ListPage.of(tasks, page, per_page),
         by_group=by_group,
-        trend=figures.completion_over_time(scope, trend_start(scope.day)),
+        trend=figures.completion_over_time(
+            scope, trend_start(scope.day), last=sum(by_group.values(), Buckets())
+        ),
     )
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from tracker.domain.aggregate import Buckets
 from tracker.domain.status import AssignmentState
 from tracker.extensions import db
-from tracker.models import Assignment, RollupClock, UnitTally
+from tracker.models import Assignment, RollupClock, Unit, UnitTally
 
 A, U = Assignment, UnitTally
 S = AssignmentState
@@ -151,13 +151,29 @@ def figures(day: date, unit_ids: list[int] | None = None) -> dict[int, UnitFigur
     }
 
 
-def overdue_counts(day: date) -> dict[int, int]:
-    """Return {unit: its open overdue assignments on ``day``} for units that have any."""
+def most_overdue(day: date) -> list[tuple[int, int]]:
+    """Return (unit, open overdue assignments on ``day``) of every unit that has any, the
+    most first, then by name (one query, and a second when the clock's day is not
+    ``day``)."""
+    clock = select(RollupClock.day).where(RollupClock.id == 1).scalar_subquery()
+    rows = db.session.execute(
+        select(U.unit_id, Unit.sort_name, U.state, U.overdue, U.n, clock)
+        .join(Unit, Unit.id == U.unit_id)
+        .where(U.n != 0, U.state != S.COMPLETED.value, U.state != S.NOT_APPLICABLE.value)
+        .where(U.overdue.is_(True) | U.state.in_(WORKING))
+    ).all()
     counts: dict[int, int] = defaultdict(int)
-    for (uid, state, overdue), (n, _days) in _rows(day, overdue_only=True).items():
-        if overdue and state != S.COMPLETED and n:
+    names: dict[int, str] = {}
+    since = day
+    for uid, name, _state, overdue, n, since in rows:  # noqa: B007
+        names[uid] = name
+        if overdue:
             counts[uid] += n
-    return {uid: n for uid, n in counts.items() if n > 0}
+    for uid, _state, _before, after, n, _due in _falling_due(since or UNSET, day):
+        counts[uid] += n if after else -n
+    ranked = [(uid, n) for uid, n in counts.items() if n > 0]
+    ranked.sort(key=lambda kv: (-kv[1], names.get(kv[0], "")))
+    return ranked
 
 
 def roll(day: date) -> int:

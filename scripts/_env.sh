@@ -25,9 +25,10 @@ ensure_venv() {
         "$VENV/bin/python" -m pip install --quiet --upgrade pip
     fi
     # Reinstall only when the project's metadata, translations or the requested extra changed.
+    # An install with the test extra also serves scripts/serve: the stamp "-test" matches "-*".
     local stamp
     stamp="$({ cat "$ROOT/pyproject.toml" "$ROOT"/tracker/translations/*/LC_MESSAGES/messages.po 2>/dev/null || true; } | sha256sum | cut -c1-16)-$extra"
-    if [[ ! -f "$VENV/.installed-$stamp" ]]; then
+    if ! compgen -G "$VENV/.installed-$stamp*" >/dev/null; then
         echo "Installing tracker${extra:+ with [$extra]} into $VENV ..."
         "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT$( [[ -n "$extra" ]] && echo "[$extra]")"
         rm -f "$VENV"/.installed-*

@@ -200,7 +200,7 @@ def open_world(args, world: World, today: date, past: date):
          "RATELIMIT_ENABLED": False}
     )  # fmt: skip
     print(f"world {world.short}: {world} in {_where(url)} ...", flush=True)
-    done = prepare_world(app, world, today, rebuild=args.rebuild, days=[past])
+    done = prepare_world(app, world, today, rebuild=args.rebuild, days=kept_days(today, past))
     steps = ", ".join(f"{k} {v:.1f} s" for k, v in done["seconds"].items())
     migrated = " and migrated" if done["migrated"] and done["how"] == "reused" else ""
     print(f"  {done['how']}{migrated}: {steps}", flush=True)
@@ -310,6 +310,18 @@ def print_table(worlds: list[World], timings: list[dict], postgresql: bool) -> N
     print()
     set_for = "" if worlds[-1] == World.parse(WORLDS.split(",")[-1]) else " (set for 1.05M)"
     print(f"targets on {worlds[-1].short}{set_for}: {wins} PASS, {misses} MISS")
+
+
+def kept_days(today: date, past: date) -> list[date]:
+    """Return the closed days whose figures the report pages read: the past day and the
+    points of both days' progress charts (the nightly job would have written every day)."""
+    from tracker.services.reports.figures import spread_days
+    from tracker.services.reports.pages import trend_start
+
+    points = {past}
+    for day in (today, past):
+        points.update(spread_days(trend_start(day), day, 12))
+    return sorted(d for d in points if d < today)
 
 
 def main(argv=None) -> None:

@@ -223,7 +223,7 @@ def completion_over_time(
     the history (``history_trend``). ``last``: the buckets of the report's day when the
     caller has them already.
     """
-    days = _spread(start, scope.day, points)
+    days = spread_days(start, scope.day, points)
     ids = scope.task_ids or ()
     past = [d for d in days if d < scope.today]
     kept = snapshots.totals(past, ids)
@@ -305,7 +305,8 @@ def _trend_measure(state: str, due: date | None, late: bool, day: date) -> str |
     return None
 
 
-def _spread(start: date, end: date, points: int) -> list[date]:
+def spread_days(start: date, end: date, points: int) -> list[date]:
+    """Return ``points`` days spread evenly from ``start`` to ``end`` (the chart's points)."""
     if end <= start or points < 2:
         return [end]
     span = (end - start).days

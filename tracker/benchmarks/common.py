@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import re
@@ -282,6 +283,26 @@ def add_ledger_history(today: date) -> int:
 # ------------------------------------------------- named worlds, kept between runs and reused
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def world_options(description: str, *, sqlite: str) -> argparse.ArgumentParser:
+    """Return a parser with the options every bench of kept worlds shares (``--server``,
+    ``--folder``, ``--rebuild``, ``--today``); ``sqlite`` says what is used without a
+    server ("a SQLite file", "SQLite files")."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--server",
+        nargs="?",
+        const=PG_SERVER,
+        help=f"a PostgreSQL server URL (default when given without one: {PG_SERVER}); "
+        f"without --server, {sqlite}",
+    )
+    parser.add_argument("--folder", help="the SQLite worlds' folder (default instance/bench)")
+    parser.add_argument("--rebuild", action="store_true", help="build the worlds afresh")
+    parser.add_argument("--today", default="2024-07-01", help="the clock's day (YYYY-MM-DD)")
+    return parser
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ users (>= 200 req/s, p95 < 300 ms, no error; for PostgreSQL), and the CPU each p
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import importlib.util
 import os
@@ -40,11 +39,11 @@ from sqlalchemy.engine import make_url
 
 from tracker.app import create_app
 from tracker.benchmarks.common import (
-    PG_SERVER,
     World,
     percentiles,
     prepare_world,
     sign_in_form,
+    world_options,
     world_url,
 )
 from tracker.benchmarks.reports import PREFIX
@@ -478,20 +477,8 @@ def print_levels(levels: list[Level]) -> None:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--server",
-        nargs="?",
-        const=PG_SERVER,
-        help=f"a PostgreSQL server URL (default when given without one: {PG_SERVER}); "
-        "without --server, a SQLite file",
-    )
-    parser.add_argument("--folder", help="the SQLite worlds' folder (default instance/bench)")
+    parser = world_options(__doc__, sqlite="a SQLite file")
     parser.add_argument("--world", default="500x40", help="UNITSxTASKS (default 500x40)")
-    parser.add_argument("--rebuild", action="store_true", help="build the world afresh")
-    parser.add_argument("--today", default="2024-07-01", help="the clock's day (YYYY-MM-DD)")
     parser.add_argument("--seconds", type=float, default=60, help="load per level (default 60)")
     parser.add_argument("--concurrency", default="10,30", help="users at once, per level")
     parser.add_argument(

@@ -15,7 +15,6 @@ large world's p50 over the small one's, and PASS/MISS beside each of the issue's
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import logging
 import os
@@ -33,11 +32,11 @@ from werkzeug.wsgi import ClosingIterator
 
 from tracker.app import create_app
 from tracker.benchmarks.common import (
-    PG_SERVER,
     World,
     percentiles,
     prepare_world,
     sign_in_form,
+    world_options,
     world_url,
 )
 from tracker.extensions import db
@@ -325,25 +324,13 @@ def kept_days(today: date, past: date) -> list[date]:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--server",
-        nargs="?",
-        const=PG_SERVER,
-        help=f"a PostgreSQL server URL (default when given without one: {PG_SERVER}); "
-        "without --server, SQLite files",
-    )
-    parser.add_argument("--folder", help="the SQLite worlds' folder (default instance/bench)")
+    parser = world_options(__doc__, sqlite="SQLite files")
     parser.add_argument(
         "--worlds",
         default=WORLDS,
         help=f"UNITSxTASKS, comma separated, smallest first (default {WORLDS}); the ratio "
         "is the last world's p50 over the first's",
     )
-    parser.add_argument("--rebuild", action="store_true", help="build the worlds afresh")
-    parser.add_argument("--today", default="2024-07-01", help="the clock's day (YYYY-MM-DD)")
     parser.add_argument("--samples", type=int, default=20, help="timed requests per page")
     parser.add_argument("--warm", type=int, default=2, help="untimed requests first")
     parser.add_argument("--export-samples", type=int, default=5)

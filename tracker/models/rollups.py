@@ -51,7 +51,19 @@ class SnapshotDay(Base):
     written_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class TallySnapshot(Base):
+class _Buckets:
+    """The official buckets, as columns (``tracker.domain.aggregate.Buckets``)."""
+
+    total: Mapped[int] = mapped_column(default=0)
+    not_applicable: Mapped[int] = mapped_column(default=0)
+    completed_on_time: Mapped[int] = mapped_column(default=0)
+    completed_late: Mapped[int] = mapped_column(default=0)
+    open_on_track: Mapped[int] = mapped_column(default=0)
+    open_overdue: Mapped[int] = mapped_column(default=0)
+    awaiting_confirmation: Mapped[int] = mapped_column(default=0)
+
+
+class TallySnapshot(_Buckets, Base):
     """The figures of one task in units of one group at the end of a closed day, as the
     reports count them, with its overdue assignments by ageing band."""
 
@@ -62,13 +74,6 @@ class TallySnapshot(Base):
     )
     task_id: Mapped[int] = mapped_column(primary_key=True)
     unit_group: Mapped[str] = mapped_column(String(10), primary_key=True)
-    total: Mapped[int] = mapped_column(default=0)
-    not_applicable: Mapped[int] = mapped_column(default=0)
-    completed_on_time: Mapped[int] = mapped_column(default=0)
-    completed_late: Mapped[int] = mapped_column(default=0)
-    open_on_track: Mapped[int] = mapped_column(default=0)
-    open_overdue: Mapped[int] = mapped_column(default=0)
-    awaiting_confirmation: Mapped[int] = mapped_column(default=0)
     overdue_1_7: Mapped[int] = mapped_column(default=0)
     overdue_8_30: Mapped[int] = mapped_column(default=0)
     overdue_31_90: Mapped[int] = mapped_column(default=0)
@@ -103,7 +108,7 @@ class UnitTally(Base):
     days: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-class UnitSnapshot(Base):
+class UnitSnapshot(_Buckets, Base):
     """One unit's scorecard over every task at the end of a closed day: its figures and its
     days late (total, and how many assignments were late)."""
 
@@ -113,12 +118,5 @@ class UnitSnapshot(Base):
         ForeignKey("snapshot_day.day", ondelete="CASCADE"), primary_key=True
     )
     unit_id: Mapped[int] = mapped_column(primary_key=True)
-    total: Mapped[int] = mapped_column(default=0)
-    not_applicable: Mapped[int] = mapped_column(default=0)
-    completed_on_time: Mapped[int] = mapped_column(default=0)
-    completed_late: Mapped[int] = mapped_column(default=0)
-    open_on_track: Mapped[int] = mapped_column(default=0)
-    open_overdue: Mapped[int] = mapped_column(default=0)
-    awaiting_confirmation: Mapped[int] = mapped_column(default=0)
     days_late: Mapped[int] = mapped_column(default=0)
     late: Mapped[int] = mapped_column(default=0)

@@ -31,26 +31,21 @@ def _columns(as_of: AsOf) -> list:
 
 
 def buckets_by(
-    keys: list[ColumnElement], as_of: AsOf, *where: ColumnElement[bool], tasks: bool = False
+    keys: list[ColumnElement], as_of: AsOf, *where: ColumnElement[bool]
 ) -> dict[tuple, Buckets]:
     """Return the buckets per combination of ``keys`` (tally columns: ``task_id``,
-    ``unit_group``) over the rows matching ``where``, in one query; ``tasks`` joins the task
-    table so ``where`` may filter on it."""
+    ``unit_group``) over the rows matching ``where``, in one query."""
     labelled = [k.label(f"key{i}") for i, k in enumerate(keys)]
     query = select(*labelled, *_columns(as_of)).select_from(T)
-    if tasks:
-        query = query.join(Task, Task.id == T.task_id)
     # A key is present when it has assignments, as when counting the assignments themselves.
     query = query.where(*where).group_by(*keys).having(func.sum(T.n) > 0)
     rows = db.session.execute(query).all()
     return {tuple(row[: len(keys)]): status_sql.to_buckets(row) for row in rows}
 
 
-def buckets(as_of: AsOf, *where: ColumnElement[bool], tasks: bool = False) -> Buckets:
+def buckets(as_of: AsOf, *where: ColumnElement[bool]) -> Buckets:
     """Return the buckets over every tally row matching ``where`` (one query)."""
     query = select(*_columns(as_of)).select_from(T)
-    if tasks:
-        query = query.join(Task, Task.id == T.task_id)
     return status_sql.to_buckets(db.session.execute(query.where(*where)).one())
 
 

@@ -69,27 +69,9 @@ def _falling_due(since: date, day: date, unit_ids: list[int] | None = None) -> l
     return [(uid, state, not later, later, int(n), int(due or 0)) for uid, state, n, due in rows]
 
 
-def _rows(
-    day: date, unit_ids: list[int] | None = None, *, overdue_only: bool = False
-) -> dict[tuple, list[int]]:
-    """Return {(unit, state, overdue): [n, days]} judged at ``day`` (one query, and a second
-    when the clock's day is not ``day``)."""
-    clock = select(RollupClock.day).where(RollupClock.id == 1).scalar_subquery()
-    query = select(U.unit_id, U.state, U.overdue, U.n, U.days, clock).where(U.n != 0)
-    if unit_ids is not None:
-        query = query.where(U.unit_id.in_(unit_ids))
-    if overdue_only:
-        query = query.where(U.overdue.is_(True))
-    found: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-    since = day  # no rows, no assignments: nothing falls due either
-    for uid, state, overdue, n, days, since in db.session.execute(query):  # noqa: B007
-        found[(uid, state, bool(overdue))] = [int(n), int(days)]
-    _apply(found, _falling_due(since or UNSET, day, unit_ids))
-    return found
-
-
 def _apply(rows: dict[tuple, list[int]], moves: list[tuple]) -> int:
-    """Add to ``rows`` the assignments that change side (``_falling_due``); return them."""
+    """Add to ``rows`` ({(unit, state, overdue): [n, days]}) the assignments that change
+    side (``_falling_due``); return how many."""
     moved = 0
     for uid, state, before, after, n, due in moves:
         rows[(uid, state, before)][0] -= n

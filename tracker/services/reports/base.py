@@ -118,15 +118,6 @@ def report_scope(
     return dataclasses.replace(scope, task_ids=chosen)
 
 
-def scope_on(day: date, due_soon_days: int, *, today: date) -> ReportScope:
-    """Return the scope of a report of every task as of ``day``, in the session's own
-    transaction (the writer of the daily snapshots reads and writes in one)."""
-    as_of = AsOf.build(day, load_calendar(), due_soon_days)
-    scope = ReportScope(as_of, today, successors=_successors_on(day))
-    chosen = tuple(db.session.scalars(select(Task.id).where(scope.task_filter()).order_by(Task.id)))
-    return dataclasses.replace(scope, task_ids=chosen)
-
-
 def _successors_on(day: date) -> dict[int, int]:
     """Return {unit: the unit holding its duties on ``day``} for units no longer in office
     then because they merged into another (one query)."""

@@ -15,15 +15,14 @@ from sqlalchemy import delete, insert, select
 from tracker.extensions import db
 from tracker.models import SnapshotDay, TallySnapshot, UnitSnapshot
 from tracker.services.reports import figures, units
-from tracker.services.reports.base import scope_on
+from tracker.services.reports.base import ReportScope, report_scope
 from tracker.services.rollups.snapshots import BANDS, BUCKETS
 
 _BAND_COLUMN = dict(zip(("1-7", "8-30", "31-90", "90+"), BANDS, strict=True))
 
 
-def _figures_of(day: date, *, today: date, due_soon_days: int) -> dict[tuple, dict]:
-    """Return {(task, group): snapshot columns} of ``day`` rebuilt from the history."""
-    scope = scope_on(day, due_soon_days, today=today)
+def _figures_of(scope: ReportScope) -> dict[tuple, dict]:
+    """Return {(task, group): snapshot columns} of the scope's day rebuilt from the history."""
     ids = list(scope.task_ids or ())
     rows: dict[tuple, dict] = {}
     for key, b in figures.history_buckets_by_task_and_group(scope, ids).items():
@@ -33,10 +32,9 @@ def _figures_of(day: date, *, today: date, due_soon_days: int) -> dict[tuple, di
     return rows
 
 
-def _scorecards_of(day: date, *, today: date, due_soon_days: int) -> dict[int, dict]:
-    """Return {unit: scorecard columns} of every unit over every task on ``day``, rebuilt
-    from the history."""
-    scope = scope_on(day, due_soon_days, today=today)
+def _scorecards_of(scope: ReportScope) -> dict[int, dict]:
+    """Return {unit: scorecard columns} of every unit over every task on the scope's day,
+    rebuilt from the history."""
     return {
         s.unit.id: {name: getattr(s.buckets, name) for name in BUCKETS}
         | {"days_late": s.days_late_sum, "late": s.days_late_count}
@@ -49,8 +47,8 @@ def write_day(day: date, *, today: date, due_soon_days: int, now: datetime) -> i
     rebuilt from the history; return the rows written (not committed)."""
     if day >= today:
         raise ValueError(f"{day} is not a closed day")
-    rows = _figures_of(day, today=today, due_soon_days=due_soon_days)
-    cards = _scorecards_of(day, today=today, due_soon_days=due_soon_days)
+    scope = report_scope(day, due_soon_days, today=today)  # every task
+    rows, cards = _figures_of(scope), _scorecards_of(scope)
     db.session.execute(delete(SnapshotDay).where(SnapshotDay.day == day))
     db.session.execute(insert(SnapshotDay), [{"day": day, "written_at": now}])
     if rows:
@@ -118,7 +116,8 @@ def differences(
             (r.task_id, r.unit_group): {c: getattr(r, c) for c in columns}
             for r in db.session.scalars(select(TallySnapshot).where(TallySnapshot.day == day))
         }
-        rebuilt = _figures_of(day, today=today, due_soon_days=due_soon_days)
+        scope = report_scope(day, due_soon_days, today=today)
+        rebuilt = _figures_of(scope)
         for key in sorted(set(kept) | set(rebuilt)):
             if kept.get(key) != rebuilt.get(key):
                 found.append(SnapshotDifference(day, key, kept.get(key), rebuilt.get(key)))
@@ -127,7 +126,7 @@ def differences(
             r.unit_id: {c: getattr(r, c) for c in card_columns}
             for r in db.session.scalars(select(UnitSnapshot).where(UnitSnapshot.day == day))
         }
-        cards = _scorecards_of(day, today=today, due_soon_days=due_soon_days)
+        cards = _scorecards_of(scope)
         for uid in sorted(set(kept_cards) | set(cards)):
             if kept_cards.get(uid) != cards.get(uid):
                 found.append(

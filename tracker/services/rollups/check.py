@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Date, and_, case, cast, func, literal, or_, select
 
 from tracker.domain.status import AssignmentState
 from tracker.extensions import db
 from tracker.models import NO_DUE_DATE, Assignment, AssignmentTally, Unit, UnitTally
+from tracker.services.reports.base import days_between
 from tracker.services.rollups.units import WORKING, clock_day, ordinal
 
 A, T, U = Assignment, AssignmentTally, UnitTally
@@ -27,10 +28,7 @@ class Difference:
 
 
 def _days_late():
-    if db.engine.dialect.name == "postgresql":
-        days = A.submitted_on - A.due_date
-    else:
-        days = cast(func.julianday(A.submitted_on) - func.julianday(A.due_date), Integer)
+    days = days_between(A.submitted_on, A.due_date)
     submitted = A.state.in_([S.SUBMITTED.value, S.COMPLETED.value])
     return case((and_(submitted, A.submitted_on > A.due_date), days), else_=0)
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, select, update
+from sqlalchemy import ColumnElement, Date, and_, case, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -21,6 +21,7 @@ from tracker.domain.aggregate import Buckets
 from tracker.domain.status import AssignmentState
 from tracker.extensions import db
 from tracker.models import Assignment, RollupClock, Unit, UnitTally
+from tracker.services.reports.base import days_between
 
 A, U = Assignment, UnitTally
 S = AssignmentState
@@ -42,9 +43,7 @@ class UnitFigures:
 
 def ordinal(column):
     """Return ``column`` (a date) as days since 2000-01-01, in SQL."""
-    if db.engine.dialect.name == "postgresql":
-        return column - EPOCH
-    return cast(func.julianday(column) - func.julianday(EPOCH.isoformat()), Integer)
+    return days_between(column, literal(EPOCH, Date))
 
 
 def clock_day() -> date:

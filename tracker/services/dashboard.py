@@ -45,10 +45,9 @@ def dashboard(unit_scope: int | None, as_of: AsOf, limit: int = 10) -> Dashboard
     scope = unit_scope_filter(unit_scope)
     if unit_scope is None:
         by_group = counts.group_buckets(as_of)
-        buckets = sum(by_group.values(), Buckets())
     else:
         by_group = status_sql.count_buckets_by(Unit.group, as_of, scope, joins=[Unit])
-        buckets = sum(by_group.values(), Buckets())
+    buckets = sum(by_group.values(), Buckets())
 
     overdue_units = _overdue_units(unit_scope, as_of, limit)
     due_soon = _assignments(

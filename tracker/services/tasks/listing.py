@@ -110,12 +110,7 @@ def task_summary(task: Task, unit_scope: int | None, as_of: AsOf) -> TaskSummary
         by_group = status_sql.count_buckets_by(
             Unit.group, as_of, scope, A.task_id == task.id, joins=[Unit]
         )
-    total = Buckets(
-        **{
-            name: sum(getattr(b, name) for b in by_group.values())
-            for name in Buckets.__dataclass_fields__
-        }
-    )
+    total = sum(by_group.values(), Buckets())
     missing = list(
         db.session.scalars(
             select(Unit)

@@ -64,12 +64,12 @@ def reports_engine() -> Engine:
     return current_app.extensions[_REPORTS_ENGINE]
 
 
-def _end_keeping_objects(session, end) -> None:
-    """End the session's transaction with ``end`` without expiring what it loaded: the
-    signed-in user is not read again (one query per switch of engine)."""
+def _commit_keeping_objects(session) -> None:
+    """Commit the session's transaction without expiring what it loaded: the signed-in
+    user is not read again (one query per switch of engine)."""
     expire, session.expire_on_commit = session.expire_on_commit, False
     try:
-        end()
+        session.commit()
     finally:
         session.expire_on_commit = expire
 
@@ -86,7 +86,7 @@ def on_reports_engine() -> Iterator[None]:
     """
     session = db.session()
     engine = reports_engine()
-    _end_keeping_objects(session, session.commit)
+    _commit_keeping_objects(session)
     previous = session.info.get(_REPORTS_BIND)
     session.info[_REPORTS_BIND] = engine
     try:
@@ -95,7 +95,7 @@ def on_reports_engine() -> Iterator[None]:
         if session.new or session.dirty or session.deleted:
             session.rollback()
         else:  # nothing to write: ending it read-only is a rollback, and keeps the objects
-            _end_keeping_objects(session, session.commit)
+            _commit_keeping_objects(session)
         if previous is None:
             del session.info[_REPORTS_BIND]
         else:

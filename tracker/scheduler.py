@@ -66,10 +66,12 @@ def recurrence_job(app: Flask) -> None:
 
 def rollup_job(app: Flask) -> None:
     """Move the per-unit counts on to today (open assignments due yesterday become overdue),
-    then write the figures of yesterday, and of any of the last ROLLUP_SNAPSHOT_DAYS days
-    that lack them, for reports as of those days (idempotent)."""
+    then write the figures of yesterday, of any of the last ROLLUP_SNAPSHOT_DAYS days and of
+    the points of today's progress chart that lack them, for reports as of those days and
+    the chart (idempotent)."""
     from tracker import clock, settings
     from tracker.extensions import db
+    from tracker.services.reports.pages import chart_days
     from tracker.services.rollups import units
     from tracker.services.rollups.writing import write_missing
 
@@ -85,6 +87,7 @@ def rollup_job(app: Flask) -> None:
             days_back=app.config["ROLLUP_SNAPSHOT_DAYS"],
             due_soon_days=settings.current().due_soon_days,
             now=now,
+            also=chart_days(today),
         )
         if written:
             log.info(

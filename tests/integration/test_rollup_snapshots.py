@@ -16,6 +16,7 @@ from tracker.services import history
 from tracker.services.demo.load import load_demo
 from tracker.services.reports import figures, units
 from tracker.services.reports.base import report_scope
+from tracker.services.reports.pages import chart_days
 from tracker.services.rollups import check, writing
 from tracker.services.rollups import units as unit_counts
 
@@ -128,7 +129,9 @@ def test_the_midnight_job_moves_the_unit_counts_on_and_writes_the_days_that_lack
     assert unit_counts.clock_day() == TODAY
     assert check.unit_differences() == []
     assert unit_counts.figures(TODAY) == late_before
-    assert _kept() == DAYS
+    # the last three days, and the closed points of today's progress chart
+    assert _kept() == sorted({*DAYS, *chart_days(TODAY)})
+    assert date(TODAY.year, 1, 1) in _kept()
     assert _programme(DAYS[0]) is not None
 
 

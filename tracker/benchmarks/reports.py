@@ -314,13 +314,9 @@ def print_table(worlds: list[World], timings: list[dict], postgresql: bool) -> N
 def kept_days(today: date, past: date) -> list[date]:
     """Return the closed days whose figures the report pages read: the past day and the
     points of both days' progress charts (the nightly job would have written every day)."""
-    from tracker.services.reports.figures import spread_days
-    from tracker.services.reports.pages import trend_start
+    from tracker.services.reports.pages import chart_days
 
-    points = {past}
-    for day in (today, past):
-        points.update(spread_days(trend_start(day), day, 12))
-    return sorted(d for d in points if d < today)
+    return sorted(d for d in {past, *chart_days(today), *chart_days(past)} if d < today)
 
 
 def main(argv=None) -> None:

@@ -52,11 +52,20 @@ def scope_of(params: ReportParams) -> ReportScope:
     )
 
 
+TREND_POINTS = 12  # points of the progress chart
+
+
 def trend_start(day: date) -> date:
     """Return where the progress chart starts: 1 January of the report's year, or six months
     back early in a year."""
     first = date(day.year, 1, 1)
     return first if (day - first).days >= 60 else date(day.year - 1, 7, 1)
+
+
+def chart_days(day: date) -> list[date]:
+    """Return the closed days before ``day`` that the progress chart of a report as of
+    ``day`` reads (its points), so that their figures can be kept ahead of the first read."""
+    return [d for d in figures.spread_days(trend_start(day), day, TREND_POINTS) if d < day]
 
 
 @dataclass(frozen=True)
@@ -85,7 +94,7 @@ def programme_page(params: ReportParams, *, page: int, per_page: int) -> Program
         page=ListPage.of(tasks, page, per_page),
         by_group=by_group,
         trend=figures.completion_over_time(
-            scope, trend_start(scope.day), last=sum(by_group.values(), Buckets())
+            scope, trend_start(scope.day), TREND_POINTS, last=sum(by_group.values(), Buckets())
         ),
     )
 

@@ -7,6 +7,7 @@ A day's figures are those a report as of that day shows, rebuilt from the histor
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -76,10 +77,14 @@ def write_range(first: date, last: date, *, today: date, due_soon_days: int, now
     return written
 
 
-def write_missing(*, today: date, days_back: int, due_soon_days: int, now) -> list[date]:
+def write_missing(
+    *, today: date, days_back: int, due_soon_days: int, now, also: Iterable[date] = ()
+) -> list[date]:
     """Write the snapshots of the closed days of the last ``days_back`` that lack one (a
-    scheduler job: yesterday, and any day missed or dropped since); return them."""
-    wanted = [today - timedelta(days=k) for k in range(days_back, 0, -1)]
+    scheduler job: yesterday, and any day missed or dropped since), and of the closed days
+    ``also`` (e.g. the progress chart's points); return them."""
+    recent = {today - timedelta(days=k) for k in range(days_back, 0, -1)}
+    wanted = sorted(recent | {day for day in also if day < today})
     kept = set(db.session.scalars(select(SnapshotDay.day).where(SnapshotDay.day.in_(wanted))))
     written = []
     for day in wanted:

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_timedelta
-from babel.numbers import NumberPattern, format_percent, parse_pattern
-from flask import Flask, current_app, request, session
-from flask_babel import get_locale
+from babel.numbers import NumberPattern, parse_pattern
+from babel.support import NullTranslations, Translations
+from flask import Flask, current_app, g, request, session
+from flask_babel import Domain, get_domain, get_locale
 from flask_login import current_user
 
 from tracker.extensions import babel
@@ -35,11 +36,57 @@ def init_app(app: Flask) -> None:
         locale_selector=select_locale,
         default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"),
     )
+    # Flask-Babel looks the locale and its catalog up again for each string (a page
+    # translates a few hundred); the templates' callables and the request's domain keep
+    # them for the request.
+    domain = _KeptDomain()
+    app.before_request(domain.as_default)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+
+
+def _active_locale() -> Locale | None:
+    """Return the locale Flask-Babel has settled on for this context, or None when it has
+    not chosen one yet (or was told to choose again: ``refresh``)."""
+    try:
+        found = g.get("_flask_babel")
+    except RuntimeError:  # outside an app context
+        return None
+    return getattr(found, "babel_locale", None)
+
+
+def translations() -> Translations | NullTranslations:
+    """Return the active catalog, as ``flask_babel.get_translations`` does, kept in the
+    context beside the locale it belongs to (``force_locale`` and ``refresh`` change it)."""
+    locale = _active_locale()
+    if locale is not None:
+        kept = g.get("_tracker_translations")
+        if kept is not None and kept[0] is locale:
+            return kept[1]
+    found = Domain.get_translations(get_domain())
+    locale = _active_locale()  # chosen by that call when it was not yet
+    if locale is not None:
+        g._tracker_translations = (locale, found)
+    return found
+
+
+class _KeptDomain(Domain):
+    """The default domain, reading its catalog through ``translations``: what Python code
+    translates (``gettext``, lazy strings) skips Flask-Babel's lookups as templates do."""
+
+    def get_translations(self) -> Translations | NullTranslations:
+        return translations()
 
 
 def language() -> str:
     """Return the active language code ("vi" or "en")."""
-    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])[:2]
+    locale = _active_locale() or get_locale()
+    return locale.language if locale else current_app.config["BABEL_DEFAULT_LOCALE"][:2]
 
 
 def _zone() -> ZoneInfo:
@@ -79,7 +126,16 @@ def format_number(value: float | int | None, digits: int = 0) -> str:
     locale on every call: a scorecard page formats hundreds of numbers."""
     if value is None:
         return ""
-    return _number_pattern(digits).apply(value, _babel_locale(language()))
+    code = language()
+    if digits == 0 and type(value) is int:  # counts, the most of them: Python groups them
+        return f"{value:,}".replace(",", _group_symbol(code))
+    return _number_pattern(digits).apply(value, _babel_locale(code))
+
+
+@functools.cache
+def _group_symbol(code: str) -> str:
+    """Return the thousands separator of ``code`` (Vietnamese "." and English ",")."""
+    return _number_pattern(0).apply(1000, _babel_locale(code))[1]
 
 
 def format_duration(value: timedelta | None) -> str:
@@ -94,5 +150,10 @@ def format_rate(value: float | None, digits: int = 2) -> str:
     """Return a ratio as a percentage in the active locale (Vietnamese: 98,62%)."""
     if value is None:
         return "—"
-    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-    return format_percent(value, format=pattern, locale=language())
+    return _percent_pattern(digits).apply(value, _babel_locale(language()))
+
+
+@functools.cache
+def _percent_pattern(digits: int) -> NumberPattern:
+    """Return the pattern of ``format_rate`` (``format_percent`` parses it on every call)."""
+    return parse_pattern("#,##0" + ("." + "0" * digits if digits else "") + "%")

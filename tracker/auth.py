@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, abort
+from flask import Flask, abort, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from tracker.extensions import db, login
 from tracker.models import Role, User
+from tracker.services.notifications import centre
 
 
 def init_app(app: Flask) -> None:
@@ -24,10 +25,17 @@ def init_app(app: Flask) -> None:
 
 @login.user_loader
 def _load_user(session_token: str) -> User | None:
-    user = db.session.scalar(
-        select(User).options(joinedload(User.unit)).where(User.session_token == session_token)
-    )
-    return user if user is not None and user.active else None
+    """Load the signed-in user with their unit, and their unread count for the bell that
+    every page shows, in one query."""
+    row = db.session.execute(
+        select(User, centre.unread_count_of(User.id))
+        .options(joinedload(User.unit))
+        .where(User.session_token == session_token)
+    ).first()
+    if row is None or not row[0].active:
+        return None
+    g.notifications_unread = row[1] or 0
+    return row[0]
 
 
 def roles_required(*roles: Role):

@@ -72,9 +72,12 @@ def open(notification_id: int):
 
 
 def bell() -> str:
-    """Return the bell's count for the signed-in user (one query per page, remembered)."""
+    """Return the bell's count for the signed-in user (read along with the user)."""
     if not current_user.is_authenticated:
         return ""
     if "notification_bell" not in g:
-        g.notification_bell = centre.bell_label(centre.unread_count(current_user.id))
+        unread = g.get("notifications_unread")  # read with the user (tracker.auth)
+        if unread is None:
+            unread = centre.unread_count(current_user.id)
+        g.notification_bell = centre.bell_label(unread)
     return g.notification_bell

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import ScalarSelect, func, select, update
 from sqlalchemy.orm import aliased
 
 from tracker.extensions import db
@@ -27,13 +27,20 @@ NOT_FOUND = _l("This notification does not exist.")
 def unread_count(user_id: int, cap: int = BELL_CAP) -> int:
     """Return how many of the user's notifications are unread, counting at most ``cap``
     (one query, on the (user, read) index)."""
+    return db.session.scalar(select(unread_count_of(user_id, cap))) or 0
+
+
+def unread_count_of(user_id, cap: int = BELL_CAP) -> ScalarSelect[int]:
+    """Return the unread count as a subquery, to read along with the user (``user_id``: an
+    id or a column such as ``User.id``)."""
     unread = (
         select(Notification.id)
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .correlate_except(Notification)
         .limit(cap)
         .subquery()
     )
-    return db.session.scalar(select(func.count()).select_from(unread)) or 0
+    return select(func.count()).select_from(unread).scalar_subquery()
 
 
 def bell_label(count: int, cap: int = BELL_CAP) -> str:

@@ -78,6 +78,28 @@ def test_task_page_splits_progress_by_group_and_names_missing_units(client, logi
     assert "30/06/2024" in html
 
 
+def test_task_page_names_the_first_units_not_done_and_counts_the_rest(
+    client, login, world, monkeypatch
+):
+    from tracker.services.tasks import listing
+
+    monkeypatch.setattr(listing, "MISSING_SHOWN", 1)
+    login("dp@example.org")
+    plan = world["tasks"][1]  # Hà Nội has submitted it, the ministry has not started
+    html = client.get(f"/tasks/{plan}").get_data(as_text=True)
+    listed = html.split('data-testid="missing-units"', 1)[1].split("</ul>", 1)[0]
+    assert "2 đơn vị chưa hoàn thành" in html
+    assert listed.count("<li>") == 1 and f'href="/units/{world["units"][2]}"' in listed
+    assert "Bộ Y tế" in listed  # central units come before local ones
+    more = html.split('data-testid="missing-more"', 1)[1].split("</p>", 1)[0]
+    assert f'href="/tasks/{plan}?status=open#assignments"' in more
+    assert "và 1 đơn vị khác" in more
+
+    monkeypatch.setattr(listing, "MISSING_SHOWN", 200)
+    html = client.get(f"/tasks/{plan}").get_data(as_text=True)
+    assert 'data-testid="missing-more"' not in html
+
+
 def test_focal_point_sees_only_their_unit(client, login, world):
     hanoi, hue, ministry = world["units"]
     catalogue, _plan = world["tasks"]

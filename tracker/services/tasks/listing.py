@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, and_, exists, select
+from sqlalchemy import Select, and_, exists, func, select
 
 from tracker.domain.aggregate import Buckets
 from tracker.domain.status import SETTLED_STATES
@@ -92,17 +93,29 @@ def task_buckets(task_ids: list[int], unit_scope: int | None, as_of: AsOf) -> di
     )
 
 
+# The task page names at most this many of the units not yet done (the national programme
+# has thousands); the rest are in its list of assignments filtered to the open ones.
+MISSING_SHOWN = 200
+
+
+class NamedUnit(NamedTuple):
+    id: int
+    name: str
+
+
 @dataclass
 class TaskSummary:
     """A task's progress: its buckets, split by group, and the units not yet done."""
 
     buckets: Buckets
     by_group: dict[str, Buckets]
-    missing: list[Unit]  # units assigned that have not completed, by group then name
+    missing: list[NamedUnit]  # the first MISSING_SHOWN, by group then name
+    missing_count: int  # all of them
 
 
 def task_summary(task: Task, unit_scope: int | None, as_of: AsOf) -> TaskSummary:
-    """Return a task's progress split by group and the units not yet done (two queries)."""
+    """Return a task's progress split by group and the units not yet done, the first
+    MISSING_SHOWN of them named (two queries)."""
     scope = unit_scope_filter(unit_scope)
     if unit_scope is None:
         by_group = counts.group_buckets(as_of, counts.T.task_id == task.id)
@@ -111,19 +124,19 @@ def task_summary(task: Task, unit_scope: int | None, as_of: AsOf) -> TaskSummary
             Unit.group, as_of, scope, A.task_id == task.id, joins=[Unit]
         )
     total = sum(by_group.values(), Buckets())
-    missing = list(
-        db.session.scalars(
-            select(Unit)
-            .join(A, A.unit_id == Unit.id)
-            .where(
-                scope,
-                A.task_id == task.id,
-                A.state.not_in([s.value for s in SETTLED_STATES]),
-            )
-            .order_by(Unit.group, Unit.sort_name)
+    rows = db.session.execute(
+        select(Unit.id, Unit.name, func.count().over())
+        .join(A, A.unit_id == Unit.id)
+        .where(
+            scope,
+            A.task_id == task.id,
+            A.state.not_in([s.value for s in SETTLED_STATES]),
         )
-    )
-    return TaskSummary(total, by_group, missing)
+        .order_by(Unit.group, Unit.sort_name, Unit.id)
+        .limit(MISSING_SHOWN)
+    ).all()
+    missing = [NamedUnit(uid, name) for uid, name, _ in rows]
+    return TaskSummary(total, by_group, missing, rows[0][2] if rows else 0)
 
 
 @dataclass(frozen=True)

@@ -305,3 +305,24 @@ def test_an_assignment_changed_while_merging_stops_the_merger_and_changes_nothin
         _merge(w)
 
     assert _snapshot() == before
+
+
+def test_the_units_a_succession_walks_are_loaded_alone_and_lead_to_the_last_holder(ctx, make):
+    from tracker.services.reorganisation.succession import load_units, office_holder
+
+    last = make.unit(name="Tỉnh C")
+    middle = make.unit(
+        name="Tỉnh B", valid_to=date(2025, 6, 30), successor_id=last.id, active=False
+    )
+    first = make.unit(
+        name="Tỉnh A", valid_to=date(2024, 12, 31), successor_id=middle.id, active=False
+    )
+    untouched = make.unit(name="Tỉnh D")
+    db.session.commit()
+
+    walked = load_units(successions_only=True)
+    assert set(walked) == {first.id, middle.id, last.id}
+    assert set(load_units()) >= {first.id, middle.id, last.id, untouched.id}
+    assert office_holder(first.id, walked, date(2025, 7, 1)) == last.id
+    assert office_holder(middle.id, walked, date(2025, 7, 1)) == last.id
+    assert office_holder(untouched.id, walked, date(2025, 7, 1)) is None  # not walked

@@ -33,20 +33,23 @@ class UnitFacts:
         )
 
 
-def load_units() -> dict[int, UnitFacts]:
-    """Return every unit's facts by id (one query; a few thousand small rows)."""
-    rows = db.session.execute(
-        select(
-            Unit.id,
-            Unit.group,
-            Unit.kind,
-            Unit.active,
-            Unit.valid_from,
-            Unit.valid_to,
-            Unit.successor_id,
-        )
-    ).all()
-    return {row.id: UnitFacts(*row) for row in rows}
+def load_units(*, successions_only: bool = False) -> dict[int, UnitFacts]:
+    """Return every unit's facts by id (one query; a few thousand small rows), or with
+    ``successions_only`` those of the units that merged into another and of the units they
+    merged into (what ``office_holder`` walks; none before a reorganisation)."""
+    query = select(
+        Unit.id,
+        Unit.group,
+        Unit.kind,
+        Unit.active,
+        Unit.valid_from,
+        Unit.valid_to,
+        Unit.successor_id,
+    )
+    if successions_only:
+        successors = select(Unit.successor_id).where(Unit.successor_id.is_not(None))
+        query = query.where(Unit.successor_id.is_not(None) | Unit.id.in_(successors))
+    return {row.id: UnitFacts(*row) for row in db.session.execute(query)}
 
 
 def office_holder(unit_id: int, units: dict[int, UnitFacts], day: date) -> int | None:

@@ -121,7 +121,7 @@ def report_scope(
 def _successors_on(day: date) -> dict[int, int]:
     """Return {unit: the unit holding its duties on ``day``} for units no longer in office
     then because they merged into another (one query)."""
-    units = succession.load_units()
+    units = succession.load_units(successions_only=True)
     holders = {
         uid: office_holder(uid, units, day)
         for uid, unit in units.items()

@@ -187,8 +187,11 @@ def _assert_counts_hold(world: World, days: int) -> None:
         return {uid: v for uid, v in figures.items() if v[0] != Buckets()}
 
     assert counted(got) == counted(expected)
-    ranked = {uid: n for uid, n in unit_counts.most_overdue(day) if uid in unit_ids}
+    every = unit_counts.most_overdue(day)
+    ranked = {uid: n for uid, n in every if uid in unit_ids}
     assert ranked == {uid: v[0].open_overdue for uid, v in expected.items() if v[0].open_overdue}
+    for limit in (1, 3):  # ranked in the database on the clock's day, else moved across
+        assert unit_counts.most_overdue(day, limit) == every[:limit]
 
 
 @pytest.mark.parametrize("deadline_shift", [-10, 15])

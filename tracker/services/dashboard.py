@@ -94,7 +94,7 @@ def _overdue_units(unit_scope: int | None, as_of: AsOf, limit: int) -> list:
     the oldest due dates only for those shown (two queries)."""
     overdue = status_sql.status_filter("overdue", as_of)
     if unit_scope is None:
-        ranked = unit_counts.most_overdue(as_of.day)
+        ranked = unit_counts.most_overdue(as_of.day, limit)
     else:
         ranked = [
             (uid, n)

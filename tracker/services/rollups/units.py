@@ -132,11 +132,29 @@ def figures(day: date, unit_ids: list[int] | None = None) -> dict[int, UnitFigur
     }
 
 
-def most_overdue(day: date) -> list[tuple[int, int]]:
-    """Return (unit, open overdue assignments on ``day``) of every unit that has any, the
-    most first, then by name (one query, and a second when the clock's day is not
-    ``day``)."""
+def most_overdue(day: date, limit: int | None = None) -> list[tuple[int, int]]:
+    """Return (unit, open overdue assignments on ``day``) of every unit that has any, or of
+    the first ``limit``, the most first, then by name.
+
+    On the clock's day the database ranks them and returns ``limit`` rows (one query);
+    on another day every unit's rows are read and those falling due in between moved
+    across (two more)."""
     clock = select(RollupClock.day).where(RollupClock.id == 1).scalar_subquery()
+    if limit is not None:
+        overdue = func.sum(U.n)
+        rows = db.session.execute(
+            select(U.unit_id, overdue, clock)
+            .join(Unit, Unit.id == U.unit_id)
+            .where(U.overdue.is_(True), U.n != 0)
+            .where(U.state != S.COMPLETED.value, U.state != S.NOT_APPLICABLE.value)
+            .group_by(U.unit_id, Unit.sort_name)
+            .having(overdue > 0)
+            .order_by(overdue.desc(), Unit.sort_name, U.unit_id)
+            .limit(limit)
+        ).all()
+        if (rows[0][2] if rows else clock_day()) == day:
+            return [(uid, int(n)) for uid, n, _ in rows]
+        return most_overdue(day)[:limit]
     rows = db.session.execute(
         select(U.unit_id, Unit.sort_name, U.state, U.overdue, U.n, clock)
         .join(Unit, Unit.id == U.unit_id)

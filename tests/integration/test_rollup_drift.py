@@ -159,8 +159,7 @@ def _assert_counts_hold(world: World, days: int) -> None:
     counted = status_sql.count_buckets_by_keys(
         [A.task_id, Unit.group], as_of, A.task_id.in_(ids), joins=[Unit]
     )
-    T = counts.T
-    read = counts.buckets_by([T.task_id, T.unit_group], as_of, T.task_id.in_(ids))
+    read = counts.buckets_by(counts.KEYS, as_of, ids)
     assert read == counted
 
     assert check.unit_differences() == []

@@ -141,8 +141,7 @@ def weekly_summaries(
         .order_by(Task.deadline.asc().nulls_last(), Task.id)
     ).all()
     as_of = status_sql.AsOf.build(today, calendar, due_soon_days)
-    T = tally.T
-    found = tally.buckets_by([T.task_id, T.unit_group], as_of, T.task_id.in_([t.id for t in tasks]))
+    found = tally.buckets_by(tally.KEYS, as_of, [t.id for t in tasks])
     by_task: defaultdict[int, dict] = defaultdict(dict)
     for (task_id, group), buckets in found.items():
         by_task[task_id][group] = buckets

@@ -50,8 +50,7 @@ def from_counts(scope: ReportScope) -> bool:
 
 def _buckets_by_task_and_group(scope: ReportScope, task_ids: list[int]) -> dict[tuple, Buckets]:
     if from_counts(scope):
-        T = counts.T
-        return counts.buckets_by([T.task_id, T.unit_group], scope.as_of, T.task_id.in_(task_ids))
+        return counts.buckets_by(counts.KEYS, scope.as_of, task_ids)
     kept = snapshots.buckets_by_task_and_group(scope.day, task_ids)
     if kept is not None:
         return kept
@@ -229,12 +228,11 @@ def completion_over_time(
     kept = snapshots.totals(past, ids)
     if kept is None or (len(past) < len(days) and not from_counts(scope)):
         return history_trend(scope, days)
-    T = counts.T
     for day in days[len(past) :]:
         if day == scope.day and last is not None:
             kept[day] = last
         else:
-            kept[day] = counts.buckets(AsOf(day, day), T.task_id.in_(ids))
+            kept[day] = counts.buckets(AsOf(day, day), ids)
     return [(day, kept[day]) for day in days]
 
 

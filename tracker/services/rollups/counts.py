@@ -9,10 +9,11 @@ positive), with ``n`` as its weight. Whether an open row is overdue is judged at
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Date, Integer, Select, bindparam, func, select
 
 from tracker.domain.aggregate import Buckets
 from tracker.domain.reports import AGEING_BANDS, ageing_band
@@ -26,38 +27,71 @@ T = AssignmentTally
 S = AssignmentState
 
 
-def _columns(as_of: AsOf) -> list:
-    return status_sql.bucket_columns(as_of, T, weight=T.n, late=T.late_days > 0)
+# The reads below run on every aggregate page: their statements are built once, with the
+# day judged at and the tasks as parameters, so that each request only binds values
+# (building the status CASE and its cache key took more time than the query itself).
+_DAY = bindparam("as_of_day", type_=Date)
+_SOON = bindparam("as_of_soon", type_=Date)
+_TASK = bindparam("task_id", type_=Integer)
+_TASKS = bindparam("task_ids", expanding=True, type_=Integer)
+KEYS = ("task_id", "unit_group")  # what the counts can be split by
 
 
-def buckets_by(
-    keys: list[ColumnElement], as_of: AsOf, *where: ColumnElement[bool]
-) -> dict[tuple, Buckets]:
-    """Return the buckets per combination of ``keys`` (tally columns: ``task_id``,
-    ``unit_group``) over the rows matching ``where``, in one query."""
-    labelled = [k.label(f"key{i}") for i, k in enumerate(keys)]
-    query = select(*labelled, *_columns(as_of)).select_from(T)
+@functools.cache
+def _statement(keys: tuple[str, ...], tasks: str | None) -> Select:
+    """Return the buckets per ``keys`` over the tally rows of one task (``tasks``: "one"),
+    of a list of them ("list") or of every task (None), judged at the bound day."""
+    placeholder = AsOf(_DAY, _SOON)  # type: ignore[arg-type]  # bound at execution
+    columns = [getattr(T, key) for key in keys]
+    query = select(
+        *[c.label(f"key{i}") for i, c in enumerate(columns)],
+        *status_sql.bucket_columns(placeholder, T, weight=T.n, late=T.late_days > 0),
+    ).select_from(T)
+    if tasks == "one":
+        query = query.where(T.task_id == _TASK)
+    elif tasks == "list":
+        query = query.where(T.task_id.in_(_TASKS))
     # A key is present when it has assignments, as when counting the assignments themselves.
-    query = query.where(*where).group_by(*keys).having(func.sum(T.n) > 0)
-    rows = db.session.execute(query).all()
+    return query.group_by(*columns).having(func.sum(T.n) > 0) if keys else query
+
+
+def _read(
+    keys: tuple[str, ...], as_of: AsOf, *, task_id: int | None = None, task_ids=None
+) -> dict[tuple, Buckets]:
+    params = {"as_of_day": as_of.day, "as_of_soon": as_of.soon_limit}
+    if task_id is not None:
+        tasks, params["task_id"] = "one", task_id
+    elif task_ids is not None:
+        tasks, params["task_ids"] = "list", list(task_ids)
+    else:
+        tasks = None
+    rows = db.session.execute(_statement(keys, tasks), params).all()
     return {tuple(row[: len(keys)]): status_sql.to_buckets(row) for row in rows}
 
 
-def buckets(as_of: AsOf, *where: ColumnElement[bool]) -> Buckets:
-    """Return the buckets over every tally row matching ``where`` (one query)."""
-    query = select(*_columns(as_of)).select_from(T)
-    return status_sql.to_buckets(db.session.execute(query.where(*where)).one())
+def buckets_by(
+    keys: Sequence[str], as_of: AsOf, task_ids: Iterable[int] | None = None
+) -> dict[tuple, Buckets]:
+    """Return the buckets per combination of ``keys`` (``KEYS``: "task_id", "unit_group")
+    over the listed tasks (``task_ids``) or every task, in one query."""
+    return _read(tuple(keys), as_of, task_ids=task_ids)
+
+
+def buckets(as_of: AsOf, task_ids: Iterable[int] | None = None) -> Buckets:
+    """Return the buckets over the listed tasks, or every task (one query)."""
+    return _read((), as_of, task_ids=task_ids).get((), Buckets())
 
 
 def task_buckets(task_ids: Iterable[int], as_of: AsOf) -> dict[int, Buckets]:
     """Return the buckets of each listed task over all its units (one query)."""
-    found = buckets_by([T.task_id], as_of, T.task_id.in_(list(task_ids)))
+    found = _read(("task_id",), as_of, task_ids=task_ids)
     return {task_id: b for (task_id,), b in found.items()}
 
 
-def group_buckets(as_of: AsOf, *where: ColumnElement[bool]) -> dict[str, Buckets]:
-    """Return the buckets per unit group over the tally rows matching ``where``."""
-    return {group: b for (group,), b in buckets_by([T.unit_group], as_of, *where).items()}
+def group_buckets(as_of: AsOf, task_id: int | None = None) -> dict[str, Buckets]:
+    """Return the buckets per unit group of one task, or of every task (one query)."""
+    found = _read(("unit_group",), as_of, task_id=task_id)
+    return {group: b for (group,), b in found.items()}
 
 
 def ageing(day: date, task_filter: ColumnElement[bool]) -> dict[str, int]:

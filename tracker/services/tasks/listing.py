@@ -118,7 +118,7 @@ def task_summary(task: Task, unit_scope: int | None, as_of: AsOf) -> TaskSummary
     MISSING_SHOWN of them named (two queries)."""
     scope = unit_scope_filter(unit_scope)
     if unit_scope is None:
-        by_group = counts.group_buckets(as_of, counts.T.task_id == task.id)
+        by_group = counts.group_buckets(as_of, task.id)
     else:
         by_group = status_sql.count_buckets_by(
             Unit.group, as_of, scope, A.task_id == task.id, joins=[Unit]

@@ -32,7 +32,7 @@ class Matrix:
 def matrix(
     scope: ReportScope, *, unit_page: int, unit_size: int, task_page: int, task_size: int
 ) -> Matrix:
-    """Return one page of the matrix (five queries whatever the size of the programme)."""
+    """Return one page of the matrix (four queries whatever the size of the programme)."""
     task_query = task_rows(scope)
     task_total = len(scope.task_ids or ())  # the report's tasks: those task_rows selects
     tasks = list(
@@ -46,16 +46,20 @@ def matrix(
         present.append(Unit.group == scope.group)
     unit_ids = select(rows.c.unit_id).join(Unit, Unit.id == rows.c.unit_id).where(*present)
     unit_ids = unit_ids.distinct().subquery()
-    unit_total = db.session.scalar(select(func.count()).select_from(unit_ids))
-    units = list(
-        db.session.scalars(
-            select(Unit)
-            .where(Unit.id.in_(select(unit_ids.c.unit_id)))
-            .order_by(Unit.group, Unit.sort_name)
-            .limit(unit_size)
-            .offset((unit_page - 1) * unit_size)
-        )
-    )
+    # The page of units and how many there are in one pass over the rows; a page past the
+    # end has no row to carry the count, which is then taken alone.
+    found = db.session.execute(
+        select(Unit, func.count().over())
+        .where(Unit.id.in_(select(unit_ids.c.unit_id)))
+        .order_by(Unit.group, Unit.sort_name, Unit.id)
+        .limit(unit_size)
+        .offset((unit_page - 1) * unit_size)
+    ).all()
+    units = [unit for unit, _ in found]
+    if found:
+        unit_total = found[0][1]
+    else:
+        unit_total = db.session.scalar(select(func.count()).select_from(unit_ids))
     refs = [unit_ref(u) for u in units]
     cells = {}
     if units and tasks:

@@ -15,6 +15,7 @@ queues for one lock anyway). ``WEB_CONCURRENCY`` sets the number of workers inst
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 
@@ -77,3 +78,10 @@ errorlog = "-"
 # gunicorn >= 25 opens a control socket at one fixed path per user, which a second server
 # (another checkout, a benchmark, the tests) would take over; nothing here uses it.
 control_socket_disable = True
+
+
+def post_worker_init(worker) -> None:
+    """Move what the worker holds once loaded (modules, the app, its compiled templates and
+    mapped tables) out of the garbage collector's reach: full collections then walk only
+    what requests create, which keeps a report over thousands of units from pausing."""
+    gc.freeze()

@@ -280,3 +280,14 @@ def test_gunicorn_failing_to_start_ends_serve_with_a_reason_and_nothing_left(tmp
         "the web server (gunicorn) stopped (exit status 1) while starting; its messages are above"
     )
     assert RUNNING not in serve.output()
+
+
+def test_each_worker_moves_what_it_loaded_out_of_the_collectors_reach():
+    import gc
+
+    gc.unfreeze()
+    try:
+        gunicorn_conf.post_worker_init(worker=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

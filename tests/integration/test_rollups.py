@@ -62,3 +62,27 @@ def test_a_count_that_drifted_is_reported_until_the_counts_are_rebuilt(runner, c
     rebuilt = runner.invoke(args=["rollups", "rebuild"])
     assert rebuilt.exit_code == 0 and "rows rebuilt" in rebuilt.output
     assert _check(runner) == (0, "counts and daily figures: match a full recount\n")
+
+
+def test_scorecards_ranked_in_the_database_page_by_page_match_every_unit_ranked(runner, ctx):
+    import dataclasses
+    from datetime import date
+
+    from tracker.services.reports import units as report_units
+    from tracker.services.reports.base import report_scope
+    from tracker.services.rollups import units as unit_counts
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    for day in (date(2024, 6, 30), date(2024, 9, 20)):  # the demo's figures, and later
+        unit_counts.roll(day)
+        db.session.commit()
+        scope = report_scope(day, 3, today=day)
+        for group in (None, "central", "local"):
+            scoped = dataclasses.replace(scope, group=group)
+            ranked = list(enumerate(report_units.unit_scores(scoped).scores, start=1))
+            assert len(ranked) > 7  # several pages, with ties on the rates
+            last = -(-len(ranked) // 7)
+            pages = [report_units.scores_page(scoped, n, 7) for n in range(1, last + 1)]
+            assert all(page is not None and page[1] == len(ranked) for page in pages)
+            assert [row for page, _count in pages for row in page] == ranked, (day, group)
+        assert report_units.scores_page(scope, 1000, 7) is None  # past the end: ranked here

@@ -120,16 +120,15 @@ def task(task_id: int):
 @roles_required(*READERS)
 @on_reports_engine()
 def units():
+    fmt = report_args.export_format()
+    if fmt:
+        scope, ranking = pages.units_ranking(report_args.params())
+        return export_response(
+            [sheets.units_sheet(ranking)], fmt, _file_name(_("unit-scorecards"), scope.day)
+        )
     data = pages.units_page(
         report_args.params(), page=report_args.page_arg(), per_page=UNITS_PER_PAGE
     )
-    fmt = report_args.export_format()
-    if fmt:
-        return export_response(
-            [sheets.units_sheet(data.ranking)],
-            fmt,
-            _file_name(_("unit-scorecards"), data.scope.day),
-        )
     return _render("reports/units.html", data.scope, page=data.page, count=data.count)
 
 

@@ -177,20 +177,29 @@ def task_export(params: ReportParams, task_id: int, *, only_missing: bool) -> Ta
 
 @dataclass(frozen=True)
 class UnitsPage:
-    """The unit scorecards, ranked, and one page of them as (rank, score) pairs."""
+    """One page of the unit scorecards as (rank, score) pairs, and how many are ranked."""
 
     scope: ReportScope
-    ranking: units.UnitRanking
     page: ListPage
     count: int
 
 
 def units_page(params: ReportParams, *, page: int, per_page: int) -> UnitsPage:
-    """Return the unit scorecards as of the day."""
+    """Return a page of the unit scorecards as of the day: ranked in the database from the
+    maintained counts when they serve, else every unit's scorecard ranked here."""
     scope = scope_of(params)
-    ranking = units.unit_scores(scope)
-    ranked = list(enumerate(ranking.scores, start=1))
-    return UnitsPage(scope, ranking, ListPage.of(ranked, page, per_page), len(ranked))
+    found = units.scores_page(scope, page, per_page)
+    if found is not None:
+        rows, count = found
+        return UnitsPage(scope, ListPage(rows, max(page, 1), per_page, count), count)
+    ranked = list(enumerate(units.unit_scores(scope).scores, start=1))
+    return UnitsPage(scope, ListPage.of(ranked, page, per_page), len(ranked))
+
+
+def units_ranking(params: ReportParams) -> tuple[ReportScope, units.UnitRanking]:
+    """Return every unit's scorecard, ranked, for a download."""
+    scope = scope_of(params)
+    return scope, units.unit_scores(scope)
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,21 @@ def unit_scores(scope: ReportScope, unit_ids: list[int] | None = None) -> UnitRa
     return history_unit_scores(scope, unit_ids)
 
 
+def scores_page(scope: ReportScope, number: int, size: int) -> tuple[list, int] | None:
+    """Return page ``number`` of the ranking as (rank, score) pairs and how many units are
+    ranked, ranked in the database (one query); None when only ``unit_scores`` can rank
+    them (some tasks, a past day, merged units holding rows, or a page past the end)."""
+    if not (_every_task(scope) and from_counts(scope)):
+        return None
+    start = (max(number, 1) - 1) * size
+    found = unit_counts.ranked_page(scope.day, group=scope.group, limit=size, offset=start)
+    if found is None:
+        return None
+    rows, count = found
+    scores = [UnitScore(UnitRef(*unit), f.buckets, f.days_late, f.late) for unit, f in rows]
+    return list(enumerate(scores, start=start + 1)), count
+
+
 def history_unit_scores(scope: ReportScope, unit_ids: list[int] | None = None) -> UnitRanking:
     """Return the ranked scorecards of ``unit_scores`` rebuilt from the history (or from the
     live rows today): three queries over every row of the report's tasks."""

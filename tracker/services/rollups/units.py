@@ -13,7 +13,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Date, and_, case, func, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Float,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -81,18 +93,20 @@ def _apply(rows: dict[tuple, list[int]], moves: list[tuple]) -> int:
     return moved
 
 
-def figures(day: date, unit_ids: list[int] | None = None) -> dict[int, UnitFigures]:
-    """Return the figures on ``day`` of every unit (or of ``unit_ids``) with assignments:
-    one row per unit added up in the database, then the assignments falling due between the
-    clock's day and ``day`` moved across (two queries)."""
+FIGURES = ("total", "not_applicable", "completed_on_time", "completed_late", "open_on_track",
+           "open_overdue", "awaiting_confirmation", "late", "days_late")  # fmt: skip
+
+
+def _figures_query(day: date) -> Select:
+    """Return one row per unit: its ``FIGURES`` at the clock's day, with days late counted
+    up to ``day``, and the clock's day."""
     today = (day - EPOCH).days
 
     def total(condition) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, U.n), else_=0)), 0)
 
     clock = select(RollupClock.day).where(RollupClock.id == 1).scalar_subquery()
-    query = select(
-        U.unit_id,
+    values = [
         total(U.state != S.TRANSFERRED.value),
         total(U.state == S.NOT_APPLICABLE.value),
         total(and_(U.state == S.COMPLETED.value, U.overdue.is_(False))),
@@ -112,7 +126,17 @@ def figures(day: date, unit_ids: list[int] | None = None) -> dict[int, UnitFigur
             0,
         ),
         func.max(clock),
-    ).group_by(U.unit_id)
+    ]
+    labelled = [v.label(name) for v, name in zip(values[:-1], FIGURES, strict=True)]
+    return select(U.unit_id, *labelled, values[-1].label("clock")).group_by(U.unit_id)
+
+
+def figures(day: date, unit_ids: list[int] | None = None) -> dict[int, UnitFigures]:
+    """Return the figures on ``day`` of every unit (or of ``unit_ids``) with assignments:
+    one row per unit added up in the database, then the assignments falling due between the
+    clock's day and ``day`` moved across (two queries)."""
+    today = (day - EPOCH).days
+    query = _figures_query(day)
     if unit_ids is not None:
         query = query.where(U.unit_id.in_(unit_ids))
     found: dict[int, list[int]] = {}
@@ -130,6 +154,54 @@ def figures(day: date, unit_ids: list[int] | None = None) -> dict[int, UnitFigur
     return {
         uid: UnitFigures(Buckets(*f[:7]), days_late=f[8], late=f[7]) for uid, f in found.items()
     }
+
+
+def ranked_page(
+    day: date, *, group: str | None, limit: int, offset: int
+) -> tuple[list[tuple[tuple, UnitFigures]], int] | None:
+    """Return the units with assignments ranked as the scorecards rank them (completion
+    rate, on-time share, fewest overdue, fewest average days late, name): ``limit`` of them
+    from ``offset`` as ((id, code, name, group), figures), and how many there are in all
+    (one query, ranked in the database). None when the counts judge another day than
+    ``day`` or the page is past the end: the caller then ranks every unit's ``figures``."""
+    rows = _figures_query(day).subquery()
+    completed = rows.c.completed_on_time + rows.c.completed_late
+    due = completed + rows.c.open_overdue
+
+    def share(part) -> ColumnElement[float]:
+        return cast(part, Float) / cast(due, Float)
+
+    name = Unit.name.collate("C") if db.engine.dialect.name == "postgresql" else Unit.name
+    query = (
+        select(rows, Unit.code, Unit.name.label("unit_name"), Unit.group, func.count().over())
+        .join(Unit, Unit.id == rows.c.unit_id)
+        .where(rows.c.total > 0)
+        .order_by(
+            due == 0,  # units with nothing due yet go last
+            case((due > 0, share(completed)), else_=0.0).desc(),
+            case((due > 0, share(rows.c.completed_on_time)), else_=1.0).desc(),
+            rows.c.open_overdue,
+            case(
+                (rows.c.late > 0, cast(rows.c.days_late, Float) / cast(rows.c.late, Float)),
+                else_=0.0,
+            ),
+            name,  # as Python compares names: by code point
+            Unit.id,
+        )
+    )
+    if group:
+        query = query.where(Unit.group == group)
+    found = db.session.execute(query.limit(limit).offset(offset)).all()
+    if not found:
+        return None if offset else ([], 0)
+    if found[0].clock != day:
+        return None
+    page = []
+    for row in found:
+        f = [int(getattr(row, name)) for name in FIGURES]
+        unit = (row.unit_id, row.code, row.unit_name, row.group)
+        page.append((unit, UnitFigures(Buckets(*f[:7]), days_late=f[8], late=f[7])))
+    return page, found[0][-1]
 
 
 def most_overdue(day: date, limit: int | None = None) -> list[tuple[int, int]]:

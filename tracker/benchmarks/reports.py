@@ -15,6 +15,7 @@ large world's p50 over the small one's, and PASS/MISS beside each of the issue's
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import os
@@ -225,6 +226,7 @@ def time_pages(args, opened: list) -> list[dict[str, Timing]]:
             client = stack.enter_context(httpx.Client(base_url=server.url, timeout=600))
             sign_in(client, values["email"])
             sessions.append((server, client, values))
+        gc.freeze()  # as each gunicorn worker does once loaded (tracker/gunicorn_conf.py)
         for page in PAGES + EXPORTS:
             warm, samples = (args.warm, args.samples) if page in PAGES else (1, args.export_samples)
             for measured, (server, client, values) in zip(timings, sessions, strict=True):

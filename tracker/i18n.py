@@ -11,7 +11,8 @@ from babel import Locale
 from babel.dates import format_timedelta
 from babel.numbers import NumberPattern, parse_pattern
 from babel.support import NullTranslations, Translations
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, request, session
+from flask.globals import _cv_app
 from flask_babel import Domain, get_domain, get_locale
 from flask_login import current_user
 
@@ -50,28 +51,33 @@ def init_app(app: Flask) -> None:
     )
 
 
-def _active_locale() -> Locale | None:
+def _context_globals():
+    """Return the app context's ``g``, or None outside one: read from the context variable
+    itself, since the ``g`` proxy's lookup costs more than the rest of a translation."""
+    ctx = _cv_app.get(None)
+    return None if ctx is None else ctx.g
+
+
+def _active_locale(store=None) -> Locale | None:
     """Return the locale Flask-Babel has settled on for this context, or None when it has
     not chosen one yet (or was told to choose again: ``refresh``)."""
-    try:
-        found = g.get("_flask_babel")
-    except RuntimeError:  # outside an app context
-        return None
+    found = getattr(store or _context_globals(), "_flask_babel", None)
     return getattr(found, "babel_locale", None)
 
 
 def translations() -> Translations | NullTranslations:
     """Return the active catalog, as ``flask_babel.get_translations`` does, kept in the
     context beside the locale it belongs to (``force_locale`` and ``refresh`` change it)."""
-    locale = _active_locale()
+    store = _context_globals()
+    locale = _active_locale(store)
     if locale is not None:
-        kept = g.get("_tracker_translations")
+        kept = getattr(store, "_tracker_translations", None)
         if kept is not None and kept[0] is locale:
             return kept[1]
     found = Domain.get_translations(get_domain())
-    locale = _active_locale()  # chosen by that call when it was not yet
+    locale = _active_locale(store)  # chosen by that call when it was not yet
     if locale is not None:
-        g._tracker_translations = (locale, found)
+        store._tracker_translations = (locale, found)
     return found
 
 

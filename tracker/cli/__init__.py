@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask.cli import FlaskGroup
 
 from tracker.cli import (
+    backup,
     demo,
     imports,
     mail,
@@ -32,6 +33,8 @@ COMMANDS = (
     reports.report_command,
     rollups.rollups_command,
     reorganisation.reorganise_command,
+    backup.backup_command,
+    backup.restore_command,
 )
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -26,6 +28,10 @@ _OLE = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 (.xls) and other old Office files
 # An XLSX is compressed XML: refuse one that would unpack to more than this many times the
 # upload limit (a "zip bomb") before openpyxl reads it.
 _MAX_EXPANSION = 30
+_MAX_SHARED_STRINGS = 64 * 1024 * 1024  # bytes of text a workbook may share between cells
+# Past the row limit, blank lines read before the file is refused, per row allowed.
+_BLANK_ALLOWANCE = 5
+_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -49,8 +55,20 @@ def read_table(data: bytes, *, max_bytes: int, max_rows: int) -> Sheet:
                 "(.xlsx) or as CSV UTF-8, then import that."
             )
         )
-    lines = _xlsx_lines(data, max_bytes) if data.startswith(_ZIP) else _csv_lines(data)
+    lines = _xlsx_lines(data, max_bytes, max_rows) if data.startswith(_ZIP) else _csv_lines(data)
     return _sheet(lines, max_rows)
+
+
+def _most_lines(max_rows: int) -> int:
+    """Return how many lines, blank ones included, are read before a file is refused."""
+    return max_rows * _BLANK_ALLOWANCE + 1000
+
+
+def _too_many_rows(max_rows: int) -> ServiceError:
+    limit = format_number(max_rows)
+    return ServiceError(
+        _("The file has more than %(max)s rows: split it into several files.", max=limit)
+    )
 
 
 def _not_a_table() -> ServiceError:
@@ -58,20 +76,21 @@ def _not_a_table() -> ServiceError:
 
 
 def _sheet(lines, max_rows: int) -> Sheet:
+    """Read ``lines`` (an iterator) up to the row limit: a file past it is refused as soon as
+    the limit is passed, without reading the rest. Blank lines count towards a looser limit,
+    so that a sheet of millions of empty rows is not read to its end either."""
     headers: list[str] | None = None
     rows: list[tuple[int, list[Cell]]] = []
+    most_lines = _most_lines(max_rows)
     for number, cells in enumerate(lines, start=1):
         if headers is None:
             headers = [c if isinstance(c, str) else str(c) for c in cells]
             continue
-        if all(cell == "" for cell in cells):
-            continue
-        if len(rows) == max_rows:
-            limit = format_number(max_rows)
-            raise ServiceError(
-                _("The file has more than %(max)s rows: split it into several files.", max=limit)
-            )
-        rows.append((number, cells))
+        blank = all(cell == "" for cell in cells)
+        if (len(rows) == max_rows and not blank) or number > most_lines:
+            raise _too_many_rows(max_rows)
+        if not blank:
+            rows.append((number, cells))
     if headers is None:
         raise ServiceError(_("The file is empty."))
     if not any(headers):
@@ -110,39 +129,77 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _xlsx_lines(data: bytes, max_bytes: int):
+def _xlsx_lines(data: bytes, max_bytes: int, max_rows: int):
+    """Yield the first sheet's rows one at a time (openpyxl's read-only mode parses the
+    sheet as it goes), after checking what the workbook would unpack to and how many rows
+    its sheets hold."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError):
+            sizes = {info.filename: info.file_size for info in archive.infolist()}
+            if "xl/workbook.xml" not in sizes:
+                raise _not_a_table()
+            # The shared strings are read whole into memory, the sheet as it streams.
+            if (
+                sum(sizes.values()) > max_bytes * _MAX_EXPANSION
+                or sizes.get("xl/sharedStrings.xml", 0) > _MAX_SHARED_STRINGS
+            ):
+                raise ServiceError(_("This workbook is too large once unpacked: split it."))
+            # openpyxl reads every sheet to its end when one lacks its declared size: count
+            # the rows first, unpacking as it goes, and refuse past the limit.
+            sheets = [n for n in sizes if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+            if any(_rows_beyond(archive, name, _most_lines(max_rows)) for name in sheets):
+                raise _too_many_rows(max_rows)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
         raise _not_a_table() from None
-    if "xl/workbook.xml" not in names:
-        raise _not_a_table()
-    if unpacked > max_bytes * _MAX_EXPANSION:
-        raise ServiceError(_("This workbook is too large once unpacked: split it."))
     import openpyxl
 
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about styles and extensions it ignores; the values are read.
-            warnings.simplefilter("ignore")
+    with warnings.catch_warnings():
+        # openpyxl warns about styles and extensions it ignores; the values are read.
+        warnings.simplefilter("ignore")
+        try:
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                lines = [
-                    [_cell(v) for v in row]
-                    for row in book.worksheets[0].iter_rows(values_only=True)
-                ]
-            finally:
-                book.close()
-    # A damaged workbook fails anywhere inside openpyxl with many exception types.
-    except Exception:
-        raise ServiceError(
-            _("This workbook cannot be read: open it in Excel, save it again and retry.")
-        ) from None
-    while lines and all(cell == "" for cell in lines[-1]):
-        lines.pop()
-    return lines
+        # A damaged workbook fails anywhere inside openpyxl with many exception types.
+        except Exception:
+            raise _unreadable_workbook() from None
+        try:
+            rows = book.worksheets[0].iter_rows(values_only=True)
+            while True:
+                try:
+                    row = next(rows)
+                except StopIteration:
+                    return
+                except Exception:
+                    raise _unreadable_workbook() from None
+                yield [_cell(v) for v in row]
+        finally:
+            book.close()
+
+
+# A row element, with or without a namespace prefix (``<row>``, ``<row r="2">``, ``<x:row>``);
+# at most 38 bytes long, so a match starting 64 bytes before a chunk's end ends within it.
+_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,31}:)?row[\s/>]")
+_OVERLAP = 64
+
+
+def _rows_beyond(archive: zipfile.ZipFile, name: str, most: int) -> bool:
+    """Return whether the sheet ``name`` holds more than ``most`` rows, unpacking it in
+    chunks (memory stays small however large it unpacks)."""
+    found, carry = 0, b""
+    with archive.open(name) as sheet:
+        while chunk := sheet.read(_CHUNK):
+            block = carry + chunk
+            safe = max(0, len(block) - _OVERLAP)  # the rest is counted with the next chunk
+            found += sum(1 for match in _ROW.finditer(block, 0, len(block)) if match.start() < safe)
+            if found > most:
+                return True
+            carry = block[safe:]
+    return found + len(_ROW.findall(carry)) > most
+
+
+def _unreadable_workbook() -> ServiceError:
+    return ServiceError(
+        _("This workbook cannot be read: open it in Excel, save it again and retry.")
+    )
 
 
 def _cell(value) -> Cell:

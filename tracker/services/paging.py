@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select
+from sqlalchemy import Select, func
 
 from tracker.extensions import db
 
@@ -15,9 +15,16 @@ EXPORT_MAX = 50_000
 
 
 def page_of(query: Select, number: int, size: int) -> Pagination:
-    """Return page ``number`` of ``query`` (two queries: the count and the rows); a page
-    past the end is empty, never an error."""
-    return db.paginate(query, page=number, per_page=size, error_out=False)
+    """Return page ``number`` of ``query``: its rows with how many there are in all, in one
+    query (``count(*) over ()``); a page past the end has no row to carry the count, which
+    is then taken alone. Never an error."""
+    number = max(number, 1)
+    rows = db.session.execute(
+        query.add_columns(func.count().over()).limit(size).offset((number - 1) * size)
+    ).all()
+    if not rows:
+        return db.paginate(query, page=number, per_page=size, error_out=False)
+    return ListPage([row[0] for row in rows], number, size, rows[0][-1])
 
 
 def page_counted(query: Select, number: int, size: int, total: int) -> Pagination:

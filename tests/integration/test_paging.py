@@ -32,3 +32,15 @@ def test_rows_loaded_with_their_many_to_one_relations_are_counted_once(ctx, make
         make.user("focal_point", email=f"fp{n}@example.org", unit_id=unit.id)
     page = paging.page_of(select(User).options(joinedload(User.unit)).order_by(User.id), 1, 2)
     assert page.total == 5 and [u.unit.id for u in page.items] == [unit.id, unit.id]
+
+
+def test_a_log_is_counted_apart_and_pages_the_same(ctx, make, query_counter):
+    for n in range(5):
+        make.unit(name=f"Tỉnh {n}")
+    query = select(Unit).order_by(Unit.name)
+    with query_counter() as counter:
+        logged = paging.page_of(query, 2, 2, log=True)
+    assert len(counter) == 2  # the count, then the page an index can serve alone
+    listed = paging.page_of(query, 2, 2)
+    assert [u.id for u in logged.items] == [u.id for u in listed.items]
+    assert logged.total == listed.total == 5

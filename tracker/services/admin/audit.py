@@ -89,7 +89,7 @@ def audit_page(
 ) -> AuditPage:
     """Return page ``number`` of the admin's audit log (five queries at most: the count,
     the rows, and one per kind of target)."""
-    page = paging.page_of(audit_query(actor, filters, zone), number, size)
+    page = paging.page_of(audit_query(actor, filters, zone), number, size, log=True)
     return AuditPage(page, target_labels(page.items))
 
 

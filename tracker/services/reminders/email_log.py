@@ -62,7 +62,7 @@ def email_log(
         query = query.where(EmailMessage.created_at <= end_of_day(filters.day_to, zone))
     failures_first = case((EmailMessage.state == FAILED, 0), else_=1)
     rows = paging.page_of(
-        query.order_by(failures_first, EmailMessage.created_at.desc()), page, per_page
+        query.order_by(failures_first, EmailMessage.created_at.desc()), page, per_page, log=True
     )
     units = db.session.execute(select(Unit.id, Unit.name).order_by(Unit.group, Unit.sort_name))
     tasks = db.session.execute(select(Task.id, Task.title).order_by(Task.id.desc()))

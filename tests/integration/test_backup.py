@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import base_config
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
@@ -109,7 +108,15 @@ def fresh(app, tmp_path, monkeypatch):
     instance = tmp_path / "restored-instance"
     instance.mkdir()
     monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(instance))
-    other = create_app(base_config(target, str(instance)))
+    # The test app's configuration on the new database and folder.
+    other = create_app(
+        dict(app.config)
+        | {
+            "SQLALCHEMY_DATABASE_URI": target,
+            "SQLALCHEMY_REPORTS_URI": None,
+            "UPLOAD_FOLDER": str(instance / "uploads"),
+        }
+    )
     yield other
     with other.app_context():
         db.engine.dispose()

@@ -219,6 +219,20 @@ def _wait_for(server: MailServer, count: int, seconds: float = 60) -> None:
     assert len(server.received()) == count
 
 
+def _wait_for_sent(app, count: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with app.app_context():
+            sent = db.session.scalar(
+                select(func.count()).select_from(EmailMessage).where(EmailMessage.state == "sent")
+            )
+            db.session.remove()
+        if sent >= count:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{count} emails not recorded sent within {seconds} s")
+
+
 def test_the_scheduler_sends_through_a_child_process_it_restarts_and_stops(app, tmp_path):
     """``tracker scheduler`` runs ``tracker send`` as a child process (another core while a
     sweep composes): killed, it is started again; the scheduler stopped with SIGTERM stops
@@ -231,6 +245,9 @@ def test_the_scheduler_sends_through_a_child_process_it_restarts_and_stops(app, 
             )
         try:
             _wait_for(server, 2)
+            # Killed before it recorded an accepted message, the sender would send it again
+            # (at least once): wait for both to be recorded, to count arrivals exactly.
+            _wait_for_sent(app, 2)
             (child, command), *others = _children(scheduler.pid).items()
             assert not others and "tracker.cli send" in command
             os.kill(child, signal.SIGKILL)

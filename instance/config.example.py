@@ -16,6 +16,10 @@ SESSION_COOKIE_SECURE = False
 REMEMBER_COOKIE_SECURE = False
 # How long "keep me signed in" lasts, in seconds (14 days).
 REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
+# A session without "keep me signed in" ends after this many minutes without a request,
+# and this many hours after signing in whatever happens.
+SESSION_IDLE_MINUTES = 120
+SESSION_ABSOLUTE_HOURS = 12
 # Behind a reverse proxy (nginx, Apache) that sets X-Forwarded-For, -Proto and -Host:
 # trust one proxy hop, so rate limits see the real client address and HTTPS is detected.
 # Leave False when clients connect directly: the headers could then be forged.

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import wraps
 
 from flask import Flask, abort, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from tracker.extensions import db, login
+from tracker.extensions import login
 from tracker.models import Role, User
+from tracker.services import sessions
 from tracker.services.notifications import centre
 
 
@@ -24,18 +24,34 @@ def init_app(app: Flask) -> None:
 
 
 @login.user_loader
-def _load_user(session_token: str) -> User | None:
-    """Load the signed-in user with their unit, and their unread count for the bell that
-    every page shows, in one query."""
-    row = db.session.execute(
-        select(User, centre.unread_count_of(User.id))
-        .options(joinedload(User.unit))
-        .where(User.session_token == session_token)
-    ).first()
-    if row is None or not row[0].active:
+def _load_user(token: str) -> User | None:
+    """Load the user of the live session with this token (``tracker.services.sessions``),
+    with their unit and their unread count for the bell every page shows, in one query."""
+    from flask import current_app, request
+
+    from tracker import clock
+
+    found = sessions.load(
+        token,
+        now=clock.now(),
+        limits=session_limits(current_app.config),
+        ip=request.remote_addr or "" if request else "",
+        also=(centre.unread_count_of(User.id),),
+    )
+    if found is None:
         return None
-    g.notifications_unread = row[1] or 0
-    return row[0]
+    g.notifications_unread = found.also[0] or 0
+    g.user_session_id = found.session_id
+    return found.user
+
+
+def session_limits(config) -> sessions.Limits:
+    """Return how long sessions last, from the configuration."""
+    return sessions.Limits(
+        idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+        absolute=timedelta(hours=config["SESSION_ABSOLUTE_HOURS"]),
+        remembered=timedelta(seconds=config["REMEMBER_COOKIE_DURATION"]),
+    )
 
 
 def roles_required(*roles: Role):

@@ -24,6 +24,10 @@ DEFAULTS: dict[str, object] = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_SECURE": False,
     "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,  # seconds: "keep me signed in" for 14 days
+    # A session without "keep me signed in" ends after this long without a request, and
+    # this long after signing in whatever happens; a remembered one lasts the cookie's time.
+    "SESSION_IDLE_MINUTES": 120,
+    "SESSION_ABSOLUTE_HOURS": 12,
     # "https" (or HTTPS = True) marks both cookies Secure and sends Strict-Transport-Security.
     "PREFERRED_URL_SCHEME": "http",
     "HTTPS": False,
@@ -166,6 +170,9 @@ def validate(config) -> None:
         "NOTIFICATION_WINDOW_MINUTES",
         "NOTIFICATION_KEEP_DAYS",
         "ROLLUP_SNAPSHOT_DAYS",
+        "SESSION_IDLE_MINUTES",
+        "SESSION_ABSOLUTE_HOURS",
+        "REMEMBER_COOKIE_DURATION",
     ):
         if not isinstance(config[key], int | float) or config[key] <= 0:
             raise RuntimeError(f"{key} must be a positive number, got {config[key]!r}")

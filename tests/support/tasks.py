@@ -46,3 +46,11 @@ def hidden(page: str, name: str) -> str:
     match = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', page)
     assert match, f"no hidden {name}"
     return html.unescape(match.group(1))
+
+
+def work_events():
+    """Return the condition for the audit log's events other than signing in and out."""
+    from tracker.models import Event
+    from tracker.services.sessions import ACCESS_EVENTS
+
+    return Event.kind.not_in(ACCESS_EVENTS)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from support.imports import csv_bytes
 from support.outbox import deliver, point_at
 from support.people import office
-from support.tasks import count
+from support.tasks import count, work_events
 from support.units import da_nang_city
 
 from tracker.extensions import db
@@ -97,7 +97,7 @@ def test_a_bad_file_is_refused_whole_with_every_bad_line_listed(app, client, log
     lines = re.findall(r'<td class="text-end text-nowrap">(\d+)</td>', table)
     assert lines == ["3", "4"]
     assert "Tỉnh lạ" in table and "&lt;b&gt;" not in table  # quoted values are escaped
-    assert count(app, Unit) == 1 and count(app, Event) == 0
+    assert count(app, Unit) == 1 and count(app, Event, work_events()) == 0
 
 
 def test_check_only_writes_nothing(app, client, login, world):
@@ -110,7 +110,7 @@ def test_check_only_writes_nothing(app, client, login, world):
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "Nothing was saved" in page
     assert "Assignments added: 1" in page
-    assert count(app, Task) == 0 and count(app, Event) == 0
+    assert count(app, Task) == 0 and count(app, Event, work_events()) == 0
 
 
 def test_unreadable_files_and_missing_files_are_explained(client, login, world):

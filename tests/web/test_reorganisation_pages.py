@@ -6,6 +6,7 @@ import re
 
 import pytest
 from sqlalchemy import func, select
+from support.tasks import work_events
 
 from tests.support.reorganisation import merger_world
 from tracker.extensions import db
@@ -43,7 +44,7 @@ def _state(app) -> tuple:
                 select(Unit.id, Unit.successor_id, Unit.active).order_by(Unit.id)
             ).all(),
             db.session.execute(select(User.id, User.unit_id).order_by(User.id)).all(),
-            db.session.scalar(select(func.count()).select_from(Event)),
+            db.session.scalar(select(func.count()).select_from(Event).where(work_events())),
         )
 
 

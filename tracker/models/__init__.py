@@ -12,6 +12,7 @@ from tracker.models.org import (
     UnitGroup,
     UnitKind,
     User,
+    UserSession,
 )
 from tracker.models.reminders import EmailMessage, Heartbeat, Reminder, Setting, SweepRun
 from tracker.models.rollups import (
@@ -69,4 +70,5 @@ __all__ = [
     "UnitSnapshot",
     "UnitTally",
     "User",
+    "UserSession",
 ]

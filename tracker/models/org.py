@@ -103,8 +103,12 @@ class User(UserMixin, Base):
 
     unit: Mapped[Unit | None] = relationship()
 
-    def get_id(self) -> str:
-        return self.session_token
+    # The signed-in session's token (``UserSession``), set when a session starts or is
+    # loaded: what Flask-Login keeps in the session cookie and the "keep me signed in" one.
+    sign_in_token = None  # not a column
+
+    def get_id(self) -> str | None:
+        return self.sign_in_token
 
     @property
     def is_admin(self) -> bool:
@@ -124,6 +128,28 @@ class User(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class UserSession(Base):
+    """One signed-in browser: only its token's hash is stored. It ends at sign-out, when
+    the user ends it from My account, after its idle or absolute time, or when the user's
+    ``session_token`` changes (password changed or reset, account deactivated, role
+    changed): ``generation`` holds the one it was started under."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    generation: Mapped[str] = mapped_column(String(64))
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    ended_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
 
 
 class PasswordReset(Base):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from tracker import clock, settings
+from tracker.auth import session_limits
+from tracker.domain.devices import describe
 from tracker.extensions import limiter
 from tracker.forms.account import (
     ChangePasswordForm,
@@ -16,7 +18,7 @@ from tracker.forms.account import (
     ResetPasswordForm,
 )
 from tracker.forms.notifications import preferences_form
-from tracker.services import accounts
+from tracker.services import accounts, sessions
 from tracker.services.errors import ServiceError
 from tracker.services.feeds import addresses as feeds
 from tracker.services.notifications import preferences
@@ -29,6 +31,7 @@ bp = Blueprint("account", __name__)
 def _page(password_form=None, language_form=None, status: int = 200):
     user = current_user._get_current_object()
     card = feeds.own_feed_card(user)
+    live = sessions.active(user, now=clock.now(), limits=session_limits(current_app.config))
     return (
         render_template(
             "account/index.html",
@@ -36,6 +39,8 @@ def _page(password_form=None, language_form=None, status: int = 200):
             language_form=language_form or LanguageForm(formdata=None, language=user.language),
             feed=card.feed,
             feed_address=card.address,
+            sessions=[(s, describe(s.user_agent)) for s in live],
+            this_session=g.get("user_session_id"),
         ),
         status,
     )
@@ -44,6 +49,37 @@ def _page(password_form=None, language_form=None, status: int = 200):
 @bp.get("/account")
 def index():
     return _page()
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+def end_session(session_id: int):
+    """Sign out one of the user's other sessions (another browser or device)."""
+    user = current_user._get_current_object()
+    if session_id == g.get("user_session_id"):
+        flash(_l("To sign out of this browser, use Sign out."), "warning")
+    elif sessions.end_one(user, session_id, now=clock.now()):
+        flash(_l("That session has been signed out."), "success")
+    else:
+        flash(_l("That session had already ended."), "info")
+    return redirect(url_for("account.index") + "#sessions")
+
+
+@bp.post("/account/sessions/end-others")
+def end_other_sessions():
+    """Sign out every session of the user but this one."""
+    user = current_user._get_current_object()
+    ended = sessions.end_others(user, g.get("user_session_id"), now=clock.now())
+    flash(
+        ngettext(
+            "%(num)s other session has been signed out.",
+            "%(num)s other sessions have been signed out.",
+            ended,
+        )
+        if ended
+        else _l("There was no other session to sign out."),
+        "success" if ended else "info",
+    )
+    return redirect(url_for("account.index") + "#sessions")
 
 
 @bp.post("/account/password")
@@ -63,8 +99,16 @@ def change_password():
     except ServiceError as error:
         form.current.errors = [*form.current.errors, error.message]
         return _page(password_form=form, status=422)
-    # The session token changed: sign this session in again, keeping "keep me signed in".
+    # The session token changed, ending every session: start this one again, keeping
+    # "keep me signed in".
     remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    sessions.start(
+        user,
+        now=clock.now(),
+        ip=request.remote_addr or "",
+        user_agent=request.user_agent.string,
+        remember=remember,
+    )
     login_user(user, remember=remember)
     flash(
         _l("Your password has been changed. Your other sessions have been signed out."), "success"

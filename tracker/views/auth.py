@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Email
 
 from tracker import clock, settings
 from tracker.extensions import limiter
-from tracker.services import accounts
+from tracker.services import accounts, sessions
 
 bp = Blueprint("auth", __name__)
 
@@ -85,6 +85,13 @@ def login():
         if user is None:
             flash(_l("Wrong email or password."), "danger")
         else:
+            sessions.start(
+                user,
+                now=clock.now(),
+                ip=request.remote_addr or "",
+                user_agent=request.user_agent.string,
+                remember=form.remember.data,
+            )
             login_user(user, remember=form.remember.data)
             session.pop("language", None)
             return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.index"))
@@ -94,6 +101,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # The session ends on the server: a copy of its cookie opens nothing afterwards.
+    sessions.end(current_user.get_id(), current_user._get_current_object(), now=clock.now())
     logout_user()
     flash(_l("You have signed out."), "info")
     return redirect(url_for("auth.login"))

@@ -19,9 +19,9 @@ from tracker.extensions import db
 from tracker.models import User, UserSession
 from tracker.services import events
 
-TOUCH_EVERY = timedelta(minutes=5)
+TOUCH_EVERY = timedelta(minutes=5)  # how stale "last seen" may get: one write per interval
 # The audit log's events of signing in and out (beside the work people do).
-ACCESS_EVENTS = ("signed_in", "signed_out", "sessions_ended")  # how stale "last seen" may get: one write per interval
+ACCESS_EVENTS = ("signed_in", "signed_out", "sessions_ended")
 
 
 @dataclass(frozen=True)

@@ -201,7 +201,7 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_security_headers(app: Flask) -> None:
     """Trust a proxy's forwarded headers if configured, throttle sign-in, harden responses."""
-    from flask import request
+    from flask import g, request
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from tracker.extensions import limiter
@@ -222,4 +222,11 @@ def register_security_headers(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
             "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
         )
+        # What a signed-in user reads stays out of every cache, the browser's back-forward
+        # copy on a shared computer included; static assets, read without loading anyone,
+        # keep theirs.
+        user = g.get("_login_user")
+        signed_in = user is not None and user.is_authenticated
+        if signed_in and "no-store" not in (response.headers.get("Cache-Control") or ""):
+            response.headers["Cache-Control"] = "no-store"
         return response

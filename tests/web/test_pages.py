@@ -150,6 +150,16 @@ def test_pages_send_security_headers(client, world):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_signed_in_pages_are_kept_by_no_cache_and_static_assets_are(client, login, world):
+    assert "no-store" not in (client.get("/login").headers.get("Cache-Control") or "")
+    login("dp@example.org")
+    for url in ("/", "/tasks/", f"/tasks/{world['tasks'][0]}", "/account"):
+        assert client.get(url).headers["Cache-Control"] == "no-store", url
+    css = client.get("/static/app.css")
+    assert css.status_code == 200
+    assert "no-store" not in (css.headers.get("Cache-Control") or "")
+
+
 def _grow(make, units: int, tasks: int) -> list[int]:
     """Add ``units`` provinces and ``tasks`` tasks, each assigned to every new unit."""
     created_units = [make.unit() for _ in range(units)]

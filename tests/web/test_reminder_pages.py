@@ -97,6 +97,14 @@ def test_nudging_a_unit_emails_its_focal_point_once_a_day(client, login, world, 
         assert rows == ["nudge"]
 
 
+def test_the_nudge_sends_the_browser_back_only_within_the_site(client, login, world):
+    login("dp@example.org")
+    url = f"/reminders/tasks/{world['task']}/nudge"
+    for target in ("/\t/evil.example/", "//evil.example/", "https://evil.example/"):
+        response = client.post(url, data={"unit_id": world["unit"], "next": target})
+        assert response.headers["Location"] == f"/tasks/{world['task']}", target
+
+
 class _SlowInbox:
     """An SMTP server that takes a second to answer each message."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -17,6 +16,7 @@ from tracker.services.assignments import pages as assignment_pages
 from tracker.services.assignments import workflow as assignments
 from tracker.services.errors import NotAllowed, NotFound, ServiceError, StaleEdit
 from tracker.views import context, timeline
+from tracker.views.redirects import safe_next
 
 bp = Blueprint("assignments", __name__, url_prefix="/assignments")
 
@@ -34,16 +34,6 @@ FORMS = {
     "approve": forms.ApproveForm,
     "reject": forms.RejectForm,
 }
-
-
-def safe_next(target: str | None) -> str | None:
-    """Return ``target`` only if it is a path on this site (no open redirect)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def render(assignment_id: int, status: int = 200, **posted):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     current_app,
@@ -23,6 +21,7 @@ from wtforms.validators import DataRequired, Email
 from tracker import clock, settings
 from tracker.extensions import limiter
 from tracker.services import accounts, sessions
+from tracker.views.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -39,16 +38,6 @@ class LoginForm(FlaskForm):
         _l("Password"), validators=[DataRequired(message=_l("Enter your password."))]
     )
     remember = BooleanField(_l("Keep me signed in"))
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Return ``target`` only if it is a path on this site (no open redirect)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 def _failed_sign_in(response) -> bool:
@@ -94,7 +83,7 @@ def login():
             )
             login_user(user, remember=form.remember.data)
             session.pop("language", None)
-            return redirect(_safe_next(request.args.get("next")) or url_for("dashboard.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("dashboard.index"))
     return render_template("auth/login.html", form=form)
 
 
@@ -116,4 +105,4 @@ def set_language(code: str):
             accounts.remember_language(current_user._get_current_object(), code)
         else:
             session["language"] = code
-    return redirect(_safe_next(request.form.get("next")) or url_for("dashboard.index"))
+    return redirect(safe_next(request.form.get("next")) or url_for("dashboard.index"))

@@ -19,7 +19,7 @@ from tracker.services.reminders import email_log, nudges, policies
 from tracker.services.reminders import status as scheduler_status
 from tracker.services.reminders.email_log import EmailLogFilters
 from tracker.views import context, filters
-from tracker.views.assignments import safe_next
+from tracker.views.redirects import safe_next
 
 bp = Blueprint("reminders", __name__, url_prefix="/reminders")
 STAFF = (Role.ADMIN, Role.COORDINATOR)
@@ -99,8 +99,7 @@ def nudge(task_id: int):
             ),
             "success",
         )
-    target = request.form.get("next") or url_for("tasks.detail", task_id=task_id)
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+    return redirect(safe_next(request.form.get("next")) or url_for("tasks.detail", task_id=task_id))
 
 
 @bp.get("/log")

@@ -54,3 +54,31 @@ def test_the_task_list_exports_with_each_tasks_standing(build, client, login):
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert len(rows) == 2 and rows[1][0] == "Ban hành danh mục CSDL"
     assert rows[1][3] == "30/06/2024" and (rows[1][5], rows[1][10]) == ("1", "1")
+
+
+HOSTILE = ('=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)")
+
+
+def test_no_exported_cell_or_header_of_the_matrix_can_run_as_a_formula(build, client, login):
+    def world(make):
+        _world(make)
+        unit = make.unit(name="=1+1 Tỉnh")
+        for title in HOSTILE:
+            make.assignment(make.task(title=title, deadline=date(2024, 6, 30)), unit)
+
+    build(world)
+    login("admin@example.org")
+    response = client.get("/reports/matrix?format=xlsx")
+    book = load_workbook(io.BytesIO(response.data))
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    texts = {c.value for c in cells if isinstance(c.value, str)}
+    assert set(HOSTILE) <= texts, texts  # shown as written
+    assert any("=1+1 Tỉnh" in t for t in texts), texts
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []  # none runs
+    assert not any(s.title.startswith(("=", "+", "-", "@")) for s in book.worksheets)
+
+    response = client.get("/reports/matrix?format=csv")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    fields = [field for row in rows for field in row]
+    assert "'" + HOSTILE[0] in rows[0]  # the header row too
+    assert not [f for f in fields if f.startswith(("=", "+", "-", "@", "\t", "\r"))]

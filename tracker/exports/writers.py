@@ -180,6 +180,7 @@ _HEADER_BORDER = Border(bottom=Side(style="thin", color="FF000000"))
 
 def _header_cell(ws: WriteOnlyWorksheet, header: object) -> WriteOnlyCell:
     cell = WriteOnlyCell(ws, value=_clean(header))
+    cell.data_type = "s"  # a header from the data (a task's title) is text, never a formula
     cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
     cell.alignment, cell.border = _HEADER_ALIGN, _HEADER_BORDER
     return cell
@@ -253,7 +254,7 @@ def write_csv(sheet: Sheet, stream: IO[bytes], *, zone: ZoneInfo) -> None:
     wrapper = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="", write_through=True)
     try:
         writer = csv.writer(wrapper)
-        writer.writerow([str(column.header) for column in sheet.columns])
+        writer.writerow([_csv_text(str(column.header)) for column in sheet.columns])
         values = _getter(sheet)
         statuses = _Statuses()
         kinds = [column.kind for column in sheet.columns]
@@ -279,5 +280,10 @@ def _csv_value(kind: str, value: Any, statuses: _Statuses, zone: ZoneInfo) -> st
         return str(int(value))
     if kind == "number":
         return f"{value:.10g}"
-    text = str(value)
+    return _csv_text(str(value))
+
+
+def _csv_text(text: str) -> str:
+    """Return text a spreadsheet opening the CSV shows as written, never runs: one that
+    could start a formula is prefixed with an apostrophe."""
     return "'" + text if text.startswith(_FORMULA_START) else text

@@ -27,3 +27,14 @@ class NotAllowed(ServiceError):
 
 class StaleEdit(ServiceError):
     """Someone else changed the object since the form was loaded; nothing was saved."""
+
+
+def discard_failed_work() -> None:
+    """Roll back what the request's session holds, so that an error page can still read
+    (after a failed statement the session refuses every query until then)."""
+    from tracker.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # a broken connection: the page renders without it
+        db.session.remove()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
-from tracker.services.errors import NotAllowed, NotFound
+from tracker.services.errors import NotAllowed, NotFound, discard_failed_work
 
 MESSAGES = {
     400: _l("The request could not be understood."),
@@ -19,13 +19,45 @@ MESSAGES = {
 }
 
 
+# Values of these query and form fields are ids or page numbers: stored as 32-bit integers.
+INTEGER_FIELDS = frozenset(
+    {"page", "tasks_page", "task", "unit", "unit_id", "unit_ids", "task_id", "version"}
+)
+INT_MAX = 2**31 - 1
+# The character no database text can hold (PostgreSQL refuses it).
+_NUL = "\x00"
+NUL_MESSAGE = _l(
+    "The text sent holds an invisible character (NUL) that cannot be saved. "
+    "Remove it and try again."
+)
+
+
+def refuse_unusable_input():
+    """Refuse, before any view runs (so nothing changes), a request whose fields hold a NUL
+    character (no database text can) or an id or page number past what the database
+    holds: a translated page instead of an error from the database."""
+    for fields in (request.args, request.form):
+        for name, value in fields.items(multi=True):
+            if _NUL in value or _NUL in name:
+                abort(400, NUL_MESSAGE)
+            number = value.strip().lstrip("-")
+            if name in INTEGER_FIELDS and number.isdigit() and int(number) > INT_MAX:
+                abort(404)
+
+
 def init_app(app: Flask) -> None:
     def render(code: int, message=None):
+        if code >= 500:
+            discard_failed_work()
         text = message or MESSAGES.get(code, MESSAGES[500])
         return render_template("error.html", code=code, message=text), code
 
+    app.before_request(refuse_unusable_input)
+
     for code in MESSAGES:
-        app.register_error_handler(code, lambda e, code=code: render(code))
+        app.register_error_handler(
+            code, lambda e, code=code: render(code, vars(e).get("description"))
+        )
 
     @app.errorhandler(NotFound)
     def _not_found(error):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, abort, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf.csrf import CSRFError
 
 from tracker.services.errors import NotAllowed, NotFound, discard_failed_work
@@ -45,6 +46,13 @@ def refuse_unusable_input():
                 abort(404)
 
 
+def _own_description(error) -> LazyString | None:
+    """Return the translated reason our own code gave ``abort``, else None (Werkzeug's
+    and extensions' reasons are English and technical: the page's message serves)."""
+    found = vars(error).get("description")
+    return found if isinstance(found, LazyString) else None
+
+
 def init_app(app: Flask) -> None:
     def render(code: int, message=None):
         if code >= 500:
@@ -55,9 +63,7 @@ def init_app(app: Flask) -> None:
     app.before_request(refuse_unusable_input)
 
     for code in MESSAGES:
-        app.register_error_handler(
-            code, lambda e, code=code: render(code, vars(e).get("description"))
-        )
+        app.register_error_handler(code, lambda e, code=code: render(code, _own_description(e)))
 
     @app.errorhandler(NotFound)
     def _not_found(error):

@@ -119,8 +119,8 @@ def test_xlsx_statuses_are_translated_words_on_the_page_colours(app, code, overd
 def test_xlsx_keeps_text_that_looks_like_a_formula_as_text(app):
     rows = [['=HYPERLINK("http://evil.example","click")'], ["@SUM(1+1)"], ["a\x07b"]]
     sheet = xlsx(app, [Sheet("T", [Column("t", "Title")], rows)])["T"]
-    assert sheet["A2"].data_type == "s" and sheet["A2"].value.startswith("=HYPERLINK")
-    assert sheet["A3"].value == "@SUM(1+1)"
+    assert sheet["A2"].data_type == "s" and sheet["A2"].value == "'" + rows[0][0]
+    assert sheet["A3"].value == "'@SUM(1+1)"
     assert sheet["A4"].value == "ab"  # control characters Excel refuses are dropped
 
 

@@ -4,7 +4,8 @@ A report describes its table once as a `Sheet` of typed `Column`s; the writers t
 dates into real dates shown dd/mm/yyyy, ratios into percentages and statuses into their
 translated words, coloured as on the pages. Call inside an app context: labels follow the
 active language. An instant in a date column is dated in the ``zone`` the caller passes
-(the programme's time zone). Text cells are always written as text, never as formulas.
+(the programme's time zone). Sheet names, headers and text cells are written through
+``cells``: as text, never as something a spreadsheet could run as a formula.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,12 +21,13 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from tracker.domain.localtime import local_date
+from tracker.exports.cells import cell_text, sheet_titles
 from tracker.labels import TEXT_ON, THEME, status_style
 
 KINDS = frozenset({"text", "int", "number", "percent", "date", "status"})
@@ -34,9 +35,6 @@ DATE_FORMAT = "dd/mm/yyyy"
 FORMATS = {"int": "#,##0", "number": "#,##0.00", "percent": "0.00%", "date": DATE_FORMAT}
 SAMPLE_ROWS = 500  # rows looked at to size text columns
 MAX_WIDTH = 60
-TITLE_MAX = 31
-_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets may run as a formula
 
 
 @dataclass(frozen=True)
@@ -64,23 +62,6 @@ class Sheet:
     freeze_first_column: bool = False
 
 
-def sheet_titles(titles: Iterable[object]) -> list[str]:
-    """Return the titles made valid in Excel: at most 31 characters, none of []:*?/\\, not
-    empty or quoted, and unique ignoring case (a repeated one gets " (2)", " (3)" ...)."""
-    seen: set[str] = set()
-    result = []
-    for raw in titles:
-        base = _TITLE_FORBIDDEN.sub("-", str(raw)).strip().strip("'").strip() or "Sheet"
-        name, n = base[:TITLE_MAX].rstrip(), 1
-        while name.casefold() in seen or name.casefold() == "history":
-            n += 1
-            suffix = f" ({n})"
-            name = base[: TITLE_MAX - len(suffix)].rstrip() + suffix
-        seen.add(name.casefold())
-        result.append(name)
-    return result
-
-
 def _getter(sheet: Sheet) -> Callable[[Any], list[Any]]:
     keys = [c.key for c in sheet.columns]
     width = len(keys)
@@ -98,10 +79,6 @@ def _as_date(value: Any, zone: ZoneInfo) -> Any:
     return local_date(value, zone) if isinstance(value, datetime) else value
 
 
-def _clean(value: Any) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
-
-
 class _Statuses:
     """Translated label and colour per status value, looked up once per file."""
 
@@ -111,7 +88,8 @@ class _Statuses:
     def __call__(self, value: Any) -> tuple[str, str]:
         key = (type(value), value)
         if key not in self._cache:
-            self._cache[key] = status_style(value)
+            label, colour = status_style(value)
+            self._cache[key] = (cell_text(label), colour)
         return self._cache[key]
 
 
@@ -179,8 +157,7 @@ _HEADER_BORDER = Border(bottom=Side(style="thin", color="FF000000"))
 
 
 def _header_cell(ws: WriteOnlyWorksheet, header: object) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=_clean(header))
-    cell.data_type = "s"  # a header from the data (a task's title) is text, never a formula
+    cell = WriteOnlyCell(ws, value=cell_text(header))
     cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
     cell.alignment, cell.border = _HEADER_ALIGN, _HEADER_BORDER
     return cell
@@ -208,14 +185,7 @@ def _cell_maker(
     if kind == "text":
 
         def text(value: Any) -> Any:
-            if value is None:
-                return None
-            s = _clean(value)
-            if not s.startswith("="):
-                return s
-            cell = WriteOnlyCell(ws, value=s)
-            cell.data_type = "s"  # openpyxl would store it as a formula
-            return cell
+            return None if value is None else cell_text(value)
 
         return text
     if kind == "status":
@@ -240,6 +210,8 @@ def _cell_maker(
     def formatted(value: Any) -> Any:
         if value is None:
             return None
+        if isinstance(value, str):  # text, even in a column of numbers
+            return cell_text(value)
         if dated:
             value = _as_date(value, zone)
         return Cell(ws, row=1, column=1, value=value, style_array=style)
@@ -254,7 +226,7 @@ def write_csv(sheet: Sheet, stream: IO[bytes], *, zone: ZoneInfo) -> None:
     wrapper = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="", write_through=True)
     try:
         writer = csv.writer(wrapper)
-        writer.writerow([_csv_text(str(column.header)) for column in sheet.columns])
+        writer.writerow([cell_text(column.header) for column in sheet.columns])
         values = _getter(sheet)
         statuses = _Statuses()
         kinds = [column.kind for column in sheet.columns]
@@ -270,20 +242,14 @@ def write_csv(sheet: Sheet, stream: IO[bytes], *, zone: ZoneInfo) -> None:
 def _csv_value(kind: str, value: Any, statuses: _Statuses, zone: ZoneInfo) -> str:
     if value is None:
         return ""
-    if kind == "date":
-        return _as_date(value, zone).strftime("%d/%m/%Y")
     if kind == "status":
         return statuses(value)[0]
+    if kind == "text" or isinstance(value, str):  # text, even in a column of numbers
+        return cell_text(value)
+    if kind == "date":
+        return _as_date(value, zone).strftime("%d/%m/%Y")
     if kind == "percent":
         return f"{value * 100:.2f}%"
     if kind == "int":
         return str(int(value))
-    if kind == "number":
-        return f"{value:.10g}"
-    return _csv_text(str(value))
-
-
-def _csv_text(text: str) -> str:
-    """Return text a spreadsheet opening the CSV shows as written, never runs: one that
-    could start a formula is prefixed with an apostrophe."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return f"{value:.10g}"

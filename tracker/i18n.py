@@ -81,6 +81,20 @@ def translations() -> Translations | NullTranslations:
     return found
 
 
+def gettext(string: str, **variables) -> str:
+    """``flask_babel.gettext`` reading the catalog through ``translations``: the same text,
+    without Flask-Babel's per-call domain and context lookups (code that composes many
+    sentences, such as the narrative, calls it hundreds of times a page)."""
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """``flask_babel.ngettext`` reading the catalog through ``translations``."""
+    variables.setdefault("num", num)
+    return translations().ungettext(singular, plural, num) % variables
+
+
 class _KeptDomain(Domain):
     """The default domain, reading its catalog through ``translations``: what Python code
     translates (``gettext``, lazy strings) skips Flask-Babel's lookups as templates do."""

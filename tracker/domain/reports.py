@@ -6,6 +6,7 @@ charts and exports read them. Nothing here touches the database or the framework
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -60,9 +61,9 @@ class TaskFigures:
         """Return the buckets of one reporting group (empty when the task has none there)."""
         return self.by_group.get(name, Buckets())
 
-    @property
+    @functools.cached_property
     def total(self) -> Buckets:
-        """Return the buckets over both groups."""
+        """Return the buckets over both groups (added up once: reports read it per row)."""
         return sum(self.by_group.values(), Buckets())
 
 

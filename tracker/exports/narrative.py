@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
-
 from tracker.domain.aggregate import Buckets
 from tracker.domain.phrasing import action_phrase, join_names
 from tracker.domain.reports import AGEING_BANDS, CENTRAL, LOCAL, ProgrammeFigures, TaskFigures
-from tracker.i18n import format_day, format_number, format_rate, language
+from tracker.i18n import format_day, format_number, format_rate, language, ngettext
+from tracker.i18n import gettext as _
 
 
 def compose_narrative(

@@ -17,7 +17,7 @@ from tracker.domain.reports import UnitRef
 from tracker.domain.status import OPEN_STATES, SETTLED_STATES, AssignmentState
 from tracker.extensions import db
 from tracker.models import Task, Unit
-from tracker.services import history
+from tracker.services import history, id_lists
 from tracker.services.calendar import load_calendar
 from tracker.services.reorganisation import succession
 from tracker.services.reorganisation.succession import office_holder
@@ -82,7 +82,7 @@ class ReportScope:
         """Return the condition on Task selecting the report's tasks."""
         conditions = [Task.recurrence.is_(None)]
         if self.task_ids is not None:
-            conditions.append(Task.id.in_(self.task_ids))
+            conditions.append(id_lists.among(Task.id, self.task_ids))
         if self.field:
             conditions.append(Task.field == self.field)
         if self.priority_only:

@@ -20,7 +20,7 @@ from tracker.domain.reports import AGEING_BANDS, ageing_band
 from tracker.domain.status import AssignmentState
 from tracker.extensions import db
 from tracker.models import AssignmentTally, Task
-from tracker.services import status_sql
+from tracker.services import id_lists, status_sql
 from tracker.services.status_sql import AsOf
 
 T = AssignmentTally
@@ -34,13 +34,15 @@ _DAY = bindparam("as_of_day", type_=Date)
 _SOON = bindparam("as_of_soon", type_=Date)
 _TASK = bindparam("task_id", type_=Integer)
 _TASKS = bindparam("task_ids", expanding=True, type_=Integer)
+_TASK_ARRAY = id_lists.array_parameter("task_ids")
 KEYS = ("task_id", "unit_group")  # what the counts can be split by
 
 
 @functools.cache
 def _statement(keys: tuple[str, ...], tasks: str | None) -> Select:
     """Return the buckets per ``keys`` over the tally rows of one task (``tasks``: "one"),
-    of a list of them ("list") or of every task (None), judged at the bound day."""
+    of a list of them ("list", or "array": one array parameter) or of every task (None),
+    judged at the bound day."""
     placeholder = AsOf(_DAY, _SOON)  # type: ignore[arg-type]  # bound at execution
     columns = [getattr(T, key) for key in keys]
     query = select(
@@ -51,6 +53,8 @@ def _statement(keys: tuple[str, ...], tasks: str | None) -> Select:
         query = query.where(T.task_id == _TASK)
     elif tasks == "list":
         query = query.where(T.task_id.in_(_TASKS))
+    elif tasks == "array":
+        query = query.where(T.task_id == _TASK_ARRAY)
     # A key is present when it has assignments, as when counting the assignments themselves.
     return query.group_by(*columns).having(func.sum(T.n) > 0) if keys else query
 
@@ -62,7 +66,7 @@ def _read(
     if task_id is not None:
         tasks, params["task_id"] = "one", task_id
     elif task_ids is not None:
-        tasks, params["task_ids"] = "list", list(task_ids)
+        tasks, params["task_ids"] = "array" if id_lists.arrays() else "list", list(task_ids)
     else:
         tasks = None
     rows = db.session.execute(_statement(keys, tasks), params).all()

@@ -21,6 +21,7 @@ from tracker.domain.status import AssignmentState
 from tracker.extensions import db
 from tracker.models import Assignment, AssignmentRevision
 from tracker.models.base import utcnow
+from tracker.services import id_lists
 
 R = AssignmentRevision
 TRACKED = ("state", "due_date", "submitted_on", "unit_id")
@@ -121,9 +122,9 @@ def assignments_as_of(
         A = Assignment
         query = select(A.id, A.task_id, A.unit_id, A.state, A.due_date, A.submitted_on)
         if task_ids is not None:
-            query = query.where(A.task_id.in_(list(task_ids)))
+            query = query.where(id_lists.among(A.task_id, task_ids))
         if unit_ids is not None:
-            query = query.where(A.unit_id.in_(list(unit_ids)))
+            query = query.where(id_lists.among(A.unit_id, unit_ids))
         return query.subquery("assignment_as_of")
     rank = func.row_number().over(partition_by=R.assignment_id, order_by=(R.at.desc(), R.id.desc()))
     ranked = select(
@@ -136,9 +137,9 @@ def assignments_as_of(
         rank.label("rank"),
     ).where(R.day <= day)
     if task_ids is not None:
-        ranked = ranked.where(R.task_id.in_(list(task_ids)))
+        ranked = ranked.where(id_lists.among(R.task_id, task_ids))
     if unit_ids is not None:
-        ranked = ranked.where(R.unit_id.in_(list(unit_ids)))
+        ranked = ranked.where(id_lists.among(R.unit_id, unit_ids))
     ranked = ranked.subquery("ranked_revision")
     c = ranked.c
     return (

@@ -20,7 +20,7 @@ from tracker.domain.reports import (
 from tracker.domain.status import AssignmentState, StatusResult, TimeStatus
 from tracker.extensions import db
 from tracker.models import Assignment, AssignmentRevision, Task, Unit
-from tracker.services import status_sql
+from tracker.services import id_lists, status_sql
 from tracker.services.reports.base import ReportScope, days_late, not_done, task_rows
 from tracker.services.rollups import counts, snapshots
 from tracker.services.status_sql import AsOf
@@ -66,7 +66,7 @@ def history_buckets_by_task_and_group(
     return status_sql.count_buckets_by_keys(
         [rows.c.task_id, Unit.group],
         scope.as_of,
-        rows.c.task_id.in_(task_ids),
+        id_lists.among(rows.c.task_id, task_ids),
         joins=[(Unit, Unit.id == rows.c.unit_id)],
         source=rows,
     )
@@ -77,7 +77,7 @@ def _missing(scope: ReportScope, task_ids: list[int]) -> dict[int, list[UnitRef]
     query = (
         select(rows.c.task_id, Unit.id, Unit.code, Unit.name, Unit.group)
         .join(Unit, Unit.id == rows.c.unit_id)
-        .where(rows.c.task_id.in_(task_ids), not_done(rows))
+        .where(id_lists.among(rows.c.task_id, task_ids), not_done(rows))
         .order_by(rows.c.task_id, Unit.group, Unit.sort_name)
     )
     missing: dict[int, list[UnitRef]] = defaultdict(list)
@@ -256,7 +256,7 @@ def history_trend(scope: ReportScope, days: list[date]) -> list[tuple]:
             R.due_date,
             late.label("late"),
         )
-        .where(R.task_id.in_(scope.task_ids or ()), R.day <= scope.day)
+        .where(id_lists.among(R.task_id, scope.task_ids or ()), R.day <= scope.day)
         .subquery()
     )
     c = ranked.c

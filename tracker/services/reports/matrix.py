@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from tracker.domain.reports import UnitRef
 from tracker.extensions import db
 from tracker.models import Task, Unit
-from tracker.services import status_sql
+from tracker.services import id_lists, status_sql
 from tracker.services.reports.base import ReportScope, task_rows, unit_ref
 
 
@@ -41,7 +41,7 @@ def matrix(
     task_ids = [t.id for t in tasks]
     scope = dataclasses.replace(scope, task_ids=tuple(task_ids))  # rebuild only this page's
     rows = scope.rows()
-    present = [rows.c.task_id.in_(task_ids)]
+    present = [id_lists.among(rows.c.task_id, task_ids)]
     if scope.group:
         present.append(Unit.group == scope.group)
     unit_ids = select(rows.c.unit_id).join(Unit, Unit.id == rows.c.unit_id).where(*present)
@@ -67,6 +67,9 @@ def matrix(
         query = select(
             rows.c.unit_id, rows.c.task_id, status_sql.status_expression(scope.as_of, rows.c)
         )
-        query = query.where(rows.c.task_id.in_(task_ids), rows.c.unit_id.in_([u.id for u in units]))
+        query = query.where(
+            id_lists.among(rows.c.task_id, task_ids),
+            id_lists.among(rows.c.unit_id, [u.id for u in units]),
+        )
         cells = {(uid, tid): status for uid, tid, status in db.session.execute(query)}
     return Matrix(tasks, refs, cells, unit_total or 0, task_total or 0)

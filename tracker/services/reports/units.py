@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 from tracker.domain.reports import UnitRef, UnitScore
 from tracker.extensions import db
 from tracker.models import Task, Unit
-from tracker.services import status_sql
+from tracker.services import id_lists, status_sql
 from tracker.services.reports.base import ReportScope, days_late, unit_ref
 from tracker.services.reports.figures import from_counts
 from tracker.services.rollups import snapshots
@@ -80,7 +80,7 @@ def history_unit_scores(scope: ReportScope, unit_ids: list[int] | None = None) -
     if scope.group:
         where.append(Unit.group == scope.group)
     if unit_ids is not None:
-        where.append(rows.c.unit_id.in_(unit_ids))
+        where.append(id_lists.among(rows.c.unit_id, unit_ids))
     buckets = status_sql.count_buckets_by_keys(
         [rows.c.unit_id],
         scope.as_of,

@@ -16,6 +16,7 @@ from tracker.domain.aggregate import Buckets
 from tracker.domain.reports import AGEING_BANDS
 from tracker.extensions import db
 from tracker.models import SnapshotDay, TallySnapshot, UnitSnapshot
+from tracker.services import id_lists
 from tracker.services.rollups.units import UnitFigures
 
 K = TallySnapshot
@@ -31,7 +32,7 @@ def buckets_by_task_and_group(day: date, task_ids: Iterable[int]) -> dict[tuple,
     ids = list(task_ids)
     rows = db.session.execute(
         select(SnapshotDay.day, K.task_id, K.unit_group, *(getattr(K, b) for b in BUCKETS))
-        .outerjoin(K, (K.day == SnapshotDay.day) & K.task_id.in_(ids))
+        .outerjoin(K, (K.day == SnapshotDay.day) & id_lists.among(K.task_id, ids))
         .where(SnapshotDay.day == day)
     ).all()
     if not rows:
@@ -45,7 +46,7 @@ def ageing(day: date, task_ids: Iterable[int]) -> dict[str, int] | None:
     sums = [func.coalesce(func.sum(getattr(K, band)), 0) for band in BANDS]
     row = db.session.execute(
         select(SnapshotDay.day, *sums)
-        .outerjoin(K, (K.day == SnapshotDay.day) & K.task_id.in_(list(task_ids)))
+        .outerjoin(K, (K.day == SnapshotDay.day) & id_lists.among(K.task_id, task_ids))
         .where(SnapshotDay.day == day)
         .group_by(SnapshotDay.day)
     ).first()
@@ -62,7 +63,7 @@ def totals(days: Iterable[date], task_ids: Iterable[int]) -> dict[date, Buckets]
         return {}
     rows = db.session.execute(
         select(SnapshotDay.day, *(func.coalesce(func.sum(getattr(K, b)), 0) for b in BUCKETS))
-        .outerjoin(K, (K.day == SnapshotDay.day) & K.task_id.in_(list(task_ids)))
+        .outerjoin(K, (K.day == SnapshotDay.day) & id_lists.among(K.task_id, task_ids))
         .where(SnapshotDay.day.in_(wanted))
         .group_by(SnapshotDay.day)
     ).all()
@@ -77,7 +78,7 @@ def unit_figures(day: date, unit_ids: list[int] | None = None) -> dict[int, Unit
     V = UnitSnapshot
     on = V.day == SnapshotDay.day
     if unit_ids is not None:
-        on = on & V.unit_id.in_(unit_ids)
+        on = on & id_lists.among(V.unit_id, unit_ids)
     rows = db.session.execute(
         select(SnapshotDay.day, V.unit_id, *(getattr(V, b) for b in BUCKETS), V.days_late, V.late)
         .outerjoin(V, on)

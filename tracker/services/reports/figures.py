@@ -28,11 +28,15 @@ from tracker.services.status_sql import AsOf
 S = AssignmentState
 
 
-def _tasks(scope: ReportScope, limit: int | None = None, offset: int = 0) -> list[Task]:
-    query = task_rows(scope)
+def _tasks(scope: ReportScope, limit: int | None = None, offset: int = 0) -> list:
+    """Return the report's tasks as rows of what their figures show (a programme's hundreds
+    of tasks are read as plain rows, not as ORM objects with their long descriptions)."""
+    query = task_rows(scope).with_only_columns(
+        Task.id, Task.title, Task.deadline, Task.deadline_wording, Task.field, Task.priority
+    )
     if limit is not None:
         query = query.limit(limit).offset(offset)
-    return list(db.session.scalars(query))
+    return list(db.session.execute(query))
 
 
 def from_counts(scope: ReportScope) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -19,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_security_headers(app)
+    register_request_metrics(app)
     return app
 
 
@@ -146,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         dashboard,
         feeds,
+        health,
         imports,
         mailbox,
         notifications,
@@ -183,6 +186,7 @@ def register_blueprints(app: Flask) -> None:
         reports,
         imports,
         feeds,
+        health,
     ):
         app.register_blueprint(module.bp)
 
@@ -229,4 +233,27 @@ def register_security_headers(app: Flask) -> None:
         signed_in = user is not None and user.is_authenticated
         if signed_in and "no-store" not in (response.headers.get("Cache-Control") or ""):
             response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def register_request_metrics(app: Flask) -> None:
+    """Count every answered request and its time for /metrics, by endpoint and status."""
+    from flask import g, request
+
+    from tracker.services import metrics
+
+    def _started():
+        g.started = time.perf_counter()
+
+    # First of the before-request functions: a request another one refuses is counted too.
+    app.before_request_funcs.setdefault(None, []).insert(0, _started)
+
+    @app.after_request
+    def _count(response):
+        started = g.pop("started", None)
+        if started is not None:
+            endpoint = request.url_rule.endpoint if request.url_rule else "unmatched"
+            metrics.observe(
+                endpoint, request.method, response.status_code, time.perf_counter() - started
+            )
         return response

@@ -86,6 +86,9 @@ PUBLIC_ENDPOINTS = frozenset(
         "account.forgot_password",
         "account.reset_password",
         "feeds.feed",  # calendar clients cannot sign in: the secret token is the credential
+        "health.healthz",  # probes and monitors: no internals in the answers
+        "health.readyz",
+        "health.prometheus",  # its own bearer token
         "static",
         "bootstrap.static",
     }

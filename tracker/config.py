@@ -33,6 +33,8 @@ DEFAULTS: dict[str, object] = {
     "HTTPS": False,
     # Behind a reverse proxy (nginx...) that sets X-Forwarded-For/-Proto/-Host: trust one hop.
     "BEHIND_PROXY": False,
+    # /metrics answers only with "Authorization: Bearer <this token>"; empty: 404.
+    "METRICS_TOKEN": "",
     # Sign-in throttling (Flask-Limiter). memory:// counts per process; use redis:// when
     # several web workers run. Only failed sign-ins count against the login limits.
     "RATELIMIT_ENABLED": True,

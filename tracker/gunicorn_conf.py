@@ -18,6 +18,8 @@ from __future__ import annotations
 import gc
 import math
 import os
+import shutil
+import tempfile
 
 THREADS_PER_WORKER = 4
 MIN_WORKERS, MAX_WORKERS = 2, 8
@@ -78,6 +80,36 @@ errorlog = "-"
 # gunicorn >= 25 opens a control socket at one fixed path per user, which a second server
 # (another checkout, a benchmark, the tests) would take over; nothing here uses it.
 control_socket_disable = True
+
+
+_metrics_folder = ""  # made by on_starting, removed by on_exit
+
+
+def on_starting(server) -> None:
+    """Give the workers one folder for their request metrics (prometheus_client's
+    multiprocess mode: /metrics adds up every worker's counts whichever worker answers),
+    emptied of an earlier server's files."""
+    global _metrics_folder
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        folder = _metrics_folder = tempfile.mkdtemp(prefix="tracker-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    for name in os.listdir(folder):
+        if name.endswith(".db"):
+            os.remove(os.path.join(folder, name))
+
+
+def on_exit(server) -> None:
+    """Remove the metrics folder made at start (one given by the environment stays)."""
+    if _metrics_folder:
+        shutil.rmtree(_metrics_folder, ignore_errors=True)
+
+
+def child_exit(server, worker) -> None:
+    """Drop a finished worker's live gauges (its counters stay in the totals)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def post_worker_init(worker) -> None:

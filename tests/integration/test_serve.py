@@ -23,6 +23,7 @@ from tracker import gunicorn_conf
 ROOT = Path(__file__).resolve().parents[2]
 SERVE = ROOT / "scripts" / "serve"
 RUNNING = "tracker is running at "
+METRICS_TOKEN = "token-of-the-served-metrics"
 
 # scripts/serve installs into and runs from the checkout's .venv: from any other Python it
 # would build that venv first.
@@ -175,7 +176,8 @@ class Serve:
 def served(tmp_path_factory):
     """scripts/serve on free ports over a fresh instance folder, up and answering."""
     port, mail_port = free_ports(2)
-    serve = Serve(serve_env(tmp_path_factory.mktemp("serve"), port, mail_port))
+    instance = tmp_path_factory.mktemp("serve")
+    serve = Serve(serve_env(instance, port, mail_port, TRACKER_METRICS_TOKEN=METRICS_TOKEN))
     try:
         line = serve.wait_for_line(RUNNING, seconds=240)
         # Asked at once, not retried: the address is printed only once the server answers.
@@ -226,6 +228,41 @@ def test_the_demo_administrator_signs_in_on_the_served_app(served):
     assert signed_in.status_code == 302
     assert dashboard.status_code == 200
     assert "/logout" in dashboard.text
+
+
+@needs_checkout_venv
+def test_the_served_demo_becomes_ready_once_the_scheduler_has_swept(served):
+    _, port, *_ = served
+    deadline = time.monotonic() + 120
+    while True:
+        answer = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10)
+        if answer.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert answer.json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "migrations": "ok", "sweep": "ok", "outbox": "ok"},
+    }
+
+
+@needs_checkout_venv
+def test_metrics_add_up_the_requests_of_every_worker(served):
+    _, port, *_ = served
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(20):  # a connection each: the workers take them as they come
+        assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200
+    sample = re.compile(
+        r'^tracker_http_requests_total\{endpoint="health.healthz",method="GET",status="200"\}'
+        r" (\S+)$",
+        re.MULTILINE,
+    )
+    auth = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    totals = set()
+    for _ in range(6):  # whichever worker answers the scrape
+        scraped = httpx.get(f"{base}/metrics", headers=auth, timeout=10)
+        assert scraped.status_code == 200
+        totals.add(float(sample.search(scraped.text).group(1)))
+    assert totals == {20.0}
 
 
 @needs_checkout_venv

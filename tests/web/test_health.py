@@ -85,9 +85,17 @@ def test_readyz_names_what_is_wrong_with_503(client, build, seed, check, problem
     assert [name for name, value in body["checks"].items() if value != "ok"] == [check]
 
 
-def test_readyz_without_a_database_says_so_and_nothing_more(tmp_path):
-    missing = tmp_path / "no-such-folder" / "tracker.sqlite3"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{missing}", "TESTING": True})
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:///{tmp}/no-such-folder/tracker.sqlite3",
+        "postgresql+psycopg://postgres@127.0.0.1:9/no-such-folder",  # nothing listens there
+    ],
+    ids=["sqlite", "postgresql"],
+)
+def test_readyz_without_a_database_says_so_and_nothing_more(tmp_path, url):
+    url = url.format(tmp=tmp_path)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     answer = app.test_client().get("/readyz")
     assert answer.status_code == 503
     assert answer.get_json() == {

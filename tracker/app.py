@@ -144,6 +144,7 @@ def _configure_sqlite(engine) -> None:
 def register_blueprints(app: Flask) -> None:
     from tracker.views import (
         account,
+        api_tokens,
         assignments,
         auth,
         dashboard,
@@ -172,6 +173,7 @@ def register_blueprints(app: Flask) -> None:
         recurring,
         units,
         account,
+        api_tokens,
         notifications,
         home,
         admin_users,

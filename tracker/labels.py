@@ -167,6 +167,8 @@ EVENT_KIND = {
     "signed_in": _l("Signed in"),
     "signed_out": _l("Signed out"),
     "sessions_ended": _l("Sessions signed out from My account"),
+    "api_token_created": _l("API token created"),
+    "api_token_revoked": _l("API token revoked"),
     "language_changed": _l("Language changed"),
     "notifications_changed": _l("Notification settings changed"),
     "feed_created": _l("Calendar feed address created"),

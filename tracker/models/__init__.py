@@ -6,6 +6,7 @@ from tracker.models.history import AssignmentRevision
 from tracker.models.notifications import Notification, NotificationPreference
 from tracker.models.org import (
     GROUP_OF_KIND,
+    ApiToken,
     PasswordReset,
     Role,
     Unit,
@@ -39,6 +40,7 @@ from tracker.models.work import (
 __all__ = [
     "GROUP_OF_KIND",
     "NO_DUE_DATE",
+    "ApiToken",
     "Assignment",
     "AssignmentRevision",
     "AssignmentRole",

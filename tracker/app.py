@@ -144,6 +144,7 @@ def _configure_sqlite(engine) -> None:
 def register_blueprints(app: Flask) -> None:
     from tracker.views import (
         account,
+        api,
         api_tokens,
         assignments,
         auth,
@@ -191,6 +192,7 @@ def register_blueprints(app: Flask) -> None:
         health,
     ):
         app.register_blueprint(module.bp)
+    api.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

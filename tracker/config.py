@@ -33,6 +33,8 @@ DEFAULTS: dict[str, object] = {
     "HTTPS": False,
     # Behind a reverse proxy (nginx...) that sets X-Forwarded-For/-Proto/-Host: trust one hop.
     "BEHIND_PROXY": False,
+    # Requests each API token may make (Flask-Limiter's notation).
+    "API_RATE_LIMIT": "600/minute",
     # /metrics answers only with "Authorization: Bearer <this token>"; empty: 404.
     "METRICS_TOKEN": "",
     # Sign-in throttling (Flask-Limiter). memory:// counts per process; use redis:// when

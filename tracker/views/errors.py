@@ -8,6 +8,7 @@ from flask_babel.speaklater import LazyString
 from flask_wtf.csrf import CSRFError
 
 from tracker.services.errors import NotAllowed, NotFound, discard_failed_work
+from tracker.views.api import common as api_common
 
 MESSAGES = {
     400: _l("The request could not be understood."),
@@ -37,12 +38,13 @@ def refuse_unusable_input():
     """Refuse, before any view runs (so nothing changes), a request whose fields hold a NUL
     character (no database text can) or an id or page number past what the database
     holds: a translated page instead of an error from the database."""
+    integers = () if api_common.is_api_request() else INTEGER_FIELDS  # the API: its schemas
     for fields in (request.args, request.form):
         for name, value in fields.items(multi=True):
             if _NUL in value or _NUL in name:
                 abort(400, NUL_MESSAGE)
             number = value.strip().lstrip("-")
-            if name in INTEGER_FIELDS and number.isdigit() and int(number) > INT_MAX:
+            if name in integers and number.isdigit() and int(number) > INT_MAX:
                 abort(404)
 
 
@@ -53,17 +55,28 @@ def _own_description(error) -> LazyString | None:
     return found if isinstance(found, LazyString) else None
 
 
+def _validation_errors(error) -> dict | None:
+    """Return the per-parameter messages webargs gave a 422 (flask-smorest's ``abort``)."""
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages")
+    return messages if isinstance(messages, dict) else None
+
+
 def init_app(app: Flask) -> None:
-    def render(code: int, message=None):
+    def render(code: int, message=None, error=None):
         if code >= 500:
             discard_failed_work()
+        if api_common.is_api_request():
+            headers = dict(getattr(error, "headers", None) or {}) if code == 429 else None
+            errors = _validation_errors(error) if error is not None else None
+            return api_common.problem(code, message, errors=errors, headers=headers)
         text = message or MESSAGES.get(code, MESSAGES[500])
         return render_template("error.html", code=code, message=text), code
 
     app.before_request(refuse_unusable_input)
 
-    for code in MESSAGES:
-        app.register_error_handler(code, lambda e, code=code: render(code, _own_description(e)))
+    for code in (*MESSAGES, 401, 409, 412, 422):
+        app.register_error_handler(code, lambda e, code=code: render(code, _own_description(e), e))
 
     @app.errorhandler(NotFound)
     def _not_found(error):

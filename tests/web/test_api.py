@@ -1,0 +1,219 @@
+"""The integration API, /api/v1: its generated OpenAPI 3.1 description is valid and a
+third-party fuzzer (schemathesis) finds nothing against it, for a coordinator's token and a
+focal point's; bearer tokens only; a focal point's token reads its own unit alone (every id
+route, from the route map); cursor pages with a Link header; problem details translated by
+Accept-Language."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from openapi_spec_validator import validate
+from schemathesis import GenerationMode
+from support.people import office
+from support.units import hanoi_city, hue_province
+
+from tracker import clock
+from tracker.extensions import db
+from tracker.models import User
+from tracker.services import api_tokens
+
+FOCAL_POINT, OTHER_FOCAL_POINT = "dm.hanoi@example.org", "dm.hue@example.org"
+COORDINATOR = "dp@example.org"
+
+
+@pytest.fixture
+def world(build):
+    def make_world(make):
+        office(make, "admin", "coordinator")
+        hanoi, hue = hanoi_city(make), hue_province(make)
+        make.user("focal_point", email=FOCAL_POINT, unit_id=hanoi.id)
+        make.user("focal_point", email=OTHER_FOCAL_POINT, unit_id=hue.id)
+        ids = {
+            "hanoi": hanoi.id,
+            "hue": hue.id,
+            "tasks": [],
+            "hanoi_assignments": [],
+            "hue_assignments": [],
+        }
+        for n in range(5):
+            task = make.task(title=f"Nhiệm vụ {n}", deadline=date(2024, 6, 10) + timedelta(days=10 * n))
+            ids["tasks"].append(task.id)
+            ids["hanoi_assignments"].append(make.assignment(task, hanoi).id)
+            if n < 3:
+                ids["hue_assignments"].append(make.assignment(task, hue, state="in_progress").id)
+        ids["hue_only_task"] = make.task(title="Chỉ Huế").id
+        ids["hue_assignments"].append(make.assignment(_task(ids["hue_only_task"]), hue).id)
+        return ids
+
+    return build(make_world)
+
+
+def _task(task_id):
+    from tracker.models import Task
+
+    return db.session.get(Task, task_id)
+
+
+def _token(app, email: str, scopes=(), days: int = 30) -> str:
+    with app.app_context():
+        user = db.session.query(User).filter_by(email=email).one()
+        return api_tokens.create(
+            user, name="test", scopes=list(scopes), days=days, now=clock.now()
+        )[1]
+
+
+def _bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_the_description_is_valid_openapi_3_1(client):
+    answer = client.get("/api/v1/openapi.json")
+    assert answer.status_code == 200
+    spec = answer.get_json()
+    assert spec["openapi"] == "3.1.0"
+    validate(spec)
+    assert {"/api/v1/units", "/api/v1/tasks/{task_id}", "/api/v1/assignments"} <= set(spec["paths"])
+
+
+@pytest.mark.parametrize("who", [COORDINATOR, FOCAL_POINT])
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_schemathesis_finds_nothing(app, world, who, mode):
+    app.config["RATELIMIT_ENABLED"] = False
+    headers = _bearer(_token(app, who))
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 6
+    for operation in operations:
+
+        @settings(
+            max_examples=15,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(case=operation.as_strategy(generation_mode=mode))
+        def check(case):
+            case.call_and_validate(headers=headers)
+
+        check()
+
+
+def _id_routes(app):
+    """Every API route with an id in its path, from the route map."""
+    return sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/") and rule.arguments and "GET" in rule.methods
+    )
+
+
+def test_a_focal_points_token_reads_no_other_unit(app, client, world):
+    token = _bearer(_token(app, FOCAL_POINT))
+    other = {
+        "/api/v1/units/<int(max=2147483647):unit_id>": [world["hue"]],
+        "/api/v1/tasks/<int(max=2147483647):task_id>": [world["hue_only_task"]],
+        "/api/v1/assignments/<int(max=2147483647):assignment_id>": world["hue_assignments"],
+    }
+    own = {
+        "/api/v1/units/<int(max=2147483647):unit_id>": [world["hanoi"]],
+        "/api/v1/tasks/<int(max=2147483647):task_id>": world["tasks"][:1],
+        "/api/v1/assignments/<int(max=2147483647):assignment_id>": world["hanoi_assignments"][:1],
+    }
+    # A new id route without a case here fails this test.
+    assert _id_routes(app) == sorted(other)
+    for rule, ids in other.items():
+        for id_ in ids:
+            path = re.sub(r"<[^>]+>", str(id_), rule)
+            answer = client.get(path, headers=token)
+            assert answer.status_code == 404, path
+            assert answer.content_type == "application/problem+json"
+        for id_ in own[rule]:
+            assert client.get(re.sub(r"<[^>]+>", str(id_), rule), headers=token).status_code == 200
+
+    listed = client.get("/api/v1/assignments?limit=200", headers=token).get_json()["items"]
+    assert sorted(a["id"] for a in listed) == sorted(world["hanoi_assignments"])
+    units = client.get("/api/v1/units", headers=token).get_json()["items"]
+    assert [u["id"] for u in units] == [world["hanoi"]]
+    tasks = client.get("/api/v1/tasks", headers=token).get_json()["items"]
+    assert sorted(t["id"] for t in tasks) == sorted(world["tasks"])
+
+
+def test_pages_follow_the_link_header_to_the_end(app, client, world):
+    token = _bearer(_token(app, COORDINATOR))
+    seen, url, pages = [], "/api/v1/assignments?limit=3&unit=" + str(world["hanoi"]), 0
+    while url:
+        answer = client.get(url, headers=token)
+        assert answer.status_code == 200
+        seen += [a["id"] for a in answer.get_json()["items"]]
+        link = answer.headers.get("Link")
+        url = re.match(r"<http://[^/]+(/[^>]+)>; rel=\"next\"", link).group(1) if link else None
+        pages += 1
+    assert seen == sorted(world["hanoi_assignments"]) and pages == 2
+
+
+def test_filters_and_time_status(app, client, world):
+    token = _bearer(_token(app, COORDINATOR))
+    overdue = client.get("/api/v1/assignments?status=overdue&limit=200", headers=token).get_json()
+    assert overdue["items"] and all(a["status"] == "overdue" for a in overdue["items"])
+    working = client.get("/api/v1/assignments?state=in_progress", headers=token).get_json()["items"]
+    assert sorted(a["id"] for a in working) == sorted(world["hue_assignments"][:3])
+    one = client.get(
+        f"/api/v1/assignments/{world['hanoi_assignments'][0]}", headers=token
+    ).get_json()
+    assert one["created_at"].endswith("+07:00") and one["due_date"] == "2024-06-10"
+
+
+@pytest.mark.parametrize(
+    ("headers", "code"),
+    [
+        ({}, 401),
+        ({"Authorization": "Bearer trk_not-a-token"}, 401),
+        ({"Authorization": "Basic dXNlcjpwYXNz"}, 401),
+    ],
+)
+def test_no_valid_token_no_answer(client, world, headers, code):
+    answer = client.get("/api/v1/units", headers=headers)
+    assert answer.status_code == code
+    assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+    assert answer.get_json()["status"] == code
+
+
+def test_a_session_cookie_does_not_sign_an_api_request_in(client, login, world):
+    login(COORDINATOR)
+    assert client.get("/").status_code == 200
+    assert client.get("/api/v1/units").status_code == 401
+
+
+def test_revoked_and_expired_tokens_get_401(app, client, world):
+    token = _token(app, COORDINATOR, days=30)
+    assert client.get("/api/v1/units", headers=_bearer(token)).status_code == 200
+    with app.app_context():
+        from tracker.models import ApiToken
+
+        row = db.session.query(ApiToken).one()
+        row.expires_at = clock.now() - timedelta(seconds=1)
+        db.session.commit()
+    assert client.get("/api/v1/units", headers=_bearer(token)).status_code == 401
+
+
+def test_problems_speak_the_asked_language(app, client, world):
+    token = _bearer(_token(app, COORDINATOR))
+    vi = client.get("/api/v1/units?limit=0", headers=token | {"Accept-Language": "vi"})
+    en = client.get("/api/v1/units?limit=0", headers=token | {"Accept-Language": "en"})
+    assert vi.status_code == en.status_code == 422
+    assert vi.get_json()["title"] != en.get_json()["title"] == "Invalid input"
+    assert "limit" in vi.get_json()["errors"]["query"]
+
+
+def test_each_token_has_its_own_rate_limit(app, client, world):
+    app.config["API_RATE_LIMIT"] = "3/minute"
+    first, second = _bearer(_token(app, COORDINATOR)), _bearer(_token(app, FOCAL_POINT))
+    codes = [client.get("/api/v1/units", headers=first).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert client.get("/api/v1/units", headers=second).status_code == 200

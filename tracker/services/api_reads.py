@@ -1,0 +1,147 @@
+"""What the integration API reads: units, tasks and assignments, a page at a time after a
+cursor (the last id seen), within what the token's user may see: a focal point only
+their own unit and its assignments, everyone else the whole programme.
+
+Pages are keyset pages (``id > cursor ORDER BY id``): the thousandth page costs what the
+first does, and rows added while a client pages through do not shift what it reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from tracker.domain.status import TimeStatus
+from tracker.extensions import db
+from tracker.models import Assignment, Role, Task, Unit, User
+from tracker.services import status_sql
+from tracker.services.calendar import load_calendar
+from tracker.services.status_sql import AsOf
+
+A = Assignment
+
+
+def visible_unit(user: User) -> int | None:
+    """Return the only unit ``user`` may read, or None when they may read every one (a
+    focal point without a unit reads nothing: -1 matches no row)."""
+    if user.role == Role.FOCAL_POINT:
+        return user.unit_id or -1
+    return None
+
+
+def _page(query, id_column, after: int | None, limit: int) -> list:
+    if after is not None:
+        query = query.where(id_column > after)
+    return list(db.session.execute(query.order_by(id_column).limit(limit + 1)))
+
+
+@dataclass(frozen=True)
+class Page:
+    """Rows of one page and the cursor of the next (None on the last page)."""
+
+    items: list
+    next_after: int | None
+
+
+def _paged(rows: list, limit: int, key) -> Page:
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return Page(rows, key(rows[-1]))
+    return Page(rows, None)
+
+
+def units(user: User, *, after: int | None, limit: int, group: str | None = None) -> Page:
+    """Return a page of the units ``user`` may see, in id order."""
+    query = select(Unit)
+    if (own := visible_unit(user)) is not None:
+        query = query.where(Unit.id == own)
+    if group:
+        query = query.where(Unit.group == group)
+    rows = [row[0] for row in _page(query, Unit.id, after, limit)]
+    return _paged(rows, limit, lambda u: u.id)
+
+
+def unit(user: User, unit_id: int) -> Unit | None:
+    """Return the unit when ``user`` may see it, else None."""
+    own = visible_unit(user)
+    if own is not None and own != unit_id:
+        return None
+    return db.session.get(Unit, unit_id)
+
+
+def _task_query(user: User):
+    query = select(Task).where(Task.recurrence.is_(None))
+    if (own := visible_unit(user)) is not None:
+        query = query.where(Task.id.in_(select(A.task_id).where(A.unit_id == own)))
+    return query
+
+
+def tasks(user: User, *, after: int | None, limit: int, open_only: bool = False) -> Page:
+    """Return a page of the tasks ``user`` may see (a focal point: those given to their
+    unit), in id order; ``open_only`` leaves out closed tasks."""
+    query = _task_query(user)
+    if open_only:
+        query = query.where(Task.closed_at.is_(None))
+    rows = [row[0] for row in _page(query, Task.id, after, limit)]
+    return _paged(rows, limit, lambda t: t.id)
+
+
+def task(user: User, task_id: int) -> Task | None:
+    """Return the task when ``user`` may see it, else None."""
+    return db.session.scalar(_task_query(user).where(Task.id == task_id))
+
+
+@dataclass(frozen=True)
+class AssignmentFilters:
+    task_id: int | None = None
+    unit_id: int | None = None
+    group: str | None = None
+    state: str | None = None
+    status: str | None = None  # a TimeStatus value
+    due_from: date | None = None
+    due_to: date | None = None
+    updated_since: datetime | None = None
+
+
+def as_of_today(today: date, due_soon_days: int) -> AsOf:
+    return AsOf.build(today, load_calendar(), due_soon_days)
+
+
+def _assignment_query(user: User, as_of: AsOf):
+    query = select(A, status_sql.status_expression(as_of).label("status"))
+    if (own := visible_unit(user)) is not None:
+        query = query.where(A.unit_id == own)
+    return query
+
+
+def assignments(
+    user: User, filters: AssignmentFilters, as_of: AsOf, *, after: int | None, limit: int
+) -> Page:
+    """Return a page of the assignments ``user`` may see matching ``filters``, each with
+    its time status at ``as_of``, in id order."""
+    query = _assignment_query(user, as_of)
+    f = filters
+    if f.task_id is not None:
+        query = query.where(A.task_id == f.task_id)
+    if f.unit_id is not None:
+        query = query.where(A.unit_id == f.unit_id)
+    if f.group:
+        query = query.where(A.unit_id.in_(select(Unit.id).where(Unit.group == f.group)))
+    if f.state:
+        query = query.where(A.state == f.state)
+    if f.status:
+        query = query.where(status_sql.status_filter(TimeStatus(f.status), as_of))
+    if f.due_from is not None:
+        query = query.where(A.due_date >= f.due_from)
+    if f.due_to is not None:
+        query = query.where(A.due_date <= f.due_to)
+    if f.updated_since is not None:
+        query = query.where(A.updated_at >= f.updated_since)
+    rows = _page(query, A.id, after, limit)
+    return _paged(rows, limit, lambda row: row[0].id)
+
+
+def assignment(user: User, assignment_id: int, as_of: AsOf):
+    """Return (assignment, status) when ``user`` may see it, else None."""
+    return db.session.execute(_assignment_query(user, as_of).where(A.id == assignment_id)).first()

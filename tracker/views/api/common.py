@@ -1,0 +1,156 @@
+"""What every endpoint of the integration API shares: problem details (RFC 9457) for every
+error, translated by ``Accept-Language``; the bearer token that signs each request in; the
+cursor pagination and its ``Link`` header; dates in ISO 8601 with the time zone."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import marshmallow as ma
+from flask import current_app, g, jsonify, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from tracker import clock
+from tracker.services import api_tokens
+
+PROBLEM = "application/problem+json"
+INT_MAX = 2**31 - 1
+PAGE_MAX = 200
+
+TITLES = {
+    400: _l("Bad request"),
+    401: _l("Not signed in"),
+    403: _l("Not allowed"),
+    404: _l("Not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    412: _l("Precondition failed"),
+    413: _l("Too large"),
+    422: _l("Invalid input"),
+    429: _l("Too many requests"),
+    500: _l("Server error"),
+}
+DETAILS = {
+    400: _l("The request could not be understood."),
+    401: _l("Send a valid API token: Authorization: Bearer <token>."),
+    403: _l("The token does not have the permission this needs."),
+    404: _l("There is no such resource, or the token cannot see it."),
+    405: _l("This method is not allowed here."),
+    422: _l("Some parameters are not valid: see errors."),
+    429: _l("Too many requests for this token. Wait a moment and try again."),
+    500: _l("Something went wrong on our side. The error has been logged."),
+}
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def problem(code: int, detail=None, *, errors=None, headers=None):
+    """Return an RFC 9457 problem response (``title`` and ``detail`` in the request's
+    language)."""
+    body = {
+        "type": "about:blank",
+        "title": str(TITLES.get(code, TITLES[500] if code >= 500 else TITLES[400])),
+        "status": code,
+        "detail": str(detail or DETAILS.get(code, DETAILS[500] if code >= 500 else DETAILS[400])),
+    }
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = code
+    response.mimetype = PROBLEM
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    if code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
+    return response
+
+
+class ProblemSchema(ma.Schema):
+    type = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String(required=True)
+    errors = ma.fields.Dict()
+
+
+def authenticate():
+    """Sign the request in with its bearer token (before each API view): the token's user
+    acts, within the token's scopes; a cookie never signs an API request in."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    token = None
+    if scheme.lower() == "bearer" and secret.strip():
+        token = api_tokens.authenticate(
+            secret.strip(), now=clock.now(), ip=request.remote_addr or ""
+        )
+    if token is None:
+        return problem(401)
+    g._login_user = token.user  # Flask-Login's current_user, without a session
+    g.api_token = token
+    needed = api_tokens.READ if request.method in ("GET", "HEAD", "OPTIONS") else api_tokens.WRITE
+    if needed not in token.scope_list:
+        return problem(403)
+    return None
+
+
+def token_key() -> str:
+    """The rate limit's key: the token sent (its hash: limits are counted before the token
+    is looked up), else the client's address."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        return "api-token:" + hashlib.sha256(header.encode()).hexdigest()[:32]
+    return f"api-ip:{request.remote_addr}"
+
+
+def api_limit() -> str:
+    return current_app.config["API_RATE_LIMIT"]
+
+
+class PageArgs(ma.Schema):
+    after = ma.fields.Integer(
+        validate=ma.validate.Range(0, INT_MAX),
+        metadata={"description": "The cursor: the last id of the previous page."},
+    )
+    limit = ma.fields.Integer(
+        load_default=50,
+        validate=ma.validate.Range(1, PAGE_MAX),
+        metadata={"description": f"Items per page, 1 to {PAGE_MAX} (default 50)."},
+    )
+
+
+def link_header(endpoint: str, next_after: int | None, **values) -> dict[str, str]:
+    """Return the ``Link`` header pointing at the next page, when there is one."""
+    if next_after is None:
+        return {}
+    args = {key: value for key, value in request.args.items() if key != "after"}
+    url = url_for(endpoint, **values, **args, after=next_after, _external=True)
+    return {"Link": f'<{url}>; rel="next"'}
+
+
+LINK_HEADER = {
+    "Link": {"description": 'The next page: <url>; rel="next"', "schema": {"type": "string"}}
+}
+
+
+class Moment(ma.fields.DateTime):
+    """A moment in ISO 8601 with the programme's time zone (stored in UTC)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        zone = ZoneInfo(current_app.config["TIMEZONE"])
+        return value.astimezone(zone).isoformat()
+
+
+def parse_moment(value: datetime) -> datetime:
+    """Return an ``updated_since`` filter value as an aware moment (naive: the programme's
+    time zone)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+    return value.astimezone(UTC)

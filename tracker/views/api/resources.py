@@ -1,0 +1,254 @@
+"""The read endpoints of ``/api/v1``: units, tasks and assignments, as the token's user
+may see them (a focal point: their own unit only; another unit's ids answer 404)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from tracker import clock, settings
+from tracker.domain.status import AssignmentState, TimeStatus
+from tracker.models import UnitGroup
+from tracker.services import api_reads
+from tracker.views.api.common import (
+    INT_MAX,
+    LINK_HEADER,
+    Moment,
+    PageArgs,
+    authenticate,
+    link_header,
+    parse_moment,
+    problem,
+)
+
+ERRORS_LIST = (400, 401, 403, 422, 429)
+ERRORS_ONE = (400, 401, 403, 404, 429)
+
+
+def _errors(blp: Blueprint, codes):
+    def decorate(view):
+        for code in codes:
+            view = blp.alt_response(code, response=_NAMES[code])(view)
+        return view
+
+    return decorate
+
+
+_NAMES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    422: "UNPROCESSABLE_ENTITY",
+    429: "TOO_MANY_REQUESTS",
+}
+
+
+# ----------------------------------------------------------------------------- units
+
+units = Blueprint("api_units", __name__, url_prefix="/api/v1/units", description="Units")
+
+
+class UnitSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    code = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    name_en = ma.fields.String(allow_none=True)
+    kind = ma.fields.String(required=True)
+    group = ma.fields.String(required=True, metadata={"enum": [g.value for g in UnitGroup]})
+    active = ma.fields.Boolean(required=True)
+    valid_from = ma.fields.Date(allow_none=True)
+    valid_to = ma.fields.Date(allow_none=True)
+    successor_id = ma.fields.Integer(allow_none=True)
+
+
+class UnitList(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(UnitSchema), required=True)
+
+
+class UnitArgs(PageArgs):
+    group = ma.fields.String(validate=ma.validate.OneOf([g.value for g in UnitGroup]))
+
+
+@units.route("")
+@units.arguments(UnitArgs, location="query")
+@units.response(200, UnitList, headers=LINK_HEADER)
+@_errors(units, ERRORS_LIST)
+def list_units(args):
+    """The units the token may see, in id order, a page at a time."""
+    page = api_reads.units(
+        current_user, after=args.get("after"), limit=args["limit"], group=args.get("group")
+    )
+    return {"items": page.items}, 200, link_header("api_units.list_units", page.next_after)
+
+
+@units.route("/<int(max=2147483647):unit_id>")
+@units.response(200, UnitSchema)
+@_errors(units, ERRORS_ONE)
+def get_unit(unit_id: int):
+    """One unit."""
+    found = api_reads.unit(current_user, unit_id)
+    return found if found is not None else problem(404)
+
+
+# ----------------------------------------------------------------------------- tasks
+
+tasks = Blueprint("api_tasks", __name__, url_prefix="/api/v1/tasks", description="Tasks")
+
+
+class TaskSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    description = ma.fields.String(required=True)
+    source_document = ma.fields.String(required=True)
+    source_number = ma.fields.String(allow_none=True)
+    source_date = ma.fields.Date(allow_none=True)
+    field = ma.fields.String(required=True)
+    priority = ma.fields.Boolean(required=True)
+    deadline = ma.fields.Date(allow_none=True)
+    deadline_wording = ma.fields.String(required=True)
+    owner_id = ma.fields.Integer(allow_none=True)
+    created_at = Moment(required=True)
+    updated_at = Moment(required=True)
+    closed_at = Moment(allow_none=True)
+    version = ma.fields.Integer(required=True)
+
+
+class TaskList(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(TaskSchema), required=True)
+
+
+class TaskArgs(PageArgs):
+    open = ma.fields.Boolean(metadata={"description": "Only tasks not closed."})
+
+
+@tasks.route("")
+@tasks.arguments(TaskArgs, location="query")
+@tasks.response(200, TaskList, headers=LINK_HEADER)
+@_errors(tasks, ERRORS_LIST)
+def list_tasks(args):
+    """The tasks the token may see (a focal point's: those given to its unit)."""
+    page = api_reads.tasks(
+        current_user,
+        after=args.get("after"),
+        limit=args["limit"],
+        open_only=args.get("open", False),
+    )
+    return {"items": page.items}, 200, link_header("api_tasks.list_tasks", page.next_after)
+
+
+@tasks.route("/<int(max=2147483647):task_id>")
+@tasks.response(200, TaskSchema)
+@_errors(tasks, ERRORS_ONE)
+def get_task(task_id: int):
+    """One task."""
+    found = api_reads.task(current_user, task_id)
+    return found if found is not None else problem(404)
+
+
+# ----------------------------------------------------------------------------- assignments
+
+assignments = Blueprint(
+    "api_assignments", __name__, url_prefix="/api/v1/assignments", description="Assignments"
+)
+
+
+class AssignmentSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    task_id = ma.fields.Integer(required=True)
+    unit_id = ma.fields.Integer(required=True)
+    role = ma.fields.String(required=True)
+    state = ma.fields.String(required=True, metadata={"enum": [s.value for s in AssignmentState]})
+    status = ma.fields.String(
+        required=True,
+        metadata={
+            "enum": [s.value for s in TimeStatus],
+            "description": "How it stands against its deadline today.",
+        },
+    )
+    due_date = ma.fields.Date(allow_none=True)
+    original_due_date = ma.fields.Date(allow_none=True)
+    submitted_on = ma.fields.Date(allow_none=True)
+    completed_at = Moment(allow_none=True)
+    returned_at = Moment(allow_none=True)
+    transferred_to_id = ma.fields.Integer(allow_none=True)
+    created_at = Moment(required=True)
+    updated_at = Moment(required=True)
+    version = ma.fields.Integer(required=True)
+
+
+class AssignmentList(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(AssignmentSchema), required=True)
+
+
+class AssignmentArgs(PageArgs):
+    task = ma.fields.Integer(validate=ma.validate.Range(0, INT_MAX))
+    unit = ma.fields.Integer(validate=ma.validate.Range(0, INT_MAX))
+    group = ma.fields.String(validate=ma.validate.OneOf([g.value for g in UnitGroup]))
+    state = ma.fields.String(validate=ma.validate.OneOf([s.value for s in AssignmentState]))
+    status = ma.fields.String(validate=ma.validate.OneOf([s.value for s in TimeStatus]))
+    due_from = ma.fields.Date()
+    due_to = ma.fields.Date()
+    updated_since = ma.fields.AwareDateTime(default_timezone=None, format="iso")
+
+
+class _WithStatus:
+    """An assignment read with its time status, for ``AssignmentSchema``."""
+
+    def __init__(self, row) -> None:
+        self._assignment, self.status = row
+
+    def __getattr__(self, name):
+        return getattr(self._assignment, name)
+
+
+def _with_status(row) -> _WithStatus:
+    return _WithStatus(row)
+
+
+def _as_of():
+    config = settings.current()
+    return api_reads.as_of_today(clock.today(), config.due_soon_days)
+
+
+@assignments.route("")
+@assignments.arguments(AssignmentArgs, location="query")
+@assignments.response(200, AssignmentList, headers=LINK_HEADER)
+@_errors(assignments, ERRORS_LIST)
+def list_assignments(args):
+    """The assignments the token may see, filtered, in id order, a page at a time."""
+    since = args.get("updated_since")
+    filters = api_reads.AssignmentFilters(
+        task_id=args.get("task"),
+        unit_id=args.get("unit"),
+        group=args.get("group"),
+        state=args.get("state"),
+        status=args.get("status"),
+        due_from=args.get("due_from"),
+        due_to=args.get("due_to"),
+        updated_since=parse_moment(since) if since is not None else None,
+    )
+    page = api_reads.assignments(
+        current_user, filters, _as_of(), after=args.get("after"), limit=args["limit"]
+    )
+    items = [_with_status(row) for row in page.items]
+    return (
+        {"items": items},
+        200,
+        link_header("api_assignments.list_assignments", page.next_after),
+    )
+
+
+@assignments.route("/<int(max=2147483647):assignment_id>")
+@assignments.response(200, AssignmentSchema)
+@_errors(assignments, ERRORS_ONE)
+def get_assignment(assignment_id: int):
+    """One assignment, with its time status today."""
+    row = api_reads.assignment(current_user, assignment_id, _as_of())
+    return _with_status(row) if row is not None else problem(404)
+
+
+BLUEPRINTS = (units, tasks, assignments)
+for _blueprint in BLUEPRINTS:
+    _blueprint.before_request(authenticate)

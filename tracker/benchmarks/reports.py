@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import httpx
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine, make_url
 from werkzeug.serving import make_server
 from werkzeug.wsgi import ClosingIterator
 
+from tracker import clock
 from tracker.app import create_app
 from tracker.benchmarks.common import (
     World,
@@ -41,7 +42,8 @@ from tracker.benchmarks.common import (
     world_url,
 )
 from tracker.extensions import db
-from tracker.models import Task, User
+from tracker.models import Assignment, Task, User
+from tracker.services import api_tokens
 
 PREFIX = "bench_reports"
 WORLDS = "500x40,3500x300"
@@ -68,6 +70,13 @@ PAGES = (
     Page("task page (an overdue task)", "/tasks/{task}", aggregate=False),
     Page("overdue list", "/tasks/?status=overdue"),
     Page("review queue", "/review/"),
+    # The integration API, a page of 100 from the middle of the table (target: 100 ms).
+    Page("API: 100 assignments", "/api/v1/assignments?limit=100&after={middle}", aggregate=False),
+    Page(
+        "API: 100 overdue ones",
+        "/api/v1/assignments?limit=100&status=overdue&after={middle}",
+        aggregate=False,
+    ),
 )
 EXPORTS = (Page("programme XLSX", "/reports/?format=xlsx"),)
 
@@ -209,9 +218,18 @@ def open_world(args, world: World, today: date, past: date):
             select(Task.id).where(Task.deadline < today - timedelta(days=7))
             .order_by(Task.deadline.desc()).limit(1)
         )  # fmt: skip
-        email = db.session.scalar(select(User.email).where(User.role == "coordinator").limit(1))
-        db.session.rollback()
-    return app, {"past": past.strftime("%d/%m/%Y"), "task": task, "email": email}
+        coordinator = db.session.scalar(
+            select(User).where(User.role == "coordinator").order_by(User.id).limit(1)
+        )
+        email = coordinator.email
+        count = db.session.scalar(select(func.count()).select_from(Assignment))
+        middle = db.session.scalar(select(Assignment.id).order_by(Assignment.id).offset(count // 2))
+        # The API's reader: a read-only token of the coordinator (one per run, 30 days).
+        _token, secret = api_tokens.create(
+            coordinator, name="bench_reports", scopes=[], days=30, now=clock.now()
+        )
+    values = {"past": past.strftime("%d/%m/%Y"), "task": task, "email": email}
+    return app, values | {"middle": middle, "token": secret}
 
 
 def time_pages(args, opened: list) -> list[dict[str, Timing]]:
@@ -225,6 +243,7 @@ def time_pages(args, opened: list) -> list[dict[str, Timing]]:
             server = stack.enter_context(Server(app))
             client = stack.enter_context(httpx.Client(base_url=server.url, timeout=600))
             sign_in(client, values["email"])
+            client.headers["Authorization"] = f"Bearer {values['token']}"  # for the API pages
             sessions.append((server, client, values))
         gc.freeze()  # as each gunicorn worker does once loaded (tracker/gunicorn_conf.py)
         for page in PAGES + EXPORTS:

@@ -32,7 +32,7 @@ def _instance_path() -> str:
 
 def register_extensions(app: Flask) -> None:
     from tracker import auth, i18n
-    from tracker.extensions import bootstrap, csrf, db, migrate
+    from tracker.extensions import bootstrap, csrf, db, migrate, oauth
     from tracker.services import history
 
     os.makedirs(app.instance_path, exist_ok=True)
@@ -44,6 +44,7 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
+    oauth.init_app(app)
 
 
 def register_databases(app: Flask) -> None:
@@ -153,6 +154,7 @@ def register_blueprints(app: Flask) -> None:
         reminders,
         reports,
         review,
+        sso,
         task_editing,
         tasks,
         units,
@@ -163,6 +165,7 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (
         auth,
+        sso,
         dashboard,
         tasks,
         task_editing,

@@ -52,7 +52,7 @@ def sso_app(app, provider, people):
 def through_provider(client, login: str, *, next_url: str | None = None):
     """Start single sign-on, sign in at the provider as ``login``, come back; return our
     final answer (redirects followed)."""
-    start = client.post("/sso/login" + (f"?next={next_url}" if next_url else ""))
+    start = client.get("/sso/login" + (f"?next={next_url}" if next_url else ""))
     assert start.status_code == 302, start.text
     location = start.headers["Location"]
     assert "code_challenge_method=S256" in location and "nonce=" in location
@@ -98,7 +98,7 @@ def test_a_known_email_signs_in_with_a_server_side_session_recorded_as_sso(sso_a
 
 def test_the_sign_in_page_offers_the_provider_and_keeps_passwords_for_admins(sso_app, client):
     page = client.get("/login")
-    assert "Test ID" in page.text and 'action="/sso/login"' in page.text
+    assert "Sign in with Test ID" in page.text and 'href="/sso/login"' in page.text
     refused = client.post("/login", data={"email": "alice@example.org", "password": "secret-pass"})
     assert refused.status_code == 200 and signed_in_as(client) is None
     assert user(sso_app, "alice@example.org").last_login_at is None
@@ -114,7 +114,7 @@ def test_everyone_keeps_passwords_when_configured(sso_app, client):
 
 def test_without_sso_configured_there_is_no_button_and_no_route(app, client, people):
     assert "/sso/login" not in client.get("/login").text
-    assert client.post("/sso/login").status_code == 404
+    assert client.get("/sso/login").status_code == 404
     assert client.get("/sso/callback?code=x&state=y").status_code == 404
     answer = client.post("/login", data={"email": "alice@example.org", "password": "secret-pass"})
     assert answer.status_code == 302
@@ -213,7 +213,7 @@ def test_provider_groups_give_roles_and_take_them_back(sso_app, client):
 
 
 def test_a_state_that_is_not_ours_is_refused(sso_app, client):
-    client.post("/sso/login")
+    client.get("/sso/login")
     answer = client.get("/sso/callback?code=made-up&state=forged", follow_redirects=True)
     assert answer.request.path == "/login" and "did not succeed" in answer.text
     assert signed_in_as(client) is None
@@ -228,6 +228,6 @@ def test_cancelling_at_the_provider_is_recorded(sso_app, client):
 
 def test_a_provider_that_cannot_be_reached_gets_a_message(app, client, people):
     app.config.update(oidc.Provider("http://127.0.0.1:9").config())
-    answer = client.post("/sso/login", follow_redirects=True)
+    answer = client.get("/sso/login", follow_redirects=True)
     assert answer.request.path == "/login" and "cannot be reached" in answer.text
     assert events(app, "sign_in_failed")[0].data["reason"] == "unavailable"

@@ -94,9 +94,10 @@ def _policy() -> sso.Policy:
     )
 
 
-@bp.post("/login")
+@bp.get("/login")
 def login():
-    """Send the browser to the provider (a form with CSRF protection starts it)."""
+    """Send the browser to the provider. Starting the round trip changes nothing here, and
+    only the browser that started it can finish it (the state is kept in its session)."""
     if not enabled():
         abort(404)
     if current_user.is_authenticated:

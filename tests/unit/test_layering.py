@@ -109,9 +109,10 @@ def test_the_check_finds_every_way_of_reading_the_clock(source, found):
     assert reads_of_clock_or_config(source) == found
 
 
-# Of the extensions, views may use the rate limiter, and frame their services' reads on the
-# reports engine (report pages; its transactions are read-only): neither lets a view query.
-FOR_VIEWS = frozenset({"limiter", "on_reports_engine"})
+# Of the extensions, views may use the rate limiter, the OpenID Connect clients (single
+# sign-on), and frame their services' reads on the reports engine (report pages; its
+# transactions are read-only): none lets a view query.
+FOR_VIEWS = frozenset({"limiter", "oauth", "on_reports_engine"})
 
 
 def queries_or_commits(source: str) -> list[str]:

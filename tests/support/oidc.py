@@ -14,6 +14,7 @@ import shutil
 import subprocess
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -25,10 +26,23 @@ NODE = shutil.which("node")
 SECRET = "tracker-test-secret"
 
 
+# oidc-provider 9 calls URL.parse, which node has since 20.18.
+NODE_AT_LEAST = (20, 18)
+
+
+@cache
+def _node_version() -> tuple[int, ...]:
+    out = subprocess.run([NODE, "--version"], capture_output=True, text=True, check=True).stdout
+    return tuple(int(part) for part in out.strip().lstrip("v").split(".")[:2])
+
+
 def skip_without_node():
     """Skip the calling test (with the reason shown) when the provider cannot run."""
     if NODE is None:
         pytest.skip("no node: the OpenID provider tests need it (apt-get install nodejs npm)")
+    if _node_version() < NODE_AT_LEAST:
+        wanted = ".".join(map(str, NODE_AT_LEAST))
+        pytest.skip(f"node {_node_version()} is older than the OpenID provider needs ({wanted})")
     if not (HERE / "node_modules" / "oidc-provider").is_dir():
         pytest.skip(f"oidc-provider is not installed: run `npm ci` in {HERE}")
 

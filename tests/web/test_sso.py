@@ -96,6 +96,20 @@ def test_a_known_email_signs_in_with_a_server_side_session_recorded_as_sso(sso_a
     assert signed_in_as(client) is None
 
 
+def test_only_the_session_a_single_sign_on_started_counts_as_one(sso_app, client):
+    from tracker.views.sso import started_by_sso
+
+    through_provider(client, "alice")
+    with client:
+        client.get("/account")
+        assert started_by_sso()
+    client.post("/logout")
+    client.post("/login", data={"email": "root@example.org", "password": "secret-pass"})
+    with client:
+        assert client.get("/account").status_code == 200
+        assert not started_by_sso()  # a password session in the same browser
+
+
 def test_the_sign_in_page_offers_the_provider_and_keeps_passwords_for_admins(sso_app, client):
     page = client.get("/login")
     assert "Sign in with Test ID" in page.text and 'href="/sso/login"' in page.text

@@ -23,6 +23,9 @@ from tracker.views.redirects import safe_next
 bp = Blueprint("sso", __name__, url_prefix="/sso")
 
 _NEXT = "sso_next"  # where to go after signing in, kept in the session during the round trip
+# The fingerprint of the session token a single sign-on started: tells that session apart
+# from one a password started later in the same browser (see ``started_by_sso``).
+_STARTED = "sso_session"
 
 
 def enabled(config=None) -> bool:
@@ -149,8 +152,20 @@ def callback():
     except sso.SsoRefused as refusal:
         return _refused(refusal)
     login_user(user)
+    session[_STARTED] = _fingerprint(user.get_id())
     session.pop("language", None)
     return redirect(session.pop(_NEXT, "") or url_for("dashboard.index"))
+
+
+def started_by_sso() -> bool:
+    """Return whether the current user's session began with a single sign-on (the
+    provider, not a password, vouched for them: no second factor is asked of it)."""
+    token = current_user.get_id() if current_user.is_authenticated else None
+    return bool(token) and session.get(_STARTED) == _fingerprint(token)
+
+
+def _fingerprint(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
 def _refused(refusal: sso.SsoRefused):

@@ -38,6 +38,26 @@ RATELIMIT_PASSWORD_FORGOT = "5 per minute;30 per hour"
 # ... and per email address, so nobody can flood someone's mailbox with links.
 RATELIMIT_PASSWORD_FORGOT_PER_EMAIL = "3 per hour"
 
+# --- Single sign-on (OpenID Connect; see README "Single sign-on") -------------------------
+# On when OIDC_ISSUER is set (HTTPS; http only on 127.0.0.1/localhost for trials). The
+# provider's redirect URI for the tracker is <public address>/sso/callback.
+OIDC_ISSUER = None  # e.g. "https://id.example.gov.vn/realms/bo-nganh"
+OIDC_CLIENT_ID = None
+OIDC_CLIENT_SECRET = None  # None: a public client (PKCE alone)
+OIDC_SCOPES = "openid email profile"
+OIDC_PROVIDER_NAME = "SSO"  # the sign-in button says "Sign in with <this>"
+# The claim whose email finds the account (never created by signing in); refused when the
+# provider sends email_verified false.
+OIDC_EMAIL_CLAIM = "email"
+# Roles held through provider groups, e.g. "admin=tracker-admins,coordinator=tracker-
+# coordinators" (several groups: a|b); "" leaves roles to the tracker's administrators.
+OIDC_GROUPS_CLAIM = "groups"
+OIDC_ROLE_GROUPS = ""
+# Who may still sign in with a password: "admins" (break-glass) or "everyone".
+OIDC_LOCAL_PASSWORDS = "admins"
+OIDC_CLOCK_LEEWAY = 60  # seconds of clock difference tolerated on the ID token
+OIDC_TIMEOUT = 10  # seconds for each request to the provider
+
 # --- Passwords ------------------------------------------------------------------------
 # A password reset link expires after this many hours, and works once.
 PASSWORD_RESET_HOURS = 2

@@ -34,7 +34,7 @@ def _instance_path() -> str:
 
 def register_extensions(app: Flask) -> None:
     from tracker import auth, i18n
-    from tracker.extensions import bootstrap, csrf, db, migrate
+    from tracker.extensions import bootstrap, csrf, db, migrate, oauth
     from tracker.services import history
 
     os.makedirs(app.instance_path, exist_ok=True)
@@ -46,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
+    oauth.init_app(app)
 
 
 def register_databases(app: Flask) -> None:
@@ -158,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
         reminders,
         reports,
         review,
+        sso,
         task_editing,
         tasks,
         units,
@@ -168,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (
         auth,
+        sso,
         dashboard,
         tasks,
         task_editing,

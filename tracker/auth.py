@@ -85,6 +85,8 @@ PUBLIC_ENDPOINTS = frozenset(
     {
         "auth.login",
         "auth.set_language",
+        "sso.login",
+        "sso.callback",
         "account.forgot_password",
         "account.reset_password",
         "feeds.feed",  # calendar clients cannot sign in: the secret token is the credential

@@ -114,6 +114,25 @@ DEFAULTS: dict[str, object] = {
     "MAIL_CATCHER_DIR": None,
     # Demo data
     "DEMO_PASSWORD": "demo-2024",
+    # Single sign-on (OpenID Connect, authorization code flow with PKCE): on when OIDC_ISSUER
+    # is set. The provider's metadata is read from <issuer>/.well-known/openid-configuration.
+    "OIDC_ISSUER": None,  # https://... (http only on 127.0.0.1/localhost, for trials)
+    "OIDC_CLIENT_ID": None,
+    "OIDC_CLIENT_SECRET": None,
+    "OIDC_SCOPES": "openid email profile",
+    "OIDC_PROVIDER_NAME": "SSO",  # the sign-in page's button: "Sign in with <name>"
+    # The claim holding the email that finds the account (accounts are never created by
+    # signing in); refused when the provider says email_verified is false.
+    "OIDC_EMAIL_CLAIM": "email",
+    # Roles from provider groups, e.g. "admin=tracker-admins,coordinator=tracker-coordinators"
+    # (several groups: a|b); empty: roles are managed in the tracker only.
+    "OIDC_GROUPS_CLAIM": "groups",
+    "OIDC_ROLE_GROUPS": "",
+    # Who may still sign in with a password when SSO is on: "admins" (break-glass) or
+    # "everyone".
+    "OIDC_LOCAL_PASSWORDS": "admins",
+    "OIDC_CLOCK_LEEWAY": 60,  # seconds of clock difference tolerated on the ID token
+    "OIDC_TIMEOUT": 10,  # seconds for each request to the provider
 }
 
 
@@ -180,6 +199,8 @@ def validate(config) -> None:
     ):
         if not isinstance(config[key], int | float) or config[key] <= 0:
             raise RuntimeError(f"{key} must be a positive number, got {config[key]!r}")
+    if config.get("OIDC_ISSUER"):
+        _validate_oidc(config)
     reports_uri = config["SQLALCHEMY_REPORTS_URI"]
     if reports_uri and _backend(reports_uri) != _backend(config["SQLALCHEMY_DATABASE_URI"]):
         # Report queries are written for the main database's dialect.
@@ -196,6 +217,31 @@ def validate(config) -> None:
         config["PREFERRED_URL_SCHEME"] = "https"
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def _validate_oidc(config) -> None:
+    """Refuse a single sign-on configuration that could not work or would be unsafe."""
+    from tracker.domain.sso import parse_role_groups
+
+    issuer = urlsplit(str(config["OIDC_ISSUER"]))
+    loopback = issuer.hostname in ("127.0.0.1", "localhost", "::1")
+    if issuer.scheme != "https" and not (issuer.scheme == "http" and loopback):
+        raise RuntimeError(f"OIDC_ISSUER must start with https://: {config['OIDC_ISSUER']!r}")
+    if not config.get("OIDC_CLIENT_ID"):
+        raise RuntimeError("OIDC_ISSUER is set: set OIDC_CLIENT_ID (and OIDC_CLIENT_SECRET) too")
+    if "openid" not in str(config["OIDC_SCOPES"]).split():
+        raise RuntimeError(f"OIDC_SCOPES must include openid: {config['OIDC_SCOPES']!r}")
+    if config["OIDC_LOCAL_PASSWORDS"] not in ("admins", "everyone"):
+        raise RuntimeError("OIDC_LOCAL_PASSWORDS must be admins or everyone")
+    if not config.get("OIDC_EMAIL_CLAIM"):
+        raise RuntimeError("OIDC_EMAIL_CLAIM must name a claim")
+    for key in ("OIDC_CLOCK_LEEWAY", "OIDC_TIMEOUT"):
+        if not isinstance(config[key], int | float) or config[key] < 0:
+            raise RuntimeError(f"{key} must be a number of seconds, got {config[key]!r}")
+    try:
+        parse_role_groups(str(config["OIDC_ROLE_GROUPS"] or ""))
+    except ValueError as exc:
+        raise RuntimeError(f"OIDC_ROLE_GROUPS: {exc}") from exc
 
 
 def _backend(url) -> str:

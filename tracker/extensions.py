@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
@@ -41,6 +42,8 @@ bootstrap = Bootstrap5()
 # Storage and limits come from the RATELIMIT_* settings; the client's address is the key
 # (behind a proxy, BEHIND_PROXY makes it the real client's, not the proxy's).
 limiter = Limiter(key_func=get_remote_address)
+# OpenID Connect clients for single sign-on (one per OIDC_* configuration: see views.sso).
+oauth = OAuth()
 # Connection option for a read-only transaction: on SQLite it begins deferred instead of
 # taking the write lock, so long report reads block no writer, and refuses writes
 # (``query_only``); on PostgreSQL it is ``READ ONLY`` (see app._configure_connections).

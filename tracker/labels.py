@@ -165,6 +165,7 @@ EVENT_KIND = {
     "password_reset": _l("Password reset through a link"),
     "password_changed": _l("Password changed"),
     "signed_in": _l("Signed in"),
+    "sign_in_failed": _l("Sign-in refused"),
     "signed_out": _l("Signed out"),
     "sessions_ended": _l("Sessions signed out from My account"),
     "api_token_created": _l("API token created"),
@@ -225,6 +226,10 @@ DATA_KEY = {
     "other_unit": _l("Other unit"),
     "other_unit_id": _l("Other unit (number)"),
     "other_assignment_id": _l("Other assignment (number)"),
+    # signing in
+    "method": _l("Sign-in method"),
+    "reason": _l("Reason"),
+    "detail": _l("Details"),
 }
 
 

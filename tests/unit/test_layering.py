@@ -109,10 +109,11 @@ def test_the_check_finds_every_way_of_reading_the_clock(source, found):
     assert reads_of_clock_or_config(source) == found
 
 
-# Of the extensions, views may use the rate limiter, exempt the token-authenticated API from
-# CSRF checks, and frame their services' reads on the reports engine (report pages; its
-# transactions are read-only): none lets a view query.
-FOR_VIEWS = frozenset({"limiter", "csrf", "on_reports_engine"})
+# Of the extensions, views may use the rate limiter, the OpenID Connect clients (single
+# sign-on), exempt the token-authenticated API from CSRF checks, and frame their services'
+# reads on the reports engine (report pages; its transactions are read-only): none lets a
+# view query.
+FOR_VIEWS = frozenset({"limiter", "oauth", "csrf", "on_reports_engine"})
 
 
 def queries_or_commits(source: str) -> list[str]:

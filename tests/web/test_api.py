@@ -41,7 +41,9 @@ def world(build):
             "hue_assignments": [],
         }
         for n in range(5):
-            task = make.task(title=f"Nhiệm vụ {n}", deadline=date(2024, 6, 10) + timedelta(days=10 * n))
+            task = make.task(
+                title=f"Nhiệm vụ {n}", deadline=date(2024, 6, 10) + timedelta(days=10 * n)
+            )
             ids["tasks"].append(task.id)
             ids["hanoi_assignments"].append(make.assignment(task, hanoi).id)
             if n < 3:

@@ -58,9 +58,13 @@ def build_user(
     )
 
 
-def authenticate(email: str, password: str, *, now: datetime, method: str) -> User | None:
+def authenticate(
+    email: str, password: str, *, now: datetime, method: str, roles: Sequence[str] | None = None
+) -> User | None:
     """Return the active user with these credentials, their sign-in recorded and committed;
-    else None (``method`` is the hashing method of the unknown-email comparison)."""
+    else None (``method`` is the hashing method of the unknown-email comparison). With
+    ``roles`` (single sign-on keeps passwords for administrators), a user of another role is
+    refused like a wrong password, so the answer tells nobody which accounts exist."""
     user = db.session.scalar(
         select(User).where(func.lower(User.email) == normalise_email(email or ""))
     )
@@ -68,6 +72,8 @@ def authenticate(email: str, password: str, *, now: datetime, method: str) -> Us
         check_password_hash(_dummy_hash(method), password or "")
         return None
     if not user.active or not check_password_hash(user.password_hash, password or ""):
+        return None
+    if roles is not None and user.role not in roles:
         return None
     user.last_login_at = now
     db.session.commit()

@@ -38,9 +38,18 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start(user: User, *, now: datetime, ip: str, user_agent: str, remember: bool) -> str:
-    """Start a session for ``user`` and record the sign-in (committed); return its token,
-    also set as ``user.sign_in_token`` for Flask-Login."""
+def start(
+    user: User,
+    *,
+    now: datetime,
+    ip: str,
+    user_agent: str,
+    remember: bool,
+    method: str | None = None,
+) -> str:
+    """Start a session for ``user`` and record the sign-in (committed), with the ``method``
+    it used when named (e.g. "sso"); return its token, also set as ``user.sign_in_token``
+    for Flask-Login."""
     token = secrets.token_urlsafe(32)
     db.session.add(
         UserSession(
@@ -54,7 +63,10 @@ def start(user: User, *, now: datetime, ip: str, user_agent: str, remember: bool
             user_agent=(user_agent or "")[:255],
         )
     )
-    events.record("signed_in", actor=user, now=now, unit_id=user.unit_id, target=f"user:{user.id}")
+    events.record(
+        "signed_in", actor=user, now=now, unit_id=user.unit_id, target=f"user:{user.id}",
+        data={"method": method} if method else None,
+    )  # fmt: skip
     db.session.commit()
     user.sign_in_token = token
     return token

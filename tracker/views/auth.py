@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Email
 from tracker import clock, settings
 from tracker.extensions import limiter
 from tracker.services import accounts, sessions
+from tracker.views import sso
 from tracker.views.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -70,6 +71,7 @@ def login():
             form.password.data,
             now=clock.now(),
             method=settings.current().password_method,
+            roles=sso.password_roles(),
         )
         if user is None:
             flash(_l("Wrong email or password."), "danger")

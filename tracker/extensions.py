@@ -3,7 +3,6 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
@@ -42,8 +41,32 @@ bootstrap = Bootstrap5()
 # Storage and limits come from the RATELIMIT_* settings; the client's address is the key
 # (behind a proxy, BEHIND_PROXY makes it the real client's, not the proxy's).
 limiter = Limiter(key_func=get_remote_address)
-# OpenID Connect clients for single sign-on (one per OIDC_* configuration: see views.sso).
-oauth = OAuth()
+
+
+class _OpenIdClients:
+    """Authlib's registry of OpenID Connect clients for single sign-on (one per OIDC_*
+    configuration: see views.sso), imported and made when first used: Authlib and the
+    cryptography it loads take some 18 MB, which a deployment without single sign-on (and
+    every import worker) never needs."""
+
+    def __init__(self) -> None:
+        self._registry = None
+
+    def init_app(self, app: Flask) -> None:
+        """Nothing to do until a client is asked for (then bound to the current app)."""
+
+    def __getattr__(self, name: str):
+        if self._registry is None:
+            from authlib.integrations.flask_client import OAuth
+
+            self._registry = OAuth()
+        app = current_app._get_current_object()
+        if self._registry.app is not app:
+            self._registry.init_app(app)
+        return getattr(self._registry, name)
+
+
+oauth = _OpenIdClients()
 # Connection option for a read-only transaction: on SQLite it begins deferred instead of
 # taking the write lock, so long report reads block no writer, and refuses writes
 # (``query_only``); on PostgreSQL it is ``READ ONLY`` (see app._configure_connections).

@@ -191,6 +191,7 @@ EVENT_KIND = {
 
 # Names of the fields an event's data records changes of.
 DATA_KEY = {
+    "api_token": _l("Through the API token"),
     "name": _l("Name"),
     "email": _l("Email"),
     "role": _l("Role"),

@@ -19,7 +19,7 @@ from support.units import hanoi_city, hue_province
 
 from tracker import clock
 from tracker.extensions import db
-from tracker.models import User
+from tracker.models import Assignment, Event, User
 from tracker.services import api_tokens
 
 FOCAL_POINT, OTHER_FOCAL_POINT = "dm.hanoi@example.org", "dm.hue@example.org"
@@ -86,7 +86,7 @@ def test_the_description_is_valid_openapi_3_1(client):
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_schemathesis_finds_nothing(app, world, who, mode):
     app.config["RATELIMIT_ENABLED"] = False
-    headers = _bearer(_token(app, who))
+    headers = _bearer(_token(app, who, scopes=["write"]))
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 6
@@ -106,17 +106,17 @@ def test_schemathesis_finds_nothing(app, world, who, mode):
         check()
 
 
-def _id_routes(app):
-    """Every API route with an id in its path, from the route map."""
+def _id_routes(app, method: str = "GET"):
+    """Every API route with an id in its path answering ``method``, from the route map."""
     return sorted(
         rule.rule
         for rule in app.url_map.iter_rules()
-        if rule.rule.startswith("/api/v1/") and rule.arguments and "GET" in rule.methods
+        if rule.rule.startswith("/api/v1/") and rule.arguments and method in rule.methods
     )
 
 
 def test_a_focal_points_token_reads_no_other_unit(app, client, world):
-    token = _bearer(_token(app, FOCAL_POINT))
+    token = _bearer(_token(app, FOCAL_POINT, scopes=["write"]))
     other = {
         "/api/v1/units/<int(max=2147483647):unit_id>": [world["hue"]],
         "/api/v1/tasks/<int(max=2147483647):task_id>": [world["hue_only_task"]],
@@ -137,6 +137,26 @@ def test_a_focal_points_token_reads_no_other_unit(app, client, world):
             assert answer.content_type == "application/problem+json"
         for id_ in own[rule]:
             assert client.get(re.sub(r"<[^>]+>", str(id_), rule), headers=token).status_code == 200
+
+    # Every write route, with what would be a valid request on the token's own unit.
+    writes = {
+        "/api/v1/assignments/<int(max=2147483647):assignment_id>/start": {},
+        "/api/v1/assignments/<int(max=2147483647):assignment_id>/confirm": {},
+        "/api/v1/assignments/<int(max=2147483647):assignment_id>/return": {"reason": "Thiếu"},
+        "/api/v1/assignments/<int(max=2147483647):assignment_id>/notes": {"note": "Đang làm"},
+    }
+    assert _id_routes(app, "POST") == sorted(writes)
+    with app.app_context():
+        before = {a.id: (a.state, a.version) for a in db.session.query(Assignment)}
+        events = db.session.query(Event).count()
+    for rule, body in writes.items():
+        for id_ in world["hue_assignments"]:
+            path = re.sub(r"<[^>]+>", str(id_), rule)
+            answer = client.post(path, json=body, headers=token | {"If-Match": '"v1"'})
+            assert answer.status_code == 404, path
+    with app.app_context():
+        assert {a.id: (a.state, a.version) for a in db.session.query(Assignment)} == before
+        assert db.session.query(Event).count() == events
 
     listed = client.get("/api/v1/assignments?limit=200", headers=token).get_json()["items"]
     assert sorted(a["id"] for a in listed) == sorted(world["hanoi_assignments"])
@@ -219,3 +239,84 @@ def test_each_token_has_its_own_rate_limit(app, client, world):
     codes = [client.get("/api/v1/units", headers=first).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     assert client.get("/api/v1/units", headers=second).status_code == 200
+
+
+def _etag(client, token, assignment_id):
+    answer = client.get(f"/api/v1/assignments/{assignment_id}", headers=token)
+    assert answer.status_code == 200
+    return answer.headers["ETag"]
+
+
+def test_a_write_needs_the_current_etag_and_names_the_token(app, client, world):
+    token = _bearer(_token(app, FOCAL_POINT, scopes=["write"]))
+    assignment = world["hanoi_assignments"][0]
+    tag = _etag(client, token, assignment)
+
+    assert client.post(f"/api/v1/assignments/{assignment}/start", headers=token).status_code == 428
+    started = client.post(
+        f"/api/v1/assignments/{assignment}/start", headers=token | {"If-Match": tag}
+    )
+    assert started.status_code == 200
+    assert started.get_json()["state"] == "in_progress"
+    assert started.headers["ETag"] != tag
+
+    stale = client.post(
+        f"/api/v1/assignments/{assignment}/notes", json={"note": "ok"}, headers=token
+    )
+    assert stale.status_code == 204  # a note changes no version: no If-Match needed
+    again = client.post(
+        f"/api/v1/assignments/{assignment}/start", headers=token | {"If-Match": tag}
+    )
+    assert again.status_code == 412
+    assert again.content_type == "application/problem+json"
+    with app.app_context():
+        row = db.session.get(Assignment, assignment)
+        assert (row.state, row.version) == ("in_progress", 2)
+        kinds = [(e.kind, (e.data or {}).get("api_token")) for e in db.session.query(Event)]
+        assert ("started", "test") in kinds and ("note", "test") in kinds
+
+
+def test_a_read_token_cannot_write(app, client, world):
+    token = _bearer(_token(app, FOCAL_POINT))
+    assignment = world["hanoi_assignments"][0]
+    tag = _etag(client, token, assignment)
+    answer = client.post(
+        f"/api/v1/assignments/{assignment}/start", headers=token | {"If-Match": tag}
+    )
+    assert answer.status_code == 403
+    with app.app_context():
+        assert db.session.get(Assignment, assignment).state == "assigned"
+
+
+@pytest.mark.parametrize("note", ["", "   ", "ab\x00cd", "a\x07b", "x" * 5001])
+def test_unstorable_notes_are_refused_with_422(app, client, world, note):
+    token = _bearer(_token(app, FOCAL_POINT, scopes=["write"]))
+    assignment = world["hanoi_assignments"][0]
+    with app.app_context():
+        events = db.session.query(Event).count()
+    answer = client.post(
+        f"/api/v1/assignments/{assignment}/notes", json={"note": note}, headers=token
+    )
+    assert answer.status_code == 422
+    assert "note" in answer.get_json()["errors"]["json"]
+    with app.app_context():
+        assert db.session.query(Event).count() == events
+
+
+def test_a_coordinator_returns_then_confirms_through_the_api(app, client, build, world):
+    def submit(make):
+        row = db.session.get(Assignment, world["hanoi_assignments"][1])
+        row.state, row.submitted_on = "submitted", date(2024, 6, 18)
+
+    build(submit)
+    token = _bearer(_token(app, COORDINATOR, scopes=["write"]))
+    assignment = world["hanoi_assignments"][1]
+    tag = _etag(client, token, assignment)
+    path = f"/api/v1/assignments/{assignment}"
+    no_reason = client.post(f"{path}/return", json={}, headers=token | {"If-Match": tag})
+    assert no_reason.status_code == 422
+    confirmed = client.post(f"{path}/confirm", headers=token | {"If-Match": tag})
+    assert confirmed.status_code == 200 and confirmed.get_json()["state"] == "completed"
+    # Confirmed already: a second confirmation is a conflict, not a change.
+    again = client.post(f"{path}/confirm", headers=token | {"If-Match": confirmed.headers["ETag"]})
+    assert again.status_code == 409

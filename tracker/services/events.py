@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 from tracker.extensions import db
 from tracker.models import Assignment, Event, User
+
+
+# The API token a change is made through (its name), recorded with every event meanwhile.
+_through_token: ContextVar[str | None] = ContextVar("through_token", default=None)
+
+
+@contextmanager
+def through_token(name: str) -> Iterator[None]:
+    """Record the events made inside the block as made through the API token ``name``."""
+    reset = _through_token.set(name)
+    try:
+        yield
+    finally:
+        _through_token.reset(reset)
 
 
 def record(
@@ -22,7 +39,10 @@ def record(
     note: str = "",
     data: dict | None = None,
 ) -> Event:
-    """Add (not commit) an event; an assignment's task and unit are filled in from it."""
+    """Add (not commit) an event; an assignment's task and unit are filled in from it, and
+    the API token it is made through (``through_token``), if any, is named in its data."""
+    if (token := _through_token.get()) is not None:
+        data = {**(data or {}), "api_token": token}
     event = Event(
         kind=kind,
         actor_id=actor.id if actor is not None else None,

@@ -3,14 +3,20 @@ may see them (a focal point: their own unit only; another unit's ids answer 404)
 
 from __future__ import annotations
 
+import re
+
 import marshmallow as ma
+from flask import abort, g, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
 
 from tracker import clock, settings
 from tracker.domain.status import AssignmentState, TimeStatus
 from tracker.models import UnitGroup
-from tracker.services import api_reads
+from tracker.services import api_reads, events
+from tracker.services.assignments import workflow
+from tracker.services.errors import NotAllowed, NotFound, ServiceError, StaleEdit
 from tracker.views.api.common import (
     INT_MAX,
     LINK_HEADER,
@@ -35,6 +41,7 @@ def _errors(blp: Blueprint, codes):
     return decorate
 
 
+ETAG_HEADER = {"ETag": {"description": "The version, for If-Match", "schema": {"type": "string"}}}
 _NAMES = {
     400: "BAD_REQUEST",
     401: "UNAUTHORIZED",
@@ -241,12 +248,169 @@ def list_assignments(args):
 
 
 @assignments.route("/<int(max=2147483647):assignment_id>")
-@assignments.response(200, AssignmentSchema)
+@assignments.response(200, AssignmentSchema, headers=ETAG_HEADER)
 @_errors(assignments, ERRORS_ONE)
 def get_assignment(assignment_id: int):
-    """One assignment, with its time status today."""
+    """One assignment, with its time status today; its ETag is what writes send back."""
     row = api_reads.assignment(current_user, assignment_id, _as_of())
-    return _with_status(row) if row is not None else problem(404)
+    if row is None:
+        return problem(404)
+    found = _with_status(row)
+    return found, 200, {"ETag": etag(found)}
+
+
+# ----------------------------------------------------------------------------- actions
+#
+# Writes check the version the client read: send the assignment's ETag back in If-Match.
+# None (428), or an older one (412: someone changed it meanwhile), changes nothing.
+
+ERRORS_WRITE = (400, 401, 403, 404, 409, 412, 422, 428, 429)
+_NAMES.update({409: "CONFLICT", 412: "PRECONDITION_FAILED", 428: "PRECONDITION_REQUIRED"})
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string", "pattern": r'^(\*|(W/)?"v[0-9]{1,9}")$'},
+    "description": 'The ETag the assignment was read with (or "*": whatever its version).',
+}
+
+
+def etag(assignment) -> str:
+    return f'"v{assignment.version}"'
+
+
+ANY = -1  # If-Match: * (whatever the version)
+
+
+def _version_asked() -> int | None:
+    """Return the version If-Match names (``ANY`` for "*"), None when the header is
+    missing; abort 412 on one that names no version of ours."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    if header.strip() == "*":
+        return ANY
+    match = re.fullmatch(r'\s*(?:W/)?"v(\d{1,9})"\s*', header)
+    if match is None:
+        abort(412)
+    return int(match.group(1))
+
+
+def _act(assignment_id: int, action) -> tuple:
+    """Run a version-checked action; answer the assignment as it now stands. Another
+    unit's assignment answers 404 whatever the action, as reading it would."""
+    if api_reads.assignment(current_user, assignment_id, _as_of()) is None:
+        return problem(404)
+    version = _version_asked()
+    if version is None:
+        return problem(428, _l("Send the assignment's ETag in If-Match."))
+    if version == ANY:
+        version = None  # the services check no version then
+    try:
+        with events.through_token(g.api_token.name):
+            action(version)
+    except StaleEdit:
+        return problem(412, _l("The assignment changed since it was read: read it again."))
+    except NotFound:
+        return problem(404)
+    except NotAllowed:
+        return problem(403, _l("The token's user may not do this."))
+    except ServiceError as error:
+        return problem(409, error.message)
+    row = api_reads.assignment(current_user, assignment_id, _as_of())
+    found = _with_status(row)
+    return found, 200, {"ETag": etag(found)}
+
+
+# Text a database can store: no control characters (tab and line breaks aside), and not
+# only spaces. The same pattern is in the OpenAPI description, so clients see the rule.
+_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+STORABLE_TEXT = rf"^[^{_CONTROL}]*[^\s{_CONTROL}][^{_CONTROL}]*$"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_surrogates(text: str) -> None:
+    if _SURROGATE.search(text):
+        raise ma.ValidationError(str(_l("The text holds characters that cannot be stored.")))
+
+
+def _text_field() -> ma.fields.String:
+    message = str(_l("Write a text without control characters."))
+    return ma.fields.String(
+        required=True,
+        validate=[
+            ma.validate.Length(min=1, max=5000),
+            ma.validate.Regexp(STORABLE_TEXT, error=message),
+            _no_surrogates,
+        ],
+    )
+
+
+class ReasonArgs(ma.Schema):
+    reason = _text_field()
+
+
+class NoteArgs(ma.Schema):
+    note = _text_field()
+
+
+@assignments.route("/<int(max=2147483647):assignment_id>/start", methods=["POST"])
+@assignments.doc(parameters=[IF_MATCH])
+@assignments.response(200, AssignmentSchema, headers=ETAG_HEADER)
+@_errors(assignments, ERRORS_WRITE)
+def start_assignment(assignment_id: int):
+    """Start work (the unit's focal point)."""
+    return _act(
+        assignment_id,
+        lambda version: workflow.start(assignment_id, current_user, clock.now(), version),
+    )
+
+
+@assignments.route("/<int(max=2147483647):assignment_id>/confirm", methods=["POST"])
+@assignments.doc(parameters=[IF_MATCH])
+@assignments.response(200, AssignmentSchema, headers=ETAG_HEADER)
+@_errors(assignments, ERRORS_WRITE)
+def confirm_assignment(assignment_id: int):
+    """Confirm a submitted report (coordinators)."""
+    return _act(
+        assignment_id,
+        lambda version: workflow.confirm(assignment_id, current_user, clock.now(), version),
+    )
+
+
+@assignments.route("/<int(max=2147483647):assignment_id>/return", methods=["POST"])
+@assignments.doc(parameters=[IF_MATCH])
+@assignments.arguments(ReasonArgs)
+@assignments.response(200, AssignmentSchema, headers=ETAG_HEADER)
+@_errors(assignments, ERRORS_WRITE)
+def return_assignment(args, assignment_id: int):
+    """Send a submitted report back to the unit, with the reason it will see (coordinators)."""
+    return _act(
+        assignment_id,
+        lambda version: workflow.return_submission(
+            assignment_id, current_user, clock.now(), version, args["reason"]
+        ),
+    )
+
+
+@assignments.route("/<int(max=2147483647):assignment_id>/notes", methods=["POST"])
+@assignments.arguments(NoteArgs)
+@assignments.response(204)
+@_errors(assignments, (400, 401, 403, 404, 409, 422, 429))
+def add_note(args, assignment_id: int):
+    """Add a progress note to the assignment's timeline (its focal point or a coordinator)."""
+    if api_reads.assignment(current_user, assignment_id, _as_of()) is None:
+        return problem(404)
+    try:
+        with events.through_token(g.api_token.name):
+            workflow.add_note(assignment_id, current_user, clock.now(), args["note"])
+    except NotFound:
+        return problem(404)
+    except NotAllowed:
+        return problem(403, _l("The token's user may not do this."))
+    except ServiceError as error:
+        return problem(409, error.message)
+    return None
 
 
 BLUEPRINTS = (units, tasks, assignments)

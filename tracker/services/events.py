@@ -10,7 +10,6 @@ from datetime import datetime
 from tracker.extensions import db
 from tracker.models import Assignment, Event, User
 
-
 # The API token a change is made through (its name), recorded with every event meanwhile.
 _through_token: ContextVar[str | None] = ContextVar("through_token", default=None)
 

@@ -19,8 +19,19 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from tracker.extensions import csrf, limiter
-from tracker.views.api.common import PROBLEM, ProblemSchema, api_limit, token_key
-from tracker.views.api.resources import BLUEPRINTS
+from tracker.views.api.common import (
+    PROBLEM,
+    ProblemSchema,
+    api_limit,
+    authenticate,
+    token_key,
+)
+from tracker.views.api.reports import reports
+from tracker.views.api.resources import BLUEPRINTS as RESOURCES
+
+BLUEPRINTS = (*RESOURCES, reports)
+for _blueprint in BLUEPRINTS:  # once, when the module loads: every app shares them
+    _blueprint.before_request(authenticate)
 
 
 class TrackerApi(Api):

@@ -122,13 +122,19 @@ class PageArgs(ma.Schema):
     )
 
 
+def next_page_link(endpoint: str, name: str, value: int, **values) -> dict[str, str]:
+    """Return the ``Link`` header of the next page: this request's query with ``name``
+    (the cursor or the page number) set to ``value``."""
+    args = {key: v for key, v in request.args.items() if key != name}
+    url = url_for(endpoint, **values, **args, **{name: value}, _external=True)
+    return {"Link": f'<{url}>; rel="next"'}
+
+
 def link_header(endpoint: str, next_after: int | None, **values) -> dict[str, str]:
     """Return the ``Link`` header pointing at the next page, when there is one."""
     if next_after is None:
         return {}
-    args = {key: value for key, value in request.args.items() if key != "after"}
-    url = url_for(endpoint, **values, **args, after=next_after, _external=True)
-    return {"Link": f'<{url}>; rel="next"'}
+    return next_page_link(endpoint, "after", next_after, **values)
 
 
 LINK_HEADER = {

@@ -22,34 +22,17 @@ from tracker.views.api.common import (
     LINK_HEADER,
     Moment,
     PageArgs,
-    authenticate,
     link_header,
     parse_moment,
     problem,
 )
+from tracker.views.api.errors_doc import documented
 
 ERRORS_LIST = (400, 401, 403, 422, 429)
 ERRORS_ONE = (400, 401, 403, 404, 429)
 
 
-def _errors(blp: Blueprint, codes):
-    def decorate(view):
-        for code in codes:
-            view = blp.alt_response(code, response=_NAMES[code])(view)
-        return view
-
-    return decorate
-
-
 ETAG_HEADER = {"ETag": {"description": "The version, for If-Match", "schema": {"type": "string"}}}
-_NAMES = {
-    400: "BAD_REQUEST",
-    401: "UNAUTHORIZED",
-    403: "FORBIDDEN",
-    404: "NOT_FOUND",
-    422: "UNPROCESSABLE_ENTITY",
-    429: "TOO_MANY_REQUESTS",
-}
 
 
 # ----------------------------------------------------------------------------- units
@@ -81,7 +64,7 @@ class UnitArgs(PageArgs):
 @units.route("")
 @units.arguments(UnitArgs, location="query")
 @units.response(200, UnitList, headers=LINK_HEADER)
-@_errors(units, ERRORS_LIST)
+@documented(units, *ERRORS_LIST)
 def list_units(args):
     """The units the token may see, in id order, a page at a time."""
     page = api_reads.units(
@@ -92,7 +75,7 @@ def list_units(args):
 
 @units.route("/<int(max=2147483647):unit_id>")
 @units.response(200, UnitSchema)
-@_errors(units, ERRORS_ONE)
+@documented(units, *ERRORS_ONE)
 def get_unit(unit_id: int):
     """One unit."""
     found = api_reads.unit(current_user, unit_id)
@@ -133,7 +116,7 @@ class TaskArgs(PageArgs):
 @tasks.route("")
 @tasks.arguments(TaskArgs, location="query")
 @tasks.response(200, TaskList, headers=LINK_HEADER)
-@_errors(tasks, ERRORS_LIST)
+@documented(tasks, *ERRORS_LIST)
 def list_tasks(args):
     """The tasks the token may see (a focal point's: those given to its unit)."""
     page = api_reads.tasks(
@@ -147,7 +130,7 @@ def list_tasks(args):
 
 @tasks.route("/<int(max=2147483647):task_id>")
 @tasks.response(200, TaskSchema)
-@_errors(tasks, ERRORS_ONE)
+@documented(tasks, *ERRORS_ONE)
 def get_task(task_id: int):
     """One task."""
     found = api_reads.task(current_user, task_id)
@@ -222,7 +205,7 @@ def _as_of():
 @assignments.route("")
 @assignments.arguments(AssignmentArgs, location="query")
 @assignments.response(200, AssignmentList, headers=LINK_HEADER)
-@_errors(assignments, ERRORS_LIST)
+@documented(assignments, *ERRORS_LIST)
 def list_assignments(args):
     """The assignments the token may see, filtered, in id order, a page at a time."""
     since = args.get("updated_since")
@@ -249,7 +232,7 @@ def list_assignments(args):
 
 @assignments.route("/<int(max=2147483647):assignment_id>")
 @assignments.response(200, AssignmentSchema, headers=ETAG_HEADER)
-@_errors(assignments, ERRORS_ONE)
+@documented(assignments, *ERRORS_ONE)
 def get_assignment(assignment_id: int):
     """One assignment, with its time status today; its ETag is what writes send back."""
     row = api_reads.assignment(current_user, assignment_id, _as_of())
@@ -265,7 +248,6 @@ def get_assignment(assignment_id: int):
 # None (428), or an older one (412: someone changed it meanwhile), changes nothing.
 
 ERRORS_WRITE = (400, 401, 403, 404, 409, 412, 422, 428, 429)
-_NAMES.update({409: "CONFLICT", 412: "PRECONDITION_FAILED", 428: "PRECONDITION_REQUIRED"})
 IF_MATCH = {
     "in": "header",
     "name": "If-Match",
@@ -357,7 +339,7 @@ class NoteArgs(ma.Schema):
 @assignments.route("/<int(max=2147483647):assignment_id>/start", methods=["POST"])
 @assignments.doc(parameters=[IF_MATCH])
 @assignments.response(200, AssignmentSchema, headers=ETAG_HEADER)
-@_errors(assignments, ERRORS_WRITE)
+@documented(assignments, *ERRORS_WRITE)
 def start_assignment(assignment_id: int):
     """Start work (the unit's focal point)."""
     return _act(
@@ -369,7 +351,7 @@ def start_assignment(assignment_id: int):
 @assignments.route("/<int(max=2147483647):assignment_id>/confirm", methods=["POST"])
 @assignments.doc(parameters=[IF_MATCH])
 @assignments.response(200, AssignmentSchema, headers=ETAG_HEADER)
-@_errors(assignments, ERRORS_WRITE)
+@documented(assignments, *ERRORS_WRITE)
 def confirm_assignment(assignment_id: int):
     """Confirm a submitted report (coordinators)."""
     return _act(
@@ -382,7 +364,7 @@ def confirm_assignment(assignment_id: int):
 @assignments.doc(parameters=[IF_MATCH])
 @assignments.arguments(ReasonArgs)
 @assignments.response(200, AssignmentSchema, headers=ETAG_HEADER)
-@_errors(assignments, ERRORS_WRITE)
+@documented(assignments, *ERRORS_WRITE)
 def return_assignment(args, assignment_id: int):
     """Send a submitted report back to the unit, with the reason it will see (coordinators)."""
     return _act(
@@ -396,7 +378,7 @@ def return_assignment(args, assignment_id: int):
 @assignments.route("/<int(max=2147483647):assignment_id>/notes", methods=["POST"])
 @assignments.arguments(NoteArgs)
 @assignments.response(204)
-@_errors(assignments, (400, 401, 403, 404, 409, 422, 429))
+@documented(assignments, 400, 401, 403, 404, 409, 422, 429)
 def add_note(args, assignment_id: int):
     """Add a progress note to the assignment's timeline (its focal point or a coordinator)."""
     if api_reads.assignment(current_user, assignment_id, _as_of()) is None:
@@ -414,5 +396,3 @@ def add_note(args, assignment_id: int):
 
 
 BLUEPRINTS = (units, tasks, assignments)
-for _blueprint in BLUEPRINTS:
-    _blueprint.before_request(authenticate)

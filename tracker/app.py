@@ -146,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.views import (
         account,
         api,
+        api_docs,
         api_tokens,
         assignments,
         auth,
@@ -177,6 +178,7 @@ def register_blueprints(app: Flask) -> None:
         recurring,
         units,
         account,
+        api_docs,
         api_tokens,
         notifications,
         home,

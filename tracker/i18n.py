@@ -23,7 +23,7 @@ def select_locale() -> str:
     """Return the signed-in user's language, else the session's choice, else the default;
     an API request: the language its ``Accept-Language`` asks for, else the default."""
     languages = current_app.config["LANGUAGES"]
-    if request and request.path.startswith("/api/"):
+    if request and request.path.startswith("/api/v1/"):
         asked = request.accept_languages.best_match(languages)
         return asked or current_app.config["BABEL_DEFAULT_LOCALE"]
     user_language = getattr(current_user, "language", None) if current_user else None

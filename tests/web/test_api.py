@@ -369,3 +369,14 @@ def test_a_focal_point_reads_no_report(app, client, world):
     token = _bearer(_token(app, FOCAL_POINT))
     for path in ("/api/v1/reports/programme", "/api/v1/reports/units", "/api/v1/reports/tasks/1"):
         assert client.get(path, headers=token).status_code == 403
+
+
+def test_the_documentation_page_is_for_signed_in_users(client, login, world):
+    assert client.get("/api/docs").status_code == 302
+    login(COORDINATOR)
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'data-spec-url="/api/v1/openapi.json"' in html
+    for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
+        assert client.get(asset).status_code == 200, asset

@@ -45,7 +45,7 @@ DETAILS = {
 
 
 def is_api_request() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith("/api/v1/")
 
 
 def problem(code: int, detail=None, *, errors=None, headers=None):

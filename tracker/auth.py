@@ -80,7 +80,9 @@ def visible_unit_id() -> int | None:
 
 
 # The integration API's blueprints (and its description's): no cookie, a bearer token.
-API_BLUEPRINTS = frozenset({"api_units", "api_tasks", "api_assignments", "api_reports", "api-docs"})
+API_BLUEPRINTS = frozenset(
+    {"api_units", "api_tasks", "api_assignments", "api_reports", "api_notifications", "api-docs"}
+)
 PUBLIC_ENDPOINTS = frozenset(
     {
         "auth.login",

@@ -152,6 +152,8 @@ def test_a_focal_points_token_reads_no_other_unit(app, client, world):
         "/api/v1/assignments/<int(max=2147483647):assignment_id>/confirm": {},
         "/api/v1/assignments/<int(max=2147483647):assignment_id>/return": {"reason": "Thiếu"},
         "/api/v1/assignments/<int(max=2147483647):assignment_id>/notes": {"note": "Đang làm"},
+        # Notifications are each user's own: any other id is as absent as another unit's.
+        "/api/v1/notifications/<int(max=2147483647):notification_id>/read": {},
     }
     assert _id_routes(app, "POST") == sorted(writes)
     with app.app_context():
@@ -380,3 +382,46 @@ def test_the_documentation_page_is_for_signed_in_users(client, login, world):
     assert 'data-spec-url="/api/v1/openapi.json"' in html
     for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
         assert client.get(asset).status_code == 200, asset
+
+
+def test_notifications_are_the_token_users_own(app, client, build, world):
+    def submit(make):
+        row = db.session.get(Assignment, world["hanoi_assignments"][2])
+        row.state, row.submitted_on = "submitted", date(2024, 6, 28)
+
+    build(submit)
+    coordinator = _bearer(_token(app, COORDINATOR, scopes=["write"]))
+    assignment = world["hanoi_assignments"][2]
+    tag = _etag(client, coordinator, assignment)
+    returned = client.post(
+        f"/api/v1/assignments/{assignment}/return",
+        json={"reason": "Thiếu quyết định ban hành"},
+        headers=coordinator | {"If-Match": tag},
+    )
+    assert returned.status_code == 200
+
+    reader = _bearer(_token(app, FOCAL_POINT))
+    listed = client.get("/api/v1/notifications?unread=true", headers=reader).get_json()
+    assert listed["count"] == 1
+    [note] = listed["items"]
+    assert note["assignment_id"] == assignment and note["data"]["reason"].startswith("Thiếu")
+    assert (
+        client.post(f"/api/v1/notifications/{note['id']}/read", headers=reader).status_code == 403
+    )
+
+    writer = _bearer(_token(app, FOCAL_POINT, scopes=["write"]))
+    other = _bearer(_token(app, OTHER_FOCAL_POINT, scopes=["write"]))
+    assert client.post(f"/api/v1/notifications/{note['id']}/read", headers=other).status_code == 404
+    assert client.get("/api/v1/notifications", headers=other).get_json()["count"] == 0
+    assert (
+        client.post(f"/api/v1/notifications/{note['id']}/read", headers=writer).status_code == 204
+    )
+    assert client.get("/api/v1/notifications?unread=true", headers=reader).get_json()["count"] == 0
+
+
+def test_every_api_blueprint_authenticates_by_token_alone(app):
+    from tracker.auth import API_BLUEPRINTS
+
+    served = {rule.endpoint.split(".")[0] for rule in app.url_map.iter_rules()
+              if rule.rule.startswith("/api/v1/")}  # fmt: skip
+    assert served == API_BLUEPRINTS

@@ -26,10 +26,11 @@ from tracker.views.api.common import (
     authenticate,
     token_key,
 )
+from tracker.views.api.notifications import notifications
 from tracker.views.api.reports import reports
 from tracker.views.api.resources import BLUEPRINTS as RESOURCES
 
-BLUEPRINTS = (*RESOURCES, reports)
+BLUEPRINTS = (*RESOURCES, reports, notifications)
 for _blueprint in BLUEPRINTS:  # once, when the module loads: every app shares them
     _blueprint.before_request(authenticate)
 

@@ -81,7 +81,15 @@ def visible_unit_id() -> int | None:
 
 # The integration API's blueprints (and its description's): no cookie, a bearer token.
 API_BLUEPRINTS = frozenset(
-    {"api_units", "api_tasks", "api_assignments", "api_reports", "api_notifications", "api-docs"}
+    {
+        "api_units",
+        "api_tasks",
+        "api_assignments",
+        "api_reports",
+        "api_notifications",
+        "api_audit",
+        "api-docs",
+    }
 )
 PUBLIC_ENDPOINTS = frozenset(
     {

@@ -425,3 +425,16 @@ def test_every_api_blueprint_authenticates_by_token_alone(app):
     served = {rule.endpoint.split(".")[0] for rule in app.url_map.iter_rules()
               if rule.rule.startswith("/api/v1/")}  # fmt: skip
     assert served == API_BLUEPRINTS
+
+
+def test_the_audit_log_is_for_administrators_with_the_administration_permission(app, client, world):
+    admin = _bearer(_token(app, "admin@example.org", scopes=["write", "admin"]))
+    admin_reader = _bearer(_token(app, "admin@example.org"))
+    coordinator = _bearer(_token(app, COORDINATOR, scopes=["write"]))
+    answer = client.get("/api/v1/audit?kind=api_token_created&limit=2", headers=admin)
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert body["count"] == 3 and [e["kind"] for e in body["items"]] == ["api_token_created"] * 2
+    assert 'rel="next"' in answer.headers["Link"]
+    assert client.get("/api/v1/audit", headers=admin_reader).status_code == 403
+    assert client.get("/api/v1/audit", headers=coordinator).status_code == 403

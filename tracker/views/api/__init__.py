@@ -19,6 +19,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from tracker.extensions import csrf, limiter
+from tracker.views.api.audit import audit
 from tracker.views.api.common import (
     PROBLEM,
     ProblemSchema,
@@ -30,7 +31,7 @@ from tracker.views.api.notifications import notifications
 from tracker.views.api.reports import reports
 from tracker.views.api.resources import BLUEPRINTS as RESOURCES
 
-BLUEPRINTS = (*RESOURCES, reports, notifications)
+BLUEPRINTS = (*RESOURCES, reports, notifications, audit)
 for _blueprint in BLUEPRINTS:  # once, when the module loads: every app shares them
     _blueprint.before_request(authenticate)
 

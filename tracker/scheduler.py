@@ -110,14 +110,17 @@ def send_pass(app: Flask, stop: threading.Event | None = None) -> SendReport:
 
 
 def prune_job(app: Flask) -> None:
-    """Delete the in-app notifications older than NOTIFICATION_KEEP_DAYS."""
+    """Delete the in-app notifications older than NOTIFICATION_KEEP_DAYS, and the API's
+    idempotency keys older than a day."""
     from tracker import clock, settings
+    from tracker.services import idempotency
     from tracker.services.notifications.pruning import prune
 
     with app.app_context():
         removed = prune(clock.now(), settings.current())
         if removed:
             log.info("notifications: %s older than the keeping period deleted", removed)
+        idempotency.prune(clock.now())
 
 
 def sender_loop(

@@ -7,6 +7,7 @@ from tracker.models.notifications import Notification, NotificationPreference
 from tracker.models.org import (
     GROUP_OF_KIND,
     ApiToken,
+    IdempotencyKey,
     PasswordReset,
     Role,
     Unit,
@@ -55,6 +56,7 @@ __all__ = [
     "ExtensionRequest",
     "Field",
     "Heartbeat",
+    "IdempotencyKey",
     "Notification",
     "NotificationPreference",
     "PasswordReset",

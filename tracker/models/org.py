@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from tracker.domain.text import fold, unit_sort_key
@@ -191,3 +191,20 @@ class ApiToken(Base):
     @property
     def scope_list(self) -> list[str]:
         return [scope for scope in self.scopes.split(",") if scope]
+
+
+class IdempotencyKey(Base):
+    """An ``Idempotency-Key`` an API client sent with a POST: its first answer is kept for a
+    day and given again to a retry with the same key and body, so a retry after a lost
+    answer makes nothing twice. ``status`` 0: still being answered."""
+
+    __tablename__ = "idempotency_key"
+    __table_args__ = (UniqueConstraint("token_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_token.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))  # method, path and body
+    status: Mapped[int] = mapped_column(default=0)
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(index=True)

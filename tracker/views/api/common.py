@@ -4,7 +4,9 @@ cursor pagination and its ``Link`` header; dates in ISO 8601 with the time zone.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -13,7 +15,7 @@ from flask import current_app, g, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from tracker import clock
-from tracker.services import api_tokens
+from tracker.services import api_tokens, idempotency
 
 PROBLEM = "application/problem+json"
 INT_MAX = 2**31 - 1
@@ -160,3 +162,58 @@ def parse_moment(value: datetime) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
     return value.astimezone(UTC)
+
+
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+    "description": "Any unique text (a UUID): a retry with the same key and request gets the "
+    "first answer again instead of doing the work twice (kept a day).",
+}
+_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+
+
+def idempotent(view):
+    """Answer a retried POST that carries the ``Idempotency-Key`` of an earlier one with
+    that earlier answer, and do nothing again (see ``services.idempotency``)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return view(*args, **kwargs)
+        if not _KEY.fullmatch(key):
+            return problem(422, errors={"headers": {"Idempotency-Key": [str(BAD_KEY)]}})
+        digest = hashlib.sha256(
+            b"\0".join([request.method.encode(), request.path.encode(), request.get_data()])
+        ).hexdigest()
+        found = idempotency.claim(g.api_token.id, key, digest, clock.now())
+        if found.outcome == idempotency.REPLAY:
+            response = current_app.response_class(found.body or None, status=found.status)
+            if found.body:
+                response.mimetype = PROBLEM if found.status >= 400 else "application/json"
+            response.headers["Idempotent-Replayed"] = "true"
+            return response
+        if found.outcome == idempotency.MISMATCH:
+            return problem(422, KEY_REUSED)
+        if found.outcome == idempotency.IN_PROGRESS:
+            return problem(409, KEY_IN_USE)
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+        except Exception:
+            idempotency.release(found.row_id)
+            raise
+        if response.status_code >= 500:
+            idempotency.release(found.row_id)
+        else:
+            idempotency.finish(found.row_id, response.status_code, response.get_data(as_text=True))
+        return response
+
+    return wrapper
+
+
+BAD_KEY = _l("An Idempotency-Key is 1 to 255 visible ASCII characters.")
+KEY_REUSED = _l("This Idempotency-Key was sent before with another request.")
+KEY_IN_USE = _l("The first request with this Idempotency-Key is still being answered.")

@@ -18,10 +18,12 @@ from tracker.services import api_reads, events
 from tracker.services.assignments import workflow
 from tracker.services.errors import NotAllowed, NotFound, ServiceError, StaleEdit
 from tracker.views.api.common import (
+    IDEMPOTENCY_KEY,
     INT_MAX,
     LINK_HEADER,
     Moment,
     PageArgs,
+    idempotent,
     link_header,
     parse_moment,
     problem,
@@ -307,7 +309,8 @@ def _act(assignment_id: int, action) -> tuple:
 # Text a database can store: no control characters (tab and line breaks aside), and not
 # only spaces. The same pattern is in the OpenAPI description, so clients see the rule.
 _CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
-STORABLE_TEXT = rf"^[^{_CONTROL}]*[^\s{_CONTROL}][^{_CONTROL}]*$"
+# (Spaces spelled out: a regex's \s matches other characters in Python than in JSON Schema.)
+STORABLE_TEXT = rf"^[^{_CONTROL}]*[^ \t\n\r{_CONTROL}][^{_CONTROL}]*$"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -376,6 +379,8 @@ def return_assignment(args, assignment_id: int):
 
 
 @assignments.route("/<int(max=2147483647):assignment_id>/notes", methods=["POST"])
+@idempotent
+@assignments.doc(parameters=[IDEMPOTENCY_KEY])
 @assignments.arguments(NoteArgs)
 @assignments.response(204)
 @documented(assignments, 400, 401, 403, 404, 409, 422, 429)

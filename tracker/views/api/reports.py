@@ -130,17 +130,16 @@ class ScoreArgs(AsOfArgs):
     limit = PageArgs().fields["limit"]
 
 
-def _params(args) -> pages.ReportParams | None:
-    """The report asked for, or None for a day outside what reports cover."""
+def _params(args):
+    """Return the report asked for, or the refusal: 403 to those who do not read reports,
+    422 for a day outside what reports cover."""
+    if current_user.role not in READERS:
+        return problem(403)
     today = clock.today()
     day = args.get("as_of") or today
     if not EARLIEST <= day <= LATEST:
-        return None
+        return problem(422, errors={"query": {"as_of": [str(OUT_OF_RANGE)]}})
     return pages.ReportParams(day=day, today=today, due_soon_days=settings.current().due_soon_days)
-
-
-def _may_read() -> bool:
-    return current_user.role in READERS
 
 
 def _buckets(b) -> dict:
@@ -167,11 +166,9 @@ OUT_OF_RANGE = _l("A day from 01/01/2000 to 31/12/2099.")
 @documented(reports, 400, 401, 403, 422, 429)
 def programme(args):
     """The programme's figures as of a day: every task's split, by group and in all."""
-    if not _may_read():
-        return problem(403)
     params = _params(args)
-    if params is None:
-        return problem(422, errors={"query": {"as_of": [str(OUT_OF_RANGE)]}})
+    if not isinstance(params, pages.ReportParams):
+        return params  # the refusal
     with on_reports_engine():
         found = pages.programme_export(params)
     figures = found.figures
@@ -194,11 +191,9 @@ def programme(args):
 @documented(reports, 400, 401, 403, 404, 422, 429)
 def task_report(args, task_id: int):
     """One task as of a day: its split and each unit's status (or only those not done)."""
-    if not _may_read():
-        return problem(403)
     params = _params(args)
-    if params is None:
-        return problem(422, errors={"query": {"as_of": [str(OUT_OF_RANGE)]}})
+    if not isinstance(params, pages.ReportParams):
+        return params  # the refusal
     params = dataclasses.replace(params, task_ids=(task_id,))
     try:
         with on_reports_engine():
@@ -233,11 +228,9 @@ def task_report(args, task_id: int):
 @documented(reports, 400, 401, 403, 422, 429)
 def scorecards(args):
     """The unit scorecards as of a day, best first, a page at a time."""
-    if not _may_read():
-        return problem(403)
     params = _params(args)
-    if params is None:
-        return problem(422, errors={"query": {"as_of": [str(OUT_OF_RANGE)]}})
+    if not isinstance(params, pages.ReportParams):
+        return params  # the refusal
     with on_reports_engine():
         found = pages.units_page(params, page=args["page"], per_page=args["limit"])
     items = [

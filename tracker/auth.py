@@ -88,6 +88,7 @@ API_BLUEPRINTS = frozenset(
         "api_reports",
         "api_notifications",
         "api_audit",
+        "api_emails",
         "api-docs",
     }
 )

@@ -476,3 +476,28 @@ def test_a_retry_with_the_same_idempotency_key_adds_nothing(app, client, world):
         client.post(path, json={"note": "Đã gửi dự thảo"}, headers=second | key).status_code == 204
     )
     assert _notes(app, assignment) == 4
+
+
+def test_the_email_log_is_for_staff_newest_first(app, client, build, world):
+    from tracker.models import EmailMessage
+
+    def queue(make):
+        for n in range(3):
+            db.session.add(EmailMessage(
+                kind="reminder", to=f"p{n}@example.org", subject=f"Nhắc việc {n}",
+                created_at=clock.now(), next_attempt_at=clock.now(), state="pending",
+                body_text="x", body_html="<p>x</p>", unit_id=world["hanoi"],
+            ))  # fmt: skip
+
+    build(queue)
+    staff = _bearer(_token(app, COORDINATOR))
+    first = client.get("/api/v1/emails?limit=2", headers=staff)
+    assert first.status_code == 200
+    subjects = [e["subject"] for e in first.get_json()["items"]]
+    assert subjects == ["Nhắc việc 2", "Nhắc việc 1"]
+    following = re.match(r"<http://[^/]+(/[^>]+)>", first.headers["Link"]).group(1)
+    last = client.get(following, headers=staff).get_json()["items"]
+    assert [e["subject"] for e in last] == ["Nhắc việc 0"]
+    assert (
+        client.get("/api/v1/emails", headers=_bearer(_token(app, FOCAL_POINT))).status_code == 403
+    )

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from tracker.domain.status import TimeStatus
 from tracker.extensions import db
-from tracker.models import Assignment, Role, Task, Unit, User
+from tracker.models import Assignment, EmailMessage, Role, Task, Unit, User
 from tracker.services import status_sql
 from tracker.services.calendar import load_calendar
 from tracker.services.status_sql import AsOf
@@ -145,3 +145,17 @@ def assignments(
 def assignment(user: User, assignment_id: int, as_of: AsOf):
     """Return (assignment, status) when ``user`` may see it, else None."""
     return db.session.execute(_assignment_query(user, as_of).where(A.id == assignment_id)).first()
+
+
+def emails(*, state: str | None, unit_id: int | None, before: int | None, limit: int) -> Page:
+    """Return a page of the email log, newest first (ids descending), after the cursor
+    ``before`` (the last id of the previous page)."""
+    query = select(EmailMessage)
+    if state:
+        query = query.where(EmailMessage.state == state)
+    if unit_id is not None:
+        query = query.where(EmailMessage.unit_id == unit_id)
+    if before is not None:
+        query = query.where(EmailMessage.id < before)
+    rows = list(db.session.scalars(query.order_by(EmailMessage.id.desc()).limit(limit + 1)))
+    return _paged(rows, limit, lambda e: e.id)

@@ -27,11 +27,12 @@ from tracker.views.api.common import (
     authenticate,
     token_key,
 )
+from tracker.views.api.emails import emails
 from tracker.views.api.notifications import notifications
 from tracker.views.api.reports import reports
 from tracker.views.api.resources import BLUEPRINTS as RESOURCES
 
-BLUEPRINTS = (*RESOURCES, reports, notifications, audit)
+BLUEPRINTS = (*RESOURCES, reports, notifications, emails, audit)
 for _blueprint in BLUEPRINTS:  # once, when the module loads: every app shares them
     _blueprint.before_request(authenticate)
 

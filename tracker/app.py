@@ -165,7 +165,7 @@ def register_blueprints(app: Flask) -> None:
         tasks,
         units,
     )
-    from tracker.views.admin import audit, calendar, home, reorganisation
+    from tracker.views.admin import audit, calendar, home, reorganisation, webhooks
     from tracker.views.admin import units as admin_units
     from tracker.views.admin import users as admin_users
 
@@ -187,6 +187,7 @@ def register_blueprints(app: Flask) -> None:
         reorganisation,
         calendar,
         audit,
+        webhooks,
         assignments,
         review,
         reminders,

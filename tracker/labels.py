@@ -169,6 +169,10 @@ EVENT_KIND = {
     "signed_out": _l("Signed out"),
     "sessions_ended": _l("Sessions signed out from My account"),
     "api_token_created": _l("API token created"),
+    "webhook_created": _l("Webhook created"),
+    "webhook_enabled": _l("Webhook enabled"),
+    "webhook_disabled": _l("Webhook disabled"),
+    "webhook_redelivered": _l("Webhook event sent again"),
     "api_token_revoked": _l("API token revoked"),
     "language_changed": _l("Language changed"),
     "notifications_changed": _l("Notification settings changed"),
@@ -190,6 +194,18 @@ EVENT_KIND = {
 
 
 # Names of the fields an event's data records changes of.
+# What each webhook event type means, for the Administration → Webhooks page.
+WEBHOOK_EVENT = {
+    "assignment.assigned": _l("A task is assigned to a unit"),
+    "task.changed": _l("A task's content changes"),
+    "assignment.due_changed": _l("An assignment's due date changes"),
+    "assignment.submitted": _l("A unit reports completion"),
+    "assignment.confirmed": _l("A report is confirmed"),
+    "assignment.returned": _l("A report is returned"),
+    "extension.requested": _l("A unit asks for an extension"),
+    "extension.decided": _l("An extension request is decided"),
+}
+
 DATA_KEY = {
     "api_token": _l("Through the API token"),
     "name": _l("Name"),

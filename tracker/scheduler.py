@@ -97,16 +97,23 @@ def rollup_job(app: Flask) -> None:
 
 def send_pass(app: Flask, stop: threading.Event | None = None) -> SendReport:
     """One pass of the sender loop: queue the notification emails whose coalescing window
-    has passed, then deliver what is due now (and write the heartbeat)."""
+    has passed, then deliver the emails due now (and write the heartbeat), then the
+    webhook deliveries due now."""
     from tracker import clock, settings
     from tracker.mail import SmtpSettings
+    from tracker.services import webhooks
     from tracker.services.notifications.emails import flush_due
     from tracker.services.outbox import sender
 
     with app.app_context():
         current = settings.current()
         flush_due(clock.now(), current)
-        return sender.run_pass(clock.now, current, SmtpSettings.from_config(app.config), stop=stop)
+        report = sender.run_pass(
+            clock.now, current, SmtpSettings.from_config(app.config), stop=stop
+        )
+        # The webhooks' outbox, by the same sender.
+        report.webhooks = webhooks.deliver_due(clock.now, current).handled
+        return report
 
 
 def prune_job(app: Flask) -> None:

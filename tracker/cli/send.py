@@ -70,5 +70,5 @@ def send_command(once: bool, retry_failed: bool) -> None:
 def _summary(report) -> str:
     return (
         f"{report.sent} sent, {report.retrying} to retry later, {report.failed} failed, "
-        f"{report.cancelled} cancelled"
+        f"{report.cancelled} cancelled; {report.webhooks} webhook deliveries"
     )

@@ -5,8 +5,16 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import (
+    EmailField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import URL, DataRequired, Email, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.forms.account import LANGUAGE_CHOICES
 from tracker.forms.fields import DayField
@@ -122,3 +130,27 @@ class OverrideForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An action button: the form carries only the CSRF token."""
+
+
+class WebhookForm(FlaskForm):
+    """A webhook endpoint: where to POST, and which events."""
+
+    url = StringField(
+        _l("Address (URL)"),
+        validators=[
+            DataRequired(message=_l("Enter the address to send events to.")),
+            Length(max=500, message=_l("At most %(max)s characters.", max=500)),
+            URL(require_tld=False, message=_l("Enter an http:// or https:// address.")),
+        ],
+    )
+    description = StringField(
+        _l("Description"),
+        validators=[Length(max=200, message=_l("At most %(max)s characters.", max=200))],
+    )
+    kinds = SelectMultipleField(
+        _l("Events"),
+        choices=[],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[DataRequired(message=_l("Choose at least one kind of event."))],
+    )

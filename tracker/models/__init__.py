@@ -15,6 +15,8 @@ from tracker.models.org import (
     UnitKind,
     User,
     UserSession,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from tracker.models.reminders import EmailMessage, Heartbeat, Reminder, Setting, SweepRun
 from tracker.models.rollups import (
@@ -75,4 +77,6 @@ __all__ = [
     "UnitTally",
     "User",
     "UserSession",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

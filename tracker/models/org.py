@@ -208,3 +208,54 @@ class IdempotencyKey(Base):
     status: Mapped[int] = mapped_column(default=0)
     body: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class WebhookEndpoint(Base):
+    """An address another system gave to be told, by a signed POST, when things of the
+    chosen ``kinds`` happen. The ``secret`` signs each body (shown once, when made).
+    ``failures`` counts deliveries failed in a row; the endpoint is disabled after too many."""
+
+    __tablename__ = "webhook_endpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    secret: Mapped[str] = mapped_column(String(100))
+    kinds: Mapped[str] = mapped_column(String(500))  # comma-separated event types
+    active: Mapped[bool] = mapped_column(default=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    disabled_at: Mapped[datetime | None]
+
+    @property
+    def kind_list(self) -> list[str]:
+        return [kind for kind in self.kinds.split(",") if kind]
+
+
+class WebhookDelivery(Base):
+    """One event to POST to one endpoint, written in the transaction of the change it tells
+    of, then delivered by the outbox's sender: pending -> sending -> delivered | failed, with
+    its attempts, the next one, and the receiver's answer."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (Index("ix_webhook_delivery_state_next", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_endpoint.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[str] = mapped_column(String(36))
+    event_type: Mapped[str] = mapped_column(String(50))
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime | None]
+    locked_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    response_status: Mapped[int | None]
+    response_body: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+
+    endpoint: Mapped[WebhookEndpoint] = relationship()

@@ -26,7 +26,7 @@ from prometheus_client.registry import REGISTRY
 from sqlalchemy import func, select
 
 from tracker.extensions import db
-from tracker.models import EmailMessage, SweepRun
+from tracker.models import EmailMessage, SweepRun, WebhookDelivery
 from tracker.services.outbox.admin import queue_status
 from tracker.settings import Settings
 
@@ -100,6 +100,21 @@ class _Database:
                 "When the outbox sender last showed it was alive",
                 queue.heartbeat.timestamp(),
             )
+        hooks = GaugeMetricFamily(
+            "tracker_webhook_deliveries",
+            "Webhook deliveries not yet delivered, by state",
+            labels=["state"],
+        )
+        waiting = dict(
+            db.session.execute(
+                select(WebhookDelivery.state, func.count())
+                .where(WebhookDelivery.state.in_(("pending", "sending", "failed")))
+                .group_by(WebhookDelivery.state)
+            ).all()
+        )
+        for state in ("pending", "sending", "failed"):
+            hooks.add_metric([state], waiting.get(state, 0))
+        yield hooks
         run = db.session.scalars(
             select(SweepRun)
             .where(SweepRun.kind == "sweep", SweepRun.finished_at.is_not(None))

@@ -18,6 +18,7 @@ from sqlalchemy import insert, select
 
 from tracker.extensions import db
 from tracker.models import Notification, NotificationPreference, Role, Task, User
+from tracker.services import webhooks
 from tracker.services.notifications.kinds import DEFAULT_MODE, KINDS, audience
 
 
@@ -46,6 +47,14 @@ def notify(happenings: Sequence[Happening], *, actor_id: int | None, now: dateti
     # The caller's pending changes stay pending: flushed here, a concurrent edit of a
     # versioned row would fail outside the caller's commit, which turns it into StaleEdit.
     with db.session.no_autoflush:
+        # Other systems hear of the same happenings, in the same transaction.
+        webhooks.enqueue(
+            [
+                webhooks.Event(h.kind, h.task_id, h.unit_id, h.assignment_id, h.data)
+                for h in happenings
+            ],
+            now=now,
+        )
         return _insert(happenings, actor_id=actor_id, now=now)
 
 

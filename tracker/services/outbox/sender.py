@@ -111,6 +111,7 @@ class SendReport:
     cancelled: int = 0  # re-checked before a retry: no longer applies
     unreachable: int = 0  # not tried: no session with the mail server could be opened
     server_error: str = ""  # why, when it could not be reached
+    webhooks: int = 0  # webhook deliveries settled (delivered, retrying or failed)
 
     def __iadd__(self, other: SendReport) -> SendReport:
         self.sent += other.sent
@@ -119,6 +120,7 @@ class SendReport:
         self.cancelled += other.cancelled
         self.unreachable += other.unreachable
         self.server_error = other.server_error or self.server_error
+        self.webhooks += other.webhooks
         return self
 
     @property
@@ -130,7 +132,7 @@ class SendReport:
     @property
     def idle(self) -> bool:
         """Return True when nothing was due (or nothing could be done about it)."""
-        return self.handled == 0
+        return self.handled == 0 and self.webhooks == 0
 
 
 def retry_delay(attempts: int, retry_minutes: int, rng: random.Random | None = None) -> timedelta:

@@ -239,23 +239,23 @@ def _take(now: datetime, limit: int) -> list[WebhookDelivery]:
 
 
 def _post(delivery: WebhookDelivery, now: datetime) -> tuple[int | None, str, str]:
-    """POST one delivery; return (status, the answer's start, the error)."""
+    """POST one delivery; return (status, the answer's start, the error). No transaction
+    stays open while the receiver takes its time."""
     import requests  # only the sender posts
 
-    endpoint = delivery.endpoint
-    body = delivery.body.encode()
+    url, secret, body = delivery.endpoint.url, delivery.endpoint.secret, delivery.body.encode()
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "tracker-webhooks/1",
         "X-Tracker-Event": delivery.event_type,
         "X-Tracker-Delivery": str(delivery.id),
-        SIGNATURE_HEADER: sign(endpoint.secret, int(now.timestamp()), body),
+        SIGNATURE_HEADER: sign(secret, int(now.timestamp()), body),
     }
+    db.session.commit()  # ends the read transaction (nothing is pending)
     try:
         answer = requests.post(
-            endpoint.url, data=body, headers=headers, timeout=TIMEOUT_SECONDS,
-            allow_redirects=False,
-        )  # fmt: skip
+            url, data=body, headers=headers, timeout=TIMEOUT_SECONDS, allow_redirects=False
+        )
     except requests.RequestException as error:
         return None, "", f"{type(error).__name__}: {error}"[:500]
     return answer.status_code, answer.text[:2000], ""

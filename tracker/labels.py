@@ -247,6 +247,7 @@ DATA_KEY = {
     "method": _l("Sign-in method"),
     "reason": _l("Reason"),
     "detail": _l("Details"),
+    "ip": _l("Address"),
 }
 
 

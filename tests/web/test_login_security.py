@@ -9,8 +9,8 @@ from support.people import office
 
 from tracker.app import create_app
 from tracker.extensions import db
-from tracker.models import User
-from tracker.services import accounts
+from tracker.models import Event, User
+from tracker.services import accounts, known_devices
 from tracker.services.admin import users as admin_users
 
 BAD = {"email": "fp@example.org", "password": "wrong-password"}
@@ -155,3 +155,44 @@ def test_a_password_change_signs_out_other_sessions_and_remember_cookies(app, pe
         )
     for client in (with_session, with_remember_only):
         assert client.get("/").status_code == 302
+
+
+def test_the_owner_signs_in_from_a_known_browser_when_guesses_have_locked_the_account(app, people):
+    """The account's limit holds against guesses from elsewhere; a browser its owner
+    signed in from before is not held by it (the address's own limit still holds)."""
+    proxied = _app_like(app, BEHIND_PROXY=True)
+    owner = proxied.test_client()
+    home = {"X-Forwarded-For": "198.51.100.7"}
+    assert owner.post("/login", data=GOOD, headers=home).status_code == 302
+    owner.post("/logout", headers=home)
+    assert owner.get_cookie("tracker_known_device") is not None
+
+    attacker = proxied.test_client()
+    for n in range(10):  # guesses from ten addresses: only the account's limit is reached
+        answer = attacker.post("/login", data=BAD, headers={"X-Forwarded-For": f"203.0.113.{n}"})
+        assert answer.status_code == 200
+    elsewhere = {"X-Forwarded-For": "203.0.113.99"}
+    assert attacker.post("/login", data=GOOD, headers=elsewhere).status_code == 429
+
+    assert owner.post("/login", data=GOOD, headers=home).status_code == 302
+    with proxied.app_context():
+        refused = db.session.query(Event).filter_by(kind="sign_in_failed").all()
+        assert sorted({e.data["reason"] for e in refused}) == ["limited", "wrong_password"]
+        assert {e.data["email"] for e in refused} == {"fp@example.org"}
+        assert {e.data["ip"] for e in refused} >= {"203.0.113.0", "203.0.113.99"}
+        assert not any("wrong-password" in str(e.data) for e in refused)
+
+
+def test_a_changed_password_makes_the_known_browser_a_stranger(app, people):
+    owner = app.test_client()
+    assert owner.post("/login", data=GOOD).status_code == 302
+    cookie = owner.get_cookie("tracker_known_device").value
+    key = app.config["SECRET_KEY"]
+    with app.app_context():
+        assert known_devices.recognises(cookie, "fp@example.org", key)
+        assert not known_devices.recognises(cookie, "admin@example.org", key)
+        assert not known_devices.recognises(cookie + "x", "fp@example.org", key)
+        user = db.session.query(User).filter_by(email="fp@example.org").one()
+        user.session_token = accounts.new_session_token()  # what a new password does
+        db.session.commit()
+        assert not known_devices.recognises(cookie, "fp@example.org", key)

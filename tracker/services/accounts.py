@@ -80,6 +80,24 @@ def authenticate(
     return user
 
 
+def record_sign_in_refused(email: str, reason: str, *, ip: str, now: datetime) -> None:
+    """Record a refused password sign-in in the audit log (committed), as single sign-on
+    records its own: ``reason`` "wrong_password" (the email or the password) or "limited"
+    (the account's attempts are used up). The address tried and the client's are kept; the
+    password never is."""
+    tried = normalise_email(email or "")[:255]
+    user = db.session.scalar(select(User).where(func.lower(User.email) == tried)) if tried else None
+    events.record(
+        "sign_in_failed",
+        actor=None,
+        now=now,
+        unit_id=user.unit_id if user is not None else None,
+        target=f"user:{user.id}" if user is not None else None,
+        data={"method": "password", "reason": reason, "email": tried, "ip": ip[:45]},
+    )
+    db.session.commit()
+
+
 MIN_PASSWORD_LENGTH = 10
 
 BAD_LINK = {

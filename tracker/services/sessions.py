@@ -21,7 +21,7 @@ from tracker.services import events
 
 TOUCH_EVERY = timedelta(minutes=5)  # how stale "last seen" may get: one write per interval
 # The audit log's events of signing in and out (beside the work people do).
-ACCESS_EVENTS = ("signed_in", "signed_out", "sessions_ended")
+ACCESS_EVENTS = ("signed_in", "signed_out", "sessions_ended", "sign_in_failed")
 
 
 @dataclass(frozen=True)

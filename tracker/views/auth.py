@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, Email
 
 from tracker import clock, settings
 from tracker.extensions import limiter
-from tracker.services import accounts, sessions
+from tracker.services import accounts, known_devices, sessions
 from tracker.views import sso
 from tracker.views.redirects import safe_next
 
@@ -46,6 +46,36 @@ def _failed_sign_in(response) -> bool:
     return response.status_code != 302
 
 
+def _known_device() -> bool:
+    """Whether this browser signed in to the posted account before: its owner is not held
+    by the account's limit, which others' guesses may have reached (the address's still
+    holds)."""
+    return known_devices.recognises(
+        request.cookies.get(known_devices.COOKIE),
+        request.form.get("email", ""),
+        current_app.config["SECRET_KEY"],
+    )
+
+
+def _limited(_limit) -> None:
+    """Record a sign-in refused because the account's attempts are used up."""
+    accounts.record_sign_in_refused(
+        request.form.get("email", ""), "limited", ip=request.remote_addr or "", now=clock.now()
+    )
+
+
+def _remember_device(response, user) -> None:
+    """Mark this browser as one ``user`` signs in from (see ``_known_device``)."""
+    response.set_cookie(
+        known_devices.COOKIE,
+        known_devices.token_for(user, current_app.config["SECRET_KEY"]),
+        max_age=int(known_devices.LIFETIME.total_seconds()),
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+
+
 def email_key() -> str:
     """Return the rate-limit key of the email address a form was posted with."""
     return "email:" + accounts.normalise_email(request.form.get("email", ""))
@@ -60,6 +90,8 @@ def email_key() -> str:
     key_func=email_key,
     methods=["POST"],
     deduct_when=_failed_sign_in,
+    exempt_when=_known_device,
+    on_breach=_limited,
 )
 def login():
     if current_user.is_authenticated:
@@ -74,6 +106,9 @@ def login():
             roles=sso.password_roles(),
         )
         if user is None:
+            accounts.record_sign_in_refused(
+                form.email.data, "wrong_password", ip=request.remote_addr or "", now=clock.now()
+            )
             flash(_l("Wrong email or password."), "danger")
         else:
             sessions.start(
@@ -85,7 +120,9 @@ def login():
             )
             login_user(user, remember=form.remember.data)
             session.pop("language", None)
-            return redirect(safe_next(request.args.get("next")) or url_for("dashboard.index"))
+            response = redirect(safe_next(request.args.get("next")) or url_for("dashboard.index"))
+            _remember_device(response, user)
+            return response
     return render_template("auth/login.html", form=form)
 
 

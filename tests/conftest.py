@@ -65,6 +65,7 @@ def base_config(database_url: str, instance_path: str) -> dict:
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": 9,  # tests that send mail point this at their SMTP server
         "PASSWORD_HASH_METHOD": CHEAP_PASSWORD_HASH,
+        "PASSWORD_FORGOT_SECONDS": 0,  # the test below sets it; others need not wait
     }
 
 

@@ -46,6 +46,8 @@ DEFAULTS: dict[str, object] = {
     "RATELIMIT_LOGIN_PER_EMAIL": "10 per minute;50 per day",
     "RATELIMIT_PASSWORD_FORGOT": "5 per minute;30 per hour",  # per IP address
     "RATELIMIT_PASSWORD_FORGOT_PER_EMAIL": "3 per hour",  # so nobody is flooded with links
+    # "Forgot password" answers after this long whether or not the address has an account.
+    "PASSWORD_FORGOT_SECONDS": 0.25,
     # Password reset links expire after this many hours; links emailed to new accounts later.
     "PASSWORD_RESET_HOURS": 2,
     # Werkzeug's hashing method for passwords ("scrypt"; the tests use a cheap one).

@@ -196,3 +196,28 @@ def test_a_changed_password_makes_the_known_browser_a_stranger(app, people):
         user.session_token = accounts.new_session_token()  # what a new password does
         db.session.commit()
         assert not known_devices.recognises(cookie, "fp@example.org", key)
+
+
+def test_forgot_password_answers_in_the_same_time_for_any_address(app, people):
+    """Known or unknown, the answer comes after the configured time: the work it hides
+    (finding the account, queuing the email) takes a few milliseconds either way."""
+    import statistics
+    import time
+
+    from tracker.extensions import limiter
+
+    app.config["PASSWORD_FORGOT_SECONDS"] = 0.2
+    limiter.enabled = (
+        False  # ten requests for one address: past its limit (the app fixture resets it)
+    )
+    client = app.test_client()
+
+    def took(email: str) -> float:
+        started = time.perf_counter()
+        assert client.post("/password/forgot", data={"email": email}).status_code == 302
+        return time.perf_counter() - started
+
+    known = [took("fp@example.org") for _ in range(5)]
+    unknown = [took(f"nobody{n}@example.org") for n in range(5)]
+    assert min(known + unknown) >= 0.2
+    assert abs(statistics.median(known) - statistics.median(unknown)) < 0.03

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -168,7 +170,12 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         current = settings.current()
+        started = time.perf_counter()
         accounts.request_password_reset(form.email.data, now=clock.now(), settings=current)
+        # The same answer, and after the same time, whether or not the address has an
+        # account: the work differs by a few milliseconds, which many tries would measure.
+        floor = current_app.config["PASSWORD_FORGOT_SECONDS"]
+        time.sleep(max(0.0, floor - (time.perf_counter() - started)))
         hours = current.password_reset_hours
         # The same answer whether or not the address has an account.
         flash(

@@ -207,9 +207,8 @@ def test_forgot_password_answers_in_the_same_time_for_any_address(app, people):
     from tracker.extensions import limiter
 
     app.config["PASSWORD_FORGOT_SECONDS"] = 0.2
-    limiter.enabled = (
-        False  # ten requests for one address: past its limit (the app fixture resets it)
-    )
+    # Ten requests for one address go past its limit (the app fixture turns it back on).
+    limiter.enabled = False
     client = app.test_client()
 
     def took(email: str) -> float:

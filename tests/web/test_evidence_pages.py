@@ -100,3 +100,17 @@ def test_files_are_served_only_under_their_own_assignment(client, login, world):
     assert client.get(f"/assignments/{theirs}/files/{file_id}").status_code == 404
     # A file id of another unit's assignment under one's own assignment id: still not found.
     assert client.get(f"/assignments/{world['ours']}/files/{file_id}").status_code == 404
+
+
+def test_text_in_the_files_field_is_no_file_and_no_error(app, client, login, world):
+    """A hand-made request sends text where files go: no file is attached, and without a
+    document number the report is refused with the form's message (it was a 500)."""
+    login("hn@example.org")
+    before = _counts(app)
+    response = client.post(
+        f"/assignments/{world['ours']}/submit", data={"version": "1", "files": "y"}
+    )
+    assert response.status_code == 422
+    assert "attach at least one file" in response.get_data(as_text=True)
+    assert _counts(app) == before
+    assert _state(app, world["ours"]) == "assigned"

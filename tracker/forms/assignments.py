@@ -7,6 +7,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import FileStorage
 from wtforms import (
     Field,
     IntegerField,
@@ -81,8 +82,9 @@ class SubmitForm(VersionedForm):
     files = MultipleFileField(_l("Files"))
 
     def uploads(self) -> list:
-        """Return the files actually chosen (browsers send one empty part for none)."""
-        return [f for f in (self.files.data or []) if f and f.filename]
+        """Return the files actually chosen (browsers send one empty part for none; a
+        hand-made request may send text in the field, which is no file)."""
+        return [f for f in (self.files.data or []) if isinstance(f, FileStorage) and f.filename]
 
     def validate_files(self, _field) -> None:
         if not self.uploads() and not (self.doc_number.data or "").strip():

@@ -103,3 +103,74 @@ def test_query_arguments_named_like_the_path_or_url_for_options_are_ignored(
     answer = client.get(f"/reports/tasks/{world['task_id']}?{query}")
     assert answer.status_code == 200
     assert "https://" not in answer.get_data(as_text=True)
+
+
+def _field_names() -> list[str]:
+    """Every field name of the app's forms (and the few posted outside them)."""
+    from flask_wtf import FlaskForm
+
+    import tracker.forms  # noqa: F401  (the form modules register their classes)
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    found = {"version", "unit_ids", "unit_id", "groups", "kinds", "next", "reason", "note"}
+    for form in subclasses(FlaskForm):
+        found |= {name for name, value in vars(form).items() if hasattr(value, "field_class")}
+    return sorted(found)
+
+
+def _counts(app) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from tracker.extensions import db
+
+    with app.app_context():
+        tables = db.metadata.sorted_tables
+        return {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in tables}
+
+
+REFUSED = {400, 403, 404, 405, 409, 413, 422, 429}
+
+
+@pytest.mark.parametrize("role", ["admin", "coordinator", "focal point"])
+def test_no_form_post_makes_a_server_error_and_a_refusal_changes_nothing(
+    app, client, login, world, role
+):
+    import tracker.forms.account
+    import tracker.forms.admin
+    import tracker.forms.assignments
+    import tracker.forms.imports
+    import tracker.forms.notifications
+    import tracker.forms.recurring
+    import tracker.forms.reminders
+    import tracker.forms.reorganisation
+    import tracker.forms.tasks  # noqa: F401
+
+    login(PEOPLE[role])
+    names = _field_names()
+    posts = sorted(
+        re.sub(r"<(?:string:)?[^>]+>", "x", re.sub(
+            r"<int[^>]*:([^>]+)>", lambda m: str(world.get(m.group(1), 1)), rule.rule))
+        for rule in app.url_map.iter_rules()
+        if "POST" in rule.methods and not rule.rule.startswith(("/api/", "/logout"))
+    )  # fmt: skip
+
+    @settings(
+        max_examples=200, deadline=None, derandomize=True, database=None,
+        suppress_health_check=list(HealthCheck),
+    )  # fmt: skip
+    @given(
+        path=st.sampled_from(posts),
+        form=st.dictionaries(st.sampled_from(names), value, min_size=1, max_size=8),
+    )
+    def check(path, form):
+        before = _counts(app)
+        answer = client.post(path, data=form)
+        assert answer.status_code < 500, (path, form, answer.status_code)
+        if answer.status_code in REFUSED:
+            assert _counts(app) == before, (path, form, answer.status_code)
+
+    check()

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from tracker.extensions import login
 from tracker.models import Role, User
-from tracker.services import sessions
+from tracker.services import access, sessions
 from tracker.services.notifications import centre
 
 
@@ -74,9 +74,7 @@ def visible_unit_id() -> int | None:
 
     A focal point without a unit sees nothing: -1 matches no row.
     """
-    if current_user.role == Role.FOCAL_POINT:
-        return current_user.unit_id or -1
-    return None
+    return access.unit_scope_of(current_user)
 
 
 # The integration API's blueprints (and its description's): no cookie, a bearer token.

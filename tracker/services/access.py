@@ -18,6 +18,14 @@ def can_see_unit(user: User, unit_id: int) -> bool:
     return user.role != Role.FOCAL_POINT or user.unit_id == unit_id
 
 
+def unit_scope_of(user: User) -> int | None:
+    """Return the only unit ``user`` may read, or None when they may read every one (a
+    focal point without a unit reads nothing: -1 matches no row)."""
+    if user.role == Role.FOCAL_POINT:
+        return user.unit_id or -1
+    return None
+
+
 def visible_assignment(user: User, assignment_id: int) -> Assignment:
     """Return the assignment (task and unit loaded) if ``user`` may see it, else NotFound.
 

@@ -14,20 +14,12 @@ from sqlalchemy import select
 
 from tracker.domain.status import TimeStatus
 from tracker.extensions import db
-from tracker.models import Assignment, EmailMessage, Role, Task, Unit, User
-from tracker.services import status_sql
+from tracker.models import Assignment, EmailMessage, Task, Unit, User
+from tracker.services import access, status_sql
 from tracker.services.calendar import load_calendar
 from tracker.services.status_sql import AsOf
 
 A = Assignment
-
-
-def visible_unit(user: User) -> int | None:
-    """Return the only unit ``user`` may read, or None when they may read every one (a
-    focal point without a unit reads nothing: -1 matches no row)."""
-    if user.role == Role.FOCAL_POINT:
-        return user.unit_id or -1
-    return None
 
 
 def _page(query, id_column, after: int | None, limit: int) -> list:
@@ -54,7 +46,7 @@ def _paged(rows: list, limit: int, key) -> Page:
 def units(user: User, *, after: int | None, limit: int, group: str | None = None) -> Page:
     """Return a page of the units ``user`` may see, in id order."""
     query = select(Unit)
-    if (own := visible_unit(user)) is not None:
+    if (own := access.unit_scope_of(user)) is not None:
         query = query.where(Unit.id == own)
     if group:
         query = query.where(Unit.group == group)
@@ -64,15 +56,12 @@ def units(user: User, *, after: int | None, limit: int, group: str | None = None
 
 def unit(user: User, unit_id: int) -> Unit | None:
     """Return the unit when ``user`` may see it, else None."""
-    own = visible_unit(user)
-    if own is not None and own != unit_id:
-        return None
-    return db.session.get(Unit, unit_id)
+    return db.session.get(Unit, unit_id) if access.can_see_unit(user, unit_id) else None
 
 
 def _task_query(user: User):
     query = select(Task).where(Task.recurrence.is_(None))
-    if (own := visible_unit(user)) is not None:
+    if (own := access.unit_scope_of(user)) is not None:
         query = query.where(Task.id.in_(select(A.task_id).where(A.unit_id == own)))
     return query
 
@@ -110,7 +99,7 @@ def as_of_today(today: date, due_soon_days: int) -> AsOf:
 
 def _assignment_query(user: User, as_of: AsOf):
     query = select(A, status_sql.status_expression(as_of).label("status"))
-    if (own := visible_unit(user)) is not None:
+    if (own := access.unit_scope_of(user)) is not None:
         query = query.where(A.unit_id == own)
     return query
 

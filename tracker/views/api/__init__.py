@@ -37,6 +37,8 @@ from tracker.views.api.resources import BLUEPRINTS as RESOURCES
 BLUEPRINTS = (*RESOURCES, reports, notifications, emails, audit)
 for _blueprint in BLUEPRINTS:  # once, when the module loads: every app shares them
     _blueprint.before_request(authenticate)
+    limiter.limit(api_limit, key_func=token_key)(_blueprint)
+    csrf.exempt(_blueprint)
 
 
 class WebhookEventData(ma.Schema):
@@ -114,6 +116,4 @@ def init_app(app: Flask) -> None:
     api.spec.options["security"] = [{"bearer": []}]
     describe_webhooks(api.spec)
     for blueprint in BLUEPRINTS:
-        limiter.limit(api_limit, key_func=token_key)(blueprint)
-        csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

@@ -280,19 +280,12 @@ def _version_asked() -> int | None:
     return int(match.group(1))
 
 
-def _act(assignment_id: int, action) -> tuple:
-    """Run a version-checked action; answer the assignment as it now stands. Another
-    unit's assignment answers 404 whatever the action, as reading it would."""
-    if api_reads.assignment(current_user, assignment_id, _as_of()) is None:
-        return problem(404)
-    version = _version_asked()
-    if version is None:
-        return problem(428, _l("Send the assignment's ETag in If-Match."))
-    if version == ANY:
-        version = None  # the services check no version then
+def _as_token(run):
+    """Run a service call as a change made through the request's token; return the
+    problem its refusal answers, or None when it was done."""
     try:
         with events.through_token(g.api_token.name):
-            action(version)
+            run()
     except StaleEdit:
         return problem(412, _l("The assignment changed since it was read: read it again."))
     except NotFound:
@@ -301,8 +294,24 @@ def _act(assignment_id: int, action) -> tuple:
         return problem(403, _l("The token's user may not do this."))
     except ServiceError as error:
         return problem(409, error.message)
-    row = api_reads.assignment(current_user, assignment_id, _as_of())
-    found = _with_status(row)
+    return None
+
+
+def _act(assignment_id: int, action) -> tuple:
+    """Run a version-checked action; answer the assignment as it now stands. Another
+    unit's assignment answers 404 whatever the action, as reading it would."""
+    as_of = _as_of()
+    if api_reads.assignment(current_user, assignment_id, as_of) is None:
+        return problem(404)
+    version = _version_asked()
+    if version is None:
+        return problem(428, _l("Send the assignment's ETag in If-Match."))
+    if version == ANY:
+        version = None  # the services check no version then
+    refused = _as_token(lambda: action(version))
+    if refused is not None:
+        return refused
+    found = _with_status(api_reads.assignment(current_user, assignment_id, as_of))
     return found, 200, {"ETag": etag(found)}
 
 
@@ -388,16 +397,9 @@ def add_note(args, assignment_id: int):
     """Add a progress note to the assignment's timeline (its focal point or a coordinator)."""
     if api_reads.assignment(current_user, assignment_id, _as_of()) is None:
         return problem(404)
-    try:
-        with events.through_token(g.api_token.name):
-            workflow.add_note(assignment_id, current_user, clock.now(), args["note"])
-    except NotFound:
-        return problem(404)
-    except NotAllowed:
-        return problem(403, _l("The token's user may not do this."))
-    except ServiceError as error:
-        return problem(409, error.message)
-    return None
+    return _as_token(
+        lambda: workflow.add_note(assignment_id, current_user, clock.now(), args["note"])
+    )
 
 
 BLUEPRINTS = (units, tasks, assignments)

@@ -35,6 +35,7 @@ from tracker.extensions import db
 from tracker.mail import Letter, Recipient
 from tracker.models import Role, User, WebhookDelivery, WebhookEndpoint
 from tracker.services import events
+from tracker.services.access import require_role
 from tracker.services.errors import ServiceError
 from tracker.services.outbox import queue as outbox
 from tracker.services.outbox.sender import retry_delay
@@ -75,8 +76,7 @@ def create_endpoint(
     actor: User, *, url: str, kinds: Sequence[str], description: str, now: datetime
 ) -> tuple[WebhookEndpoint, str]:
     """Register an endpoint (committed); return it with its secret, shown once."""
-    if actor.role != Role.ADMIN:
-        raise ServiceError(_l("Only administrators manage webhooks."))
+    require_role(actor, Role.ADMIN)
     chosen = [kind for kind in TYPES if kind in set(kinds)]
     if not chosen:
         raise ServiceError(_l("Choose at least one kind of event."))
@@ -103,8 +103,7 @@ def create_endpoint(
 
 def set_active(actor: User, endpoint_id: int, active: bool, *, now: datetime) -> WebhookEndpoint:
     """Enable or disable an endpoint (committed); enabling starts its failure count afresh."""
-    if actor.role != Role.ADMIN:
-        raise ServiceError(_l("Only administrators manage webhooks."))
+    require_role(actor, Role.ADMIN)
     endpoint = db.session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None:
         raise ServiceError(_l("There is no such webhook."))
@@ -118,8 +117,7 @@ def set_active(actor: User, endpoint_id: int, active: bool, *, now: datetime) ->
 
 def redeliver(actor: User, delivery_id: int, *, now: datetime) -> WebhookDelivery:
     """Queue a delivery again, as a new delivery of the same event (committed)."""
-    if actor.role != Role.ADMIN:
-        raise ServiceError(_l("Only administrators manage webhooks."))
+    require_role(actor, Role.ADMIN)
     found = db.session.get(WebhookDelivery, delivery_id)
     if found is None:
         raise ServiceError(_l("There is no such delivery."))
@@ -333,15 +331,13 @@ def _disable(endpoint: WebhookEndpoint, now: datetime, settings: Settings) -> No
 
 def endpoints(actor: User) -> list[WebhookEndpoint]:
     """Return every endpoint, newest first (administrators)."""
-    if actor.role != Role.ADMIN:
-        raise ServiceError(_l("Only administrators manage webhooks."))
+    require_role(actor, Role.ADMIN)
     return list(db.session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id.desc())))
 
 
 def deliveries(actor: User, endpoint_id: int, *, limit: int = 100):
     """Return an endpoint and its latest deliveries, newest first (administrators)."""
-    if actor.role != Role.ADMIN:
-        raise ServiceError(_l("Only administrators manage webhooks."))
+    require_role(actor, Role.ADMIN)
     endpoint = db.session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None:
         raise ServiceError(_l("There is no such webhook."))

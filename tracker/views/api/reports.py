@@ -142,9 +142,11 @@ def _params(args):
     return pages.ReportParams(day=day, today=today, due_soon_days=settings.current().due_soon_days)
 
 
+BUCKET_FIELDS = tuple(BucketsSchema().fields)  # read once: a programme has many buckets
+
+
 def _buckets(b) -> dict:
-    fields = BucketsSchema().fields
-    return {name: getattr(b, name) for name in fields}
+    return {name: getattr(b, name) for name in BUCKET_FIELDS}
 
 
 def _task(t) -> dict:

@@ -13,7 +13,14 @@ from flask_smorest import Blueprint
 from tracker.models import Role
 from tracker.services import api_tokens
 from tracker.services.admin import audit as audit_service
-from tracker.views.api.common import INT_MAX, LINK_HEADER, Moment, PageArgs, next_page_link, problem
+from tracker.views.api.common import (
+    INT_MAX,
+    LINK_HEADER,
+    Moment,
+    NumberedPageArgs,
+    numbered_page_link,
+    problem,
+)
 from tracker.views.api.errors_doc import documented
 
 audit = Blueprint("api_audit", __name__, url_prefix="/api/v1/audit", description="Audit log")
@@ -39,15 +46,13 @@ class EventPage(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(EventSchema), required=True)
 
 
-class AuditArgs(ma.Schema):
+class AuditArgs(NumberedPageArgs):
     kind = ma.fields.String(validate=ma.validate.Length(max=30))
     actor = ma.fields.Integer(validate=ma.validate.Range(0, INT_MAX))
     unit = ma.fields.Integer(validate=ma.validate.Range(0, INT_MAX))
     task = ma.fields.Integer(validate=ma.validate.Range(0, INT_MAX))
     date_from = ma.fields.Date()
     date_to = ma.fields.Date()
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(1, INT_MAX // 200))
-    limit = PageArgs().fields["limit"]
 
 
 @audit.route("")
@@ -69,6 +74,5 @@ def list_events(args):
     zone = ZoneInfo(current_app.config["TIMEZONE"])
     found = audit_service.audit_page(current_user, filters, zone, args["page"], args["limit"])
     page = found.page
-    more = args["page"] * args["limit"] < page.total
-    link = next_page_link("api_audit.list_events", "page", args["page"] + 1)
-    return {"count": page.total, "items": page.items}, 200, link if more else {}
+    link = numbered_page_link("api_audit.list_events", args, page.total)
+    return {"count": page.total, "items": page.items}, 200, link

@@ -124,6 +124,20 @@ class PageArgs(ma.Schema):
     )
 
 
+class NumberedPageArgs(ma.Schema):
+    """Page-number paging, for lists that come in another order than their ids."""
+
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(1, INT_MAX // PAGE_MAX))
+    limit = PageArgs().fields["limit"]
+
+
+def numbered_page_link(endpoint: str, args: dict, total: int) -> dict[str, str]:
+    """Return the ``Link`` header of the page after ``args["page"]``, when there is one."""
+    if args["page"] * args["limit"] >= total:
+        return {}
+    return next_page_link(endpoint, "page", args["page"] + 1)
+
+
 def next_page_link(endpoint: str, name: str, value: int, **values) -> dict[str, str]:
     """Return the ``Link`` header of the next page: this request's query with ``name``
     (the cursor or the page number) set to ``value``."""

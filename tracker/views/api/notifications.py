@@ -11,7 +11,13 @@ from tracker import clock
 from tracker.services.errors import NotFound
 from tracker.services.notifications import centre
 from tracker.services.notifications.kinds import KINDS
-from tracker.views.api.common import INT_MAX, LINK_HEADER, Moment, PageArgs, next_page_link, problem
+from tracker.views.api.common import (
+    LINK_HEADER,
+    Moment,
+    NumberedPageArgs,
+    numbered_page_link,
+    problem,
+)
 from tracker.views.api.errors_doc import documented
 
 notifications = Blueprint(
@@ -42,11 +48,9 @@ class NotificationPage(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(NotificationSchema), required=True)
 
 
-class NotificationArgs(ma.Schema):
+class NotificationArgs(NumberedPageArgs):
     kind = ma.fields.String(validate=ma.validate.OneOf(sorted(KINDS)))
     unread = ma.fields.Boolean()
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(1, INT_MAX // 200))
-    limit = PageArgs().fields["limit"]
 
 
 class Marked(ma.Schema):
@@ -61,9 +65,8 @@ def list_notifications(args):
     """The token user's notifications, newest first."""
     filters = centre.Filters(args.get("kind", ""), args.get("unread", False))
     found = centre.page(current_user.id, filters, number=args["page"], size=args["limit"])
-    more = args["page"] * args["limit"] < found.total
-    link = next_page_link("api_notifications.list_notifications", "page", args["page"] + 1)
-    return {"count": found.total, "items": found.items}, 200, link if more else {}
+    link = numbered_page_link("api_notifications.list_notifications", args, found.total)
+    return {"count": found.total, "items": found.items}, 200, link
 
 
 @notifications.route("/<int(max=2147483647):notification_id>/read", methods=["POST"])

@@ -20,7 +20,12 @@ from tracker.extensions import on_reports_engine
 from tracker.models import Role
 from tracker.services.errors import NotFound
 from tracker.services.reports import pages
-from tracker.views.api.common import INT_MAX, LINK_HEADER, PageArgs, next_page_link, problem
+from tracker.views.api.common import (
+    LINK_HEADER,
+    NumberedPageArgs,
+    numbered_page_link,
+    problem,
+)
 from tracker.views.api.errors_doc import documented
 
 READERS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.VIEWER})
@@ -125,9 +130,8 @@ class TaskReportArgs(AsOfArgs):
     missing = ma.fields.Boolean(metadata={"description": "Only the units not done."})
 
 
-class ScoreArgs(AsOfArgs):
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(1, INT_MAX // 200))
-    limit = PageArgs().fields["limit"]
+class ScoreArgs(AsOfArgs, NumberedPageArgs):
+    pass
 
 
 def _params(args):
@@ -247,6 +251,5 @@ def scorecards(args):
         }
         for rank, score in found.page.items
     ]
-    more = args["page"] * args["limit"] < found.count
-    headers = next_page_link("api_reports.scorecards", "page", args["page"] + 1) if more else {}
-    return {"as_of": found.scope.day, "count": found.count, "items": items}, 200, headers
+    link = numbered_page_link("api_reports.scorecards", args, found.count)
+    return {"as_of": found.scope.day, "count": found.count, "items": items}, 200, link

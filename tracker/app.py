@@ -36,6 +36,7 @@ def register_extensions(app: Flask) -> None:
     from tracker import auth, i18n
     from tracker.extensions import bootstrap, csrf, db, migrate, oauth
     from tracker.services import history
+    from tracker.views import page_cache
 
     os.makedirs(app.instance_path, exist_ok=True)
     db.init_app(app)
@@ -47,6 +48,7 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     auth.init_app(app)
     oauth.init_app(app)
+    page_cache.init_app(app)
 
 
 def register_databases(app: Flask) -> None:

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from tracker.extensions import login
 from tracker.models import Role, User
-from tracker.services import access, sessions
+from tracker.services import access, data_version, sessions
 from tracker.services.notifications import centre
 
 
@@ -31,16 +31,19 @@ def _load_user(token: str) -> User | None:
 
     from tracker import clock
 
+    version = data_version.column()
+    also = (centre.unread_count_of(User.id),) + ((version,) if version is not None else ())
     found = sessions.load(
         token,
         now=clock.now(),
         limits=session_limits(current_app.config),
         ip=request.remote_addr or "" if request else "",
-        also=(centre.unread_count_of(User.id),),
+        also=also,
     )
     if found is None:
         return None
     g.notifications_unread = found.also[0] or 0
+    g.data_version = found.also[1] if version is not None else None
     g.user_session_id = found.session_id
     return found.user
 

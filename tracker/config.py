@@ -53,6 +53,12 @@ DEFAULTS: dict[str, object] = {
     # Werkzeug's hashing method for passwords ("scrypt"; the tests use a cheap one).
     "PASSWORD_HASH_METHOD": "scrypt",
     "INVITATION_HOURS": 72,
+    # Signed-in pages kept per browser session while the database has not changed (on
+    # PostgreSQL; see tracker/views/page_cache.py): at most this many seconds, this many
+    # pages and bytes per web process; 0 seconds: never kept.
+    "PAGE_CACHE_SECONDS": 60,
+    "PAGE_CACHE_ENTRIES": 2000,
+    "PAGE_CACHE_BYTES": 64 * 1024 * 1024,
     # Database: None means the SQLite file instance/tracker.sqlite3
     "SQLALCHEMY_DATABASE_URI": None,
     # Report pages, exports and `tracker report` read through their own engine on this URL
@@ -201,6 +207,9 @@ def validate(config) -> None:
     ):
         if not isinstance(config[key], int | float) or config[key] <= 0:
             raise RuntimeError(f"{key} must be a positive number, got {config[key]!r}")
+    for key in ("PAGE_CACHE_SECONDS", "PAGE_CACHE_ENTRIES", "PAGE_CACHE_BYTES"):
+        if not isinstance(config[key], int | float) or config[key] < 0:
+            raise RuntimeError(f"{key} must be zero or a positive number, got {config[key]!r}")
     if config.get("OIDC_ISSUER"):
         _validate_oidc(config)
     reports_uri = config["SQLALCHEMY_REPORTS_URI"]

@@ -8,13 +8,16 @@ session per simulated user on a keep-alive connection of its own (plain HTTP/1.1
 only signs in), each requesting its next page as soon as the last one answered.
 ``--coordinators`` of the users (default 70 %) are coordinators reading the dashboard,
 task lists, task and unit pages, the review queue and the programme report; the others
-are focal points reading their unit's pages.
+are focal points reading their unit's pages. Meanwhile ``--commits-per-second`` small
+changes are committed (default 1), each making every kept page stale as real reports and
+reviews would; ``--page-cache off`` measures pages built every time.
 
 For each ``--concurrency`` level, after one untimed round of each user's pages, the load
 runs ``--seconds``; printed: requests per second, p50 and p95 in milliseconds, errors
 (any answer but 200, or no answer in 30 s), PASS/MISS against the issue's target at 10
 users (>= 200 req/s, p95 < 300 ms, no error; for PostgreSQL), and the CPU each party used
-(this client's share shows whether it limited the figures). Asserts nothing.
+(this client's share shows whether it limited the figures), and the share of pages the
+page cache served. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -34,7 +38,7 @@ from datetime import date
 from pathlib import Path
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from tracker.app import create_app
@@ -53,6 +57,7 @@ from tracker.models import Task, Unit, User
 # The issue's target on the 20k world on PostgreSQL, at 10 users.
 TARGET_USERS, TARGET_RPS, TARGET_P95_MS = 10, 200, 300
 TIMEOUT = 30.0
+METRICS_TOKEN = os.urandom(16).hex()
 
 # (page, path, weight): what each kind of user reads, and how often.
 COORDINATOR = (
@@ -92,6 +97,8 @@ class Level:
     errors: Counter = field(default_factory=Counter)
     cpu: dict[str, float] = field(default_factory=dict)  # share of one core, by party
     reconnects: int = 0
+    commits: int = 0  # made by the committer meanwhile
+    kept: tuple[float, float] = (0.0, 0.0)  # pages served from the page cache, and built
 
     @property
     def all_times(self) -> list[float]:
@@ -118,7 +125,9 @@ def _free_port() -> int:
 class Gunicorn:
     """gunicorn serving ``tracker.app:create_app()`` on the database ``url``."""
 
-    def __init__(self, url: str, today: date, workers: int | None, threads: int | None) -> None:
+    def __init__(
+        self, url: str, today: date, workers: int | None, threads: int | None, page_cache: bool
+    ) -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = Path(tempfile.mkdtemp(prefix="bench-http-")) / "gunicorn.log"
@@ -139,7 +148,10 @@ class Gunicorn:
             "TRACKER_TODAY": today.isoformat(),
             "TRACKER_SECRET_KEY": os.urandom(16).hex(),
             "TRACKER_RATELIMIT_ENABLED": "0",  # every user signs in from 127.0.0.1
+            "TRACKER_METRICS_TOKEN": METRICS_TOKEN,  # the page cache's hits, read at the end
         }
+        if not page_cache:
+            self.env["TRACKER_PAGE_CACHE_SECONDS"] = "0"
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Gunicorn:
@@ -250,6 +262,61 @@ class CpuMeter:
         }
 
 
+# ---------------------------------------------------------------- data that changes
+
+
+class Committer:
+    """Commits ``per_second`` small changes to the database while the load runs, as focal
+    points' reports and coordinators' reviews would: each moves the data version, so
+    pages kept before it are built again (``tracker/views/page_cache.py``)."""
+
+    def __init__(self, url: str, per_second: float) -> None:
+        self.url, self.per_second = url, per_second
+        self.commits = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.commits = 0
+        self._stop.clear()
+        if self.per_second > 0:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+
+    def stop(self) -> int:
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+        return self.commits
+
+    def _run(self) -> None:
+        engine = create_engine(self.url)
+        touch = text(
+            "UPDATE assignment SET updated_at = updated_at WHERE id = "
+            "(SELECT min(id) FROM assignment)"
+        )
+        try:
+            while not self._stop.wait(1 / self.per_second):
+                with engine.begin() as conn:
+                    conn.execute(touch)
+                self.commits += 1
+        finally:
+            engine.dispose()
+
+
+def page_cache_counts(base: str) -> tuple[float, float]:
+    """Return (hits, misses) of the page cache so far, from the server's /metrics."""
+    answer = httpx.get(
+        base + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=30
+    )
+    counts = {"hit": 0.0, "miss": 0.0}
+    for line in answer.text.splitlines():
+        if line.startswith("tracker_page_cache_total{"):
+            result = line.split('result="', 1)[1].split('"', 1)[0]
+            counts[result] += float(line.rsplit(" ", 1)[1])
+    return counts["hit"], counts["miss"]
+
+
 # ---------------------------------------------------------------- the client
 
 
@@ -271,9 +338,28 @@ class Connection:
 
     def __init__(self, host: str, port: int, cookie: str) -> None:
         self.host, self.port = host, port
-        self._head = f"Host: {host}:{port}\r\nCookie: {cookie}\r\n\r\n"
+        self.cookies = dict(part.split("=", 1) for part in cookie.split("; ") if "=" in part)
+        self._set_head()
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
         self.reconnects = 0  # requests asked again after the server closed an idle connection
+
+    def _set_head(self) -> None:
+        cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        self._head = f"Host: {self.host}:{self.port}\r\nCookie: {cookie}\r\n\r\n"
+
+    def _keep_cookies(self, head: str) -> None:
+        """Keep the cookies the answer sets, as a browser does (the session's CSRF secret,
+        stored on its first page with a form)."""
+        changed = False
+        for line in head.split("\r\n")[1:]:
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "set-cookie":
+                cookie = value.strip().split(";", 1)[0]
+                key, _, cookie_value = cookie.partition("=")
+                self.cookies[key] = cookie_value
+                changed = True
+        if changed:
+            self._set_head()
 
     async def get(self, path: str) -> int:
         """Return the status of GET ``path``, its body read (raises OSError, TimeoutError,
@@ -291,7 +377,7 @@ class Connection:
         reader, writer = self._streams
         writer.write(f"GET {path} HTTP/1.1\r\n{self._head}".encode())
         try:
-            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
+            raw = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
         except (asyncio.IncompleteReadError, ConnectionResetError) as exc:
             if not reused or getattr(exc, "partial", b""):
                 raise
@@ -300,6 +386,9 @@ class Connection:
             self.close()
             self.reconnects += 1
             return await self._get(path)
+        head = raw.lower()
+        if "\r\nset-cookie:" in head:
+            self._keep_cookies(raw)
         status = int(head[9:12])
         length = _header(head, "content-length")
         if length is not None:
@@ -372,7 +461,9 @@ async def _user(client, kind, programme, rng, own, level: Level | None, stop_at:
                 level.times[name].append(time.perf_counter() - began)
 
 
-async def run_level(base, programme: Programme, users: int, seconds: float, share, meter):
+async def run_level(
+    base, programme: Programme, users: int, seconds: float, share, meter, committer
+):
     """Sign ``users`` users in, warm their pages, then load for ``seconds``."""
     coordinators = round(users * share)
     who = [(COORDINATOR, programme.coordinator, None)] * coordinators
@@ -390,6 +481,8 @@ async def run_level(base, programme: Programme, users: int, seconds: float, shar
         ))  # fmt: skip
         level = Level(users)
         reconnects = sum(client.reconnects for client in clients)
+        kept_before = page_cache_counts(base)
+        committer.start()
         meter.start()
         began = time.perf_counter()
         stop_at = began + seconds
@@ -399,6 +492,9 @@ async def run_level(base, programme: Programme, users: int, seconds: float, shar
         ))  # fmt: skip
         level.seconds = time.perf_counter() - began
         level.cpu = meter.stop()
+        level.commits = committer.stop()
+        kept_after = page_cache_counts(base)
+        level.kept = (kept_after[0] - kept_before[0], kept_after[1] - kept_before[1])
         level.reconnects = sum(client.reconnects for client in clients) - reconnects
         return level
     finally:
@@ -469,6 +565,13 @@ def print_levels(levels: list[Level]) -> None:
             for name, t in sorted(level.times.items())
         )
         print(f"{level.users} users, per page p50/p95 ms (requests): {pages}")
+        hits, built = level.kept
+        if hits + built:
+            print(f"  page cache: {hits / (hits + built):.0%} of {hits + built:.0f} cacheable "
+                  f"pages served kept; {level.commits} commits meanwhile "
+                  f"({level.commits / level.seconds:.1f}/s)")  # fmt: skip
+        else:
+            print(f"  page cache: off; {level.commits} commits meanwhile")
         if level.reconnects:
             print(f"  {level.reconnects} request(s) asked again: gunicorn closed a kept-alive "
                   "connection without answering (its keep-alive timeout, while busy)")  # fmt: skip
@@ -486,6 +589,15 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--workers", type=int, help="gunicorn workers (default 2)")
     parser.add_argument("--threads", type=int, help="threads per gunicorn worker (default 4)")
+    parser.add_argument(
+        "--commits-per-second",
+        type=float,
+        default=1.0,
+        help="small changes committed meanwhile, each making kept pages stale (default 1)",
+    )
+    parser.add_argument(
+        "--page-cache", choices=("on", "off"), default="on", help="keep unchanged pages (on)"
+    )
     args = parser.parse_args(argv)
     world = World.parse(args.world)
     today = date.fromisoformat(args.today)
@@ -503,16 +615,19 @@ def main(argv=None) -> None:
         f"{k} {v:.1f} s" for k, v in done["seconds"].items()), flush=True)  # fmt: skip
     programme = load_programme(app, max(levels))
     results = []
-    with Gunicorn(url, today, args.workers, args.threads) as server:
+    committer = Committer(url, args.commits_per_second)
+    with Gunicorn(url, today, args.workers, args.threads, args.page_cache == "on") as server:
         print(
             f"gunicorn {server.options} on {server.base}; {args.seconds:g} s per level; "
-            f"{args.coordinators:.0%} coordinators, the rest focal points",
+            f"{args.coordinators:.0%} coordinators, the rest focal points; page cache "
+            f"{args.page_cache}, {args.commits_per_second:g} commit(s)/s meanwhile",
             flush=True,
         )
         meter = CpuMeter(server)
         for users in levels:
             results.append(asyncio.run(
-                run_level(server.base, programme, users, args.seconds, args.coordinators, meter)
+                run_level(server.base, programme, users, args.seconds, args.coordinators,
+                          meter, committer)
             ))  # fmt: skip
         logged = server.errors_logged()
     print_levels(results)

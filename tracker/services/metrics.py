@@ -46,6 +46,18 @@ LATENCY = Histogram(
 )
 
 
+PAGE_CACHE = Counter(
+    "tracker_page_cache",
+    "Signed-in pages served from the page cache (hit) or built (miss), by endpoint",
+    ["endpoint", "result"],
+)
+
+
+def page_cache(endpoint: str, *, hit: bool) -> None:
+    """Count one page the page cache served or could have."""
+    PAGE_CACHE.labels(endpoint, "hit" if hit else "miss").inc()
+
+
 def observe(endpoint: str, method: str, status: int, seconds: float) -> None:
     """Count one answered request."""
     REQUESTS.labels(endpoint, method, str(status)).inc()

@@ -9,11 +9,13 @@ from flask_login import current_user
 from tracker.services import dashboard
 from tracker.views import context
 from tracker.views.charts import bars, donut
+from tracker.views.page_cache import kept
 
 bp = Blueprint("dashboard", __name__)
 
 
 @bp.get("/")
+@kept()
 def index():
     data = dashboard.dashboard(context.unit_scope(), context.as_of())
     pictures = {}

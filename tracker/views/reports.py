@@ -27,6 +27,7 @@ from tracker.services.reports import pages
 from tracker.views import filters, report_args
 from tracker.views.charts import bars, trend
 from tracker.views.downloads import content_disposition, export_response
+from tracker.views.page_cache import kept
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -55,6 +56,7 @@ def _render(template: str, scope, **values):
 
 @bp.get("/")
 @roles_required(*READERS)
+@kept(reports=True)
 @on_reports_engine()
 def index():
     params = report_args.params()
@@ -85,6 +87,7 @@ def index():
 
 @bp.get("/tasks/<int:task_id>")
 @roles_required(*READERS)
+@kept(reports=True)
 @on_reports_engine()
 def task(task_id: int):
     params = report_args.params(task_ids=[task_id])
@@ -118,6 +121,7 @@ def task(task_id: int):
 
 @bp.get("/units")
 @roles_required(*READERS)
+@kept(reports=True)
 @on_reports_engine()
 def units():
     fmt = report_args.export_format()
@@ -134,6 +138,7 @@ def units():
 
 @bp.get("/matrix")
 @roles_required(*READERS)
+@kept(reports=True)
 @on_reports_engine()
 def matrix():
     fmt = report_args.export_format()
@@ -177,6 +182,7 @@ class NarrativeExportForm(FlaskForm):
 
 @bp.get("/narrative")
 @roles_required(*READERS)
+@kept(reports=True)
 @on_reports_engine()
 def narrative():
     params = report_args.params()

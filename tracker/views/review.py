@@ -16,6 +16,7 @@ from tracker.services.assignments import workflow as assignments
 from tracker.services.errors import NotAllowed, NotFound, ServiceError, StaleEdit
 from tracker.views import assignments as assignment_views
 from tracker.views import context, filters
+from tracker.views.page_cache import kept
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -59,6 +60,7 @@ def _queue(status: int = 200, bulk=None):
 
 
 @bp.get("/")
+@kept()
 def index():
     return _queue()
 

@@ -12,11 +12,13 @@ from tracker.models import Field, UnitGroup
 from tracker.services.assignments.listing import STATUSES as ASSIGNMENT_STATUSES
 from tracker.services.tasks import listing as task_listing
 from tracker.views import context, downloads, filters
+from tracker.views.page_cache import kept
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 
 @bp.get("/")
+@kept()
 def index():
     as_of = context.as_of()
     scope = context.unit_scope()
@@ -52,6 +54,7 @@ def index():
 
 
 @bp.get("/<int:task_id>")
+@kept()
 def detail(task_id: int):
     as_of = context.as_of()
     status = filters.choice("status", ASSIGNMENT_STATUSES)

@@ -11,6 +11,7 @@ from tracker.models import UnitGroup, UnitKind
 from tracker.services import units
 from tracker.services.assignments.listing import STATUSES as ASSIGNMENT_STATUSES
 from tracker.views import context, downloads, filters
+from tracker.views.page_cache import kept
 
 bp = Blueprint("units", __name__, url_prefix="/units")
 
@@ -50,6 +51,7 @@ def index():
 
 
 @bp.get("/<int:unit_id>")
+@kept()
 def detail(unit_id: int):
     as_of = context.as_of()
     status = filters.choice("status", ASSIGNMENT_STATUSES)

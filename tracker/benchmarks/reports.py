@@ -206,7 +206,10 @@ def open_world(args, world: World, today: date, past: date):
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "TODAY": today.isoformat(),
          "SECRET_KEY": os.urandom(16).hex(), "WTF_CSRF_ENABLED": False,
-         "RATELIMIT_ENABLED": False}
+         "RATELIMIT_ENABLED": False,
+         # Every page is built: the same page asked again would otherwise come from the
+         # page cache (nothing commits meanwhile), which bench_http measures instead.
+         "PAGE_CACHE_SECONDS": 0}
     )  # fmt: skip
     print(f"world {world.short}: {world} in {_where(url)} ...", flush=True)
     done = prepare_world(app, world, today, rebuild=args.rebuild, days=kept_days(today, past))

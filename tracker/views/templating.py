@@ -8,12 +8,14 @@ from tracker import i18n, labels
 from tracker.services.notifications.kinds import FIELD_LABEL as CHANGED_FIELD_LABEL
 from tracker.services.notifications.kinds import LABEL as NOTIFICATION_LABEL
 from tracker.services.notifications.kinds import MODE_LABEL as NOTIFICATION_MODE_LABEL
+from tracker.views import fast_urls
 from tracker.views.downloads import buttons
 from tracker.views.links import page_url, url_with
 from tracker.views.notifications import bell
 
 
 def init_app(app: Flask) -> None:
+    fast_urls.init_app(app)
     app.add_template_global(buttons, "export_buttons")
     app.add_template_filter(i18n.format_day, "day")
     app.add_template_filter(i18n.format_moment, "moment")

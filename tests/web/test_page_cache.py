@@ -7,12 +7,13 @@ commits, which the rolled-back tests' single transaction never does.
 from __future__ import annotations
 
 import time
+from datetime import date
 
 import pytest
 from sqlalchemy import update
 
 from tracker.extensions import db
-from tracker.models import Task
+from tracker.models import CalendarOverride, Task
 
 COORDINATOR, OTHER = "dp@example.org", "dp2@example.org"
 
@@ -123,3 +124,20 @@ def test_downloads_and_other_answers_are_never_kept(app, world, query_counter):
     with query_counter() as statements:
         assert client.get("/tasks/999999").status_code == 404
     assert len(statements) > 1
+
+
+def test_the_calendar_is_read_again_only_after_a_commit(app, world, query_counter):
+    def calendar_reads(path):
+        with query_counter() as statements:
+            assert client.get(path).status_code == 200
+        return sum("FROM calendar_override" in s for s in statements)
+
+    client = _signed_in(app, COORDINATOR)
+    calendar_reads("/")
+    kept = _postgresql(app)
+    assert calendar_reads("/tasks/?q=a") == (0 if kept else 1)
+    with app.app_context():
+        db.session.add(CalendarOverride(day=date(2024, 7, 6), is_working=True, note="Làm bù"))
+        db.session.commit()
+    assert calendar_reads("/tasks/?q=b") == 1
+    assert calendar_reads("/tasks/?q=c") == (0 if kept else 1)

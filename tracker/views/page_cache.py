@@ -25,7 +25,7 @@ from collections import OrderedDict
 from flask import Flask, current_app, g, request, session
 
 from tracker import clock, i18n
-from tracker.services import metrics
+from tracker.services import data_version, metrics
 from tracker.views import downloads
 
 _EXTENSION = "tracker_page_cache"
@@ -107,9 +107,9 @@ def kept(*, reports: bool = False):
 
 def _key(reports: bool) -> tuple | None:
     """Return the page's key in the store, or None when it is not to be kept."""
-    if current_app.config["PAGE_CACHE_SECONDS"] <= 0 or request.method != "GET":
+    if request.method != "GET":
         return None
-    version = g.get("data_version")
+    version = data_version.current()
     if version is None or "_flashes" in session or downloads.requested():
         return None
     if reports and current_app.config["SQLALCHEMY_REPORTS_URI"]:

@@ -8,20 +8,18 @@ from sqlalchemy import select
 from tracker.domain.calendar import WorkCalendar
 from tracker.extensions import db
 from tracker.models import CalendarOverride
-from tracker.services import data_version
 
 # (data version, calendar): the last one read in this process, shown again while nothing
-# has been committed since (``data_version``).
+# has been committed since (``services.data_version``).
 _kept: tuple[str, WorkCalendar] | None = None
 
 
-def load_calendar() -> WorkCalendar:
-    """Return Vietnam's calendar with the admin's overrides (one query, once per request,
-    none while the data version is the one it was read at)."""
+def load_calendar(version: str | None = None) -> WorkCalendar:
+    """Return Vietnam's calendar with the admin's overrides (one query, once per request;
+    none while ``version``, the request's data version, is the one it was read at)."""
     global _kept
     if has_request_context() and "work_calendar" in g:
         return g.work_calendar
-    version = data_version.current()
     kept = _kept
     if version is not None and kept is not None and kept[0] == version:
         calendar = kept[1]

@@ -15,7 +15,6 @@ committed.
 
 from __future__ import annotations
 
-from flask import current_app, g, has_request_context
 from sqlalchemy import Text, cast, func
 
 from tracker.extensions import db
@@ -27,11 +26,3 @@ def column():
     if db.engine.dialect.name != "postgresql":
         return None
     return cast(func.pg_current_snapshot(), Text).label("data_version")
-
-
-def current() -> str | None:
-    """Return the data version read with the signed-in user in this request, when what it
-    vouches for may be kept (``PAGE_CACHE_SECONDS`` above 0), else None."""
-    if not has_request_context() or current_app.config["PAGE_CACHE_SECONDS"] <= 0:
-        return None
-    return g.get("data_version")

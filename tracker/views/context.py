@@ -8,11 +8,12 @@ from tracker import clock, settings
 from tracker.auth import visible_unit_id
 from tracker.services.calendar import load_calendar
 from tracker.services.status_sql import AsOf
+from tracker.views.page_cache import data_version
 
 
 def as_of() -> AsOf:
     """Return today's as-of, with the configured due-soon window."""
-    return AsOf.build(clock.today(), load_calendar(), due_soon_days())
+    return AsOf.build(clock.today(), load_calendar(data_version()), due_soon_days())
 
 
 def due_soon_days() -> int:

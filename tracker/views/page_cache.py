@@ -25,7 +25,7 @@ from collections import OrderedDict
 from flask import Flask, current_app, g, request, session
 
 from tracker import clock, i18n
-from tracker.services import data_version, metrics
+from tracker.services import metrics
 from tracker.views import downloads
 
 _EXTENSION = "tracker_page_cache"
@@ -78,6 +78,14 @@ def init_app(app: Flask) -> None:
     )
 
 
+def data_version() -> str | None:
+    """Return the data version read with the signed-in user in this request, when what it
+    vouches for may be kept (``PAGE_CACHE_SECONDS`` above 0), else None."""
+    if current_app.config["PAGE_CACHE_SECONDS"] <= 0:
+        return None
+    return g.get("data_version")
+
+
 def kept(*, reports: bool = False):
     """Decorate a GET view whose page depends only on the database, the signed-in user,
     the address and the language, to serve it from the page store while that holds.
@@ -109,7 +117,7 @@ def _key(reports: bool) -> tuple | None:
     """Return the page's key in the store, or None when it is not to be kept."""
     if request.method != "GET":
         return None
-    version = data_version.current()
+    version = data_version()
     if version is None or "_flashes" in session or downloads.requested():
         return None
     if reports and current_app.config["SQLALCHEMY_REPORTS_URI"]:

@@ -152,12 +152,12 @@ def format_number(value: float | int | None, digits: int = 0) -> str:
         return ""
     code = language()
     if digits == 0 and type(value) is int:  # counts, the most of them: Python groups them
-        return f"{value:,}".replace(",", _group_symbol(code))
+        return f"{value:,}".replace(",", group_symbol(code))
     return _number_pattern(digits).apply(value, _babel_locale(code))
 
 
 @functools.cache
-def _group_symbol(code: str) -> str:
+def group_symbol(code: str) -> str:
     """Return the thousands separator of ``code`` (Vietnamese "." and English ",")."""
     return _number_pattern(0).apply(1000, _babel_locale(code))[1]
 

@@ -30,6 +30,12 @@ class Buckets:
             return NotImplemented
         return Buckets(*(a + b for a, b in zip(_values(self), _values(other), strict=True)))
 
+    @classmethod
+    def sum(cls, many: Iterable[Buckets]) -> Buckets:
+        """Return the buckets of all of ``many`` together (column by column, at once)."""
+        columns = tuple(zip(*map(_values, many), strict=True))
+        return cls(*map(sum, columns)) if columns else cls()
+
     @property
     def completed(self) -> int:
         """Return the number of completed assignments, on time or late."""

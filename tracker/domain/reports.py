@@ -64,7 +64,7 @@ class TaskFigures:
     @functools.cached_property
     def total(self) -> Buckets:
         """Return the buckets over both groups (added up once: reports read it per row)."""
-        return sum(self.by_group.values(), Buckets())
+        return Buckets.sum(self.by_group.values())
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class ProgrammeFigures:
     tasks: tuple[TaskFigures, ...]
     ageing: dict[str, int] = field(default_factory=dict)  # band label -> open overdue count
 
-    @property
+    @functools.cached_property
     def total(self) -> Buckets:
-        """Return the buckets over every task."""
-        return sum((t.total for t in self.tasks), Buckets())
+        """Return the buckets over every task (added up once)."""
+        return Buckets.sum(t.total for t in self.tasks)

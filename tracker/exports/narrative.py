@@ -7,13 +7,60 @@ is a draft the coordinator edits before exporting it, so it is plain text, never
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date
 
+from tracker import i18n
 from tracker.domain.aggregate import Buckets
 from tracker.domain.phrasing import action_phrase, join_names
 from tracker.domain.reports import AGEING_BANDS, CENTRAL, LOCAL, ProgrammeFigures, TaskFigures
-from tracker.i18n import format_day, format_number, format_rate, language, ngettext
-from tracker.i18n import gettext as _
+from tracker.i18n import format_day, format_rate
+
+
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """The active language's catalog and number grouping, looked up once for a narrative
+    of a few hundred paragraphs instead of at each of its thousands of words and figures."""
+
+    gettext: object
+    ngettext: object
+    language: str
+    separator: str
+
+    @classmethod
+    def active(cls) -> _Words:
+        catalog, language = i18n.translations(), i18n.language()
+        return cls(catalog.ugettext, catalog.ungettext, language, i18n.group_symbol(language))
+
+
+_words: ContextVar[_Words | None] = ContextVar("narrative_words", default=None)
+
+
+def _(string: str, **variables) -> str:
+    words = _words.get()
+    text = words.gettext(string) if words else i18n.gettext(string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    words = _words.get()
+    if words is None:
+        return i18n.ngettext(singular, plural, num, **variables)
+    variables.setdefault("num", num)
+    return words.ngettext(singular, plural, num) % variables
+
+
+def format_number(value: int) -> str:
+    words = _words.get()
+    if words is None or type(value) is not int:
+        return i18n.format_number(value)
+    return f"{value:,}".replace(",", words.separator)
+
+
+def language() -> str:
+    words = _words.get()
+    return words.language if words else i18n.language()
 
 
 def compose_narrative(
@@ -29,12 +76,16 @@ def narrative_paragraphs(
 ) -> list[str]:
     """Return the heading, the overall figures, then one paragraph per task (naming the units
     that have not completed it when ``name_units``)."""
-    paragraphs = [_heading(figures, period_start)]
-    if not figures.tasks:
-        return [*paragraphs, _("No task matches the selection.")]
-    paragraphs.append(_overall(figures))
-    paragraphs.extend(_task_paragraph(task, name_units) for task in figures.tasks)
-    return paragraphs
+    token = _words.set(_Words.active())
+    try:
+        paragraphs = [_heading(figures, period_start)]
+        if not figures.tasks:
+            return [*paragraphs, _("No task matches the selection.")]
+        paragraphs.append(_overall(figures))
+        paragraphs.extend(_task_paragraph(task, name_units) for task in figures.tasks)
+        return paragraphs
+    finally:
+        _words.reset(token)
 
 
 def _heading(figures: ProgrammeFigures, period_start: date | None) -> str:

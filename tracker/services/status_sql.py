@@ -7,6 +7,7 @@ two agree on every branch. ``today`` and the due-soon limit are parameters, neve
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -139,9 +140,12 @@ _FIELDS = (
 )
 
 
+_READ_FIELDS = operator.attrgetter(*_FIELDS)
+
+
 def to_buckets(row) -> Buckets:
     """Return the buckets read from a row holding ``bucket_columns``."""
-    return Buckets(**{name: int(getattr(row, name) or 0) for name in _FIELDS})
+    return Buckets(*[int(value or 0) for value in _READ_FIELDS(row)])
 
 
 def count_buckets(as_of: AsOf, *where: ColumnElement[bool], joins: Iterable = ()) -> Buckets:

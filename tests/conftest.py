@@ -66,6 +66,9 @@ def base_config(database_url: str, instance_path: str) -> dict:
         "MAIL_PORT": 9,  # tests that send mail point this at their SMTP server
         "PASSWORD_HASH_METHOD": CHEAP_PASSWORD_HASH,
         "PASSWORD_FORGOT_SECONDS": 0,  # the test below sets it; others need not wait
+        # Nobody is made to set up two-factor sign-in: the tests that are about it set the
+        # roles they require (production requires it of administrators and coordinators).
+        "TWO_FACTOR_ROLES": (),
     }
 
 

@@ -139,6 +139,7 @@ class Gunicorn:
             "TRACKER_TODAY": today.isoformat(),
             "TRACKER_SECRET_KEY": os.urandom(16).hex(),
             "TRACKER_RATELIMIT_ENABLED": "0",  # every user signs in from 127.0.0.1
+            "TRACKER_TWO_FACTOR_ROLES": "",  # the coordinators have no authenticator app
         }
         self.process: subprocess.Popen | None = None
 

@@ -101,9 +101,13 @@ def test_the_clock_honours_a_fixed_date_in_the_programme_time_zone(tmp_path):
         assert clock.end_of_day(date(2024, 7, 1)).hour == 16
 
 
-def test_forms_without_a_csrf_token_are_refused(tmp_path):
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [("/login", {"email": "a@example.org", "password": "x"}), ("/login/code", {"code": "1"})],
+)
+def test_forms_without_a_csrf_token_are_refused(tmp_path, path, form):
     app = create_app(_config(tmp_path, WTF_CSRF_ENABLED=True, SECRET_KEY="k"))
-    response = app.test_client().post("/login", data={"email": "a@example.org", "password": "x"})
+    response = app.test_client().post(path, data=form)
     assert response.status_code == 400
     assert "Biểu mẫu đã hết hạn" in response.get_data(as_text=True)
 

@@ -11,7 +11,7 @@ from support.today import NOW
 
 from tracker.domain import two_factor as rules
 from tracker.extensions import db
-from tracker.models import Event, RecoveryCode, TwoFactor
+from tracker.models import Event, RecoveryCode, TwoFactor, User
 from tracker.services.errors import ServiceError
 from tracker.services.two_factor import app_codes, enrolment
 from tracker.services.two_factor import sign_in as second_step
@@ -185,3 +185,29 @@ def test_the_remembered_device_cookie_is_bound_to_the_app(enrolled):
     )  # fmt: skip
     assert not second_step.remembers(token, user, KEY, days=30)
 
+
+def test_the_command_line_resets_an_account_no_administrator_can_help(app, runner, build):
+    def make(f):
+        admin = f.user("admin", email="only-admin@example.org")
+        db.session.commit()
+        enrolment.start(admin, now=NOW, secret_key=KEY)
+        secret = enrolment.setup_of(admin, secret_key=KEY, issuer="tracker").secret
+        enrolment.confirm(
+            admin, pyotp.TOTP(secret).at(T0), now=NOW, unix_time=T0, secret_key=KEY,
+            keep_session_id=None,
+        )  # fmt: skip
+        return admin.id, admin.session_token
+
+    admin_id, token = build(make)
+    result = runner.invoke(args=["two-factor", "reset", "Only-Admin@example.org"])
+    assert result.exit_code == 0, result.output
+    assert "only-admin@example.org" in result.output
+    with app.app_context():
+        assert db.session.get(TwoFactor, admin_id) is None
+        [event] = db.session.scalars(select(Event).where(Event.kind == "two_factor_reset"))
+        assert event.actor_id is None and event.data == {"method": "command"}
+        assert db.session.get(User, admin_id).session_token != token
+
+    again = runner.invoke(args=["two-factor", "reset", "only-admin@example.org"])
+    assert again.exit_code == 1
+    assert runner.invoke(args=["two-factor", "reset", "nobody@example.org"]).exit_code == 1

@@ -206,7 +206,8 @@ def open_world(args, world: World, today: date, past: date):
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "TODAY": today.isoformat(),
          "SECRET_KEY": os.urandom(16).hex(), "WTF_CSRF_ENABLED": False,
-         "RATELIMIT_ENABLED": False}
+         "RATELIMIT_ENABLED": False,
+         "TWO_FACTOR_ROLES": ()}  # the world's coordinators have no authenticator app
     )  # fmt: skip
     print(f"world {world.short}: {world} in {_where(url)} ...", flush=True)
     done = prepare_world(app, world, today, rebuild=args.rebuild, days=kept_days(today, past))

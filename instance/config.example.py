@@ -33,10 +33,20 @@ RATELIMIT_STORAGE_URI = "memory://"
 # Failed sign-ins allowed per client address, and per email address (";" separates limits).
 RATELIMIT_LOGIN = "10 per minute"
 RATELIMIT_LOGIN_PER_EMAIL = "10 per minute;50 per day"
+# Wrong two-factor codes per account (at sign-in, and where My account asks for one).
+RATELIMIT_TWO_FACTOR = "5 per minute;30 per day"
 # "Forgot password" requests per client address.
 RATELIMIT_PASSWORD_FORGOT = "5 per minute;30 per hour"
 # ... and per email address, so nobody can flood someone's mailbox with links.
 RATELIMIT_PASSWORD_FORGOT_PER_EMAIL = "3 per hour"
+
+# --- Two-factor sign-in (an authenticator app; see README "Two-factor sign-in") -----------
+# The roles that must use it: sent to set it up right after their password, nothing else
+# opens until then. () requires it of nobody (scripts/serve's demo does that, below this
+# file: a value here wins). Anyone may set it up in My account.
+TWO_FACTOR_ROLES = ("admin", "coordinator")
+# "Do not ask again on this device" lasts this many days; 0 never offers it.
+TWO_FACTOR_REMEMBER_DAYS = 30
 
 # --- Single sign-on (OpenID Connect; see README "Single sign-on") -------------------------
 # On when OIDC_ISSUER is set (HTTPS; http only on 127.0.0.1/localhost for trials). The

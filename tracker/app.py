@@ -165,6 +165,7 @@ def register_blueprints(app: Flask) -> None:
         sso,
         task_editing,
         tasks,
+        two_factor,
         units,
     )
     from tracker.views.admin import audit, calendar, home, reorganisation, webhooks
@@ -180,6 +181,7 @@ def register_blueprints(app: Flask) -> None:
         recurring,
         units,
         account,
+        two_factor,
         api_docs,
         api_tokens,
         notifications,

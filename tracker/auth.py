@@ -13,6 +13,7 @@ from tracker.extensions import login
 from tracker.models import Role, User
 from tracker.services import access, data_version, sessions
 from tracker.services.notifications import centre
+from tracker.services.two_factor import sign_in as second_step
 
 
 def init_app(app: Flask) -> None:
@@ -26,13 +27,15 @@ def init_app(app: Flask) -> None:
 @login.user_loader
 def _load_user(token: str) -> User | None:
     """Load the user of the live session with this token (``tracker.services.sessions``),
-    with their unit and their unread count for the bell every page shows, in one query."""
+    with their unit, their unread count for the bell every page shows and whether they use
+    two-factor sign-in (``views.two_factor``'s policy), in one query."""
     from flask import current_app, request
 
     from tracker import clock
 
     version = data_version.column()
-    also = (centre.unread_count_of(User.id),) + ((version,) if version is not None else ())
+    also = (centre.unread_count_of(User.id), second_step.enabled_of(User.id))
+    also += (version,) if version is not None else ()
     found = sessions.load(
         token,
         now=clock.now(),
@@ -43,7 +46,8 @@ def _load_user(token: str) -> User | None:
     if found is None:
         return None
     g.notifications_unread = found.also[0] or 0
-    g.data_version = found.also[1] if version is not None else None
+    g.two_factor_on = bool(found.also[1])
+    g.data_version = found.also[2] if version is not None else None
     g.user_session_id = found.session_id
     return found.user
 
@@ -96,6 +100,7 @@ API_BLUEPRINTS = frozenset(
 PUBLIC_ENDPOINTS = frozenset(
     {
         "auth.login",
+        "auth.code",  # the second step of signing in: not signed in until it passes
         "auth.set_language",
         "sso.login",
         "sso.callback",

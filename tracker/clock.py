@@ -26,6 +26,12 @@ def now() -> datetime:
     return _moved_to(date.fromisoformat(str(fixed))) if fixed else datetime.now(UTC)
 
 
+def real_now() -> datetime:
+    """Return the real current instant, whatever TODAY says: for what must agree with
+    clocks elsewhere, such as the codes a phone's authenticator app shows."""
+    return datetime.now(UTC)
+
+
 def now_on(day: date | None) -> datetime:
     """Return the current instant moved to ``day`` (the time of day stays real), or ``now()``
     when ``day`` is None: what a command run with ``--today`` works at."""

@@ -46,6 +46,9 @@ DEFAULTS: dict[str, object] = {
     "RATELIMIT_LOGIN_PER_EMAIL": "10 per minute;50 per day",
     "RATELIMIT_PASSWORD_FORGOT": "5 per minute;30 per hour",  # per IP address
     "RATELIMIT_PASSWORD_FORGOT_PER_EMAIL": "3 per hour",  # so nobody is flooded with links
+    # Wrong two-factor codes allowed per account (at sign-in, and where My account asks for
+    # one); the sign-in step also counts per client address under RATELIMIT_LOGIN.
+    "RATELIMIT_TWO_FACTOR": "5 per minute;30 per day",
     # "Forgot password" answers after this long whether or not the address has an account.
     "PASSWORD_FORGOT_SECONDS": 0.25,
     # Password reset links expire after this many hours; links emailed to new accounts later.
@@ -59,6 +62,14 @@ DEFAULTS: dict[str, object] = {
     "PAGE_CACHE_SECONDS": 60,
     "PAGE_CACHE_ENTRIES": 2000,
     "PAGE_CACHE_BYTES": 64 * 1024 * 1024,
+    # Two-factor sign-in (an authenticator app, TOTP): the roles that must use it (a user
+    # of one of them is sent to set it up right after their password and can do nothing
+    # else until done); anyone may turn it on. Empty: nobody is made to. Single sign-on does
+    # not ask for it: the provider does its own.
+    "TWO_FACTOR_ROLES": ("admin", "coordinator"),
+    # "Remember this device" skips the code on that browser for this many days (0: never
+    # offered). A changed password or authenticator app forgets every remembered device.
+    "TWO_FACTOR_REMEMBER_DAYS": 30,
     # Database: None means the SQLite file instance/tracker.sqlite3
     "SQLALCHEMY_DATABASE_URI": None,
     # Report pages, exports and `tracker report` read through their own engine on this URL
@@ -155,12 +166,22 @@ def _coerce(value: str, default: object) -> object:
     return value
 
 
+# What the demo changes, between the defaults and instance/config.py: ``scripts/serve``
+# sets TRACKER_DEMO=1 (unless TRACKER_DEMO is set). The demo's accounts share a published
+# password and have no authenticator app, so nobody is made to use two-factor sign-in; a
+# deployment that runs scripts/serve turns it on in instance/config.py or the environment.
+DEMO_DEFAULTS: dict[str, object] = {"TWO_FACTOR_ROLES": ()}
+_NOT_SETTINGS = ("TRACKER_TEST_DATABASE_URL", "TRACKER_DEMO")
+
+
 def load(app, test_config: dict | None) -> None:
     """Fill ``app.config`` in layers and validate the result; raises ``RuntimeError`` if invalid."""
     app.config.from_mapping(DEFAULTS)
+    if _coerce(os.environ.get("TRACKER_DEMO", ""), False):
+        app.config.from_mapping(DEMO_DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
     for key, value in os.environ.items():
-        if key.startswith("TRACKER_") and key != "TRACKER_TEST_DATABASE_URL":
+        if key.startswith("TRACKER_") and key not in _NOT_SETTINGS:
             name = key.removeprefix("TRACKER_")
             app.config[name] = _coerce(value, DEFAULTS.get(name))
     if test_config:
@@ -210,6 +231,7 @@ def validate(config) -> None:
     for key in ("PAGE_CACHE_SECONDS", "PAGE_CACHE_ENTRIES", "PAGE_CACHE_BYTES"):
         if not isinstance(config[key], int | float) or config[key] < 0:
             raise RuntimeError(f"{key} must be zero or a positive number, got {config[key]!r}")
+    _validate_two_factor(config)
     if config.get("OIDC_ISSUER"):
         _validate_oidc(config)
     reports_uri = config["SQLALCHEMY_REPORTS_URI"]
@@ -228,6 +250,26 @@ def validate(config) -> None:
         config["PREFERRED_URL_SCHEME"] = "https"
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def _validate_two_factor(config) -> None:
+    """Refuse a two-factor policy naming a role that does not exist (a typo would silently
+    require nothing of anyone)."""
+    from tracker.models.org import Role
+
+    roles = config["TWO_FACTOR_ROLES"] or ()
+    if isinstance(roles, str):  # "admin,coordinator" written as one string
+        roles = tuple(r.strip() for r in roles.split(",") if r.strip())
+    config["TWO_FACTOR_ROLES"] = tuple(roles)
+    known = [role.value for role in Role]
+    unknown = sorted(set(roles) - set(known))
+    if unknown:
+        raise RuntimeError(
+            f"TWO_FACTOR_ROLES names unknown roles {unknown}: use {', '.join(known)}"
+        )
+    days = config["TWO_FACTOR_REMEMBER_DAYS"]
+    if not isinstance(days, int) or isinstance(days, bool) or days < 0:
+        raise RuntimeError(f"TWO_FACTOR_REMEMBER_DAYS must be 0 or more days, got {days!r}")
 
 
 def _validate_oidc(config) -> None:

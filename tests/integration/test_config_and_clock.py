@@ -48,6 +48,44 @@ def test_production_refuses_the_development_secret_key(tmp_path):
     assert app.config["ENV_NAME"] == "production"
 
 
+def test_two_factor_sign_in_is_required_of_administrators_and_coordinators_by_default(
+    monkeypatch, tmp_path
+):
+    monkeypatch.delenv("TRACKER_TWO_FACTOR_ROLES", raising=False)
+    monkeypatch.delenv("TRACKER_DEMO", raising=False)
+    assert create_app(_config(tmp_path)).config["TWO_FACTOR_ROLES"] == ("admin", "coordinator")
+    monkeypatch.setenv("TRACKER_TWO_FACTOR_ROLES", "admin, focal_point")
+    assert create_app(_config(tmp_path)).config["TWO_FACTOR_ROLES"] == ("admin", "focal_point")
+    monkeypatch.setenv("TRACKER_TWO_FACTOR_ROLES", "")
+    assert create_app(_config(tmp_path)).config["TWO_FACTOR_ROLES"] == ()
+
+
+def test_the_demo_requires_no_second_factor_unless_the_deployment_says_so(monkeypatch, tmp_path):
+    monkeypatch.delenv("TRACKER_TWO_FACTOR_ROLES", raising=False)
+    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("TRACKER_DEMO", "1")
+    app = create_app(_config(tmp_path))
+    assert app.config["TWO_FACTOR_ROLES"] == ()
+    assert "DEMO" not in app.config
+    # instance/config.py sits above the demo's defaults, and the environment above it.
+    (tmp_path / "config.py").write_text('TWO_FACTOR_ROLES = "admin"\n')
+    assert create_app(_config(tmp_path)).config["TWO_FACTOR_ROLES"] == ("admin",)
+    monkeypatch.setenv("TRACKER_TWO_FACTOR_ROLES", "admin,coordinator")
+    assert create_app(_config(tmp_path)).config["TWO_FACTOR_ROLES"] == ("admin", "coordinator")
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"TWO_FACTOR_ROLES": ("admin", "coordinater")}, "unknown roles"),
+        ({"TWO_FACTOR_REMEMBER_DAYS": -1}, "TWO_FACTOR_REMEMBER_DAYS"),
+    ],
+)
+def test_a_two_factor_setting_that_cannot_work_is_refused(tmp_path, setting, message):
+    with pytest.raises(RuntimeError, match=message):
+        create_app(_config(tmp_path, **setting))
+
+
 def test_a_malformed_fixed_date_is_refused(tmp_path):
     with pytest.raises(RuntimeError, match="TRACKER_TODAY"):
         create_app(_config(tmp_path, TODAY="01/07/2024"))
@@ -63,9 +101,13 @@ def test_the_clock_honours_a_fixed_date_in_the_programme_time_zone(tmp_path):
         assert clock.end_of_day(date(2024, 7, 1)).hour == 16
 
 
-def test_forms_without_a_csrf_token_are_refused(tmp_path):
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [("/login", {"email": "a@example.org", "password": "x"}), ("/login/code", {"code": "1"})],
+)
+def test_forms_without_a_csrf_token_are_refused(tmp_path, path, form):
     app = create_app(_config(tmp_path, WTF_CSRF_ENABLED=True, SECRET_KEY="k"))
-    response = app.test_client().post("/login", data={"email": "a@example.org", "password": "x"})
+    response = app.test_client().post(path, data=form)
     assert response.status_code == 400
     assert "Biểu mẫu đã hết hạn" in response.get_data(as_text=True)
 

@@ -110,6 +110,29 @@ def test_only_the_session_a_single_sign_on_started_counts_as_one(sso_app, client
         assert not started_by_sso()  # a password session in the same browser
 
 
+def test_a_single_sign_on_is_not_asked_for_the_trackers_own_second_factor(sso_app, client):
+    """The provider does its own multi-factor authentication: a role the policy covers is
+    not sent to set up an app, and an app set up is not asked for, after a single sign-on;
+    a password sign-in (the break-glass administrator) in the same browser still is."""
+    from support import two_factor
+    from support.today import NOW
+
+    sso_app.config["TWO_FACTOR_ROLES"] = ("admin", "coordinator")
+    page = through_provider(client, "alice", next_url="/tasks/")  # a coordinator, no app
+    assert page.request.path == "/tasks/" and page.status_code == 200
+    client.post("/logout")
+    with sso_app.app_context():
+        alice = db.session.scalar(select(User).where(User.email == "alice@example.org"))
+        two_factor.enrol(alice, secret_key=sso_app.config["SECRET_KEY"], now=NOW)
+    page = through_provider(client, "alice", next_url="/tasks/")  # with one
+    assert page.request.path == "/tasks/" and page.status_code == 200
+    assert events(sso_app, "signed_in")[-1].data == {"method": "sso"}
+    client.post("/logout")
+
+    client.post("/login", data={"email": "root@example.org", "password": "secret-pass"})
+    assert client.get("/tasks/").headers["Location"] == "/account/two-factor"
+
+
 def test_the_sign_in_page_offers_the_provider_and_keeps_passwords_for_admins(sso_app, client):
     page = client.get("/login")
     assert "Sign in with Test ID" in page.text and 'href="/sso/login"' in page.text

@@ -149,6 +149,7 @@ class Gunicorn:
             "TRACKER_SECRET_KEY": os.urandom(16).hex(),
             "TRACKER_RATELIMIT_ENABLED": "0",  # every user signs in from 127.0.0.1
             "TRACKER_METRICS_TOKEN": METRICS_TOKEN,  # the page cache's hits, read at the end
+            "TRACKER_TWO_FACTOR_ROLES": "",  # the coordinators have no authenticator app
         }
         if not page_cache:
             self.env["TRACKER_PAGE_CACHE_SECONDS"] = "0"

@@ -209,7 +209,9 @@ def open_world(args, world: World, today: date, past: date):
          "RATELIMIT_ENABLED": False,
          # Every page is built: the same page asked again would otherwise come from the
          # page cache (nothing commits meanwhile), which bench_http measures instead.
-         "PAGE_CACHE_SECONDS": 0}
+         "PAGE_CACHE_SECONDS": 0,
+         # The world's coordinators have no authenticator app.
+         "TWO_FACTOR_ROLES": ()}
     )  # fmt: skip
     print(f"world {world.short}: {world} in {_where(url)} ...", flush=True)
     done = prepare_world(app, world, today, rebuild=args.rebuild, days=kept_days(today, past))

@@ -20,6 +20,7 @@ from tracker.cli import (
     rollups,
     scheduler,
     send,
+    two_factor,
 )
 
 COMMANDS = (
@@ -35,6 +36,7 @@ COMMANDS = (
     reorganisation.reorganise_command,
     backup.backup_command,
     backup.restore_command,
+    two_factor.two_factor_command,
 )
 
 

@@ -28,6 +28,7 @@ from tracker.models.rollups import (
     UnitSnapshot,
     UnitTally,
 )
+from tracker.models.two_factor import RecoveryCode, TwoFactor
 from tracker.models.work import (
     Assignment,
     AssignmentRole,
@@ -62,6 +63,7 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "PasswordReset",
+    "RecoveryCode",
     "Reminder",
     "Role",
     "RollupClock",
@@ -70,6 +72,7 @@ __all__ = [
     "SweepRun",
     "TallySnapshot",
     "Task",
+    "TwoFactor",
     "Unit",
     "UnitGroup",
     "UnitKind",

@@ -58,13 +58,14 @@ def build_user(
     )
 
 
-def authenticate(
-    email: str, password: str, *, now: datetime, method: str, roles: Sequence[str] | None = None
+def check_credentials(
+    email: str, password: str, *, method: str, roles: Sequence[str] | None = None
 ) -> User | None:
-    """Return the active user with these credentials, their sign-in recorded and committed;
-    else None (``method`` is the hashing method of the unknown-email comparison). With
-    ``roles`` (single sign-on keeps passwords for administrators), a user of another role is
-    refused like a wrong password, so the answer tells nobody which accounts exist."""
+    """Return the active user with these credentials, else None (``method`` is the hashing
+    method of the unknown-email comparison); nothing is recorded (a second factor may still
+    be asked). With ``roles`` (single sign-on keeps passwords for administrators), a user of
+    another role is refused like a wrong password, so the answer tells nobody which
+    accounts exist."""
     user = db.session.scalar(
         select(User).where(func.lower(User.email) == normalise_email(email or ""))
     )
@@ -75,25 +76,46 @@ def authenticate(
         return None
     if roles is not None and user.role not in roles:
         return None
-    user.last_login_at = now
-    db.session.commit()
     return user
 
 
-def record_sign_in_refused(email: str, reason: str, *, ip: str, now: datetime) -> None:
+def authenticate(
+    email: str, password: str, *, now: datetime, method: str, roles: Sequence[str] | None = None
+) -> User | None:
+    """Like ``check_credentials``, with the user's sign-in recorded and committed."""
+    user = check_credentials(email, password, method=method, roles=roles)
+    if user is not None:
+        record_sign_in(user, now=now)
+        db.session.commit()
+    return user
+
+
+def record_sign_in(user: User, *, now: datetime) -> None:
+    """Note when the user last signed in (not committed: ``sessions.start`` commits)."""
+    user.last_login_at = now
+
+
+def record_sign_in_refused(
+    email: str, reason: str, *, ip: str, now: datetime, second_factor: str | None = None
+) -> None:
     """Record a refused password sign-in in the audit log (committed), as single sign-on
     records its own: ``reason`` "wrong_password" (the email or the password) or "limited"
-    (the account's attempts are used up). The address tried and the client's are kept; the
-    password never is."""
+    (the account's attempts are used up). After a right password, ``second_factor`` names
+    the code that was refused ("totp", "recovery_code") and ``reason`` why ("wrong_code",
+    "reused_code", "expired", "limited"). The address tried and the client's are kept; the
+    password and the code never are."""
     tried = normalise_email(email or "")[:255]
     user = db.session.scalar(select(User).where(func.lower(User.email) == tried)) if tried else None
+    data = {"method": "password", "reason": reason, "email": tried, "ip": ip[:45]}
+    if second_factor:
+        data["second_factor"] = second_factor
     events.record(
         "sign_in_failed",
         actor=None,
         now=now,
         unit_id=user.unit_id if user is not None else None,
         target=f"user:{user.id}" if user is not None else None,
-        data={"method": "password", "reason": reason, "email": tried, "ip": ip[:45]},
+        data=data,
     )
     db.session.commit()
 

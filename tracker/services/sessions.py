@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -46,10 +47,11 @@ def start(
     user_agent: str,
     remember: bool,
     method: str | None = None,
+    details: Mapping[str, object] | None = None,
 ) -> str:
     """Start a session for ``user`` and record the sign-in (committed), with the ``method``
-    it used when named (e.g. "sso"); return its token, also set as ``user.sign_in_token``
-    for Flask-Login."""
+    it used when named (e.g. "sso") and ``details`` (e.g. the second factor); return its
+    token, also set as ``user.sign_in_token`` for Flask-Login."""
     token = secrets.token_urlsafe(32)
     db.session.add(
         UserSession(
@@ -65,7 +67,7 @@ def start(
     )
     events.record(
         "signed_in", actor=user, now=now, unit_id=user.unit_id, target=f"user:{user.id}",
-        data={"method": method} if method else None,
+        data={**({"method": method} if method else {}), **(details or {})} or None,
     )  # fmt: skip
     db.session.commit()
     user.sign_in_token = token

@@ -43,6 +43,7 @@ def _page(password_form=None, language_form=None, status: int = 200):
             feed_address=card.address,
             sessions=[(s, describe(s.user_agent)) for s in live],
             this_session=g.get("user_session_id"),
+            two_factor_on=g.get("two_factor_on", False),
         ),
         status,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import (
     Blueprint,
     current_app,
@@ -13,32 +15,20 @@ from flask import (
     url_for,
 )
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired, Email
 
 from tracker import clock, settings
+from tracker.domain import two_factor as rules
 from tracker.extensions import limiter
+from tracker.forms.account import LoginForm
+from tracker.forms.two_factor import CodeForm
 from tracker.services import accounts, known_devices, sessions
+from tracker.services.two_factor import sign_in as second_step
 from tracker.views import sso
 from tracker.views.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-class LoginForm(FlaskForm):
-    email = EmailField(
-        _l("Email"),
-        validators=[
-            DataRequired(message=_l("Enter your email address.")),
-            Email(message=_l("Enter a valid email address.")),
-        ],
-    )
-    password = PasswordField(
-        _l("Password"), validators=[DataRequired(message=_l("Enter your password."))]
-    )
-    remember = BooleanField(_l("Keep me signed in"))
 
 
 def _failed_sign_in(response) -> bool:
@@ -98,10 +88,9 @@ def login():
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(
+        user = accounts.check_credentials(
             form.email.data,
             form.password.data,
-            now=clock.now(),
             method=settings.current().password_method,
             roles=sso.password_roles(),
         )
@@ -111,19 +100,177 @@ def login():
             )
             flash(_l("Wrong email or password."), "danger")
         else:
-            sessions.start(
-                user,
-                now=clock.now(),
-                ip=request.remote_addr or "",
-                user_agent=request.user_agent.string,
-                remember=form.remember.data,
-            )
-            login_user(user, remember=form.remember.data)
-            session.pop("language", None)
-            response = redirect(safe_next(request.args.get("next")) or url_for("dashboard.index"))
-            _remember_device(response, user)
-            return response
+            next_url = safe_next(request.args.get("next"))
+            if not second_step.is_on(user):
+                return _signed_in(user, remember=form.remember.data, next_url=next_url)
+            if _device_remembered(user):
+                return _signed_in(
+                    user,
+                    remember=form.remember.data,
+                    next_url=next_url,
+                    details={"method": "password", "second_factor": "remembered_device"},
+                )
+            # Not signed in yet: the code step finishes it, in this browser, soon.
+            session[_PENDING] = {
+                "u": user.id,
+                "g": second_step.generation_of(user),
+                "r": bool(form.remember.data),
+                "n": next_url or "",
+                "t": clock.real_now().timestamp(),
+            }
+            return redirect(url_for("auth.code"))
     return render_template("auth/login.html", form=form)
+
+
+def _signed_in(user, *, remember: bool, next_url: str | None, details: dict | None = None):
+    """Start the user's session (recorded with ``details``) and send them on."""
+    now = clock.now()
+    accounts.record_sign_in(user, now=now)
+    sessions.start(
+        user,
+        now=now,
+        ip=request.remote_addr or "",
+        user_agent=request.user_agent.string,
+        remember=remember,
+        details=details,
+    )
+    login_user(user, remember=remember)
+    session.pop("language", None)
+    response = redirect(next_url or url_for("dashboard.index"))
+    _remember_device(response, user)
+    return response
+
+
+# --- The second step: the code of an authenticator app, or a recovery code ---------------
+
+# The sign-in waiting for its code, in the session cookie: the user's id and credentials'
+# generation, "keep me signed in", where to go next, and when the password was right.
+_PENDING = "two_factor_pending"
+PENDING_FOR = timedelta(minutes=5)
+
+
+def _pending():
+    """Return (user, expired) of the sign-in waiting for its code in this browser, or
+    (None, False) when there is none or the user's password or app changed meanwhile."""
+    held = session.get(_PENDING)
+    if not isinstance(held, dict):
+        return None, False
+    user = second_step.waiting(held.get("u"), held.get("g"))
+    waited = clock.real_now().timestamp() - float(held.get("t") or 0)
+    return user, waited > PENDING_FOR.total_seconds()
+
+
+def _pending_key() -> str:
+    """Return the rate-limit key of the account whose code is being typed."""
+    held = session.get(_PENDING)
+    return f"two_factor:{held.get('u') if isinstance(held, dict) else '-'}"
+
+
+def _refused(user, reason: str) -> None:
+    """Record a refused code in the audit log, named by what it looked like."""
+    typed = rules.normalise(request.form.get("code", ""))
+    accounts.record_sign_in_refused(
+        user.email, reason, ip=request.remote_addr or "", now=clock.now(),
+        second_factor="totp" if rules.is_app_code(typed) else "recovery_code",
+    )  # fmt: skip
+
+
+def _code_limited(_limit) -> None:
+    """Record a code refused because the account's attempts are used up."""
+    user, _expired = _pending()
+    if user is not None:
+        _refused(user, "limited")
+
+
+def _remember_days() -> int:
+    return int(current_app.config["TWO_FACTOR_REMEMBER_DAYS"])
+
+
+def _device_remembered(user) -> bool:
+    return second_step.remembers(
+        request.cookies.get(second_step.REMEMBERED.name),
+        user,
+        current_app.config["SECRET_KEY"],
+        _remember_days(),
+    )
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"], deduct_when=_failed_sign_in
+)
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_TWO_FACTOR"],
+    key_func=_pending_key,
+    methods=["POST"],
+    deduct_when=_failed_sign_in,
+    on_breach=_code_limited,
+)
+def code():
+    """Ask for the second factor of a sign-in whose password was right; sign in once it is
+    a current app code or an unused recovery code."""
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    user, expired = _pending()
+    if user is None:
+        session.pop(_PENDING, None)
+        return redirect(url_for("auth.login"))
+    if expired:
+        session.pop(_PENDING, None)
+        if request.method == "POST":
+            _refused(user, "expired")
+        flash(_l("Signing in took too long. Enter your password again."), "warning")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            used = second_step.use_code(
+                user,
+                form.code.data,
+                now=clock.now(),
+                unix_time=clock.real_now().timestamp(),
+                secret_key=current_app.config["SECRET_KEY"],
+            )
+        except second_step.CodeRefused as refusal:
+            _refused(user, refusal.reason)
+            form.code.errors = [*form.code.errors, refusal.message]
+        else:
+            held = session.pop(_PENDING)
+            details = {"method": "password", "second_factor": used.factor}
+            if used.codes_left is not None:
+                details["codes_left"] = used.codes_left
+                flash(_recovery_code_used(used.codes_left), "warning")
+            response = _signed_in(
+                user, remember=bool(held.get("r")), next_url=held.get("n"), details=details
+            )
+            if form.remember_device.data and _remember_days() > 0:
+                _remember_for_two_factor(response, user)
+            return response
+    return render_template("auth/code.html", form=form, remember_days=_remember_days())
+
+
+def _recovery_code_used(left: int) -> str:
+    return ngettext(
+        "You signed in with a recovery code, which cannot be used again. %(num)s code is "
+        "left: if you no longer have your authenticator app, set up a new one in My account.",
+        "You signed in with a recovery code, which cannot be used again. %(num)s codes are "
+        "left: if you no longer have your authenticator app, set up a new one in My account.",
+        left,
+    )
+
+
+def _remember_for_two_factor(response, user) -> None:
+    """Let this browser skip the code for ``TWO_FACTOR_REMEMBER_DAYS`` days."""
+    token = second_step.remember_token(user, current_app.config["SECRET_KEY"])
+    if token:
+        response.set_cookie(
+            second_step.REMEMBERED.name,
+            token,
+            max_age=_remember_days() * 86400,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+            samesite="Lax",
+        )
 
 
 @bp.post("/logout")

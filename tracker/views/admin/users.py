@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tracker import clock, settings
+from tracker.domain import two_factor as two_factor_rules
 from tracker.forms.admin import ConfirmForm, NewUserForm, UserForm
 from tracker.models import Role
 from tracker.services.admin import users as admin_users
 from tracker.services.errors import ServiceError
 from tracker.services.notifications import preferences
+from tracker.services.two_factor import enrolment
 from tracker.views import context, filters
 from tracker.views.admin.guard import actor, admins_only, int_arg
 
@@ -96,6 +98,10 @@ def edit(user_id: int):
         user=user,
         confirm=ConfirmForm(),
         notification_modes=preferences.modes_of(user),
+        two_factor=enrolment.status_of(user),
+        two_factor_required=two_factor_rules.required(
+            user.role, current_app.config["TWO_FACTOR_ROLES"]
+        ),
     ), status
 
 
@@ -140,3 +146,22 @@ def send_reset(user_id: int):
                 "success",
             )
     return redirect(url_for("admin_users.edit", user_id=user_id))
+
+
+@bp.post("/<int:user_id>/two-factor/reset")
+def reset_two_factor(user_id: int):
+    """Turn a user's two-factor sign-in off (lost phone and recovery codes); recorded."""
+    if ConfirmForm().validate_on_submit():
+        try:
+            enrolment.reset(actor(), user_id, now=clock.now())
+        except ServiceError as error:
+            flash(error.message, "danger")
+        else:
+            flash(
+                _l(
+                    "Two-factor sign-in has been reset and the user signed out everywhere. "
+                    "If their role requires it, they set it up again at their next sign-in."
+                ),
+                "success",
+            )
+    return redirect(url_for("admin_users.edit", user_id=user_id) + "#two-factor")

@@ -95,6 +95,7 @@ def request_extension(
         state=PENDING,
     )
     db.session.add(request)
+    db.session.flush()  # its id, for the news of it (the assignment itself is unchanged)
     events.record(
         REQUESTED,
         actor=actor,
@@ -108,6 +109,7 @@ def request_extension(
         assignment,
         actor,
         now,
+        request_id=request.id,
         current=assignment.due_date.isoformat(),
         requested=new_due.isoformat(),
         reason=text,
@@ -186,6 +188,7 @@ def approve(request_id: int, actor: User, now: datetime, note: str = "") -> Exte
         assignment,
         actor,
         now,
+        request_id=request.id,
         approved=True,
         requested=request.requested_due.isoformat(),
         new=request.requested_due.isoformat(),
@@ -216,6 +219,7 @@ def reject(request_id: int, actor: User, now: datetime, reason: str) -> Extensio
         request.assignment,
         actor,
         now,
+        request_id=request.id,
         approved=False,
         requested=request.requested_due.isoformat(),
         note=text,

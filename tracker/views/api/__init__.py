@@ -19,6 +19,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from tracker.extensions import csrf, limiter
+from tracker.views.api import assignment_actions, submissions  # noqa: F401 (their routes)
 from tracker.views.api.audit import audit
 from tracker.views.api.common import (
     PROBLEM,
@@ -28,12 +29,14 @@ from tracker.views.api.common import (
     token_key,
 )
 from tracker.views.api.emails import emails
+from tracker.views.api.extension_requests import extensions
 from tracker.views.api.notifications import notifications
+from tracker.views.api.reminders import reminders
 from tracker.views.api.reports import reports
 from tracker.views.api.resources import BLUEPRINTS as RESOURCES
 from tracker.views.api.webhook_events import describe_webhooks
 
-BLUEPRINTS = (*RESOURCES, reports, notifications, emails, audit)
+BLUEPRINTS = (*RESOURCES, extensions, reports, notifications, emails, reminders, audit)
 for _blueprint in BLUEPRINTS:  # once, when the module loads: every app shares them
     _blueprint.before_request(authenticate)
     limiter.limit(api_limit, key_func=token_key)(_blueprint)

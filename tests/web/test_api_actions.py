@@ -121,6 +121,26 @@ def _files(*named: tuple[bytes, str]) -> list:
     return [(io.BytesIO(content), name) for content, name in named]
 
 
+def test_a_read_only_token_changes_nothing_through_any_write(app, client, world):
+    """Every write of the route map, on the token's own unit, new ones included: 403."""
+    writes = sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/") and "POST" in rule.methods
+    )
+    assert len(writes) >= 11
+    readers = (_token(app, FOCAL_POINT, scopes=()), _token(app, COORDINATOR, scopes=()))
+    before = _counts(app)
+    for token in readers:
+        for rule in writes:
+            path = re.sub(r"<[^>]*>", str(world["ours"]), rule)
+            headers = token | {"If-Match": "*", "Accept-Language": "vi"}
+            answer = client.post(path, json={"reason": "x", "note": "x"}, headers=headers)
+            assert answer.status_code == 403, path
+            assert answer.get_json()["title"] == "Không được phép"
+    assert _counts(app) == before
+
+
 # ----------------------------------------------------------------------- submit with evidence
 
 

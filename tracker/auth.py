@@ -90,10 +90,12 @@ API_BLUEPRINTS = frozenset(
         "api_units",
         "api_tasks",
         "api_assignments",
+        "api_extensions",
         "api_reports",
         "api_notifications",
         "api_audit",
         "api_emails",
+        "api_reminders",
         "api-docs",
     }
 )

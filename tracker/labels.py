@@ -202,13 +202,16 @@ EVENT_KIND = {
 # What each webhook event type means, for the Administration → Webhooks page.
 WEBHOOK_EVENT = {
     "assignment.assigned": _l("A task is assigned to a unit"),
-    "task.changed": _l("A task's content changes"),
+    "task.created": _l("A task is created"),
+    "task.changed": _l("A task is changed, closed or reopened"),
     "assignment.due_changed": _l("An assignment's due date changes"),
     "assignment.submitted": _l("A unit reports completion"),
     "assignment.confirmed": _l("A report is confirmed"),
     "assignment.returned": _l("A report is returned"),
+    "assignment.overdue": _l("Assignments become overdue (each night, per task)"),
     "extension.requested": _l("A unit asks for an extension"),
     "extension.decided": _l("An extension request is decided"),
+    "unit.merged": _l("Units merge into a successor"),
 }
 
 DATA_KEY = {

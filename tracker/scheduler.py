@@ -65,12 +65,14 @@ def recurrence_job(app: Flask) -> None:
 
 
 def rollup_job(app: Flask) -> None:
-    """Move the per-unit counts on to today (open assignments due yesterday become overdue),
+    """Move the per-unit counts on to today (open assignments due yesterday become overdue)
+    and tell other systems which did (``assignment.overdue``, in the same transaction: once),
     then write the figures of yesterday, of any of the last ROLLUP_SNAPSHOT_DAYS days and of
     the points of today's progress chart that lack them, for reports as of those days and
     the chart (idempotent)."""
     from tracker import clock, settings
     from tracker.extensions import db
+    from tracker.services.assignments.overdue import tell_overdue
     from tracker.services.reports.pages import chart_days
     from tracker.services.rollups import units
     from tracker.services.rollups.writing import write_missing
@@ -78,10 +80,13 @@ def rollup_job(app: Flask) -> None:
     with app.app_context():
         now = clock.now()
         today = clock.local_date(now)
-        moved = units.roll(today)
+        since, moved = units.advance(today)
+        told = tell_overdue(since, today, now=now)
         db.session.commit()
         if moved:
             log.info("rollups: %s open assignment(s) now counted overdue or not", moved)
+        if told:
+            log.info("webhooks: %s assignment.overdue event(s) queued", told)
         written = write_missing(
             today=today,
             days_back=app.config["ROLLUP_SNAPSHOT_DAYS"],

@@ -198,7 +198,10 @@ def test_a_refused_extension_tells_the_unit_with_the_reason(ctx, make, coordinat
     due_dates.reject(request.id, coordinator, NOW, "Không đủ căn cứ")
     [decided] = _notifications(kind="extension_decided")
     assert decided.user_id == focal.id
-    assert decided.data == {"approved": False, "requested": "2024-10-31", "note": "Không đủ căn cứ"}
+    assert decided.data == {
+        "request_id": request.id, "approved": False, "requested": "2024-10-31",
+        "note": "Không đủ căn cứ",
+    }  # fmt: skip
     # The owner decided: not told of their own decision, but was told of the request.
     assert [n.kind for n in _notifications(user_id=coordinator.id)] == ["extension_requested"]
 

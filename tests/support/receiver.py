@@ -53,3 +53,19 @@ def verify(secret: str, header: str, body: bytes, now: float, tolerance: int = 3
         return False
     expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
     return hmac.compare_digest(expected.hexdigest(), parts["v1"])
+
+
+def conforms(spec: dict, event: dict) -> None:
+    """Check a received event against the OpenAPI description: its type's own body (under
+    ``webhooks``) and the envelope every event shares, formats (dates, UUIDs) included."""
+    import jsonschema
+
+    body = spec["webhooks"][event["type"]]["post"]["requestBody"]["content"]
+    for schema in (
+        body["application/json"]["schema"],
+        {"$ref": "#/components/schemas/WebhookEvent"},
+    ):
+        document = {**schema, "components": spec["components"]}
+        jsonschema.Draft202012Validator(
+            document, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        ).validate(event)

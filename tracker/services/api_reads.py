@@ -9,12 +9,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from tracker.domain.localtime import end_of_day, start_of_day
 from tracker.domain.status import TimeStatus
 from tracker.extensions import db
-from tracker.models import Assignment, EmailMessage, Task, Unit, User
+from tracker.models import (
+    Assignment,
+    EmailMessage,
+    ExtensionRequest,
+    Reminder,
+    Role,
+    Task,
+    Unit,
+    User,
+)
 from tracker.services import access, status_sql
 from tracker.services.calendar import load_calendar
 from tracker.services.status_sql import AsOf
@@ -148,3 +159,99 @@ def emails(*, state: str | None, unit_id: int | None, before: int | None, limit:
         query = query.where(EmailMessage.id < before)
     rows = list(db.session.scalars(query.order_by(EmailMessage.id.desc()).limit(limit + 1)))
     return _paged(rows, limit, lambda e: e.id)
+
+
+# ----------------------------------------------------------------------- extension requests
+
+X = ExtensionRequest
+
+
+@dataclass(frozen=True)
+class ExtensionFilters:
+    state: str | None = None
+    task_id: int | None = None
+    unit_id: int | None = None
+    assignment_id: int | None = None
+
+
+def _extension_query(user: User):
+    """Return (request, task id, unit id) rows of the requests ``user`` may see: those of
+    the assignments they may see (a focal point: their unit's), as the assignment page
+    shows them."""
+    query = select(X, A.task_id, A.unit_id).join(A, A.id == X.assignment_id)
+    if (own := access.unit_scope_of(user)) is not None:
+        query = query.where(A.unit_id == own)
+    return query
+
+
+def extension_requests(
+    user: User, filters: ExtensionFilters, *, after: int | None, limit: int
+) -> Page:
+    """Return a page of the extension requests ``user`` may see matching ``filters``, as
+    (request, task id, unit id), in id order."""
+    query = _extension_query(user)
+    if filters.state:
+        query = query.where(X.state == filters.state)
+    if filters.task_id is not None:
+        query = query.where(A.task_id == filters.task_id)
+    if filters.unit_id is not None:
+        query = query.where(A.unit_id == filters.unit_id)
+    if filters.assignment_id is not None:
+        query = query.where(X.assignment_id == filters.assignment_id)
+    return _paged(_page(query, X.id, after, limit), limit, lambda row: row[0].id)
+
+
+def extension_request(user: User, request_id: int):
+    """Return (request, task id, unit id) when ``user`` may see the request, else None."""
+    return db.session.execute(_extension_query(user).where(X.id == request_id)).first()
+
+
+# ----------------------------------------------------------------------- the reminder ledger
+
+STAFF = (Role.ADMIN, Role.COORDINATOR)
+
+
+@dataclass(frozen=True)
+class ReminderFilters:
+    task_id: int | None = None
+    unit_id: int | None = None
+    assignment_id: int | None = None
+    state: str | None = None
+    stage: str | None = None
+    day_from: date | None = None  # the local days the reminders were written
+    day_to: date | None = None
+
+
+def reminders(
+    user: User, filters: ReminderFilters, zone: ZoneInfo, *, before: int | None, limit: int
+) -> Page:
+    """Return a page of the reminder ledger, newest first (ids descending) before the cursor
+    ``before``: for administrators and coordinators every row (as the email log), for the
+    others the reminders of the assignments they may see (as the assignment page shows
+    them; a focal point: their unit's). Days are local days in ``zone``."""
+    query = select(Reminder)
+    if user.role not in STAFF:
+        # A digest or weekly summary is about no one assignment: the staff's alone.
+        visible = select(A.id)
+        if (own := access.unit_scope_of(user)) is not None:
+            visible = visible.where(A.unit_id == own)
+        query = query.where(Reminder.assignment_id.in_(visible))
+    f = filters
+    if f.task_id is not None:
+        query = query.where(Reminder.task_id == f.task_id)
+    if f.unit_id is not None:  # through the assignment: its index, not a scan of the ledger
+        query = query.where(Reminder.assignment_id.in_(select(A.id).where(A.unit_id == f.unit_id)))
+    if f.assignment_id is not None:
+        query = query.where(Reminder.assignment_id == f.assignment_id)
+    if f.state:
+        query = query.where(Reminder.state == f.state)
+    if f.stage:
+        query = query.where(Reminder.stage == f.stage)
+    if f.day_from is not None:
+        query = query.where(Reminder.claimed_at >= start_of_day(f.day_from, zone))
+    if f.day_to is not None:
+        query = query.where(Reminder.claimed_at <= end_of_day(f.day_to, zone))
+    if before is not None:
+        query = query.where(Reminder.id < before)
+    rows = list(db.session.scalars(query.order_by(Reminder.id.desc()).limit(limit + 1)))
+    return _paged(rows, limit, lambda r: r.id)

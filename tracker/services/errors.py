@@ -25,6 +25,11 @@ class NotAllowed(ServiceError):
     """The acting user may see the object but not do this to it (answered as 403)."""
 
 
+class InvalidInput(ServiceError):
+    """What was sent cannot be accepted as it is (a missing reason, a date out of range, a
+    file of the wrong type): the same request will never succeed (the API answers 422)."""
+
+
 class StaleEdit(ServiceError):
     """Someone else changed the object since the form was loaded; nothing was saved."""
 

@@ -42,16 +42,25 @@ from tracker.services.outbox.sender import retry_delay
 from tracker.settings import Settings
 
 PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
-# Event types, by the notification kind that tells of the same happening.
+# Event types, by the kind of happening: most are the notification kind that tells people
+# of the same happening (``notifications.recording`` passes them on); the others are told by
+# the service that makes the change (tasks: ``tasks.editing``, the recurrence's occurrences;
+# the midnight job: ``assignments.overdue``; a merger: ``reorganisation.records``).
+TASK_CREATED, TASK_CHANGED, OVERDUE, UNIT_MERGED = (
+    "task_created", "task_changed", "overdue", "unit_merged"
+)  # fmt: skip
 EVENT_TYPES = {
     "assigned": "assignment.assigned",
-    "task_changed": "task.changed",
+    TASK_CREATED: "task.created",
+    TASK_CHANGED: "task.changed",
     "due_changed": "assignment.due_changed",
     "submitted": "assignment.submitted",
     "confirmed": "assignment.confirmed",
     "returned": "assignment.returned",
+    OVERDUE: "assignment.overdue",
     "extension_requested": "extension.requested",
     "extension_decided": "extension.decided",
+    UNIT_MERGED: "unit.merged",
 }
 TYPES = tuple(EVENT_TYPES.values())
 MAX_ATTEMPTS = 8
@@ -142,16 +151,30 @@ def redeliver(actor: User, delivery_id: int, *, now: datetime) -> WebhookDeliver
 class Event:
     """Something that happened, as webhooks tell it."""
 
-    kind: str  # a notification kind (see EVENT_TYPES)
-    task_id: int
+    kind: str  # a key of EVENT_TYPES
+    task_id: int | None  # None: not about one task (a unit merged)
     unit_id: int | None
     assignment_id: int | None
     data: dict
 
 
+def listening(event_type: str) -> bool:
+    """Return whether an active endpoint wants ``event_type`` (one query), so that work
+    done only to tell it can be skipped."""
+    kinds = db.session.scalars(select(WebhookEndpoint.kinds).where(WebhookEndpoint.active))
+    return any(event_type in found.split(",") for found in kinds)
+
+
 def enqueue(happened: Sequence[Event], *, now: datetime) -> int:
     """Add a delivery per active endpoint listening to each event (in the caller's
     transaction, not committed); return how many. One query when no endpoint listens."""
+    # The caller's pending changes stay pending: flushed here, a concurrent edit of a
+    # versioned row would fail outside the caller's commit, which turns it into StaleEdit.
+    with db.session.no_autoflush:
+        return _enqueue(happened, now)
+
+
+def _enqueue(happened: Sequence[Event], now: datetime) -> int:
     listening = db.session.execute(
         select(WebhookEndpoint.id, WebhookEndpoint.kinds).where(WebhookEndpoint.active)
     ).all()

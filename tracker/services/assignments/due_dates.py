@@ -23,7 +23,7 @@ from tracker.services.assignments.workflow import (
     commit,
     tell,
 )
-from tracker.services.errors import NotFound, ServiceError, StaleEdit
+from tracker.services.errors import InvalidInput, NotFound, ServiceError, StaleEdit
 from tracker.services.notifications import kinds
 
 S = AssignmentState
@@ -41,9 +41,9 @@ OPEN = (*WORKING, S.SUBMITTED.value)
 def _text(value: str | None, message, required: bool = True) -> str:
     text = (value or "").strip()
     if required and not text:
-        raise ServiceError(message)
+        raise InvalidInput(message)
     if len(text) > NOTE_MAX:
-        raise ServiceError(_l("At most %(max)d characters.", max=NOTE_MAX))
+        raise InvalidInput(_l("At most %(max)d characters.", max=NOTE_MAX))
     return text
 
 
@@ -73,14 +73,14 @@ def request_extension(
         raise ServiceError(_l("This assignment has no deadline to extend."))
     text = _text(reason, _l("Say why more time is needed."))
     if new_due <= assignment.due_date:
-        raise ServiceError(
+        raise InvalidInput(
             _l(
                 "The new date must be after the current due date (%(day)s).",
                 day=assignment.due_date.strftime("%d/%m/%Y"),
             )
         )
     if new_due < today:
-        raise ServiceError(_l("The new date cannot be in the past."))
+        raise InvalidInput(_l("The new date cannot be in the past."))
     if pending_for(assignment.id) is not None:
         raise ServiceError(
             _l("An extension request for this assignment is already waiting for a decision.")
@@ -95,6 +95,7 @@ def request_extension(
         state=PENDING,
     )
     db.session.add(request)
+    db.session.flush()  # its id, for the news of it (the assignment itself is unchanged)
     events.record(
         REQUESTED,
         actor=actor,
@@ -108,6 +109,7 @@ def request_extension(
         assignment,
         actor,
         now,
+        request_id=request.id,
         current=assignment.due_date.isoformat(),
         requested=new_due.isoformat(),
         reason=text,
@@ -186,6 +188,7 @@ def approve(request_id: int, actor: User, now: datetime, note: str = "") -> Exte
         assignment,
         actor,
         now,
+        request_id=request.id,
         approved=True,
         requested=request.requested_due.isoformat(),
         new=request.requested_due.isoformat(),
@@ -216,6 +219,7 @@ def reject(request_id: int, actor: User, now: datetime, reason: str) -> Extensio
         request.assignment,
         actor,
         now,
+        request_id=request.id,
         approved=False,
         requested=request.requested_due.isoformat(),
         note=text,
@@ -240,7 +244,7 @@ def change_due_date(
         raise ServiceError(WRONG_STATE)
     text = _text(reason, _l("Say why the due date changes."))
     if new_due == assignment.due_date:
-        raise ServiceError(_l("This is already the due date."))
+        raise InvalidInput(_l("This is already the due date."))
     old = assignment.due_date
     _set_due(assignment, new_due, actor, now, text)
     tell(

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from tracker.extensions import db
 from tracker.models import Assignment, Evidence, EvidenceFile, User
 from tracker.services import access
-from tracker.services.errors import NotFound, ServiceError
+from tracker.services.errors import InvalidInput, NotFound
 from tracker.settings import Settings
 
 CHUNK = 64 * 1024
@@ -163,7 +163,7 @@ def _remove(path: str) -> None:
 def _store(upload: Upload, settings: Settings) -> StoredFile:
     name = clean_filename(upload.filename)
     if not name:
-        raise ServiceError(_l("A file without a name was sent. Choose the file again."))
+        raise InvalidInput(_l("A file without a name was sent. Choose the file again."))
     kind = _type_named(name, settings.evidence_types)
     limit = settings.evidence_max_bytes
     stored_name = secrets.token_hex(20)
@@ -176,7 +176,7 @@ def _store(upload: Upload, settings: Settings) -> StoredFile:
             while chunk := upload.stream.read(CHUNK):
                 size += len(chunk)
                 if size > limit:
-                    raise ServiceError(
+                    raise InvalidInput(
                         _(
                             "“%(name)s” is larger than the limit of %(limit)s MB.",
                             name=name,
@@ -186,9 +186,9 @@ def _store(upload: Upload, settings: Settings) -> StoredFile:
                 digest.update(chunk)
                 out.write(chunk)
         if size == 0:
-            raise ServiceError(_("“%(name)s” is empty.", name=name))
+            raise InvalidInput(_("“%(name)s” is empty.", name=name))
         if not _content_is(path, kind):
-            raise ServiceError(
+            raise InvalidInput(
                 _(
                     "The content of “%(name)s” does not match its name: it is not a real "
                     "%(type)s file. Nothing was saved.",
@@ -215,7 +215,7 @@ def _type_named(name: str, names: Sequence[str]) -> FileType:
     for kind in allowed_types(names).values():
         if ext in kind.extensions:
             return kind
-    raise ServiceError(
+    raise InvalidInput(
         _(
             "“%(name)s” is not an accepted type. Accepted: %(types)s.",
             name=name,

@@ -21,7 +21,7 @@ from tracker.extensions import db
 from tracker.models import Assignment, Evidence, User
 from tracker.services import access, events
 from tracker.services.assignments import evidence
-from tracker.services.errors import ServiceError, StaleEdit
+from tracker.services.errors import InvalidInput, ServiceError, StaleEdit
 from tracker.services.notifications import kinds
 from tracker.services.notifications.recording import Happening, notify
 from tracker.settings import Settings
@@ -92,9 +92,9 @@ def _next_state(assignment: Assignment, action: str) -> S:
 def _required(text: str | None, message) -> str:
     value = (text or "").strip()
     if not value:
-        raise ServiceError(message)
+        raise InvalidInput(message)
     if len(value) > NOTE_MAX:
-        raise ServiceError(_l("At most %(max)d characters.", max=NOTE_MAX))
+        raise InvalidInput(_l("At most %(max)d characters.", max=NOTE_MAX))
     return value
 
 
@@ -163,13 +163,13 @@ def submit_completion(
     _next_state(assignment, "submit")
     doc_number, signer, summary = ((v or "").strip() for v in (doc_number, signer, summary))
     if not doc_number and not files:
-        raise ServiceError(
+        raise InvalidInput(
             _l("Give the output document's number or attach at least one file as evidence.")
         )
     if len(doc_number) > DOC_NUMBER_MAX or len(signer) > SIGNER_MAX or len(summary) > NOTE_MAX:
-        raise ServiceError(_l("A field of the evidence is too long."))
+        raise InvalidInput(_l("A field of the evidence is too long."))
     if doc_date is not None and doc_date > today:
-        raise ServiceError(_l("The document's date cannot be in the future."))
+        raise InvalidInput(_l("The document's date cannot be in the future."))
     stored = evidence.store_all(files, settings)
     try:
         record = Evidence(

@@ -19,7 +19,7 @@ from sqlalchemy import insert, select
 from tracker.extensions import db
 from tracker.models import Notification, NotificationPreference, Role, Task, User
 from tracker.services import webhooks
-from tracker.services.notifications.kinds import DEFAULT_MODE, KINDS, audience
+from tracker.services.notifications.kinds import DEFAULT_MODE, KINDS, TASK_CHANGED, audience
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,13 @@ def notify(happenings: Sequence[Happening], *, actor_id: int | None, now: dateti
     # The caller's pending changes stay pending: flushed here, a concurrent edit of a
     # versioned row would fail outside the caller's commit, which turns it into StaleEdit.
     with db.session.no_autoflush:
-        # Other systems hear of the same happenings, in the same transaction.
+        # Other systems hear of the same happenings, in the same transaction; of a task's
+        # change once, from the task (``tasks.editing``), not once per unit told.
         webhooks.enqueue(
             [
                 webhooks.Event(h.kind, h.task_id, h.unit_id, h.assignment_id, h.data)
                 for h in happenings
+                if h.kind != TASK_CHANGED
             ],
             now=now,
         )

@@ -23,6 +23,7 @@ from tracker.services.recurrence import units as recurrence_units
 from tracker.services.recurrence.settings import SeriesSettings, period_label
 from tracker.services.reorganisation import succession
 from tracker.services.tasks.assigning import NewAssignment, insert_assignments
+from tracker.services.tasks.editing import tell_created
 
 ADVISORY_LOCK_KEY = 0x7472_6372  # "trcr": serialises generations on PostgreSQL
 
@@ -180,6 +181,7 @@ def _create(planned, *, actor: User | None, now: datetime) -> list[Occurrence]:
         )
         new.extend(NewAssignment(task.id, uid, settings.role, task.deadline) for uid in unit_ids)
         created.append(replace(item, task_id=task.id))
+    tell_created(occurrences, now=now)
     insert_assignments(new, actor=actor, now=now)
     return created
 

@@ -10,7 +10,8 @@ from sqlalchemy import insert
 from tracker.domain.status import AssignmentState
 from tracker.extensions import db
 from tracker.models import Event, User
-from tracker.services import events
+from tracker.services import events, webhooks
+from tracker.services.reorganisation.plan import UnitRef
 from tracker.services.reorganisation.resolution import Resolved
 
 TRANSFERRED = AssignmentState.TRANSFERRED.value
@@ -62,7 +63,9 @@ def record_moves(resolved: Resolved, moves, creations, actor: User | None) -> No
 
 
 def record_mergers(resolved: Resolved, ids: dict[int, int], actor, now: datetime) -> None:
-    """Record one administrative event per successor: who merged into it, from when."""
+    """Record one administrative event per successor: who merged into it, from when; and
+    tell other systems (the ``unit.merged`` webhook, one per successor)."""
+    told = []
     for count, key in zip(resolved.counts, resolved.keys, strict=True):
         events.record(
             UNITS_MERGED,
@@ -81,3 +84,25 @@ def record_mergers(resolved: Resolved, ids: dict[int, int], actor, now: datetime
                 "extensions_closed": count.extensions_closed,
             },
         )
+        told.append(
+            webhooks.Event(
+                webhooks.UNIT_MERGED,
+                None,
+                ids[key],
+                None,
+                {
+                    "effective": resolved.plan.effective.isoformat(),
+                    "successor": _unit(count.successor, ids[key]),
+                    "sources": [_unit(source, source.id) for source in count.sources],
+                    "created_unit": count.created_unit,
+                    "moved": count.moved,
+                    "merged": count.merged,
+                    "extensions_closed": count.extensions_closed,
+                },
+            )
+        )
+    webhooks.enqueue(told, now=now)
+
+
+def _unit(ref: UnitRef, unit_id: int | None) -> dict:
+    return {"id": unit_id, "code": ref.code, "name": ref.name}

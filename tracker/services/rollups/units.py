@@ -250,13 +250,21 @@ def most_overdue(day: date, limit: int | None = None) -> list[tuple[int, int]]:
 def roll(day: date) -> int:
     """Move the counts on (or back) to judge open assignments at ``day``; return how many
     assignments changed side (not committed). Waits for changes in flight (PostgreSQL)."""
+    return advance(day)[1]
+
+
+def advance(day: date) -> tuple[date, int]:
+    """Move the counts on (or back) as ``roll`` does; return the day they judged before
+    (``UNSET`` if they had never been moved) and how many assignments changed side. The
+    clock's row stays locked until the caller's commit: what else the caller does about
+    the days in between (``assignments.overdue``), it does once."""
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     since = db.session.scalar(select(RollupClock.day).where(RollupClock.id == 1).with_for_update())
     if since is None:  # emptied: the triggers have been counting at UNSET
         db.session.execute(insert(RollupClock).values(id=1, day=UNSET))
         since = UNSET
     if since == day:
-        return 0
+        return since, 0
     changes: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     moved = _apply(changes, _falling_due(since, day))
     rows = [
@@ -272,4 +280,4 @@ def roll(day: date) -> int:
             )
         )
     db.session.execute(update(RollupClock).where(RollupClock.id == 1).values(day=day))
-    return moved
+    return since, moved

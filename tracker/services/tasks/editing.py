@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from tracker.domain.status import OPEN_STATES
 from tracker.extensions import db
 from tracker.models import Assignment, Event, Field, Role, Task, User
-from tracker.services import access, events, history
+from tracker.services import access, events, history, webhooks
 from tracker.services.errors import NotFound, ServiceError, StaleEdit
 from tracker.services.notifications import kinds
 from tracker.services.notifications.recording import Happening, notify
@@ -116,7 +116,47 @@ def add_tasks(data: Sequence[TaskInput], *, actor: User | None, now: datetime) -
             target=f"task:{task.id}",
             data={"title": task.title, "deadline": _iso(task.deadline)},
         )
+    tell_created(tasks, now=now)
     return tasks
+
+
+def tell_created(tasks: Sequence[Task], *, now: datetime) -> None:
+    """Tell other systems of new tasks (the ``task.created`` webhook; not committed)."""
+    webhooks.enqueue(
+        [
+            webhooks.Event(
+                webhooks.TASK_CREATED,
+                task.id,
+                None,
+                None,
+                {name: _iso(getattr(task, name)) for name in CREATED_FIELDS},
+            )
+            for task in tasks
+        ],
+        now=now,
+    )
+
+
+# What ``task.created`` tells of a new task (its reading through the API has the rest).
+CREATED_FIELDS = ("title", "field", "priority", "deadline", "deadline_wording",
+                  "source_document", "source_number", "source_date", "owner_id")  # fmt: skip
+
+
+def _tell_changed(task: Task, changed: dict[str, list], *, now: datetime, **extra) -> None:
+    """Tell other systems, once, that a task changed (the ``task.changed`` webhook):
+    which fields, each as [old, new]."""
+    webhooks.enqueue(
+        [
+            webhooks.Event(
+                webhooks.TASK_CHANGED,
+                task.id,
+                None,
+                None,
+                {"fields": sorted(changed), "changes": changed, **extra},
+            )
+        ],
+        now=now,
+    )
 
 
 def update_task(
@@ -190,6 +230,7 @@ def apply_update(
         target=f"task:{task.id}",
         data={"changed": changed, "moved_due_dates": moved},
     )
+    _tell_changed(task, changed, now=now, moved_due_dates=moved)
     return TaskUpdate(task, tuple(changed), moved)
 
 
@@ -281,6 +322,7 @@ def close_task(task_id: int, *, actor: User, now: datetime) -> Task:
     task.closed_at = now
     task.updated_at = now
     events.record("task_closed", actor=actor, now=now, task_id=task.id, target=f"task:{task.id}")
+    _tell_changed(task, {"closed_at": [None, now.isoformat()]}, now=now)
     _commit()
     return task
 
@@ -291,9 +333,11 @@ def reopen_task(task_id: int, *, actor: User, now: datetime) -> Task:
     task = load_task(task_id)
     if task.closed_at is None:
         raise ServiceError(_l("This task is not closed."))
+    closed_at = task.closed_at
     task.closed_at = None
     task.updated_at = now
     events.record("task_reopened", actor=actor, now=now, task_id=task.id, target=f"task:{task.id}")
+    _tell_changed(task, {"closed_at": [closed_at.isoformat(), None]}, now=now)
     _commit()
     return task
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import http
 
-import marshmallow as ma
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from tracker.extensions import csrf, limiter
-from tracker.services import webhooks
+from tracker.views.api import assignment_actions, submissions  # noqa: F401 (their routes)
 from tracker.views.api.audit import audit
 from tracker.views.api.common import (
     PROBLEM,
@@ -30,62 +29,18 @@ from tracker.views.api.common import (
     token_key,
 )
 from tracker.views.api.emails import emails
+from tracker.views.api.extension_requests import extensions
 from tracker.views.api.notifications import notifications
+from tracker.views.api.reminders import reminders
 from tracker.views.api.reports import reports
 from tracker.views.api.resources import BLUEPRINTS as RESOURCES
+from tracker.views.api.webhook_events import describe_webhooks
 
-BLUEPRINTS = (*RESOURCES, reports, notifications, emails, audit)
+BLUEPRINTS = (*RESOURCES, extensions, reports, notifications, emails, reminders, audit)
 for _blueprint in BLUEPRINTS:  # once, when the module loads: every app shares them
     _blueprint.before_request(authenticate)
     limiter.limit(api_limit, key_func=token_key)(_blueprint)
     csrf.exempt(_blueprint)
-
-
-class WebhookEventData(ma.Schema):
-    task_id = ma.fields.Integer(required=True)
-    unit_id = ma.fields.Integer(allow_none=True)
-    assignment_id = ma.fields.Integer(allow_none=True)
-
-    class Meta:
-        unknown = ma.INCLUDE  # and what the event adds: a reason, dates, changed fields
-
-
-class WebhookEvent(ma.Schema):
-    id = ma.fields.UUID(required=True, metadata={"description": "Same on a redelivery."})
-    type = ma.fields.String(required=True, metadata={"enum": list(webhooks.TYPES)})
-    occurred_at = ma.fields.DateTime(required=True)
-    data = ma.fields.Nested(WebhookEventData, required=True)
-
-
-def describe_webhooks(spec) -> None:
-    """Add the webhooks' bodies and signature to the description (OpenAPI 3.1 ``webhooks``)."""
-    spec.components.schema("WebhookEvent", schema=WebhookEvent)
-    signature = {
-        "name": webhooks.SIGNATURE_HEADER,
-        "in": "header",
-        "required": True,
-        "schema": {"type": "string", "pattern": "^t=[0-9]+,v1=[0-9a-f]{64}$"},
-        "description": 't=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>" under the secret>; '
-        "refuse a t more than 5 minutes from your clock.",
-    }
-    spec.options["webhooks"] = {
-        event_type: {
-            "post": {
-                "summary": f"{event_type}, POSTed to the registered address",
-                "parameters": [signature],
-                "requestBody": {
-                    "required": True,
-                    "content": {
-                        "application/json": {
-                            "schema": {"$ref": "#/components/schemas/WebhookEvent"}
-                        }
-                    },
-                },
-                "responses": {"200": {"description": "Any 2xx: delivered; else retried."}},
-            }
-        }
-        for event_type in webhooks.TYPES
-    }
 
 
 class TrackerApi(Api):

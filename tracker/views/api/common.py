@@ -200,10 +200,7 @@ def idempotent(view):
             return view(*args, **kwargs)
         if not _KEY.fullmatch(key):
             return problem(422, errors={"headers": {"Idempotency-Key": [str(BAD_KEY)]}})
-        digest = hashlib.sha256(
-            b"\0".join([request.method.encode(), request.path.encode(), request.get_data()])
-        ).hexdigest()
-        found = idempotency.claim(g.api_token.id, key, digest, clock.now())
+        found = idempotency.claim(g.api_token.id, key, _request_digest(), clock.now())
         if found.outcome == idempotency.REPLAY:
             response = current_app.response_class(found.body or None, status=found.status)
             if found.body:
@@ -226,6 +223,25 @@ def idempotent(view):
         return response
 
     return wrapper
+
+
+def _request_digest() -> str:
+    """Return what identifies the request an Idempotency-Key names: its method, path and
+    body; for a multipart form, its fields and files (a retry may be encoded with another
+    boundary between the same parts)."""
+    if request.mimetype != "multipart/form-data":
+        return hashlib.sha256(
+            b"\0".join([request.method.encode(), request.path.encode(), request.get_data()])
+        ).hexdigest()
+    digest = hashlib.sha256(f"{request.method}\0{request.path}".encode())
+    for name, value in sorted(request.form.items(multi=True)):
+        digest.update(b"\0field\0" + name.encode() + b"\0" + value.encode())
+    for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+        digest.update(b"\0file\0" + name.encode() + b"\0" + (upload.filename or "").encode())
+        while chunk := upload.stream.read(64 * 1024):
+            digest.update(chunk)
+        upload.stream.seek(0)  # the view reads it again
+    return digest.hexdigest()
 
 
 BAD_KEY = _l("An Idempotency-Key is 1 to 255 visible ASCII characters.")

@@ -3,27 +3,25 @@ may see them (a focal point: their own unit only; another unit's ids answer 404)
 
 from __future__ import annotations
 
-import re
-
 import marshmallow as ma
-from flask import abort, g, request
-from flask_babel import lazy_gettext as _l
+from flask import url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 
 from tracker import clock, settings
 from tracker.domain.status import AssignmentState, TimeStatus
 from tracker.models import UnitGroup
-from tracker.services import api_reads, events
-from tracker.services.assignments import workflow
-from tracker.services.errors import NotAllowed, NotFound, ServiceError, StaleEdit
+from tracker.services import api_reads
+from tracker.services.assignments.pages import evidence_of
+from tracker.views.api.acting import (
+    ETAG_HEADER,
+    etag,
+)
 from tracker.views.api.common import (
-    IDEMPOTENCY_KEY,
     INT_MAX,
     LINK_HEADER,
     Moment,
     PageArgs,
-    idempotent,
     link_header,
     parse_moment,
     problem,
@@ -32,9 +30,6 @@ from tracker.views.api.errors_doc import documented
 
 ERRORS_LIST = (400, 401, 403, 422, 429)
 ERRORS_ONE = (400, 401, 403, 404, 429)
-
-
-ETAG_HEADER = {"ETag": {"description": "The version, for If-Match", "schema": {"type": "string"}}}
 
 
 # ----------------------------------------------------------------------------- units
@@ -174,6 +169,34 @@ class AssignmentList(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(AssignmentSchema), required=True)
 
 
+class EvidenceFileSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    filename = ma.fields.String(required=True)
+    content_type = ma.fields.String(required=True)
+    size = ma.fields.Integer(required=True)
+    sha256 = ma.fields.String(required=True)
+    url = ma.fields.Url(required=True, metadata={"description": "Its download."})
+
+
+class EvidenceSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    doc_number = ma.fields.String(required=True, metadata={"description": "Số ký hiệu."})
+    doc_date = ma.fields.Date(allow_none=True)
+    signer = ma.fields.String(required=True)
+    summary = ma.fields.String(required=True, metadata={"description": "Trích yếu."})
+    uploaded_by_id = ma.fields.Integer(allow_none=True)
+    uploaded_at = Moment(required=True)
+    files = ma.fields.List(ma.fields.Nested(EvidenceFileSchema), required=True)
+
+
+class AssignmentDetail(AssignmentSchema):
+    evidence = ma.fields.List(
+        ma.fields.Nested(EvidenceSchema),
+        required=True,
+        metadata={"description": "The completion reports' evidence, the newest first."},
+    )
+
+
 class AssignmentArgs(PageArgs):
     task = ma.fields.Integer(validate=ma.validate.Range(0, INT_MAX))
     unit = ma.fields.Integer(validate=ma.validate.Range(0, INT_MAX))
@@ -199,7 +222,7 @@ def _with_status(row) -> _WithStatus:
     return _WithStatus(row)
 
 
-def _as_of():
+def as_of():
     config = settings.current()
     return api_reads.as_of_today(clock.today(), config.due_soon_days)
 
@@ -222,7 +245,7 @@ def list_assignments(args):
         updated_since=parse_moment(since) if since is not None else None,
     )
     page = api_reads.assignments(
-        current_user, filters, _as_of(), after=args.get("after"), limit=args["limit"]
+        current_user, filters, as_of(), after=args.get("after"), limit=args["limit"]
     )
     items = [_with_status(row) for row in page.items]
     return (
@@ -233,173 +256,43 @@ def list_assignments(args):
 
 
 @assignments.route("/<int(max=2147483647):assignment_id>")
-@assignments.response(200, AssignmentSchema, headers=ETAG_HEADER)
+@assignments.response(200, AssignmentDetail, headers=ETAG_HEADER)
 @documented(assignments, *ERRORS_ONE)
 def get_assignment(assignment_id: int):
     """One assignment, with its time status today; its ETag is what writes send back."""
-    row = api_reads.assignment(current_user, assignment_id, _as_of())
+    row = api_reads.assignment(current_user, assignment_id, as_of())
     if row is None:
         return problem(404)
+    return detail(row)
+
+
+def detail(row) -> tuple:
+    """Answer one assignment (as ``api_reads.assignment`` read it) with its evidence, the
+    newest first, and its ETag."""
     found = _with_status(row)
+    found.evidence = [_evidence(e) for e in evidence_of([found.id])[found.id]]
     return found, 200, {"ETag": etag(found)}
 
 
-# ----------------------------------------------------------------------------- actions
-#
-# Writes check the version the client read: send the assignment's ETag back in If-Match.
-# None (428), or an older one (412: someone changed it meanwhile), changes nothing.
-
-ERRORS_WRITE = (400, 401, 403, 404, 409, 412, 422, 428, 429)
-IF_MATCH = {
-    "in": "header",
-    "name": "If-Match",
-    "required": True,
-    "schema": {"type": "string", "pattern": r'^(\*|(W/)?"v[0-9]{1,9}")$'},
-    "description": 'The ETag the assignment was read with (or "*": whatever its version).',
-}
-
-
-def etag(assignment) -> str:
-    return f'"v{assignment.version}"'
-
-
-ANY = -1  # If-Match: * (whatever the version)
-
-
-def _version_asked() -> int | None:
-    """Return the version If-Match names (``ANY`` for "*"), None when the header is
-    missing; abort 412 on one that names no version of ours."""
-    header = request.headers.get("If-Match")
-    if header is None:
-        return None
-    if header.strip() == "*":
-        return ANY
-    match = re.fullmatch(r'\s*(?:W/)?"v(\d{1,9})"\s*', header)
-    if match is None:
-        abort(412)
-    return int(match.group(1))
-
-
-def _as_token(run):
-    """Run a service call as a change made through the request's token; return the
-    problem its refusal answers, or None when it was done."""
-    try:
-        with events.through_token(g.api_token.name):
-            run()
-    except StaleEdit:
-        return problem(412, _l("The assignment changed since it was read: read it again."))
-    except NotFound:
-        return problem(404)
-    except NotAllowed:
-        return problem(403, _l("The token's user may not do this."))
-    except ServiceError as error:
-        return problem(409, error.message)
-    return None
-
-
-def _act(assignment_id: int, action) -> tuple:
-    """Run a version-checked action; answer the assignment as it now stands. Another
-    unit's assignment answers 404 whatever the action, as reading it would."""
-    as_of = _as_of()
-    if api_reads.assignment(current_user, assignment_id, as_of) is None:
-        return problem(404)
-    version = _version_asked()
-    if version is None:
-        return problem(428, _l("Send the assignment's ETag in If-Match."))
-    if version == ANY:
-        version = None  # the services check no version then
-    refused = _as_token(lambda: action(version))
-    if refused is not None:
-        return refused
-    found = _with_status(api_reads.assignment(current_user, assignment_id, as_of))
-    return found, 200, {"ETag": etag(found)}
-
-
-# Text a database can store: no control characters (tab and line breaks aside), and not
-# only spaces. The same pattern is in the OpenAPI description, so clients see the rule.
-_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
-# (Spaces spelled out: a regex's \s matches other characters in Python than in JSON Schema.)
-STORABLE_TEXT = rf"^[^{_CONTROL}]*[^ \t\n\r{_CONTROL}][^{_CONTROL}]*$"
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _no_surrogates(text: str) -> None:
-    if _SURROGATE.search(text):
-        raise ma.ValidationError(str(_l("The text holds characters that cannot be stored.")))
-
-
-def _text_field() -> ma.fields.String:
-    message = str(_l("Write a text without control characters."))
-    return ma.fields.String(
-        required=True,
-        validate=[
-            ma.validate.Length(min=1, max=5000),
-            ma.validate.Regexp(STORABLE_TEXT, error=message),
-            _no_surrogates,
-        ],
-    )
-
-
-class ReasonArgs(ma.Schema):
-    reason = _text_field()
-
-
-class NoteArgs(ma.Schema):
-    note = _text_field()
-
-
-@assignments.route("/<int(max=2147483647):assignment_id>/start", methods=["POST"])
-@assignments.doc(parameters=[IF_MATCH])
-@assignments.response(200, AssignmentSchema, headers=ETAG_HEADER)
-@documented(assignments, *ERRORS_WRITE)
-def start_assignment(assignment_id: int):
-    """Start work (the unit's focal point)."""
-    return _act(
-        assignment_id,
-        lambda version: workflow.start(assignment_id, current_user, clock.now(), version),
-    )
-
-
-@assignments.route("/<int(max=2147483647):assignment_id>/confirm", methods=["POST"])
-@assignments.doc(parameters=[IF_MATCH])
-@assignments.response(200, AssignmentSchema, headers=ETAG_HEADER)
-@documented(assignments, *ERRORS_WRITE)
-def confirm_assignment(assignment_id: int):
-    """Confirm a submitted report (coordinators)."""
-    return _act(
-        assignment_id,
-        lambda version: workflow.confirm(assignment_id, current_user, clock.now(), version),
-    )
-
-
-@assignments.route("/<int(max=2147483647):assignment_id>/return", methods=["POST"])
-@assignments.doc(parameters=[IF_MATCH])
-@assignments.arguments(ReasonArgs)
-@assignments.response(200, AssignmentSchema, headers=ETAG_HEADER)
-@documented(assignments, *ERRORS_WRITE)
-def return_assignment(args, assignment_id: int):
-    """Send a submitted report back to the unit, with the reason it will see (coordinators)."""
-    return _act(
-        assignment_id,
-        lambda version: workflow.return_submission(
-            assignment_id, current_user, clock.now(), version, args["reason"]
-        ),
-    )
-
-
-@assignments.route("/<int(max=2147483647):assignment_id>/notes", methods=["POST"])
-@idempotent
-@assignments.doc(parameters=[IDEMPOTENCY_KEY])
-@assignments.arguments(NoteArgs)
-@assignments.response(204)
-@documented(assignments, 400, 401, 403, 404, 409, 422, 429)
-def add_note(args, assignment_id: int):
-    """Add a progress note to the assignment's timeline (its focal point or a coordinator)."""
-    if api_reads.assignment(current_user, assignment_id, _as_of()) is None:
-        return problem(404)
-    return _as_token(
-        lambda: workflow.add_note(assignment_id, current_user, clock.now(), args["note"])
-    )
+def _evidence(document) -> dict:
+    files = [
+        {
+            "id": f.id,
+            "filename": f.filename,
+            "content_type": f.content_type,
+            "size": f.size,
+            "sha256": f.sha256,
+            "url": url_for(
+                "api_assignments.download_evidence",
+                assignment_id=document.assignment_id,
+                file_id=f.id,
+                _external=True,
+            ),
+        }
+        for f in document.files
+    ]
+    fields = ("id", "doc_number", "doc_date", "signer", "summary", "uploaded_by_id", "uploaded_at")
+    return {name: getattr(document, name) for name in fields} | {"files": files}
 
 
 BLUEPRINTS = (units, tasks, assignments)

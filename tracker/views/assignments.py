@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,7 +15,7 @@ from tracker.services.assignments import due_dates, evidence
 from tracker.services.assignments import pages as assignment_pages
 from tracker.services.assignments import workflow as assignments
 from tracker.services.errors import NotAllowed, NotFound, ServiceError, StaleEdit
-from tracker.views import context, timeline
+from tracker.views import context, downloads, timeline
 from tracker.views.redirects import safe_next
 
 bp = Blueprint("assignments", __name__, url_prefix="/assignments")
@@ -249,13 +249,4 @@ def download(assignment_id: int, file_id: int):
     stored = evidence.download(
         current_user, assignment_id, file_id, settings.current().upload_folder
     )
-    response = send_file(
-        stored.path,
-        mimetype=stored.content_type,
-        as_attachment=True,
-        download_name=stored.filename,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return downloads.evidence_file(stored)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from flask import Response, render_template, request
+from flask import Response, render_template, request, send_file
 from markupsafe import Markup
 
 from tracker import clock
@@ -51,3 +51,18 @@ def buttons() -> Markup:
     """Return the two download links for the current list, keeping its filters."""
     links = {fmt: url_with(format=fmt, page=None) for fmt in ("xlsx", "csv")}
     return Markup(render_template("_export_buttons.html", links=links))
+
+
+def evidence_file(stored) -> Response:
+    """Send a stored evidence file (``evidence.download``'s answer) as a download that no
+    browser sniffs into a page and no shared cache keeps."""
+    response = send_file(
+        stored.path,
+        mimetype=stored.content_type,
+        as_attachment=True,
+        download_name=stored.filename,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

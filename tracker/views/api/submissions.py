@@ -5,12 +5,13 @@ page's form and download, by the same services and rules (types, sizes, who may)
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import request, send_file
+from flask import request
 from flask_login import current_user
 
 from tracker import clock, settings
 from tracker.services.assignments import evidence, workflow
 from tracker.services.errors import NotFound
+from tracker.views import downloads
 from tracker.views.api.acting import (
     DOCUMENT_RANGE,
     ERRORS_WRITE,
@@ -101,13 +102,4 @@ def download_evidence(assignment_id: int, file_id: int):
         )
     except NotFound:
         return problem(404)
-    response = send_file(
-        stored.path,
-        mimetype=stored.content_type,
-        as_attachment=True,
-        download_name=stored.filename,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return downloads.evidence_file(stored)

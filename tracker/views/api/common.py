@@ -131,6 +131,21 @@ class NumberedPageArgs(ma.Schema):
     limit = PageArgs().fields["limit"]
 
 
+class NewestFirstArgs(ma.Schema):
+    """Cursor paging of a log read newest first: the page before the id ``before``."""
+
+    before = ma.fields.Integer(
+        validate=ma.validate.Range(0, INT_MAX),
+        metadata={"description": "The cursor: the last id of the previous page."},
+    )
+    limit = PageArgs().fields["limit"]
+
+
+def older_page_link(endpoint: str, next_after: int | None) -> dict[str, str]:
+    """Return the ``Link`` header of the older page after ``next_after``, when there is one."""
+    return {} if next_after is None else next_page_link(endpoint, "before", next_after)
+
+
 def numbered_page_link(endpoint: str, args: dict, total: int) -> dict[str, str]:
     """Return the ``Link`` header of the page after ``args["page"]``, when there is one."""
     if args["page"] * args["limit"] >= total:

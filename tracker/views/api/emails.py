@@ -11,7 +11,14 @@ from flask_smorest import Blueprint
 from tracker.models import Role
 from tracker.models.reminders import EMAIL_STATES
 from tracker.services import api_reads
-from tracker.views.api.common import INT_MAX, LINK_HEADER, Moment, PageArgs, next_page_link, problem
+from tracker.views.api.common import (
+    INT_MAX,
+    LINK_HEADER,
+    Moment,
+    NewestFirstArgs,
+    older_page_link,
+    problem,
+)
 from tracker.views.api.errors_doc import documented
 
 STAFF = frozenset({Role.ADMIN, Role.COORDINATOR})
@@ -42,14 +49,9 @@ class EmailList(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(EmailSchema), required=True)
 
 
-class EmailArgs(ma.Schema):
+class EmailArgs(NewestFirstArgs):
     state = ma.fields.String(validate=ma.validate.OneOf(EMAIL_STATES))
     unit = ma.fields.Integer(validate=ma.validate.Range(0, INT_MAX))
-    before = ma.fields.Integer(
-        validate=ma.validate.Range(0, INT_MAX),
-        metadata={"description": "The cursor: the last id of the previous page."},
-    )
-    limit = PageArgs().fields["limit"]
 
 
 @emails.route("")
@@ -64,6 +66,5 @@ def list_emails(args):
         state=args.get("state"), unit_id=args.get("unit"), before=args.get("before"),
         limit=args["limit"],
     )  # fmt: skip
-    more = page.next_after is not None
-    link = next_page_link("api_emails.list_emails", "before", page.next_after) if more else {}
+    link = older_page_link("api_emails.list_emails", page.next_after)
     return {"items": page.items}, 200, link

@@ -15,7 +15,7 @@ from flask_smorest import Blueprint
 
 from tracker.services import api_reads
 from tracker.views.api.acting import DUE_RANGE, FIRST_DUE, LAST_DUE, day_field
-from tracker.views.api.common import INT_MAX, LINK_HEADER, Moment, PageArgs, next_page_link
+from tracker.views.api.common import INT_MAX, LINK_HEADER, Moment, NewestFirstArgs, older_page_link
 from tracker.views.api.errors_doc import documented
 
 STATES = ("queued", "sent", "failed", "cancelled")
@@ -52,7 +52,7 @@ class ReminderList(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(ReminderSchema), required=True)
 
 
-class ReminderArgs(ma.Schema):
+class ReminderArgs(NewestFirstArgs):
     task = ma.fields.Integer(validate=ma.validate.Range(0, INT_MAX))
     unit = ma.fields.Integer(validate=ma.validate.Range(0, INT_MAX))
     assignment = ma.fields.Integer(validate=ma.validate.Range(0, INT_MAX))
@@ -64,11 +64,6 @@ class ReminderArgs(ma.Schema):
     date_to = day_field(
         FIRST_DUE, LAST_DUE, DUE_RANGE, metadata={"description": "Written on this day or before."}
     )
-    before = ma.fields.Integer(
-        validate=ma.validate.Range(0, INT_MAX),
-        metadata={"description": "The cursor: the last id of the previous page."},
-    )
-    limit = PageArgs().fields["limit"]
 
 
 @reminders.route("")
@@ -91,6 +86,5 @@ def list_reminders(args):
     page = api_reads.reminders(
         current_user, filters, zone, before=args.get("before"), limit=args["limit"]
     )
-    more = page.next_after is not None
-    link = next_page_link("api_reminders.list_reminders", "before", page.next_after) if more else {}
+    link = older_page_link("api_reminders.list_reminders", page.next_after)
     return {"items": page.items}, 200, link

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -101,6 +102,7 @@ _LONGEST_VERB = max(len(verb.split()) for verb in ACTION_VERBS)
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+@functools.lru_cache(maxsize=4096)  # a programme's few hundred titles, read by every summary
 def action_phrase(title: str) -> str | None:
     """Return the title as a predicate to follow "đã" ("ban hành danh mục ..."), or None when
     it does not open with an action verb ("CSDL ...", "Bộ Y tế ...": the caller quotes it)."""

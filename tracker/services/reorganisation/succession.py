@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, union
 
 from tracker.extensions import db
 from tracker.models import Unit
@@ -47,8 +47,12 @@ def load_units(*, successions_only: bool = False) -> dict[int, UnitFacts]:
         Unit.successor_id,
     )
     if successions_only:
+        # Two index lookups joined by UNION, not one OR: an OR of the two conditions reads
+        # every unit (thousands at commune level) on each report page to find the few merged.
         successors = select(Unit.successor_id).where(Unit.successor_id.is_not(None))
-        query = query.where(Unit.successor_id.is_not(None) | Unit.id.in_(successors))
+        query = union(
+            query.where(Unit.successor_id.is_not(None)), query.where(Unit.id.in_(successors))
+        )
     return {row.id: UnitFacts(*row) for row in db.session.execute(query)}
 
 

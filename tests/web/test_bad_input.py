@@ -75,3 +75,54 @@ def test_assigning_a_unit_id_past_32_bits_changes_nothing(app, client, login, wo
     response = client.post(f"/tasks/{world['task']}/assign", data={"unit_ids": "2147483648"})
     assert response.status_code == 404
     assert _counts(app) == before
+
+
+@pytest.mark.parametrize("character", ["\x01", "\x08", "\x0b", "\x1b", "\x7f"])
+def test_a_control_character_in_a_text_field_gets_a_message_at_the_field(
+    app, client, login, world, character
+):
+    login("dp@example.org")
+    before = _counts(app)
+    response = client.post(
+        f"/assignments/{world['assignment']}/notes",
+        data={"note": f"ab{character}cd", "version": "1"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code in (200, 400, 422), response.status_code
+    assert f"ký tự điều khiển ẩn (U+{ord(character):04X})" in page
+    assert _counts(app) == before
+
+
+def test_the_control_character_message_speaks_english_in_english(app, client, login, world):
+    login("dp@example.org")
+    client.post("/language/en")
+    response = client.post(
+        f"/assignments/{world['assignment']}/notes", data={"note": "ab\x01cd", "version": "1"}
+    )
+    assert "invisible control character (U+0001)" in response.get_data(as_text=True)
+
+
+def test_tabs_and_line_breaks_are_text_not_control_characters(app, client, login, world):
+    login("dp@example.org")
+    before = _counts(app)
+    response = client.post(
+        f"/assignments/{world['assignment']}/notes",
+        data={"note": "Dòng 1\r\n\tDòng 2", "version": "1"},
+    )
+    assert response.status_code == 302
+    assert _counts(app) != before  # the note was recorded
+
+
+def test_every_form_of_the_app_refuses_control_characters(app):
+    from flask_wtf import FlaskForm
+
+    from tracker.forms.base import Form
+
+    def every(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from every(sub)
+
+    forms = [cls for cls in every(FlaskForm) if cls.__module__.startswith("tracker.")]
+    assert len(forms) > 20
+    assert [cls.__qualname__ for cls in forms if not issubclass(cls, Form)] == []

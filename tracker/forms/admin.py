@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     RadioField,
@@ -17,6 +16,7 @@ from wtforms.validators import URL, DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.forms.account import LANGUAGE_CHOICES
+from tracker.forms.base import Form
 from tracker.forms.fields import DayField
 from tracker.labels import GROUP, KIND, ROLE
 from tracker.models import Role, UnitGroup, UnitKind
@@ -38,7 +38,7 @@ def _with_blank(options, blank_label="—") -> list[SelectChoice]:
     return [SelectChoice("", blank_label), *(SelectChoice(str(v), label) for v, label in options)]
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     name = StringField(
         _l("Full name"),
         validators=[
@@ -65,7 +65,7 @@ class NewUserForm(UserForm):
     )
 
 
-class UnitForm(FlaskForm):
+class UnitForm(Form):
     code = StringField(
         _l("Code"),
         validators=[
@@ -111,7 +111,7 @@ class UnitForm(FlaskForm):
         self.successor_id.choices = _with_blank(options)
 
 
-class OverrideForm(FlaskForm):
+class OverrideForm(Form):
     day = DayField(_l("Day"), required=True)
     is_working = RadioField(
         _l("The day becomes"),
@@ -128,11 +128,11 @@ class OverrideForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An action button: the form carries only the CSRF token."""
 
 
-class WebhookForm(FlaskForm):
+class WebhookForm(Form):
     """A webhook endpoint: where to POST, and which events."""
 
     url = StringField(

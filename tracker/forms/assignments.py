@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage
 from wtforms import (
     Field,
@@ -19,13 +18,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import HiddenInput
 
+from tracker.forms.base import Form
 from tracker.forms.fields import DayField, DeadlineField
 
 NOTE_MAX = 5000
 TOO_LONG = _l("At most %(max)d characters.")
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(Form):
     version = IntegerField(
         widget=HiddenInput(),
         validators=[InputRequired(message=_l("The form is incomplete: reload the page."))],
@@ -64,7 +64,7 @@ class ConfirmForm(VersionedForm):
     pass
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     note = _reason(_l("Progress note"), _l("Write the note."))
 
 
@@ -112,16 +112,16 @@ class DueDateForm(VersionedForm):
     reason = _reason(_l("Reason"), _l("Say why the due date changes."))
 
 
-class ExtensionRequestForm(FlaskForm):
+class ExtensionRequestForm(Form):
     new_due = NewDueField(_l("New due date requested"))
     reason = _reason(_l("Reason"), _l("Say why more time is needed."))
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     note = TextAreaField(_l("Note (optional)"), validators=[Length(max=NOTE_MAX, message=TOO_LONG)])
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = _reason(
         _l("Reason for refusing"), _l("Say why the extension is refused: the unit will see it.")
     )
@@ -143,7 +143,7 @@ class SelectionField(Field):
         return ""
 
 
-class BulkConfirmForm(FlaskForm):
+class BulkConfirmForm(Form):
     """Confirm the checked rows, or every row the page showed."""
 
     selected = SelectionField()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SubmitField
 
+from tracker.forms.base import Form
 
-class ImportForm(FlaskForm):
+
+class ImportForm(Form):
     """A CSV or XLSX file to check, or to check and import."""
 
     file = FileField(

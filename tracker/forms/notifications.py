@@ -6,18 +6,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice
 from wtforms.validators import InputRequired
 
+from tracker.forms.base import Form
 from tracker.services.notifications.kinds import LABEL, MODE_LABEL, MODES
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(Form):
     """A button that only needs CSRF protection (mark read, mark all read)."""
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     """One radio choice per kind; the fields are added for the user's kinds."""
 
     def choices(self) -> dict[str, str]:

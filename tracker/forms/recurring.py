@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -26,6 +25,7 @@ from tracker.domain.recurrence import (
     Recurrence,
     RecurrenceError,
 )
+from tracker.forms.base import Form
 from tracker.forms.fields import DayField
 from tracker.forms.tasks import IdListField, TaskForm
 from tracker.models import AssignmentRole
@@ -91,7 +91,7 @@ _ERROR_FIELD = {
 }
 
 
-class SeriesForm(FlaskForm):
+class SeriesForm(Form):
     """A recurring task: the task's facts, how it recurs, when each period is due, to whom."""
 
     title = StringField(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField
 from wtforms.validators import DataRequired, NumberRange, ValidationError
 
 from tracker.domain.reminders.policy import ReminderPolicy
+from tracker.forms.base import Form
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(Form):
     before = StringField(
         _l("Reminders before the due date (working days, comma-separated)"),
         validators=[DataRequired(message=_l("Enter at least one number, e.g. 7, 3, 1."))],
@@ -55,9 +55,9 @@ class TaskPolicyForm(PolicyForm):
     use_default = BooleanField(_l("Follow the programme's default policy"))
 
 
-class NudgeForm(FlaskForm):
+class NudgeForm(Form):
     """A bare form: its only field is the CSRF token."""
 
 
-class RetryForm(FlaskForm):
+class RetryForm(Form):
     """A bare form: its only field is the CSRF token (retrying failed emails)."""

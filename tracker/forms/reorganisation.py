@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Length, Optional
 
+from tracker.forms.base import Form
 from tracker.forms.fields import DayField
 from tracker.labels import KIND
 from tracker.models import UnitKind
@@ -23,7 +23,7 @@ def _unit_id(value) -> int | None:
     return int(text) if text.isdigit() else 0
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     sources = SelectMultipleField(
         _l("Units that merge"), coerce=_unit_id, choices=[], validate_choice=False
     )

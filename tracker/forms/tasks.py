@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from tracker.domain.deadlines import Deadline
+from tracker.forms.base import Form
 from tracker.forms.fields import DayField, DeadlineField
 from tracker.models import AssignmentRole, Field, Task
 from tracker.services.tasks.assigning import UnitSelection
@@ -37,7 +37,7 @@ class IdListField(SelectMultipleField):
             raise ValueError(_l("Choose units from the list."))
 
 
-class TaskForm(FlaskForm):
+class TaskForm(Form):
     """Create or edit a task; the deadline is checked (shown back) before it is saved."""
 
     title = StringField(
@@ -148,7 +148,7 @@ class TaskForm(FlaskForm):
         return self.deadline_is_checked() and not self.errors
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     """Choose units (by group, by kind, one by one), the role and an optional due date."""
 
     # Options are rendered by the template; the service refuses unknown values.
@@ -200,5 +200,5 @@ class AssignForm(FlaskForm):
         return "|".join(parts)
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that only needs CSRF protection (close, reopen, remove)."""

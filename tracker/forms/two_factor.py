@@ -5,14 +5,15 @@ codes."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
+
+from tracker.forms.base import Form
 
 _TOO_LONG = _l("This code is too long.")
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     """The second step of signing in: an app code or a recovery code."""
 
     code = StringField(
@@ -25,7 +26,7 @@ class CodeForm(FlaskForm):
     remember_device = BooleanField(_l("Do not ask again on this device"))
 
 
-class ConfirmSetupForm(FlaskForm):
+class ConfirmSetupForm(Form):
     """The first code of the app being set up, which puts it in use."""
 
     code = StringField(
@@ -37,7 +38,7 @@ class ConfirmSetupForm(FlaskForm):
     )
 
 
-class ProofForm(FlaskForm):
+class ProofForm(Form):
     """The password or a current app code, before turning it off or new recovery codes."""
 
     proof = PasswordField(

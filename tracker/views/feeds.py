@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from tracker import clock, settings
+from tracker.forms.base import Form
 from tracker.services.errors import NotAllowed, NotFound, ServiceError
 from tracker.services.feeds import addresses as feeds
 
@@ -17,7 +17,7 @@ bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 CACHE_SECONDS = 15 * 60
 
 
-class FeedActionForm(FlaskForm):
+class FeedActionForm(Form):
     """A create, reset or revoke button: CSRF protection only."""
 
 

@@ -12,7 +12,6 @@ from flask import Blueprint, Response, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -21,6 +20,7 @@ from tracker.exports import reports as sheets
 from tracker.exports.files import file_stem
 from tracker.exports.narrative import compose_narrative, group_split_text
 from tracker.extensions import on_reports_engine
+from tracker.forms.base import Form
 from tracker.labels import ageing_label
 from tracker.models import Field, Role
 from tracker.services.reports import pages
@@ -167,7 +167,7 @@ TEXT_MAX = 500_000
 LANGUAGES = ("vi", "en")
 
 
-class NarrativeExportForm(FlaskForm):
+class NarrativeExportForm(Form):
     text = TextAreaField(
         _l("Text"),
         validators=[

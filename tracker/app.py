@@ -168,7 +168,14 @@ def register_blueprints(app: Flask) -> None:
         two_factor,
         units,
     )
-    from tracker.views.admin import audit, calendar, home, reorganisation, webhooks
+    from tracker.views.admin import (
+        audit,
+        calendar,
+        home,
+        reorganisation,
+        service_accounts,
+        webhooks,
+    )
     from tracker.views.admin import units as admin_units
     from tracker.views.admin import users as admin_users
 
@@ -188,6 +195,7 @@ def register_blueprints(app: Flask) -> None:
         home,
         admin_users,
         admin_units,
+        service_accounts,
         reorganisation,
         calendar,
         audit,

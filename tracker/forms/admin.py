@@ -154,3 +154,20 @@ class WebhookForm(Form):
         option_widget=CheckboxInput(),
         validators=[DataRequired(message=_l("Choose at least one kind of event."))],
     )
+
+
+class ServiceAccountForm(Form):
+    """A service account: the system that uses it, its role and (a focal point's) unit."""
+
+    name = StringField(
+        _l("System"),
+        validators=[
+            DataRequired(message=_l("Name the system that will use this account.")),
+            Length(max=255, message=_l("At most %(max)d characters.")),
+        ],
+    )
+    role = SelectField(_l("Role"), choices=_role_choices)
+    unit_id = SelectField(_l("Unit (focal points only)"), coerce=optional_id, choices=[])
+
+    def set_units(self, options: list[tuple[int, str]]) -> None:
+        self.unit_id.choices = _with_blank(options)

@@ -6,7 +6,8 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, and_, false
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from tracker.domain.text import fold, unit_sort_key
@@ -100,6 +101,9 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
+    # Another system's account: used through API tokens only, never signed in to the pages,
+    # never written to (see ``reachable``).
+    is_service: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     unit: Mapped[Unit | None] = relationship()
 
@@ -109,6 +113,17 @@ class User(UserMixin, Base):
 
     def get_id(self) -> str | None:
         return self.sign_in_token
+
+    @hybrid_property
+    def reachable(self) -> bool:
+        """Whether email and notifications are for this account: an active person's (a
+        service account reads the API and nobody reads its mail)."""
+        return self.active and not self.is_service
+
+    @reachable.inplace.expression
+    @classmethod
+    def _reachable_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.active.is_(True), cls.is_service.is_(False))
 
     @property
     def is_admin(self) -> bool:

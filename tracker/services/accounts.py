@@ -67,9 +67,11 @@ def check_credentials(
     another role is refused like a wrong password, so the answer tells nobody which
     accounts exist."""
     user = db.session.scalar(
-        select(User).where(func.lower(User.email) == normalise_email(email or ""))
+        select(User).where(
+            func.lower(User.email) == normalise_email(email or ""), User.is_service.is_(False)
+        )
     )
-    if user is None:
+    if user is None:  # a service account signs in to nothing: it has API tokens only
         check_password_hash(_dummy_hash(method), password or "")
         return None
     if not user.active or not check_password_hash(user.password_hash, password or ""):
@@ -254,7 +256,7 @@ def request_password_reset(email: str, *, now: datetime, settings: Settings) -> 
     user = db.session.scalar(
         select(User).where(func.lower(User.email) == normalise_email(email or ""))
     )
-    if user is None or not user.active:
+    if user is None or not user.reachable:
         db.session.rollback()
         return
     queue_reset_link(user, actor=user, now=now, kind="password_reset_requested", settings=settings)

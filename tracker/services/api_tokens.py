@@ -34,10 +34,17 @@ def allowed_scopes(user: User) -> tuple[str, ...]:
 
 
 def create(
-    user: User, *, name: str, scopes: list[str], days: int, now: datetime
+    user: User,
+    *,
+    name: str,
+    scopes: list[str],
+    days: int,
+    now: datetime,
+    actor: User | None = None,
 ) -> tuple[ApiToken, str]:
     """Make a token for ``user`` and commit it; return it with its secret, which is shown
-    once and never stored. "read" is always included; a write or admin scope implies it."""
+    once and never stored. "read" is always included; a write or admin scope implies it.
+    ``actor``: who makes it, when not ``user`` (an administrator, for a service account)."""
     name = " ".join(name.split())
     if not name:
         raise ServiceError(_l("Give the token a name."))
@@ -61,7 +68,7 @@ def create(
     db.session.flush()
     events.record(
         "api_token_created",
-        actor=user,
+        actor=actor or user,
         now=now,
         unit_id=user.unit_id,
         target=f"api_token:{token.id}",
@@ -78,16 +85,16 @@ def listed(user: User) -> list[ApiToken]:
     return list(db.session.scalars(query))
 
 
-def revoke(user: User, token_id: int, *, now: datetime) -> bool:
-    """Revoke one of ``user``'s own tokens; return False when it is not theirs or was
-    already revoked (nothing changes then)."""
+def revoke(user: User, token_id: int, *, now: datetime, actor: User | None = None) -> bool:
+    """Revoke one of ``user``'s own tokens (``actor``: who does it, when not ``user``);
+    return False when it is not theirs or was already revoked (nothing changes then)."""
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id or token.revoked_at is not None:
         return False
     token.revoked_at = now
     events.record(
         "api_token_revoked",
-        actor=user,
+        actor=actor or user,
         now=now,
         unit_id=user.unit_id,
         target=f"api_token:{token.id}",

@@ -95,7 +95,7 @@ def focal_points(unit_ids: list[int]) -> dict[int, list[User]]:
     result: dict[int, list[User]] = {uid: [] for uid in unit_ids}
     users = db.session.scalars(
         select(User)
-        .where(User.unit_id.in_(unit_ids), User.role == "focal_point", User.active.is_(True))
+        .where(User.unit_id.in_(unit_ids), User.role == "focal_point", User.reachable)
         .order_by(User.name)
     )
     for user in users:

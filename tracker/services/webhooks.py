@@ -324,7 +324,7 @@ def _disable(endpoint: WebhookEndpoint, now: datetime, settings: Settings) -> No
         "webhook_disabled", actor=None, now=now, target=f"webhook:{endpoint.id}",
         note=endpoint.url, data={"failures": endpoint.failures},
     )  # fmt: skip
-    admins = db.session.scalars(select(User).where(User.role == Role.ADMIN, User.active))
+    admins = db.session.scalars(select(User).where(User.role == Role.ADMIN, User.reachable))
     letters = []
     for admin in admins:
         with force_locale(admin.language or settings.default_language):

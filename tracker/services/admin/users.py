@@ -44,7 +44,8 @@ class UserFilters:
 
 def user_query(filters: UserFilters) -> Select:
     """Return the query of the user list (units joined in the same query)."""
-    query = select(User).options(joinedload(User.unit))
+    # Service accounts have their own page (Administration → Service accounts).
+    query = select(User).options(joinedload(User.unit)).where(User.is_service.is_(False))
     if filters.role:
         query = query.where(User.role == filters.role)
     if filters.unit_id is not None:
@@ -70,7 +71,7 @@ def load_user(actor: User, user_id: int) -> User:
     """Return the user (with unit) for an admin, else NotFound / NotAllowed."""
     require_role(actor, Role.ADMIN)
     user = db.session.get(User, user_id, options=[joinedload(User.unit)])
-    if user is None:
+    if user is None or user.is_service:  # service accounts have their own pages
         raise NotFound(NOT_FOUND)
     return user
 

@@ -126,7 +126,7 @@ def _letters(
         person.id: person
         for person in db.session.execute(
             select(User.id, User.email, User.name, User.language, User.unit_id).where(
-                User.id.in_(list(pending)), User.active.is_(True)
+                User.id.in_(list(pending)), User.reachable
             )
         )
     }

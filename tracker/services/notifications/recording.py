@@ -96,7 +96,7 @@ def _recipients(happenings: Sequence[Happening], actor_id: int | None):
             select(User.id, User.unit_id)
             .where(
                 User.role == Role.FOCAL_POINT,
-                User.active.is_(True),
+                User.reachable,
                 User.unit_id.in_({h.unit_id for h in for_units}),
             )
             .order_by(User.id)
@@ -108,7 +108,7 @@ def _recipients(happenings: Sequence[Happening], actor_id: int | None):
             db.session.execute(
                 select(Task.id, Task.owner_id)
                 .join(User, User.id == Task.owner_id)
-                .where(Task.id.in_({h.task_id for h in for_owner}), User.active.is_(True))
+                .where(Task.id.in_({h.task_id for h in for_owner}), User.reachable)
             ).all()
         )
         pairs.extend((owners[h.task_id], h) for h in for_owner if h.task_id in owners)

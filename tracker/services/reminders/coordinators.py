@@ -121,7 +121,7 @@ def weekly_summaries(
     )
     owners = db.session.scalars(
         select(User).where(
-            User.active.is_(True),
+            User.reachable,
             User.role.in_((Role.COORDINATOR, Role.ADMIN)),
             User.id.in_(
                 select(Task.owner_id).where(Task.closed_at.is_(None), Task.recurrence.is_(None))

@@ -166,7 +166,7 @@ def people(unit_ids: set[int], task_ids: set[int]) -> People:
     found = People()
     users = db.session.scalars(
         select(User).where(
-            User.role == Role.FOCAL_POINT, User.active.is_(True), User.unit_id.in_(unit_ids)
+            User.role == Role.FOCAL_POINT, User.reachable, User.unit_id.in_(unit_ids)
         )
     )
     for user in users:
@@ -174,7 +174,7 @@ def people(unit_ids: set[int], task_ids: set[int]) -> People:
     rows = db.session.execute(
         select(Task.id, User)
         .join(User, User.id == Task.owner_id)
-        .where(Task.id.in_(task_ids), User.active.is_(True))
+        .where(Task.id.in_(task_ids), User.reachable)
     )
     for task_id, user in rows:
         found.coordinators[task_id] = found.remember(user)
@@ -185,9 +185,7 @@ def people(unit_ids: set[int], task_ids: set[int]) -> People:
     ).all()
     others = sorted({email.strip().lower() for _, email, _ in heads} - set(found.by_address))
     if others:
-        for user in db.session.scalars(
-            select(User).where(User.email.in_(others), User.active.is_(True))
-        ):
+        for user in db.session.scalars(select(User).where(User.email.in_(others), User.reachable)):
             found.remember(user)
     for unit_id, email, name in heads:
         address = email.strip()

@@ -65,7 +65,7 @@ def owner_choices(current_owner_id: int | None = None) -> list[User]:
 
     The current owner is kept even if no longer eligible, so an edit need not change it.
     """
-    eligible = User.active.is_(True) & User.role.in_([Role.COORDINATOR, Role.ADMIN])
+    eligible = User.reachable & User.role.in_([Role.COORDINATOR, Role.ADMIN])
     if current_owner_id is not None:
         eligible = eligible | (User.id == current_owner_id)
     return list(db.session.scalars(select(User).where(eligible).order_by(User.name, User.id)))

@@ -15,6 +15,7 @@ from tracker.services import api_reads
 from tracker.services.assignments.pages import evidence_of
 from tracker.views.api.acting import (
     ETAG_HEADER,
+    digest_etag,
     etag,
 )
 from tracker.views.api.common import (
@@ -70,13 +71,24 @@ def list_units(args):
     return {"items": page.items}, 200, link_header("api_units.list_units", page.next_after)
 
 
+# What an administrator may set on a unit (``services.admin.units.UnitFields``).
+ADMIN_FIELDS = ("code", "name", "kind", "group", "short_name", "name_en", "head_email",
+                "valid_from", "valid_to", "successor_id")  # fmt: skip
+
+
+def unit_etag(unit) -> str:
+    """Return a unit's ETag: units have no version column, so a digest of what an
+    administrator may change on it (``PATCH`` sends it back)."""
+    return digest_etag({name: getattr(unit, name) for name in (*ADMIN_FIELDS, "active", "id")})
+
+
 @units.route("/<int(max=2147483647):unit_id>")
-@units.response(200, UnitSchema)
+@units.response(200, UnitSchema, headers=ETAG_HEADER)
 @documented(units, *ERRORS_ONE)
 def get_unit(unit_id: int):
-    """One unit."""
+    """One unit; its ETag is what a change sends back."""
     found = api_reads.unit(current_user, unit_id)
-    return found if found is not None else problem(404)
+    return (found, 200, {"ETag": unit_etag(found)}) if found is not None else problem(404)
 
 
 # ----------------------------------------------------------------------------- tasks
@@ -126,12 +138,12 @@ def list_tasks(args):
 
 
 @tasks.route("/<int(max=2147483647):task_id>")
-@tasks.response(200, TaskSchema)
+@tasks.response(200, TaskSchema, headers=ETAG_HEADER)
 @documented(tasks, *ERRORS_ONE)
 def get_task(task_id: int):
-    """One task."""
+    """One task; its ETag is what a change sends back."""
     found = api_reads.task(current_user, task_id)
-    return found if found is not None else problem(404)
+    return (found, 200, {"ETag": etag(found)}) if found is not None else problem(404)
 
 
 # ----------------------------------------------------------------------------- assignments

@@ -82,11 +82,10 @@ def unit_etag(unit) -> str:
     return digest_etag({name: getattr(unit, name) for name in (*ADMIN_FIELDS, "active", "id")})
 
 
-@units.route("/<int(max=2147483647):unit_id>")
-@units.response(200, UnitSchema, headers=ETAG_HEADER)
-@documented(units, *ERRORS_ONE)
-def get_unit(unit_id: int):
-    """One unit; its ETag is what a change sends back."""
+def read_unit(unit_id: int):
+    """Answer one unit with its ETag (``GET /units/{id}``, routed with its ``PATCH`` in
+    ``unit_writes``: one URL rule per URL, or Werkzeug answers 405 for an id too large
+    for its converter)."""
     found = api_reads.unit(current_user, unit_id)
     return (found, 200, {"ETag": unit_etag(found)}) if found is not None else problem(404)
 
@@ -137,11 +136,9 @@ def list_tasks(args):
     return {"items": page.items}, 200, link_header("api_tasks.list_tasks", page.next_after)
 
 
-@tasks.route("/<int(max=2147483647):task_id>")
-@tasks.response(200, TaskSchema, headers=ETAG_HEADER)
-@documented(tasks, *ERRORS_ONE)
-def get_task(task_id: int):
-    """One task; its ETag is what a change sends back."""
+def read_task(task_id: int):
+    """Answer one task with its ETag (``GET /tasks/{id}``, routed with its ``PATCH`` in
+    ``task_writes``, as ``read_unit``)."""
     found = api_reads.task(current_user, task_id)
     return (found, 200, {"ETag": etag(found)}) if found is not None else problem(404)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask import current_app, url_for
+from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -39,7 +40,7 @@ from tracker.views.api.acting import (
 )
 from tracker.views.api.common import IDEMPOTENCY_KEY, INT_MAX, idempotent, problem
 from tracker.views.api.errors_doc import documented
-from tracker.views.api.resources import TaskSchema, tasks
+from tracker.views.api.resources import ERRORS_ONE, TaskSchema, read_task, tasks
 
 STALE_TASK = _l("The task changed since it was read: read it again.")
 NO_TASK_ETAG = _l("Send the task's ETag in If-Match.")
@@ -165,14 +166,28 @@ def create_task(args):
     return _answer(made[0].id, 201, {"Location": location})
 
 
-@tasks.route("/<int(max=2147483647):task_id>", methods=["PATCH"])
-@tasks.doc(parameters=[if_match("the task")])
-@tasks.arguments(TaskChangeArgs(partial=True))
-@tasks.response(200, TaskSchema, headers=ETAG_HEADER)
-@documented(tasks, *ERRORS_WRITE)
+@tasks.route("/<int(max=2147483647):task_id>", endpoint="get_task")
+class TaskById(MethodView):
+    """One task: read it, change it (one URL rule for both)."""
+
+    @tasks.response(200, TaskSchema, headers=ETAG_HEADER)
+    @documented(tasks, *ERRORS_ONE)
+    def get(self, task_id: int):
+        """One task; its ETag is what a change sends back."""
+        return read_task(task_id)
+
+    @tasks.doc(parameters=[if_match("the task")])
+    @tasks.arguments(TaskChangeArgs(partial=True))
+    @tasks.response(200, TaskSchema, headers=ETAG_HEADER)
+    @documented(tasks, *ERRORS_WRITE)
+    def patch(self, args, task_id: int):
+        """Change a task's facts (coordinators): only the fields sent change. A closed task
+        must be reopened first (409)."""
+        return change_task(args, task_id)
+
+
 def change_task(args, task_id: int):
-    """Change a task's facts (coordinators): only the fields sent change. A closed task
-    must be reopened first (409)."""
+    """Change the task, at the version read."""
     task = api_reads.task(current_user, task_id)
     if task is None:
         return problem(404)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask import g, url_for
+from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -31,7 +32,14 @@ from tracker.views.api.acting import (
 )
 from tracker.views.api.common import IDEMPOTENCY_KEY, INT_MAX, idempotent, problem
 from tracker.views.api.errors_doc import documented
-from tracker.views.api.resources import ADMIN_FIELDS, UnitSchema, unit_etag, units
+from tracker.views.api.resources import (
+    ADMIN_FIELDS,
+    ERRORS_ONE,
+    UnitSchema,
+    read_unit,
+    unit_etag,
+    units,
+)
 
 STALE_UNIT = _l("The unit changed since it was read: read it again.")
 NO_UNIT_ETAG = _l("Send the unit's ETag in If-Match.")
@@ -108,14 +116,28 @@ def create_unit(args):
     return _answer(made[0], 201, {"Location": location})
 
 
-@units.route("/<int(max=2147483647):unit_id>", methods=["PATCH"])
-@units.doc(parameters=[if_match("the unit", digest=True)])
-@units.arguments(UnitChangeArgs(partial=True))
-@units.response(200, UnitAdminSchema, headers=ETAG_HEADER)
-@documented(units, *ERRORS_WRITE)
+@units.route("/<int(max=2147483647):unit_id>", endpoint="get_unit")
+class UnitById(MethodView):
+    """One unit: read it, change it (one URL rule for both)."""
+
+    @units.response(200, UnitSchema, headers=ETAG_HEADER)
+    @documented(units, *ERRORS_ONE)
+    def get(self, unit_id: int):
+        """One unit; its ETag is what a change sends back."""
+        return read_unit(unit_id)
+
+    @units.doc(parameters=[if_match("the unit", digest=True)])
+    @units.arguments(UnitChangeArgs(partial=True))
+    @units.response(200, UnitAdminSchema, headers=ETAG_HEADER)
+    @documented(units, *ERRORS_WRITE)
+    def patch(self, args, unit_id: int):
+        """Change a unit (administrators): only the fields sent change; ``active`` false
+        deactivates it."""
+        return change_unit(args, unit_id)
+
+
 def change_unit(args, unit_id: int):
-    """Change a unit (administrators): only the fields sent change; ``active`` false
-    deactivates it."""
+    """Change the unit, as it was read."""
     unit = api_reads.unit(current_user, unit_id)
     if unit is None:
         return problem(404)

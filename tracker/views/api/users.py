@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask import url_for
+from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -134,11 +135,28 @@ def list_users(args):
     return {"items": page.items}, 200, link_header("api_users.list_users", page.next_after)
 
 
-@users.route("/<int(max=2147483647):user_id>")
-@users.response(200, UserSchema, headers=ETAG_HEADER)
-@documented(users, 400, 401, 403, 404, 429)
-def get_user(user_id: int):
-    """One account; its ETag is what a change sends back."""
+@users.route("/<int(max=2147483647):user_id>", endpoint="get_user")
+class UserById(MethodView):
+    """One account: read it, change it (one URL rule for both: see ``read_unit``)."""
+
+    @users.response(200, UserSchema, headers=ETAG_HEADER)
+    @documented(users, 400, 401, 403, 404, 429)
+    def get(self, user_id: int):
+        """One account; its ETag is what a change sends back."""
+        return read_user(user_id)
+
+    @users.doc(parameters=[if_match("the account", digest=True)])
+    @users.arguments(UserChangeArgs(partial=True))
+    @users.response(200, UserSchema, headers=ETAG_HEADER)
+    @documented(users, *ERRORS_WRITE)
+    def patch(self, args, user_id: int):
+        """Change an account's name, role, unit, language or whether it is active
+        (administrators): only the fields sent change. Nobody changes their own role or
+        deactivates themselves (409)."""
+        return change_user(args, user_id)
+
+
+def read_user(user_id: int):
     if not administers():
         return problem(403)
     found = _load(user_id)
@@ -178,15 +196,8 @@ def create_user(args):
     return _answer(made[0], 201, {"Location": location})
 
 
-@users.route("/<int(max=2147483647):user_id>", methods=["PATCH"])
-@users.doc(parameters=[if_match("the account", digest=True)])
-@users.arguments(UserChangeArgs(partial=True))
-@users.response(200, UserSchema, headers=ETAG_HEADER)
-@documented(users, *ERRORS_WRITE)
 def change_user(args, user_id: int):
-    """Change an account's name, role, unit, language or whether it is active
-    (administrators): only the fields sent change. Nobody changes their own role or
-    deactivates themselves (409)."""
+    """Change the account, as it was read."""
     if not administers():
         return problem(403)
     user = _load(user_id)

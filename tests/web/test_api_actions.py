@@ -135,7 +135,7 @@ def test_a_read_only_token_changes_nothing_through_any_write(app, client, world)
         for method in ("POST", "PATCH")
         if rule.rule.startswith("/api/v1/") and method in rule.methods
     )
-    assert len(writes) >= 22
+    assert len(writes) >= 21  # the POSTs and PATCHes of tasks, units and users included
     readers = (_token(app, FOCAL_POINT, scopes=()), _token(app, COORDINATOR, scopes=()))
     before = _counts(app)
     for token in readers:

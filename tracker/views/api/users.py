@@ -75,8 +75,9 @@ class UserArgs(PageArgs):
 
 
 def _language():
+    """A language tag; the service accepts those the tracker speaks (vi, en by default)."""
     return ma.fields.String(
-        validate=ma.validate.Length(min=2, max=5),
+        validate=ma.validate.Regexp(r"^[a-z]{2}(_[A-Z]{2})?$"),
         metadata={"description": "vi or en (those the tracker speaks)."},
     )
 
@@ -157,6 +158,7 @@ class UserById(MethodView):
 
 
 def read_user(user_id: int):
+    """Answer one account with its ETag, to administrators with the permission."""
     if not administers():
         return problem(403)
     found = _load(user_id)

@@ -22,6 +22,7 @@ from tracker.extensions import csrf, limiter
 from tracker.views.api import (  # noqa: F401 (their routes)
     assignment_actions,
     submissions,
+    task_assigning,
     task_writes,
     unit_writes,
 )

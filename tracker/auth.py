@@ -96,6 +96,7 @@ API_BLUEPRINTS = frozenset(
         "api_audit",
         "api_emails",
         "api_reminders",
+        "api_users",
         "api-docs",
     }
 )

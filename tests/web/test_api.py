@@ -28,7 +28,7 @@ from tracker.models import Assignment, Event, Evidence, EvidenceFile, ExtensionR
 from tracker.services import api_tokens
 
 FOCAL_POINT, OTHER_FOCAL_POINT = "dm.hanoi@example.org", "dm.hue@example.org"
-COORDINATOR = "dp@example.org"
+COORDINATOR, ADMIN = "dp@example.org", "admin@example.org"
 
 
 @pytest.fixture
@@ -69,6 +69,7 @@ def world(build):
         db.session.add_all([document, request])
         db.session.flush()
         ids["hue_file"], ids["hue_request"] = document.files[0].id, request.id
+        ids["hue_focal"] = hue_focal.id
         return ids
 
     return build(make_world)
@@ -102,11 +103,20 @@ def test_the_description_is_valid_openapi_3_1(client):
 
 
 # Writes whose services apply rules no schema states (a file's content matching its type,
-# a new due date after the one in force): their 422 refuses schema-valid data by design.
+# a new due date after the one in force, an owner or a unit that exists, a period that ends
+# after it starts, a focal point's unit): their 422 refuses schema-valid data by design.
 RULES_BEYOND_THE_SCHEMA = [
     "POST /api/v1/assignments/{assignment_id}/submit",
     "POST /api/v1/assignments/{assignment_id}/due-date",
     "POST /api/v1/assignments/{assignment_id}/extensions",
+    "POST /api/v1/tasks",
+    "PATCH /api/v1/tasks/{task_id}",
+    "POST /api/v1/tasks/{task_id}/assignments/preview",
+    "POST /api/v1/tasks/{task_id}/assignments",
+    "POST /api/v1/units",
+    "PATCH /api/v1/units/{unit_id}",
+    "POST /api/v1/users",
+    "PATCH /api/v1/users/{user_id}",
 ]
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]  # schemathesis's own
 
@@ -139,15 +149,17 @@ def _fuzzing_config(spec: dict) -> SchemathesisConfig:
     )
 
 
-@pytest.mark.parametrize("who", [COORDINATOR, FOCAL_POINT])
+@pytest.mark.parametrize("who", [COORDINATOR, FOCAL_POINT, ADMIN])
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_schemathesis_finds_nothing(app, client, world, who, mode):
     app.config["RATELIMIT_ENABLED"] = False
-    headers = _bearer(_token(app, who, scopes=["write"]))
+    # An administrator's token with the administration permission reaches units and users.
+    scopes = ["write", "admin"] if who == ADMIN else ["write"]
+    headers = _bearer(_token(app, who, scopes=scopes))
     config = _fuzzing_config(client.get("/api/v1/openapi.json").get_json())
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=config)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) >= 25  # every operation of the description, writes included
+    assert len(operations) >= 35  # every operation of the description, writes included
     for operation in operations:
 
         @settings(
@@ -193,17 +205,29 @@ def _path(rule: str, values) -> str:
 ID = "<int(max=2147483647):{}>"
 ASSIGNMENT = "/api/v1/assignments/" + ID.format("assignment_id")
 EXTENSION = "/api/v1/extensions/" + ID.format("request_id")
+TASK = "/api/v1/tasks/" + ID.format("task_id")
+UNIT = "/api/v1/units/" + ID.format("unit_id")
+USER = "/api/v1/users/" + ID.format("user_id")
 
 
 def _state_of_everything(app):
     """What a refused write must leave as it was."""
+    from tracker.models import Task, Unit
+
     with app.app_context():
         return (
             {a.id: (a.state, a.version, a.due_date) for a in db.session.query(Assignment)},
             {r.id: (r.state, r.decided_at) for r in db.session.query(ExtensionRequest)},
             db.session.query(Event).count(),
             db.session.query(Evidence).count(),
+            {t.id: (t.version, t.title, t.closed_at) for t in db.session.query(Task)},
+            {u.id: (u.code, u.name, u.active) for u in db.session.query(Unit)},
+            {u.id: (u.role, u.unit_id, u.active, u.name) for u in db.session.query(User)},
         )
+
+
+# Routes that are not a focal point's at all, whatever the id: 403, never 404.
+ADMINS_ALONE = {"/api/v1/reports/tasks/<int(max=2147483647):task_id>", USER}
 
 
 def test_a_focal_points_token_reads_no_other_unit(app, client, world):
@@ -220,6 +244,7 @@ def test_a_focal_points_token_reads_no_other_unit(app, client, world):
             {"assignment_id": hanoi_assignment, "file_id": world["hue_file"]},
         ],
         EXTENSION: [world["hue_request"]],
+        USER: [world["hue_focal"]],
     }
     own = {
         "/api/v1/reports/tasks/<int(max=2147483647):task_id>": [],  # reports: 403 (below)
@@ -228,6 +253,7 @@ def test_a_focal_points_token_reads_no_other_unit(app, client, world):
         ASSIGNMENT: world["hanoi_assignments"][:1],
         ASSIGNMENT + "/evidence/" + ID.format("file_id"): [],  # (test_api_actions: downloads)
         EXTENSION: [],  # (test_api_actions: the unit's own requests)
+        USER: [],  # accounts: administrators' alone, 403 (below)
     }
     # A new id route without a case here fails this test.
     assert _id_routes(app) == sorted(other)
@@ -235,8 +261,8 @@ def test_a_focal_points_token_reads_no_other_unit(app, client, world):
         for id_ in ids:
             path = _path(rule, id_)
             answer = client.get(path, headers=token)
-            # Reports are not a focal point's at all: 403 whatever the id.
-            assert answer.status_code == (403 if "/reports/" in rule else 404), path
+            # Reports and accounts are not a focal point's at all: 403 whatever the id.
+            assert answer.status_code == (403 if rule in ADMINS_ALONE else 404), path
             assert answer.content_type == "application/problem+json"
         for id_ in own[rule]:
             assert client.get(_path(rule, id_), headers=token).status_code == 200
@@ -260,16 +286,35 @@ def test_a_focal_points_token_reads_no_other_unit(app, client, world):
         EXTENSION + "/reject": lambda: {"json": {"reason": "Không"}},
         # Notifications are each user's own: any other id is as absent as another unit's.
         "/api/v1/notifications/<int(max=2147483647):notification_id>/read": lambda: {},
+        TASK + "/close": lambda: {},
+        TASK + "/reopen": lambda: {},
+        TASK + "/assignments/preview": lambda: {"json": {"unit_ids": [world["hanoi"]]}},
+        TASK + "/assignments": lambda: {"json": {"unit_ids": [world["hanoi"]]}},
     }
     assert _id_routes(app, "POST") == sorted(writes)
+    changes = {
+        TASK: lambda: {"json": {"title": "Đổi tên"}},
+        UNIT: lambda: {"json": {"name": "Đổi tên"}},
+        USER: lambda: {"json": {"name": "Đổi tên"}},
+    }
+    assert _id_routes(app, "PATCH") == sorted(changes)
+    other_ids = {
+        EXTENSION: [world["hue_request"]],
+        TASK: [world["hue_only_task"]],
+        UNIT: [world["hue"]],
+        USER: [world["hue_focal"]],
+    }
     before = _state_of_everything(app)
-    for rule, request in writes.items():
-        ids = [world["hue_request"]] if rule.startswith(EXTENSION) else world["hue_assignments"]
-        for id_ in ids:
-            path = _path(rule, id_)
-            answer = client.post(path, headers=token | {"If-Match": '"v1"'}, **request())
-            assert answer.status_code == 404, path
-            assert answer.content_type == "application/problem+json"
+    for method, routes in (("POST", writes), ("PATCH", changes)):
+        for rule, request in routes.items():
+            prefix = next((p for p in other_ids if rule.startswith(p)), None)
+            for id_ in other_ids.get(prefix, world["hue_assignments"]):
+                path = _path(rule, id_)
+                answer = client.open(
+                    path, method=method, headers=token | {"If-Match": '"v1"'}, **request()
+                )
+                assert answer.status_code == (403 if rule in ADMINS_ALONE else 404), path
+                assert answer.content_type == "application/problem+json"
     assert _state_of_everything(app) == before
 
     listed = client.get("/api/v1/assignments?limit=200", headers=token).get_json()["items"]

@@ -67,6 +67,12 @@ def _read(client, token, assignment_id) -> tuple[dict, str]:
     return answer.get_json(), answer.headers["ETag"]
 
 
+def _request_etag(client, token, request_id) -> str:
+    answer = client.get(f"/api/v1/extensions/{request_id}", headers=token)
+    assert answer.status_code == 200
+    return answer.headers["ETag"]
+
+
 def _events(app, kind: str) -> list[Event]:
     with app.app_context():
         rows = db.session.scalars(select(Event).where(Event.kind == kind).order_by(Event.id))
@@ -124,18 +130,20 @@ def _files(*named: tuple[bytes, str]) -> list:
 def test_a_read_only_token_changes_nothing_through_any_write(app, client, world):
     """Every write of the route map, on the token's own unit, new ones included: 403."""
     writes = sorted(
-        rule.rule
+        (method, rule.rule)
         for rule in app.url_map.iter_rules()
-        if rule.rule.startswith("/api/v1/") and "POST" in rule.methods
+        for method in ("POST", "PATCH")
+        if rule.rule.startswith("/api/v1/") and method in rule.methods
     )
-    assert len(writes) >= 11
+    assert len(writes) >= 21  # the POSTs and PATCHes of tasks, units and users included
     readers = (_token(app, FOCAL_POINT, scopes=()), _token(app, COORDINATOR, scopes=()))
     before = _counts(app)
     for token in readers:
-        for rule in writes:
+        for method, rule in writes:
             path = re.sub(r"<[^>]*>", str(world["ours"]), rule)
             headers = token | {"If-Match": "*", "Accept-Language": "vi"}
-            answer = client.post(path, json={"reason": "x", "note": "x"}, headers=headers)
+            body = {"reason": "x", "note": "x"}
+            answer = client.open(path, method=method, json=body, headers=headers)
             assert answer.status_code == 403, path
             assert answer.get_json()["title"] == "Không được phép"
     assert _counts(app) == before
@@ -376,22 +384,28 @@ def test_an_extension_is_asked_for_listed_and_decided_through_the_api(app, clien
         pending = client.get("/api/v1/extensions?state=pending", headers=coordinator).get_json()
         assert [r["id"] for r in pending["items"]] == [request["id"]]
         # Deciding is for coordinators: the unit's own focal point may see it, not decide it.
-        own = client.post(f"/api/v1/extensions/{request['id']}/approve", headers=focal)
+        tag = _request_etag(client, coordinator, request["id"])
+        own = client.post(
+            f"/api/v1/extensions/{request['id']}/approve", headers=focal | {"If-Match": tag}
+        )
         assert own.status_code == 403
         no_reason = client.post(
-            f"/api/v1/extensions/{request['id']}/reject", json={}, headers=coordinator
+            f"/api/v1/extensions/{request['id']}/reject",
+            json={},
+            headers=coordinator | {"If-Match": tag},
         )
         assert no_reason.status_code == 422
         approved = client.post(
             f"/api/v1/extensions/{request['id']}/approve",
             json={"note": "Đồng ý"},
-            headers=coordinator,
+            headers=coordinator | {"If-Match": tag},
         )
         assert approved.status_code == 200 and approved.get_json()["state"] == "approved"
+        assert approved.headers["ETag"] != tag  # the assignment's due date moved
         again = client.post(
             f"/api/v1/extensions/{request['id']}/reject",
             json={"reason": "Muộn"},
-            headers=coordinator | vi,
+            headers=coordinator | vi | {"If-Match": approved.headers["ETag"]},
         )
         assert again.status_code == 409 and "đã được xử lý" in again.get_json()["detail"]
         received = deliver()
@@ -419,7 +433,7 @@ def test_a_rejected_extension_keeps_the_due_date_and_tells_the_reason(app, clien
     rejected = client.post(
         f"/api/v1/extensions/{asked['id']}/reject",
         json={"reason": "Không đủ căn cứ"},
-        headers=coordinator,
+        headers=coordinator | {"If-Match": _request_etag(client, coordinator, asked["id"])},
     )
     assert rejected.status_code == 200
     assert (rejected.get_json()["state"], rejected.get_json()["decision_note"]) == (

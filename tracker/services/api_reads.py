@@ -27,6 +27,8 @@ from tracker.models import (
     User,
 )
 from tracker.services import access, status_sql
+from tracker.services.admin import users as user_admin
+from tracker.services.admin.users import UserFilters
 from tracker.services.calendar import load_calendar
 from tracker.services.status_sql import AsOf
 
@@ -255,3 +257,14 @@ def reminders(
         query = query.where(Reminder.id < before)
     rows = list(db.session.scalars(query.order_by(Reminder.id.desc()).limit(limit + 1)))
     return _paged(rows, limit, lambda r: r.id)
+
+
+# ----------------------------------------------------------------------- user accounts
+
+
+def users(actor: User, filters: UserFilters, *, after: int | None, limit: int) -> Page:
+    """Return a page of the accounts matching ``filters`` (as Administration → Users
+    filters them), in id order, for an administrator; else NotAllowed."""
+    query = user_admin.load_query(actor, filters).order_by(None)
+    rows = [row[0] for row in _page(query, User.id, after, limit)]
+    return _paged(rows, limit, lambda u: u.id)

@@ -24,6 +24,14 @@ def through_token(name: str) -> Iterator[None]:
         _through_token.reset(reset)
 
 
+def with_token(data: dict | None) -> dict | None:
+    """Return an event's ``data`` naming the API token the change is made through, if any
+    (for events inserted in bulk, which ``record`` does not see)."""
+    if (token := _through_token.get()) is not None:
+        return {**(data or {}), "api_token": token}
+    return data
+
+
 def record(
     kind: str,
     *,
@@ -40,8 +48,7 @@ def record(
 ) -> Event:
     """Add (not commit) an event; an assignment's task and unit are filled in from it, and
     the API token it is made through (``through_token``), if any, is named in its data."""
-    if (token := _through_token.get()) is not None:
-        data = {**(data or {}), "api_token": token}
+    data = with_token(data)
     event = Event(
         kind=kind,
         actor_id=actor.id if actor is not None else None,

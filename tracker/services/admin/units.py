@@ -18,7 +18,7 @@ from tracker.i18n import format_day
 from tracker.models import GROUP_OF_KIND, Role, Unit, UnitGroup, UnitKind, User
 from tracker.services import events, paging
 from tracker.services.access import NOT_FOUND, require_role
-from tracker.services.errors import NotFound, ServiceError
+from tracker.services.errors import InvalidInput, NotFound, ServiceError
 
 # Successor chains are short (a merger or two); a longer walk means a cycle or bad data.
 _MAX_CHAIN = 50
@@ -110,15 +110,15 @@ def clean_unit_fields(fields: UnitFields) -> UnitFields:
     if cleaned.head_email:
         cleaned.head_email = cleaned.head_email.lower()
     if not cleaned.code or not cleaned.name:
-        raise ServiceError(_l("Enter the code and the name."))
+        raise InvalidInput(_l("Enter the code and the name."))
     if cleaned.kind not in {k.value for k in UnitKind}:
-        raise ServiceError(_l("Choose a kind."))
+        raise InvalidInput(_l("Choose a kind."))
     if cleaned.group is None:
         cleaned.group = GROUP_OF_KIND[UnitKind(cleaned.kind)].value
     if cleaned.group not in {g.value for g in UnitGroup}:
-        raise ServiceError(_l("Choose a group."))
+        raise InvalidInput(_l("Choose a group."))
     if cleaned.valid_from and cleaned.valid_to and cleaned.valid_to < cleaned.valid_from:
-        raise ServiceError(_l("The end of the active period is before its start."))
+        raise InvalidInput(_l("The end of the active period is before its start."))
     return cleaned
 
 
@@ -157,18 +157,18 @@ def _check_successor(successor_id: int | None, unit_id: int | None) -> None:
     if successor_id is None:
         return
     if successor_id == unit_id:
-        raise ServiceError(_l("A unit cannot be its own successor."))
+        raise InvalidInput(_l("A unit cannot be its own successor."))
     current: int | None = successor_id
     for _ in range(_MAX_CHAIN):
         if current is None:
             return
         if current == unit_id:
-            raise ServiceError(_l("This successor would make a circle of successors."))
+            raise InvalidInput(_l("This successor would make a circle of successors."))
         row = db.session.get(Unit, current)
         if row is None:
-            raise ServiceError(_l("Choose an existing successor."))
+            raise InvalidInput(_l("Choose an existing successor."))
         current = row.successor_id
-    raise ServiceError(_l("This successor would make a circle of successors."))
+    raise InvalidInput(_l("This successor would make a circle of successors."))
 
 
 def _save(unit: Unit, actor: User, now: datetime, kind: str, data: dict) -> Unit:

@@ -27,7 +27,7 @@ from tracker.services.accounts import (
     queue_reset_link,
 )
 from tracker.services.admin.units import units_named
-from tracker.services.errors import NotFound, ServiceError
+from tracker.services.errors import InvalidInput, NotFound, ServiceError
 from tracker.settings import Settings
 
 DUPLICATE_EMAIL = _l("Another account already uses this email address.")
@@ -62,6 +62,12 @@ def user_query(filters: UserFilters) -> Select:
     return query.order_by(User.active.desc(), User.name, User.id)
 
 
+def load_query(actor: User, filters: UserFilters) -> Select:
+    """Return the user list's query for an administrator, else NotAllowed."""
+    require_role(actor, Role.ADMIN)
+    return user_query(filters)
+
+
 def user_page(filters: UserFilters, number: int, size: int) -> Pagination:
     """Return page ``number`` of the user list (two queries: the count and the rows)."""
     return paging.page_of(user_query(filters), number, size)
@@ -80,21 +86,21 @@ def _check_role_and_unit(
     role: str, unit_id: int | None, current_unit_id: int | None = None
 ) -> None:
     if role not in {r.value for r in Role}:
-        raise ServiceError(_l("Choose a role."))
+        raise InvalidInput(_l("Choose a role."))
     if role == Role.FOCAL_POINT:
         if unit_id is None:
-            raise ServiceError(_l("A focal point must belong to a unit."))
+            raise InvalidInput(_l("A focal point must belong to a unit."))
         unit = db.session.get(Unit, unit_id)
         # A unit deactivated since stays acceptable for the focal points it already has.
         if unit is None or (not unit.active and unit_id != current_unit_id):
-            raise ServiceError(_l("Choose an active unit."))
+            raise InvalidInput(_l("Choose an active unit."))
     elif unit_id is not None:
-        raise ServiceError(_l("Only focal points belong to a unit."))
+        raise InvalidInput(_l("Only focal points belong to a unit."))
 
 
 def _check_language(language: str, languages: Sequence[str]) -> None:
     if language not in languages:
-        raise ServiceError(_l("This language is not available."))
+        raise InvalidInput(_l("This language is not available."))
 
 
 def _email_taken(email: str, except_id: int | None = None) -> bool:
@@ -122,7 +128,7 @@ def create_user(
     email = normalise_email(email)
     name = (name or "").strip()
     if not email or not name:
-        raise ServiceError(_l("Enter the name and the email address."))
+        raise InvalidInput(_l("Enter the name and the email address."))
     _check_role_and_unit(role, unit_id)
     _check_language(language, settings.languages)
     if _email_taken(email):
@@ -168,13 +174,17 @@ def update_user(
     unit_id: int | None,
     language: str,
     languages: Sequence[str],
+    active: bool | None = None,
 ) -> User:
-    """Change a user's name, role, unit and language (one of ``languages``); records what
+    """Change a user's name, role, unit and language (one of ``languages``) and, unless
+    ``active`` is None, whether the account is active, in one transaction; records what
     changed."""
     user = load_user(actor, user_id)
+    if active is not None:
+        _check_not_self(actor, user, active)
     name = (name or "").strip()
     if not name:
-        raise ServiceError(_l("Enter the name."))
+        raise InvalidInput(_l("Enter the name."))
     _check_role_and_unit(role, unit_id, user.unit_id)
     _check_language(language, languages)
     if user.id == actor.id and role != user.role:
@@ -189,18 +199,19 @@ def update_user(
         )
         if getattr(user, field) != value
     }
-    if not changes:
-        return user
     for field, (_old, value) in changes.items():
         setattr(user, field, value)
-    events.record(
-        "user_updated",
-        actor=actor,
-        now=now,
-        unit_id=user.unit_id,
-        target=f"user:{user.id}",
-        data=changes,
-    )
+    if changes:
+        events.record(
+            "user_updated",
+            actor=actor,
+            now=now,
+            unit_id=user.unit_id,
+            target=f"user:{user.id}",
+            data=changes,
+        )
+    if active is not None:
+        _set_active(actor, now, user, active)
     db.session.commit()
     return user
 
@@ -208,10 +219,21 @@ def update_user(
 def set_user_active(actor: User, now: datetime, user_id: int, active: bool) -> User:
     """Deactivate (signing the user out everywhere at once) or reactivate an account."""
     user = load_user(actor, user_id)
-    if user.id == actor.id:
+    _check_not_self(actor, user, active)
+    _set_active(actor, now, user, active)
+    db.session.commit()
+    return user
+
+
+def _check_not_self(actor: User, user: User, active: bool) -> None:
+    if user.id == actor.id and not active:
         raise ServiceError(_l("You cannot deactivate your own account."))
+
+
+def _set_active(actor: User, now: datetime, user: User, active: bool) -> None:
+    """Deactivate or reactivate ``user`` with its event, not committed."""
     if user.active == active:
-        return user
+        return
     user.active = active
     if not active:
         # A new token invalidates every session and "keep me signed in" cookie.
@@ -223,8 +245,6 @@ def set_user_active(actor: User, now: datetime, user_id: int, active: bool) -> U
         unit_id=user.unit_id,
         target=f"user:{user.id}",
     )
-    db.session.commit()
-    return user
 
 
 def send_password_link(actor: User, now: datetime, user_id: int, *, settings: Settings) -> int:

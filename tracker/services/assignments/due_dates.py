@@ -118,6 +118,11 @@ def request_extension(
     return request
 
 
+class AlreadyDecided(StaleEdit):
+    """The request was decided since it was read: a conflict with the decision taken, not
+    a stale copy of the assignment."""
+
+
 def _pending_request(request_id: int, actor: User) -> ExtensionRequest:
     """Return a request a coordinator may decide, locked against a concurrent decision."""
     access.require_coordinator(actor)
@@ -130,7 +135,9 @@ def _pending_request(request_id: int, actor: User) -> ExtensionRequest:
     if request is None:
         raise NotFound(access.NOT_FOUND)
     if request.state != PENDING:
-        raise StaleEdit(_l("This request has already been decided; the page shows the decision."))
+        raise AlreadyDecided(
+            _l("This request has already been decided; the page shows the decision.")
+        )
     return request
 
 
@@ -153,10 +160,14 @@ def _set_due(
     )
 
 
-def approve(request_id: int, actor: User, now: datetime, note: str = "") -> ExtensionRequest:
-    """Grant the request: the assignment's due date becomes the requested one."""
+def approve(
+    request_id: int, actor: User, now: datetime, note: str = "", *, version: int | None = None
+) -> ExtensionRequest:
+    """Grant the request: the assignment's due date becomes the requested one; refused
+    (StaleEdit) when the assignment is no longer at ``version`` (None: not checked)."""
     request = _pending_request(request_id, actor)
     assignment = request.assignment
+    check_version(assignment, version)
     text = _text(note, None, required=False)
     if assignment.state not in OPEN:
         raise ServiceError(
@@ -198,9 +209,13 @@ def approve(request_id: int, actor: User, now: datetime, note: str = "") -> Exte
     return request
 
 
-def reject(request_id: int, actor: User, now: datetime, reason: str) -> ExtensionRequest:
-    """Refuse the request with the reason the unit will see; the due date stays."""
+def reject(
+    request_id: int, actor: User, now: datetime, reason: str, *, version: int | None = None
+) -> ExtensionRequest:
+    """Refuse the request with the reason the unit will see; the due date stays. Refused
+    (StaleEdit) when the assignment is no longer at ``version`` (None: not checked)."""
     request = _pending_request(request_id, actor)
+    check_version(request.assignment, version)
     text = _text(reason, _l("Say why the extension is refused: the unit will see it."))
     request.state = REJECTED
     request.decided_by_id = actor.id

@@ -23,8 +23,8 @@ from tracker.models import (
     UnitKind,
     User,
 )
-from tracker.services import access, history
-from tracker.services.errors import ServiceError
+from tracker.services import access, events, history
+from tracker.services.errors import InvalidInput, ServiceError
 from tracker.services.notifications import kinds
 from tracker.services.notifications.recording import Happening, notify
 from tracker.services.tasks.editing import CLOSED_TASK, load_task
@@ -67,6 +67,7 @@ class AssignmentResult:
 
     created: int
     skipped: list[UnitName] = field(default_factory=list)
+    assigned: list[UnitName] = field(default_factory=list)
 
 
 def active_units() -> list[Unit]:
@@ -81,11 +82,11 @@ def active_units() -> list[Unit]:
 def _selected_units(selection: UnitSelection) -> list[UnitName]:
     """Return the active units the selection names (one query); refuses unknown ones."""
     if selection.is_empty():
-        raise ServiceError(_l("Choose at least one group or unit."))
+        raise InvalidInput(_l("Choose at least one group or unit."))
     if not selection.groups <= {g.value for g in UnitGroup} or not selection.kinds <= {
         k.value for k in UnitKind
     }:
-        raise ServiceError(_l("Unknown group or kind of unit."))
+        raise InvalidInput(_l("Unknown group or kind of unit."))
     rows = db.session.execute(
         select(Unit.id, Unit.name)
         .where(
@@ -99,7 +100,7 @@ def _selected_units(selection: UnitSelection) -> list[UnitName]:
         .order_by(Unit.group, Unit.sort_name)
     ).all()
     if not selection.unit_ids <= {row.id for row in rows}:
-        raise ServiceError(_l("Some of the chosen units do not exist or are no longer active."))
+        raise InvalidInput(_l("Some of the chosen units do not exist or are no longer active."))
     if not rows:
         raise ServiceError(_l("No active unit matches this choice."))
     return [UnitName(row.id, row.name) for row in rows]
@@ -156,7 +157,7 @@ def assign_units(
     someone else is skipped, never an integrity error.
     """
     if role not in {r.value for r in AssignmentRole}:
-        raise ServiceError(_l("Choose lead or support."))
+        raise InvalidInput(_l("Choose lead or support."))
     task = _open_task(task_id, actor)
     new, existing = _split(task, _selected_units(selection))
     if not new:
@@ -168,7 +169,8 @@ def assign_units(
     db.session.commit()
     created_ids = {row.unit_id for row in created}
     raced = [u for u in new if u.id not in created_ids]
-    return AssignmentResult(len(created), existing + raced)
+    assigned = [u for u in new if u.id in created_ids]
+    return AssignmentResult(len(created), existing + raced, assigned)
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,7 @@ def insert_assignments(
                 "kind": "assigned",
                 "to_state": state,
                 "note": "",
-                "data": _assigned_data(asked[row.task_id, row.unit_id]),
+                "data": events.with_token(_assigned_data(asked[row.task_id, row.unit_id])),
             }
             for row in created
         ],

@@ -14,7 +14,7 @@ from tracker.domain.status import OPEN_STATES
 from tracker.extensions import db
 from tracker.models import Assignment, Event, Field, Role, Task, User
 from tracker.services import access, events, history, webhooks
-from tracker.services.errors import NotFound, ServiceError, StaleEdit
+from tracker.services.errors import InvalidInput, NotFound, ServiceError, StaleEdit
 from tracker.services.notifications import kinds
 from tracker.services.notifications.recording import Happening, notify
 
@@ -73,13 +73,13 @@ def owner_choices(current_owner_id: int | None = None) -> list[User]:
 
 def _validate(data: TaskInput, current_owner_id: int | None = None) -> None:
     if not data.title.strip():
-        raise ServiceError(_l("Enter the task's title."))
+        raise InvalidInput(_l("Enter the task's title."))
     if data.field not in {f.value for f in Field}:
-        raise ServiceError(_l("Choose the task's field."))
+        raise InvalidInput(_l("Choose the task's field."))
     if data.owner_id is not None and data.owner_id != current_owner_id:
         owner = db.session.get(User, data.owner_id)
         if owner is None or not owner.active or not owner.is_coordinator:
-            raise ServiceError(_l("The owner must be an active coordinator or administrator."))
+            raise InvalidInput(_l("The owner must be an active coordinator or administrator."))
 
 
 def create_task(data: TaskInput, *, actor: User, now: datetime) -> Task:
@@ -293,7 +293,9 @@ def _move_due_dates(task: Task, old: date | None, *, actor: User | None, now: da
             for row in rows
         ]
     )
-    data = {"old": _iso(old), "new": _iso(task.deadline), "reason": "task_deadline"}
+    data = events.with_token(
+        {"old": _iso(old), "new": _iso(task.deadline), "reason": "task_deadline"}
+    )
     db.session.execute(
         insert(Event),
         [

@@ -19,7 +19,13 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from tracker.extensions import csrf, limiter
-from tracker.views.api import assignment_actions, submissions  # noqa: F401 (their routes)
+from tracker.views.api import (  # noqa: F401 (their routes)
+    assignment_actions,
+    submissions,
+    task_assigning,
+    task_writes,
+    unit_writes,
+)
 from tracker.views.api.audit import audit
 from tracker.views.api.common import (
     PROBLEM,
@@ -34,9 +40,10 @@ from tracker.views.api.notifications import notifications
 from tracker.views.api.reminders import reminders
 from tracker.views.api.reports import reports
 from tracker.views.api.resources import BLUEPRINTS as RESOURCES
+from tracker.views.api.users import users
 from tracker.views.api.webhook_events import describe_webhooks
 
-BLUEPRINTS = (*RESOURCES, extensions, reports, notifications, emails, reminders, audit)
+BLUEPRINTS = (*RESOURCES, extensions, reports, notifications, emails, reminders, audit, users)
 for _blueprint in BLUEPRINTS:  # once, when the module loads: every app shares them
     _blueprint.before_request(authenticate)
     limiter.limit(api_limit, key_func=token_key)(_blueprint)

@@ -9,6 +9,8 @@ changed it meanwhile), changes nothing.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from datetime import date
@@ -23,13 +25,6 @@ from tracker.views.api.common import problem
 
 ERRORS_WRITE = (400, 401, 403, 404, 409, 412, 422, 428, 429)
 ETAG_HEADER = {"ETag": {"description": "The version, for If-Match", "schema": {"type": "string"}}}
-IF_MATCH = {
-    "in": "header",
-    "name": "If-Match",
-    "required": True,
-    "schema": {"type": "string", "pattern": r'^(\*|(W/)?"v[0-9]{1,9}")$'},
-    "description": 'The ETag the assignment was read with (or "*": whatever its version).',
-}
 ANY = -1  # If-Match: * (whatever the version)
 
 STALE = _l("The assignment changed since it was read: read it again.")
@@ -39,6 +34,44 @@ REFUSED = _l("The token's user may not do this.")
 
 def etag(found) -> str:
     return f'"v{found.version}"'
+
+
+def if_match(what: str, *, required: bool = True, digest: bool = False) -> dict:
+    """Return the ``If-Match`` parameter of a write on ``what`` (its description's words):
+    a version ETag (``"v3"``) or, for rows without a version column, a digest one."""
+    tag = r'"h[0-9a-f]{16}"' if digest else r'(W/)?"v[0-9]{1,9}"'
+    description = f'The ETag {what} was read with (or "*": whatever its version).'
+    if not required:
+        description += " Optional: without it, no check."
+    return {
+        "in": "header",
+        "name": "If-Match",
+        "required": required,
+        "schema": {"type": "string", "pattern": f"^(\\*|{tag})$"},
+        "description": description,
+    }
+
+
+IF_MATCH = if_match("the assignment")
+
+
+def digest_etag(representation: dict) -> str:
+    """Return the ETag of a row without a version column: a digest of how the API shows
+    it (so any change a client could see changes it)."""
+    text = json.dumps(representation, sort_keys=True, default=str, ensure_ascii=False)
+    return f'"h{hashlib.sha256(text.encode()).hexdigest()[:16]}"'
+
+
+def digest_refusal(current: str, no_etag, stale):
+    """Return the problem a write on a digest-tagged row answers when ``If-Match`` is
+    missing (428, ``no_etag``) or names another state than ``current`` (412, ``stale``),
+    else None."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return problem(428, no_etag)
+    if header.strip() == "*" or header.strip() == current:
+        return None
+    return problem(412, stale)
 
 
 def version_asked() -> int | None:
@@ -55,18 +88,22 @@ def version_asked() -> int | None:
     return int(match.group(1))
 
 
-def as_token(run: Callable[[], object], *, stale_is_conflict: bool = False):
+def as_token(
+    run: Callable[[], object], *, conflicts: tuple[type[Exception], ...] = (), stale=STALE
+):
     """Run a service call as a change made through the request's token; return the
     problem its refusal answers, or None when it was done.
 
     Bad input (``InvalidInput``) is 422 with the service's message, a state that does not
-    allow it 409; a stale version 412, unless what went stale is a decision already taken
-    (``stale_is_conflict``: 409, with the service's message)."""
+    allow it 409; a stale version 412 (``stale``: what to say), unless the refusal is one
+    of ``conflicts`` (e.g. a decision already taken: 409, with the service's message)."""
     try:
         with events.through_token(g.api_token.name):
             run()
-    except StaleEdit as error:
-        return problem(409, error.message) if stale_is_conflict else problem(412, STALE)
+    except conflicts as error:
+        return problem(409, error.message)
+    except StaleEdit:
+        return problem(412, stale)
     except NotFound:
         return problem(404)
     except NotAllowed:

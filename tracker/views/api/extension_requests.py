@@ -7,13 +7,26 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask import url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
 
 from tracker import clock
 from tracker.services import api_reads
 from tracker.services.assignments import due_dates
-from tracker.views.api.acting import DUE_RANGE, FIRST_DUE, LAST_DUE, as_token, day_field, text_field
+from tracker.views.api.acting import (
+    ANY,
+    DUE_RANGE,
+    ETAG_HEADER,
+    FIRST_DUE,
+    LAST_DUE,
+    as_token,
+    day_field,
+    etag,
+    if_match,
+    text_field,
+    version_asked,
+)
 from tracker.views.api.common import (
     IDEMPOTENCY_KEY,
     INT_MAX,
@@ -28,7 +41,11 @@ from tracker.views.api.errors_doc import documented
 from tracker.views.api.resources import as_of, assignments
 
 STATES = (due_dates.PENDING, due_dates.APPROVED, due_dates.REJECTED, "closed")
-ERRORS_DECIDE = (400, 401, 403, 404, 409, 422, 429)
+ERRORS_DECIDE = (400, 401, 403, 404, 409, 412, 422, 428, 429)
+# A request's ETag is its assignment's version: a decision on a request read before the
+# assignment changed (its due date moved, its report sent) would decide on stale facts.
+IF_MATCH_REQUEST = if_match("the extension request (its assignment's version)")
+NO_REQUEST_ETAG = _l("Send the extension request's ETag in If-Match.")
 
 extensions = Blueprint(
     "api_extensions", __name__, url_prefix="/api/v1/extensions", description="Extensions"
@@ -112,48 +129,66 @@ def list_extensions(args):
     return {"items": items}, 200, link_header("api_extensions.list_extensions", page.next_after)
 
 
+def _tagged(row) -> tuple:
+    return _answer(row), 200, {"ETag": etag(row[0].assignment)}
+
+
 @extensions.route("/<int(max=2147483647):request_id>")
-@extensions.response(200, ExtensionSchema)
+@extensions.response(200, ExtensionSchema, headers=ETAG_HEADER)
 @documented(extensions, 400, 401, 403, 404, 429)
 def get_extension(request_id: int):
-    """One extension request."""
+    """One extension request; its ETag (its assignment's version) is what a decision
+    sends back."""
     row = api_reads.extension_request(current_user, request_id)
-    return _answer(row) if row is not None else problem(404)
+    return _tagged(row) if row is not None else problem(404)
 
 
 def _decide(request_id: int, decision):
-    """Decide a request the token may see, then answer it as it now stands; one already
-    decided (or no longer open to the decision) is a conflict, not a change."""
+    """Decide a request the token may see at the version read, then answer it as it now
+    stands; one already decided (or no longer open to the decision) is a conflict, not a
+    change; one whose assignment changed since it was read is stale (412)."""
     if api_reads.extension_request(current_user, request_id) is None:
         return problem(404)
-    refused = as_token(decision, stale_is_conflict=True)
+    version = version_asked()
+    if version is None:
+        return problem(428, NO_REQUEST_ETAG)
+    refused = as_token(
+        lambda: decision(None if version == ANY else version),
+        conflicts=(due_dates.AlreadyDecided,),
+    )
     if refused is not None:
         return refused
-    return _answer(api_reads.extension_request(current_user, request_id))
+    return _tagged(api_reads.extension_request(current_user, request_id))
 
 
 @extensions.route("/<int(max=2147483647):request_id>/approve", methods=["POST"])
+@extensions.doc(parameters=[IF_MATCH_REQUEST])
 @extensions.arguments(ApproveArgs, required=False)
-@extensions.response(200, ExtensionSchema)
+@extensions.response(200, ExtensionSchema, headers=ETAG_HEADER)
 @documented(extensions, *ERRORS_DECIDE)
 def approve_extension(args, request_id: int):
     """Approve a pending request (coordinators): the requested date becomes the due date in
     force; an optional note."""
     return _decide(
         request_id,
-        lambda: due_dates.approve(request_id, current_user, clock.now(), args.get("note", "")),
+        lambda version: due_dates.approve(
+            request_id, current_user, clock.now(), args.get("note", ""), version=version
+        ),
     )
 
 
 @extensions.route("/<int(max=2147483647):request_id>/reject", methods=["POST"])
+@extensions.doc(parameters=[IF_MATCH_REQUEST])
 @extensions.arguments(RejectArgs)
-@extensions.response(200, ExtensionSchema)
+@extensions.response(200, ExtensionSchema, headers=ETAG_HEADER)
 @documented(extensions, *ERRORS_DECIDE)
 def reject_extension(args, request_id: int):
     """Refuse a pending request with the reason the unit will see (coordinators)."""
     return _decide(
         request_id,
-        lambda: due_dates.reject(request_id, current_user, clock.now(), args["reason"]),
+        lambda version: due_dates.reject(
+            request_id, current_user, clock.now(), args["reason"], version=version
+        ),
     )
 
 

@@ -15,6 +15,7 @@ from tracker.services import api_reads
 from tracker.services.assignments.pages import evidence_of
 from tracker.views.api.acting import (
     ETAG_HEADER,
+    digest_etag,
     etag,
 )
 from tracker.views.api.common import (
@@ -70,13 +71,23 @@ def list_units(args):
     return {"items": page.items}, 200, link_header("api_units.list_units", page.next_after)
 
 
-@units.route("/<int(max=2147483647):unit_id>")
-@units.response(200, UnitSchema)
-@documented(units, *ERRORS_ONE)
-def get_unit(unit_id: int):
-    """One unit."""
+# What an administrator may set on a unit (``services.admin.units.UnitFields``).
+ADMIN_FIELDS = ("code", "name", "kind", "group", "short_name", "name_en", "head_email",
+                "valid_from", "valid_to", "successor_id")  # fmt: skip
+
+
+def unit_etag(unit) -> str:
+    """Return a unit's ETag: units have no version column, so a digest of what an
+    administrator may change on it (``PATCH`` sends it back)."""
+    return digest_etag({name: getattr(unit, name) for name in (*ADMIN_FIELDS, "active", "id")})
+
+
+def read_unit(unit_id: int):
+    """Answer one unit with its ETag (``GET /units/{id}``, routed with its ``PATCH`` in
+    ``unit_writes``: one URL rule per URL, or Werkzeug answers 405 for an id too large
+    for its converter)."""
     found = api_reads.unit(current_user, unit_id)
-    return found if found is not None else problem(404)
+    return (found, 200, {"ETag": unit_etag(found)}) if found is not None else problem(404)
 
 
 # ----------------------------------------------------------------------------- tasks
@@ -125,13 +136,11 @@ def list_tasks(args):
     return {"items": page.items}, 200, link_header("api_tasks.list_tasks", page.next_after)
 
 
-@tasks.route("/<int(max=2147483647):task_id>")
-@tasks.response(200, TaskSchema)
-@documented(tasks, *ERRORS_ONE)
-def get_task(task_id: int):
-    """One task."""
+def read_task(task_id: int):
+    """Answer one task with its ETag (``GET /tasks/{id}``, routed with its ``PATCH`` in
+    ``task_writes``, as ``read_unit``)."""
     found = api_reads.task(current_user, task_id)
-    return found if found is not None else problem(404)
+    return (found, 200, {"ETag": etag(found)}) if found is not None else problem(404)
 
 
 # ----------------------------------------------------------------------------- assignments

@@ -468,3 +468,26 @@ def test_a_decision_on_a_request_read_before_the_assignment_changed_is_stale(app
     fresh = client.get(path, headers=coordinator).headers["ETag"]
     approved = client.post(f"{path}/approve", json={}, headers=coordinator | {"If-Match": fresh})
     assert approved.status_code == 200 and approved.get_json()["state"] == "approved"
+
+
+@pytest.mark.parametrize(
+    ("language", "required", "too_long", "outside"),
+    [
+        ("vi", "Trường này là bắt buộc.", "Từ 1 đến 500 ký tự.", "Phải từ 1 và tối đa 200."),
+        ("en", "This field is required.", "Between 1 and 500 characters.", "Must be at least 1"),
+    ],
+)
+def test_the_messages_per_parameter_speak_the_client_s_language(
+    app, client, world, language, required, too_long, outside
+):
+    headers = _token(app, COORDINATOR) | {"Accept-Language": language}
+    missing = client.post("/api/v1/tasks", json={"title": "Kế hoạch"}, headers=headers)
+    assert missing.status_code == 422
+    assert missing.get_json()["errors"]["json"]["field"] == [required]
+    long = client.post(
+        "/api/v1/tasks", json={"title": "x" * 501, "field": "government"}, headers=headers
+    )
+    assert too_long in long.get_json()["errors"]["json"]["title"]
+    paged = client.get("/api/v1/assignments?limit=0", headers=headers)
+    assert paged.status_code == 422
+    assert paged.get_json()["errors"]["query"]["limit"][0].startswith(outside)

@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 
 from tracker.services.errors import NotAllowed, NotFound, discard_failed_work
 from tracker.views.api import common as api_common
+from tracker.views.api import field_messages
 
 MESSAGES = {
     400: _l("The request could not be understood."),
@@ -59,7 +60,7 @@ def _validation_errors(error) -> dict | None:
     """Return the per-parameter messages webargs gave a 422 (flask-smorest's ``abort``)."""
     data = getattr(error, "data", None) or {}
     messages = data.get("messages")
-    return messages if isinstance(messages, dict) else None
+    return field_messages.translate(messages) if isinstance(messages, dict) else None
 
 
 def init_app(app: Flask) -> None:

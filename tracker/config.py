@@ -90,6 +90,8 @@ DEFAULTS: dict[str, object] = {
     # Importing units, users and tasks from CSV or XLSX files (pages and `tracker import`).
     "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
     "IMPORT_MAX_ROWS": 20000,
+    # Files of more rows are imported in the background, with a progress bar (0: never).
+    "IMPORT_BACKGROUND_ROWS": 2000,
     # Languages
     "BABEL_DEFAULT_LOCALE": "vi",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
@@ -228,7 +230,12 @@ def validate(config) -> None:
     ):
         if not isinstance(config[key], int | float) or config[key] <= 0:
             raise RuntimeError(f"{key} must be a positive number, got {config[key]!r}")
-    for key in ("PAGE_CACHE_SECONDS", "PAGE_CACHE_ENTRIES", "PAGE_CACHE_BYTES"):
+    for key in (
+        "PAGE_CACHE_SECONDS",
+        "PAGE_CACHE_ENTRIES",
+        "PAGE_CACHE_BYTES",
+        "IMPORT_BACKGROUND_ROWS",
+    ):
         if not isinstance(config[key], int | float) or config[key] < 0:
             raise RuntimeError(f"{key} must be zero or a positive number, got {config[key]!r}")
     _validate_two_factor(config)

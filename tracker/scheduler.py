@@ -26,12 +26,14 @@ from collections.abc import Callable, Sequence
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from tracker.services.outbox.sender import SendReport
 from tracker.settings import Settings
 
 log = logging.getLogger("tracker.scheduler")
+IMPORT_POLL_SECONDS = 3  # how soon a large import waiting in the background starts
 
 UNREACHABLE_WAIT_SECONDS = 60  # the longest a sender waits to try an unreachable server again
 
@@ -135,6 +137,17 @@ def prune_job(app: Flask) -> None:
         idempotency.prune(clock.now())
 
 
+def imports_job(app: Flask) -> None:
+    """Import the files waiting in the background queue, one after another."""
+    from tracker import clock, settings
+    from tracker.services.imports import jobs
+
+    with app.app_context():
+        ran = jobs.run_pending(settings.current(), clock.now)
+        if ran:
+            log.info("imports: %s background import(s) run", ran)
+
+
 def sender_loop(
     app: Flask,
     stop: threading.Event,
@@ -195,6 +208,14 @@ def build(app: Flask) -> BlockingScheduler:
         args=[app],
         id="rollups",
         name="move the counts to the new day; write the figures of the day that ended",
+    )
+    scheduler.add_job(
+        imports_job,
+        IntervalTrigger(seconds=IMPORT_POLL_SECONDS),
+        args=[app],
+        id="imports",
+        name="import the large files waiting in the background",
+        misfire_grace_time=60,
     )
     scheduler.add_job(
         prune_job,

@@ -32,6 +32,7 @@ class Settings:
     evidence_max_bytes: int
     import_max_bytes: int
     import_max_rows: int
+    import_background_rows: int
     reminder_retry_minutes: int
     reminder_max_attempts: int
     sweep_time: time
@@ -67,6 +68,7 @@ class Settings:
             evidence_max_bytes=int(config["EVIDENCE_MAX_BYTES"]),
             import_max_bytes=int(config["IMPORT_MAX_BYTES"]),
             import_max_rows=int(config["IMPORT_MAX_ROWS"]),
+            import_background_rows=int(config["IMPORT_BACKGROUND_ROWS"]),
             reminder_retry_minutes=int(config["REMINDER_RETRY_MINUTES"]),
             reminder_max_attempts=int(config["REMINDER_MAX_ATTEMPTS"]),
             sweep_time=time(hour, minute),

@@ -396,4 +396,5 @@ def test_the_scheduler_no_longer_has_a_retry_job(app):
         "recurrence",
         "rollups",
         "prune",
+        "imports",
     }

@@ -498,7 +498,7 @@ def test_the_scheduler_sweeps_daily_in_vietnam_time(app):
 
     app.config["REMINDER_SWEEP_TIME"] = "07:45"
     jobs = {job.id: job for job in scheduler.build(app).get_jobs()}
-    assert set(jobs) == {"sweep", "recurrence", "rollups", "prune"}
+    assert set(jobs) == {"sweep", "recurrence", "rollups", "prune", "imports"}
     trigger = jobs["sweep"].trigger
     assert str(trigger.timezone) == "Asia/Ho_Chi_Minh"
     fields = {f.name: str(f) for f in trigger.fields}

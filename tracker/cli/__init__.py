@@ -31,6 +31,7 @@ COMMANDS = (
     send.send_command,
     mail.mailcatcher_command,
     imports.import_command,
+    imports.import_jobs_command,
     reports.report_command,
     rollups.rollups_command,
     reorganisation.reorganise_command,

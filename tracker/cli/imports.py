@@ -69,3 +69,14 @@ def import_command(kind: str, path: str, dry_run: bool, invite: bool, as_email: 
     click.echo(f"{summary} ({'dry run: nothing written' if dry_run else 'saved'}).")
     if invite and not dry_run:
         click.echo(f"Invitations queued: {result.invited} (the outbox's sender emails them).")
+
+
+@click.command("import-jobs")
+@with_appcontext
+def import_jobs_command():
+    """Run the large imports waiting in the background (the scheduler runs them too)."""
+    from tracker import clock, settings
+    from tracker.services.imports import jobs
+
+    ran = jobs.run_pending(settings.current(), clock.now, most=1000)
+    click.echo(f"{ran} background import(s) run.")

@@ -3,6 +3,7 @@
 from tracker.models.base import Base
 from tracker.models.feeds import CalendarFeed
 from tracker.models.history import AssignmentRevision
+from tracker.models.imports import ImportJob
 from tracker.models.notifications import Notification, NotificationPreference
 from tracker.models.org import (
     GROUP_OF_KIND,
@@ -60,6 +61,7 @@ __all__ = [
     "Field",
     "Heartbeat",
     "IdempotencyKey",
+    "ImportJob",
     "Notification",
     "NotificationPreference",
     "PasswordReset",

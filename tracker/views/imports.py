@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, url_for
+from types import SimpleNamespace
+
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tracker import clock, settings
 from tracker.forms.imports import ImportForm
+from tracker.i18n import format_number
 from tracker.services.errors import ServiceError
-from tracker.services.imports import importing
+from tracker.services.imports import importing, jobs
 from tracker.services.imports.samples import template_csv, template_xlsx
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -63,18 +67,35 @@ def page(kind: str):
         current = settings.current()
         # One byte over the limit is enough for the service to refuse the file.
         data = form.file.data.stream.read(current.import_max_bytes + 1)
-        try:
-            result = importing.run_import(
-                kind,
-                data,
-                actor=current_user._get_current_object(),
-                now=clock.now(),
-                settings=current,
-                dry_run=bool(form.check.data),
-                invite=kind == "users" and bool(form.invite.data),
-            )
-        except ServiceError as error:
-            problem = error.message
+        if jobs.goes_to_background(data, current):
+            try:
+                job = jobs.queue(
+                    kind,
+                    data,
+                    actor=current_user._get_current_object(),
+                    now=clock.now(),
+                    settings=current,
+                    file_name=form.file.data.filename or "",
+                    dry_run=bool(form.check.data),
+                    invite=kind == "users" and bool(form.invite.data),
+                )
+            except ServiceError as error:
+                problem = error.message
+            else:
+                return redirect(url_for("imports.job", job_id=job.id), 303)
+        if problem is None:
+            try:
+                result = importing.run_import(
+                    kind,
+                    data,
+                    actor=current_user._get_current_object(),
+                    now=clock.now(),
+                    settings=current,
+                    dry_run=bool(form.check.data),
+                    invite=kind == "users" and bool(form.invite.data),
+                )
+            except ServiceError as error:
+                problem = error.message
         if problem or not result.ok:
             status = 422
     elif form.is_submitted():
@@ -89,8 +110,74 @@ def page(kind: str):
         form=form,
         result=result,
         problem=problem,
-        shown=100,
+        shown=jobs.KEPT_NAMES,
+        jobs=jobs.recent(current_user._get_current_object()),
     ), status
+
+
+@bp.get("/jobs/<int:job_id>")
+def job(job_id: int):
+    found = jobs.visible(current_user._get_current_object(), job_id)
+    return render_template(
+        "imports/job.html",
+        job=found,
+        progress=jobs.progress_of(found),
+        result=StoredResult(found.result) if found.result else None,
+        kind=found.kind,
+        title=TITLE[found.kind],
+        shown=jobs.KEPT_NAMES,
+        interrupted=jobs.INTERRUPTED,
+        label=progress_label(jobs.progress_of(found)),
+    )
+
+
+@bp.get("/jobs/<int:job_id>.json")
+def job_progress(job_id: int):
+    progress = jobs.progress_of(jobs.visible(current_user._get_current_object(), job_id))
+    response = jsonify(
+        state=progress.state,
+        stage=progress.stage,
+        rows_done=progress.rows_done,
+        rows_total=progress.rows_total,
+        percent=progress.percent,
+        label=str(progress_label(progress)),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def progress_label(progress: jobs.Progress) -> str:
+    """Return the words under the progress bar."""
+    if progress.state == "queued":
+        return _("Waiting for its turn…")
+    if progress.stage == "reading":
+        return _(
+            "Reading the rows: %(done)s of about %(total)s…",
+            done=format_number(progress.rows_done),
+            total=format_number(progress.rows_total),
+        )
+    if progress.stage == "checking":
+        return _("Checking %(rows)s rows…", rows=format_number(progress.rows_done))
+    if progress.stage == "writing":
+        return _("Saving %(rows)s rows…", rows=format_number(progress.rows_done))
+    if progress.state in ("done", "failed"):
+        return _("Finished.")
+    return _("Starting…")
+
+
+class StoredResult:
+    """A background import's kept result, read as the page reads an ``ImportResult``."""
+
+    def __init__(self, kept: dict) -> None:
+        self.dry_run = kept["dry_run"]
+        self.created, self.updated = kept["created"], kept["updated"]
+        self.created_total, self.updated_total = kept["created_total"], kept["updated_total"]
+        self.unchanged, self.assignments = kept["unchanged"], kept["assignments"]
+        self.invited = kept["invited"]
+        self.errors = [SimpleNamespace(**error) for error in kept["errors"]]
+        self.errors_total = kept["errors_total"]
+        self.ok = not self.errors_total
+        self.changes = bool(self.created_total or self.updated_total or self.assignments)
 
 
 @bp.get("/<kind>/template.<fmt>")

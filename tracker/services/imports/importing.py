@@ -7,6 +7,7 @@ importing it again changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from types import ModuleType
 
@@ -35,6 +36,8 @@ _ROLES = {
     "tasks": (Role.COORDINATOR, Role.ADMIN),
 }
 
+READING, CHECKING, WRITING = "reading", "checking", "writing"  # a background import's stages
+
 CHANGED_MEANWHILE = _l(
     "Someone changed the same data while the file was being imported. Nothing was imported: "
     "import the file again."
@@ -60,6 +63,8 @@ def run_import(
     settings: Settings,
     dry_run: bool = False,
     invite: bool = False,
+    progress: Callable[[str, int], None] | None = None,
+    on_written: Callable[[ImportResult], None] | None = None,
 ) -> ImportResult:
     """Return what importing ``data`` did, or with ``dry_run`` would do; when the result has
     errors nothing was written.
@@ -67,11 +72,23 @@ def run_import(
     ``actor`` None is the command line run by the system's operator. With ``invite``, new
     accounts get an email with a link to choose a password, queued in the import's own
     transaction (the outbox's sender delivers them).
+    ``progress`` (a background import's) is told each stage: ("reading", rows read so far),
+    ("checking", rows) once read, ("writing", rows) once checked; ``on_written`` is called
+    with the result in the import's own transaction, before it commits.
     Raises ServiceError when the file cannot be read at all.
     """
+    told = progress or (lambda _stage, _rows: None)
+    # The file is read before the database is: a background import tells its progress
+    # meanwhile, which SQLite (one writer) allows only while no transaction is open here.
+    sheet = read_table(
+        data,
+        max_bytes=settings.import_max_bytes,
+        max_rows=settings.import_max_rows,
+        progress=lambda rows: told(READING, rows),
+    )
+    told(CHECKING, len(sheet.rows))
     if actor is not None:
         access.require_role(actor, *_ROLES[kind])
-    sheet = read_table(data, max_bytes=settings.import_max_bytes, max_rows=settings.import_max_rows)
     module = KINDS[kind]
     rows, header_errors = map_rows(module.COLUMNS, sheet)
     result = ImportResult(kind, dry_run, errors=header_errors)
@@ -84,6 +101,7 @@ def run_import(
     if result.errors or dry_run or not result.changes:
         db.session.rollback()  # only reads happened: end the transaction
         return result
+    told(WRITING, len(sheet.rows))
     try:
         plan.apply(actor, now)
         events.record("import", actor=actor, now=now, target=f"import:{kind}", data=result.counts())
@@ -100,6 +118,8 @@ def run_import(
                     invitation=True,
                 )
             )
+        if on_written is not None:
+            on_written(result)
         db.session.commit()
     except (IntegrityError, StaleDataError):
         db.session.rollback()

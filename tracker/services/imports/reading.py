@@ -12,6 +12,7 @@ import re
 import warnings
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -42,8 +43,21 @@ class Sheet:
     rows: list[tuple[int, list[Cell]]]
 
 
-def read_table(data: bytes, *, max_bytes: int, max_rows: int) -> Sheet:
-    """Return the table in ``data``, or raise ServiceError saying why it cannot be read."""
+def read_table(
+    data: bytes, *, max_bytes: int, max_rows: int, progress: Callable[[int], None] | None = None
+) -> Sheet:
+    """Return the table in ``data``, or raise ServiceError saying why it cannot be read;
+    ``progress`` is told the data rows read so far, every ``PROGRESS_EVERY`` rows."""
+    check_file(data, max_bytes=max_bytes, max_rows=max_rows)
+    lines = _xlsx_lines(data) if data.startswith(_ZIP) else _csv_lines(data)
+    return _sheet(lines, max_rows, progress)
+
+
+def check_file(data: bytes, *, max_bytes: int, max_rows: int) -> None:
+    """Raise ServiceError when ``data`` is refused before its rows are read: too large,
+    empty, an old Excel file, a workbook too large once unpacked or with too many rows (its
+    rows counted as it unpacks, in chunks), a CSV with too many lines. Cheap enough for a
+    request, whatever the file."""
     if len(data) > max_bytes:
         raise ServiceError(_("The file is larger than %(size)s MB.", size=megabytes(max_bytes)))
     if not data.strip():
@@ -55,8 +69,43 @@ def read_table(data: bytes, *, max_bytes: int, max_rows: int) -> Sheet:
                 "(.xlsx) or as CSV UTF-8, then import that."
             )
         )
-    lines = _xlsx_lines(data, max_bytes, max_rows) if data.startswith(_ZIP) else _csv_lines(data)
-    return _sheet(lines, max_rows)
+    if data.startswith(_ZIP):
+        _check_workbook(data, max_bytes, max_rows)
+    elif data.count(b"\n") > _most_lines(max_rows):
+        raise _too_many_rows(max_rows)
+
+
+PROGRESS_EVERY = 500
+
+
+def more_rows_than(data: bytes, count: int) -> bool:
+    """Return whether ``data`` (a CSV file or a workbook) may hold more than ``count`` rows,
+    without reading it: a CSV's line breaks (a quoted cell may hold some), a workbook's
+    sheets' rows, counted as they unpack. An unreadable file says False: it is refused at
+    once when read."""
+    if not data.startswith(_ZIP):
+        return data.count(b"\n") > count
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            sheets = [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+            return any(_rows_beyond(archive, name, count) for name in sheets)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        return False
+
+
+def row_count(data: bytes) -> int:
+    """Return about how many data rows ``data`` holds (for a progress bar): a CSV's line
+    breaks, the rows of a workbook's largest sheet (0 when it cannot be read)."""
+    if not data.startswith(_ZIP):
+        return max(0, data.count(b"\n") - 1)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            sheets = [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+            return max((_rows_in(archive, name) for name in sheets), default=1) - 1
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        return 0
 
 
 def _most_lines(max_rows: int) -> int:
@@ -75,7 +124,7 @@ def _not_a_table() -> ServiceError:
     return ServiceError(_("This is neither a CSV file nor an Excel workbook (.xlsx)."))
 
 
-def _sheet(lines, max_rows: int) -> Sheet:
+def _sheet(lines, max_rows: int, progress: Callable[[int], None] | None = None) -> Sheet:
     """Read ``lines`` (an iterator) up to the row limit: a file past it is refused as soon as
     the limit is passed, without reading the rest. Blank lines count towards a looser limit,
     so that a sheet of millions of empty rows is not read to its end either."""
@@ -91,6 +140,8 @@ def _sheet(lines, max_rows: int) -> Sheet:
             raise _too_many_rows(max_rows)
         if not blank:
             rows.append((number, cells))
+            if progress is not None and len(rows) % PROGRESS_EVERY == 0:
+                progress(len(rows))
     if headers is None:
         raise ServiceError(_("The file is empty."))
     if not any(headers):
@@ -129,10 +180,8 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _xlsx_lines(data: bytes, max_bytes: int, max_rows: int):
-    """Yield the first sheet's rows one at a time (openpyxl's read-only mode parses the
-    sheet as it goes), after checking what the workbook would unpack to and how many rows
-    its sheets hold."""
+def _check_workbook(data: bytes, max_bytes: int, max_rows: int) -> None:
+    """Refuse a workbook that would unpack too large or whose sheets hold too many rows."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             sizes = {info.filename: info.file_size for info in archive.infolist()}
@@ -151,6 +200,11 @@ def _xlsx_lines(data: bytes, max_bytes: int, max_rows: int):
                 raise _too_many_rows(max_rows)
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
         raise _not_a_table() from None
+
+
+def _xlsx_lines(data: bytes):
+    """Yield the first sheet's rows one at a time (openpyxl's read-only mode parses the
+    sheet as it goes); ``_check_workbook`` has passed."""
     import openpyxl
 
     with warnings.catch_warnings():
@@ -184,16 +238,22 @@ _OVERLAP = 64
 def _rows_beyond(archive: zipfile.ZipFile, name: str, most: int) -> bool:
     """Return whether the sheet ``name`` holds more than ``most`` rows, unpacking it in
     chunks (memory stays small however large it unpacks)."""
+    return _rows_in(archive, name, most) > most
+
+
+def _rows_in(archive: zipfile.ZipFile, name: str, most: int | None = None) -> int:
+    """Return the rows of the sheet ``name``, counted as it unpacks in chunks; with
+    ``most``, stop counting once past it."""
     found, carry = 0, b""
     with archive.open(name) as sheet:
         while chunk := sheet.read(_CHUNK):
             block = carry + chunk
             safe = max(0, len(block) - _OVERLAP)  # the rest is counted with the next chunk
             found += sum(1 for match in _ROW.finditer(block, 0, len(block)) if match.start() < safe)
-            if found > most:
-                return True
+            if most is not None and found > most:
+                return found
             carry = block[safe:]
-    return found + len(_ROW.findall(carry)) > most
+    return found + len(_ROW.findall(carry))
 
 
 def _unreadable_workbook() -> ServiceError:

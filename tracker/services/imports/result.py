@@ -45,6 +45,18 @@ class ImportResult:
         return not self.errors
 
     @property
+    def created_total(self) -> int:
+        return len(self.created)
+
+    @property
+    def updated_total(self) -> int:
+        return len(self.updated)
+
+    @property
+    def errors_total(self) -> int:
+        return len(self.errors)
+
+    @property
     def changes(self) -> bool:
         return bool(self.created or self.updated or self.assignments)
 

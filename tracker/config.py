@@ -135,6 +135,8 @@ DEFAULTS: dict[str, object] = {
     "MAIL_CATCHER_DIR": None,
     # Demo data
     "DEMO_PASSWORD": "demo-2024",
+    # The sign-in page lists the demo's accounts and their password (demo mode only).
+    "DEMO_SIGN_IN_HELP": False,
     # Single sign-on (OpenID Connect, authorization code flow with PKCE): on when OIDC_ISSUER
     # is set. The provider's metadata is read from <issuer>/.well-known/openid-configuration.
     "OIDC_ISSUER": None,  # https://... (http only on 127.0.0.1/localhost, for trials)
@@ -172,7 +174,7 @@ def _coerce(value: str, default: object) -> object:
 # sets TRACKER_DEMO=1 (unless TRACKER_DEMO is set). The demo's accounts share a published
 # password and have no authenticator app, so nobody is made to use two-factor sign-in; a
 # deployment that runs scripts/serve turns it on in instance/config.py or the environment.
-DEMO_DEFAULTS: dict[str, object] = {"TWO_FACTOR_ROLES": ()}
+DEMO_DEFAULTS: dict[str, object] = {"TWO_FACTOR_ROLES": (), "DEMO_SIGN_IN_HELP": True}
 _NOT_SETTINGS = ("TRACKER_TEST_DATABASE_URL", "TRACKER_DEMO")
 
 

@@ -24,6 +24,7 @@ from tracker.extensions import limiter
 from tracker.forms.account import LoginForm
 from tracker.forms.two_factor import CodeForm
 from tracker.services import accounts, known_devices, sessions
+from tracker.services.demo import accounts as demo_accounts
 from tracker.services.two_factor import sign_in as second_step
 from tracker.views import sso
 from tracker.views.redirects import safe_next
@@ -119,7 +120,13 @@ def login():
                 "t": clock.real_now().timestamp(),
             }
             return redirect(url_for("auth.code"))
-    return render_template("auth/login.html", form=form)
+    demo = demo_accounts.sign_in_accounts() if current_app.config["DEMO_SIGN_IN_HELP"] else []
+    return render_template(
+        "auth/login.html",
+        form=form,
+        demo_accounts=demo,
+        demo_password=settings.current().demo_password,
+    )
 
 
 def _signed_in(user, *, remember: bool, next_url: str | None, details: dict | None = None):

@@ -218,3 +218,11 @@ def test_focal_point_task_list_shows_their_own_status(client, login, world):
     assert "Trạng thái của đơn vị" in html
     assert "Quá hạn · 1 ngày" in html
     assert "đơn vị đã hoàn thành" not in html
+
+
+def test_every_page_names_the_favicon_and_it_is_served(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">' in page
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert icon.get_data(as_text=True).startswith("<svg")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -243,7 +244,7 @@ def test_the_mailbox_shows_what_the_local_catcher_kept(
                 kind="reminder",
                 to=Recipient("dm@example.org"),
                 subject="Nhắc việc: Tỉnh Lào Cai",
-                text="Xin chào",
+                text="Xin chào <b>anh</b>. Xem: https://theodoi.example.gov.vn/assignments/12.",
                 html="",
             )
             queue.queue([letter], now=now, settings=settings)
@@ -257,4 +258,7 @@ def test_the_mailbox_shows_what_the_local_catcher_kept(
     client.post("/logout")
     login("admin@example.org")
     html = client.get("/mailbox/").get_data(as_text=True)
-    assert "Nhắc việc: Tỉnh Lào Cai" in html and "Xin chào" in html
+    assert "Nhắc việc: Tỉnh Lào Cai" in html and "Xin chào &lt;b&gt;anh&lt;/b&gt;" in html
+    link = "https://theodoi.example.gov.vn/assignments/12"
+    assert f'<a href="{link}" target="_blank" rel="noopener noreferrer">{link}</a>.' in html
+    assert re.search(r"· \d{2}/\d{2}/\d{4} \d{2}:\d{2}</span>", html)  # not RFC 2822

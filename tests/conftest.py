@@ -65,6 +65,9 @@ def base_config(database_url: str, instance_path: str) -> dict:
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": 9,  # tests that send mail point this at their SMTP server
         "PASSWORD_HASH_METHOD": CHEAP_PASSWORD_HASH,
+        # Counts in memory: the database's store counts outside the test's transaction, whose
+        # write lock it would wait for on SQLite (its own tests use it: test_database_limits).
+        "RATELIMIT_STORAGE_URI": "memory://",
         "PASSWORD_FORGOT_SECONDS": 0,  # the test below sets it; others need not wait
         # A test's writes stay inside one transaction, which PostgreSQL's data version does
         # not see move (tracker/services/data_version.py): the page cache's own tests,
@@ -180,6 +183,7 @@ def app(request, database_url, tmp_path, tmp_path_factory):
     # The limiter and the revision hook's zone are shared by every app: another app built
     # by a test re-initialises them, and the limiter's counts would carry over.
     limiter.enabled = application.config["RATELIMIT_ENABLED"]
+    _limiter_in_memory()
     limiter.reset()
     history.install(ZoneInfo(application.config["TIMEZONE"]))
     if request.node.get_closest_marker("committed"):
@@ -189,6 +193,18 @@ def app(request, database_url, tmp_path, tmp_path_factory):
     with isolation:
         yield application
         _pop_leaked_contexts()
+
+
+def _limiter_in_memory() -> None:
+    """Count in memory again if an app built by a test moved the shared limiter to another
+    store (the database's is the default), and leave its in-memory fallback."""
+    from limits.storage import MemoryStorage
+    from limits.strategies import FixedWindowRateLimiter
+
+    if not isinstance(limiter.storage, MemoryStorage):
+        limiter._storage = MemoryStorage()
+        limiter._limiter = FixedWindowRateLimiter(limiter._storage)
+    limiter._storage_dead = False
 
 
 def _pop_leaked_contexts() -> None:

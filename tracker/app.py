@@ -222,6 +222,7 @@ def register_security_headers(app: Flask) -> None:
     from flask import g, request
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from tracker import ratelimit_storage  # noqa: F401 (registers tracker-db://)
     from tracker.extensions import limiter
 
     if app.config["BEHIND_PROXY"]:

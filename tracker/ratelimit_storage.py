@@ -8,6 +8,12 @@ one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` (PostgreSQL, SQLite >= 3.
 database serialises concurrent hits on one key, so none is lost, and a window that has
 ended starts again at the hit's count in the same statement. Ended windows are deleted at
 most every ``PURGE_SECONDS`` per process, after a hit.
+
+On SQLite one connection writes at a time, and the request's session holds the write lock
+from its first statement (the app begins with ``BEGIN IMMEDIATE``) until it ends: a hit
+counted while it is open, such as a refused code counted after the view answered, would
+wait for a lock its own thread holds. Such a hit is applied when the request's app context
+ends, after the session: the count it returns is the one the hit will make.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from flask import Flask, g, has_app_context
 from limits.storage import Storage
 from sqlalchemy import case, delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -32,6 +39,34 @@ PURGE_SECONDS = 300.0
 
 _table = RateLimitCounter.__table__
 _log = logging.getLogger(__name__)
+_DEFERRED = "tracker_deferred_rate_limit_hits"  # g: hits waiting for the session to end
+
+
+def init_app(app: Flask) -> None:
+    """Apply the hits deferred while the request's session held SQLite's write lock."""
+    app.teardown_appcontext(_apply_deferred)
+
+
+def _apply_deferred(_error: BaseException | None = None) -> None:
+    hits = g.pop(_DEFERRED, None)
+    if not hits:
+        return
+    # Flask-SQLAlchemy would end the session right after this (its teardown runs last);
+    # ended first, it gives up the lock the hits wait for.
+    db.session.remove()
+    for storage, key, expiry, amount in hits:
+        try:
+            storage.incr(key, expiry, amount)
+        except SQLAlchemyError:
+            _log.warning("could not count a rate-limit hit", exc_info=True)
+
+
+def _request_holds_sqlite_lock(engine: Engine) -> bool:
+    """Whether this thread's request session has a transaction open on the SQLite
+    database (which holds its write lock)."""
+    if engine.dialect.name != "sqlite" or not has_app_context():
+        return False
+    return db.session.registry.has() and db.session().in_transaction()
 
 
 def stored_key(key: str) -> str:
@@ -99,6 +134,11 @@ class DatabaseStorage(Storage):
         has none or its window has ended; return the window's count after the hit."""
         now = self._now()
         engine = self._writer()
+        if _request_holds_sqlite_lock(engine):
+            g.setdefault(_DEFERRED, []).append((self, key, expiry, amount))
+            return self.get(key) + sum(
+                hit[3] for hit in g.get(_DEFERRED) if hit[0] is self and hit[1] == key
+            )
         insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
         new = insert(_table).values(
             key=stored_key(key),

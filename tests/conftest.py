@@ -32,6 +32,11 @@ from tracker.services import history
 
 PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
 
+# Every app a test builds counts rate limits in memory unless its configuration says
+# otherwise: the database's store (the default) counts on connections of its own, which
+# on SQLite would wait for the write lock the running test's transaction holds.
+os.environ["TRACKER_RATELIMIT_STORAGE_URI"] = "memory://"
+
 # Werkzeug's scrypt takes tens of milliseconds per password by design; tests need no
 # resistance to guessing, so the test apps and the row factory hash with one round.
 CHEAP_PASSWORD_HASH = "pbkdf2:sha256:1"
@@ -65,8 +70,7 @@ def base_config(database_url: str, instance_path: str) -> dict:
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": 9,  # tests that send mail point this at their SMTP server
         "PASSWORD_HASH_METHOD": CHEAP_PASSWORD_HASH,
-        # Counts in memory: the database's store counts outside the test's transaction, whose
-        # write lock it would wait for on SQLite (its own tests use it: test_database_limits).
+        # Counts in memory (see above; the database's store has its own tests).
         "RATELIMIT_STORAGE_URI": "memory://",
         "PASSWORD_FORGOT_SECONDS": 0,  # the test below sets it; others need not wait
         # A test's writes stay inside one transaction, which PostgreSQL's data version does

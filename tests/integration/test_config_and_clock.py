@@ -141,7 +141,11 @@ def test_without_a_rate_limit_store_the_limits_count_in_the_database(monkeypatch
 
 def test_the_database_store_refuses_a_strategy_it_lacks(tmp_path):
     with pytest.raises(RuntimeError, match="fixed windows only"):
-        create_app(_config(tmp_path, RATELIMIT_STRATEGY="moving-window"))
+        create_app(
+            _config(
+                tmp_path, RATELIMIT_STORAGE_URI="tracker-db://", RATELIMIT_STRATEGY="moving-window"
+            )
+        )
     app = create_app(
         _config(tmp_path, RATELIMIT_STORAGE_URI="memory://", RATELIMIT_STRATEGY="moving-window")
     )

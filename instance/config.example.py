@@ -27,9 +27,12 @@ BEHIND_PROXY = False
 
 # --- Sign-in throttling (Flask-Limiter) -------------------------------------------------
 RATELIMIT_ENABLED = True
-# memory:// counts per process (the embedded single-machine mode). With several web
-# workers use a shared store, e.g. "redis://localhost:6379/0".
-RATELIMIT_STORAGE_URI = "memory://"
+# Where the counts are kept: "tracker-db://" in the app's database (the default), shared
+# by every web worker and machine on it; "redis://localhost:6379/0" in Redis, for many
+# requests a second; "memory://" per process (each gunicorn worker counts on its own: with
+# four workers, four times the attempts). If the store fails, each worker counts in its
+# memory until it answers again.
+RATELIMIT_STORAGE_URI = "tracker-db://"
 # Failed sign-ins allowed per client address, and per email address (";" separates limits).
 RATELIMIT_LOGIN = "10 per minute"
 RATELIMIT_LOGIN_PER_EMAIL = "10 per minute;50 per day"

@@ -32,6 +32,11 @@ from tracker.services import history
 
 PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
 
+# Every app a test builds counts rate limits in memory unless its configuration says
+# otherwise: the database's store (the default) counts on connections of its own, which
+# on SQLite would wait for the write lock the running test's transaction holds.
+os.environ["TRACKER_RATELIMIT_STORAGE_URI"] = "memory://"
+
 # Werkzeug's scrypt takes tens of milliseconds per password by design; tests need no
 # resistance to guessing, so the test apps and the row factory hash with one round.
 CHEAP_PASSWORD_HASH = "pbkdf2:sha256:1"
@@ -65,6 +70,8 @@ def base_config(database_url: str, instance_path: str) -> dict:
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": 9,  # tests that send mail point this at their SMTP server
         "PASSWORD_HASH_METHOD": CHEAP_PASSWORD_HASH,
+        # Counts in memory (see above; the database's store has its own tests).
+        "RATELIMIT_STORAGE_URI": "memory://",
         "PASSWORD_FORGOT_SECONDS": 0,  # the test below sets it; others need not wait
         # A test's writes stay inside one transaction, which PostgreSQL's data version does
         # not see move (tracker/services/data_version.py): the page cache's own tests,
@@ -180,6 +187,7 @@ def app(request, database_url, tmp_path, tmp_path_factory):
     # The limiter and the revision hook's zone are shared by every app: another app built
     # by a test re-initialises them, and the limiter's counts would carry over.
     limiter.enabled = application.config["RATELIMIT_ENABLED"]
+    _limiter_in_memory()
     limiter.reset()
     history.install(ZoneInfo(application.config["TIMEZONE"]))
     if request.node.get_closest_marker("committed"):
@@ -189,6 +197,18 @@ def app(request, database_url, tmp_path, tmp_path_factory):
     with isolation:
         yield application
         _pop_leaked_contexts()
+
+
+def _limiter_in_memory() -> None:
+    """Count in memory again if an app built by a test moved the shared limiter to another
+    store (the database's is the default), and leave its in-memory fallback."""
+    from limits.storage import MemoryStorage
+    from limits.strategies import FixedWindowRateLimiter
+
+    if not isinstance(limiter.storage, MemoryStorage):
+        limiter._storage = MemoryStorage()
+        limiter._limiter = FixedWindowRateLimiter(limiter._storage)
+    limiter._storage_dead = False
 
 
 def _pop_leaked_contexts() -> None:

@@ -230,11 +230,13 @@ def register_security_headers(app: Flask) -> None:
     from flask import g, request
     from werkzeug.middleware.proxy_fix import ProxyFix
 
+    from tracker import ratelimit_storage  # registers tracker-db:// with the limits library
     from tracker.extensions import limiter
 
     if app.config["BEHIND_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     limiter.init_app(app)
+    ratelimit_storage.init_app(app)
 
     @app.after_request
     def _headers(response):

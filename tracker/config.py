@@ -37,10 +37,18 @@ DEFAULTS: dict[str, object] = {
     "API_RATE_LIMIT": "600/minute",
     # /metrics answers only with "Authorization: Bearer <this token>"; empty: 404.
     "METRICS_TOKEN": "",
-    # Sign-in throttling (Flask-Limiter). memory:// counts per process; use redis:// when
-    # several web workers run. Only failed sign-ins count against the login limits.
+    # Sign-in throttling (Flask-Limiter). Only failed sign-ins count against the login
+    # limits. The counts are kept in the app's database (tracker-db://, shared by every web
+    # worker), or in Redis (redis://host:port); memory:// counts per process.
     "RATELIMIT_ENABLED": True,
-    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_STORAGE_URI": "tracker-db://",
+    # Fixed windows: the database store implements this strategy only.
+    "RATELIMIT_STRATEGY": "fixed-window",
+    # When the store fails (the database or Redis unreachable, a lock timeout), count in
+    # the worker's memory until it answers again, rather than answer 500 or stop limiting;
+    # an error while counting a failed sign-in after its answer is logged, not raised.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_LOGIN": "10 per minute",  # per IP address
     "RATELIMIT_LOGIN_PER_EMAIL": "10 per minute;50 per day",
@@ -240,6 +248,7 @@ def validate(config) -> None:
     ):
         if not isinstance(config[key], int | float) or config[key] < 0:
             raise RuntimeError(f"{key} must be zero or a positive number, got {config[key]!r}")
+    _validate_rate_limits(config)
     _validate_two_factor(config)
     if config.get("OIDC_ISSUER"):
         _validate_oidc(config)
@@ -259,6 +268,19 @@ def validate(config) -> None:
         config["PREFERRED_URL_SCHEME"] = "https"
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def _validate_rate_limits(config) -> None:
+    """Default an empty storage to the database's (an empty TRACKER_RATELIMIT_STORAGE_URI
+    would otherwise make Flask-Limiter count per process); refuse a strategy it lacks."""
+    if not config.get("RATELIMIT_STORAGE_URI"):
+        config["RATELIMIT_STORAGE_URI"] = DEFAULTS["RATELIMIT_STORAGE_URI"]
+    database_store = urlsplit(str(config["RATELIMIT_STORAGE_URI"])).scheme == "tracker-db"
+    if database_store and config.get("RATELIMIT_STRATEGY") != "fixed-window":
+        raise RuntimeError(
+            "RATELIMIT_STORAGE_URI tracker-db:// counts in fixed windows only: set "
+            f"RATELIMIT_STRATEGY to 'fixed-window', not {config.get('RATELIMIT_STRATEGY')!r}"
+        )
 
 
 def _validate_two_factor(config) -> None:

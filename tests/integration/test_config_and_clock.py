@@ -121,3 +121,32 @@ def test_the_tracker_command_needs_no_app_option():
     )
     for command in ("db", "demo", "run", "shell"):
         assert command in result.stdout
+
+
+def test_without_a_rate_limit_store_the_limits_count_in_the_database(monkeypatch, tmp_path):
+    from limits.storage import MemoryStorage
+
+    from tracker.extensions import limiter
+    from tracker.ratelimit_storage import DatabaseStorage
+
+    monkeypatch.delenv("TRACKER_RATELIMIT_STORAGE_URI", raising=False)
+    assert create_app(_config(tmp_path)).config["RATELIMIT_STORAGE_URI"] == "tracker-db://"
+    assert isinstance(limiter.storage, DatabaseStorage)
+    monkeypatch.setenv("TRACKER_RATELIMIT_STORAGE_URI", "")  # set but empty: not memory://
+    assert create_app(_config(tmp_path)).config["RATELIMIT_STORAGE_URI"] == "tracker-db://"
+    monkeypatch.setenv("TRACKER_RATELIMIT_STORAGE_URI", "memory://")  # still possible
+    create_app(_config(tmp_path))
+    assert isinstance(limiter.storage, MemoryStorage)
+
+
+def test_the_database_store_refuses_a_strategy_it_lacks(tmp_path):
+    with pytest.raises(RuntimeError, match="fixed windows only"):
+        create_app(
+            _config(
+                tmp_path, RATELIMIT_STORAGE_URI="tracker-db://", RATELIMIT_STRATEGY="moving-window"
+            )
+        )
+    app = create_app(
+        _config(tmp_path, RATELIMIT_STORAGE_URI="memory://", RATELIMIT_STRATEGY="moving-window")
+    )
+    assert app.config["RATELIMIT_STRATEGY"] == "moving-window"

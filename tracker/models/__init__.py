@@ -19,6 +19,7 @@ from tracker.models.org import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from tracker.models.ratelimits import RateLimitCounter
 from tracker.models.reminders import EmailMessage, Heartbeat, Reminder, Setting, SweepRun
 from tracker.models.rollups import (
     NO_DUE_DATE,
@@ -65,6 +66,7 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "PasswordReset",
+    "RateLimitCounter",
     "RecoveryCode",
     "Reminder",
     "Role",

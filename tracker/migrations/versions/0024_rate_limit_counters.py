@@ -4,9 +4,9 @@ Flask-Limiter's counts (sign-in, password reset, two-factor codes, API tokens) k
 table every web worker shares, when no Redis is configured: with memory:// each gunicorn
 worker counted on its own, and an attacker got as many attempts as there were workers.
 
-Revision ID: 0021
-Revises: 0018
-Create Date: 2026-12-10 09:00:00.000000
+Revision ID: 0024
+Revises: 0023
+Create Date: 2026-12-04 14:00:00.000000
 
 """
 import sqlalchemy as sa
@@ -14,8 +14,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0021'
-down_revision = '0018'
+revision = '0024'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 

@@ -196,6 +196,7 @@ EVENT_KIND = {
     "calendar_override_deleted": _l("Calendar change removed"),
     # bulk changes
     "import": _l("Import from a file"),
+    "import_queued": _l("Large file queued for import"),
     # the outbox
     "emails_retried": _l("Failed emails put back in the queue"),
 }

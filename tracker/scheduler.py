@@ -137,15 +137,25 @@ def prune_job(app: Flask) -> None:
         idempotency.prune(clock.now())
 
 
+_importing = threading.Lock()
+
+
 def imports_job(app: Flask) -> None:
-    """Import the files waiting in the background queue, one after another."""
+    """Import the files waiting in the background queue, one after another. An import may
+    take longer than the interval: the run that finds one going returns at once (the job
+    allows two instances, so the scheduler does not warn of a skipped run every time)."""
     from tracker import clock, settings
     from tracker.services.imports import jobs
 
-    with app.app_context():
-        ran = jobs.run_pending(settings.current(), clock.now)
-        if ran:
-            log.info("imports: %s background import(s) run", ran)
+    if not _importing.acquire(blocking=False):
+        return
+    try:
+        with app.app_context():
+            ran = jobs.run_pending(settings.current(), clock.now)
+            if ran:
+                log.info("imports: %s background import(s) run", ran)
+    finally:
+        _importing.release()
 
 
 def sender_loop(
@@ -216,6 +226,7 @@ def build(app: Flask) -> BlockingScheduler:
         id="imports",
         name="import the large files waiting in the background",
         misfire_grace_time=60,
+        max_instances=2,
     )
     scheduler.add_job(
         prune_job,

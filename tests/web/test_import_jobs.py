@@ -16,7 +16,7 @@ from support.people import office
 
 from tracker import clock, settings
 from tracker.extensions import db
-from tracker.models import ImportJob, Unit
+from tracker.models import Event, ImportJob, Unit
 from tracker.services.imports import jobs
 
 HEADER = ("Mã", "Tên đơn vị", "Loại")
@@ -73,6 +73,8 @@ def test_a_large_file_waits_for_the_worker_then_imports_whole(app, client, login
     assert page_url in listed
     with app.app_context():
         assert db.session.scalar(select(ImportJob.data)) is None  # the file is not kept
+        kinds = [e.kind for e in db.session.scalars(select(Event).order_by(Event.id))]
+        assert kinds.index("import_queued") < kinds.index("import")  # who queued, what it did
 
 
 def test_small_files_are_still_imported_in_the_request(app, client, login, world):
@@ -223,3 +225,15 @@ def test_two_workers_never_take_the_same_job(app, client, login, world):
         thread.join()
     assert sorted(taken, key=lambda t: t is None)[1:] == [None, None, None]
     assert taken.count(None) == 3
+
+
+def test_a_scheduler_run_finding_an_import_going_returns_at_once(app, monkeypatch):
+    from tracker import scheduler
+
+    ran = []
+    monkeypatch.setattr(jobs, "run_pending", lambda *args, **kw: ran.append(1) or 0)
+    with scheduler._importing:  # another run is importing
+        scheduler.imports_job(app)
+    assert ran == []
+    scheduler.imports_job(app)
+    assert ran == [1]

@@ -27,6 +27,7 @@ from sqlalchemy import select, update
 from tracker.extensions import db
 from tracker.models import ImportJob, Role, User
 from tracker.models.imports import DONE, FAILED, QUEUED, RUNNING
+from tracker.services import events
 from tracker.services.access import NOT_FOUND
 from tracker.services.errors import NotAllowed, NotFound, ServiceError
 from tracker.services.imports import importing
@@ -82,6 +83,15 @@ def queue(
         created_at=now,
     )
     db.session.add(job)
+    db.session.flush()
+    events.record(
+        "import_queued",
+        actor=actor,
+        now=now,
+        target=f"import_job:{job.id}",
+        note=job.file_name,
+        data={"kind": kind, "rows": job.rows_total, "dry_run": job.dry_run},
+    )
     db.session.commit()
     return job
 

@@ -140,6 +140,18 @@ def prune_job(app: Flask) -> None:
 _importing = threading.Lock()
 
 
+class _QuietPolls(logging.Filter):
+    """Leave out APScheduler's "Running job" and "executed successfully" lines of the
+    imports' poll (every few seconds); its failures and the daily jobs' lines stay."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        job = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        return not (getattr(job, "id", None) == "imports" and record.levelno <= logging.INFO)
+
+
+_QUIET_POLLS = _QuietPolls()
+
+
 def imports_job(app: Flask) -> None:
     """Import the files waiting in the background queue, one after another. An import may
     take longer than the interval: the run that finds one going returns at once (the job
@@ -219,6 +231,9 @@ def build(app: Flask) -> BlockingScheduler:
         id="rollups",
         name="move the counts to the new day; write the figures of the day that ended",
     )
+    executor_log = logging.getLogger("apscheduler.executors.default")
+    if _QUIET_POLLS not in executor_log.filters:
+        executor_log.addFilter(_QUIET_POLLS)
     scheduler.add_job(
         imports_job,
         IntervalTrigger(seconds=IMPORT_POLL_SECONDS),

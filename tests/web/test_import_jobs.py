@@ -237,3 +237,21 @@ def test_a_scheduler_run_finding_an_import_going_returns_at_once(app, monkeypatc
     assert ran == []
     scheduler.imports_job(app)
     assert ran == [1]
+
+
+def test_the_imports_poll_leaves_no_line_in_the_scheduler_log_when_all_goes_well(app, caplog):
+    import logging
+
+    from tracker import scheduler
+
+    built = scheduler.build(app)
+    poll = built.get_job("imports")
+    daily = built.get_job("prune")
+    executor_log = logging.getLogger("apscheduler.executors.default")
+    with caplog.at_level(logging.INFO, logger="apscheduler.executors.default"):
+        for job in (poll, daily):
+            executor_log.info('Running job "%s" (scheduled at %s)', job, "now")
+        executor_log.error('Job "%s" raised an exception', poll)
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2
+    assert "delete old notifications" in lines[0] and "raised an exception" in lines[1]

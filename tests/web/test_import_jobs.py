@@ -65,7 +65,7 @@ def test_a_large_file_waits_for_the_worker_then_imports_whole(app, client, login
     assert _run(app) == 1
     assert _units_count(app) == 60
     state = client.get(page_url + ".json").get_json()
-    assert (state["state"], state["percent"]) == ("done", 100)
+    assert (state["state"], state["percent"], state["label"]) == ("done", 100, "Finished.")
     done = client.get(page_url).get_data(as_text=True)
     assert 'id="import-result"' in done and "Tỉnh thử nghiệm số 0" in done
     assert "and 0 more" not in done

@@ -148,6 +148,8 @@ def job_progress(job_id: int):
 
 def progress_label(progress: jobs.Progress) -> str:
     """Return the words under the progress bar."""
+    if progress.state in ("done", "failed"):
+        return _("Finished.")
     if progress.state == "queued":
         return _("Waiting for its turn…")
     if progress.stage == "reading":
@@ -160,8 +162,6 @@ def progress_label(progress: jobs.Progress) -> str:
         return _("Checking %(rows)s rows…", rows=format_number(progress.rows_done))
     if progress.stage == "writing":
         return _("Saving %(rows)s rows…", rows=format_number(progress.rows_done))
-    if progress.state in ("done", "failed"):
-        return _("Finished.")
     return _("Starting…")
 
 

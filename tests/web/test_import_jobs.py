@@ -68,6 +68,7 @@ def test_a_large_file_waits_for_the_worker_then_imports_whole(app, client, login
     assert (state["state"], state["percent"], state["label"]) == ("done", 100, "Finished.")
     done = client.get(page_url).get_data(as_text=True)
     assert 'id="import-result"' in done and "Tỉnh thử nghiệm số 0" in done
+    assert "<h2 class=\"h6\">Newly created</h2>" in done
     assert "and 0 more" not in done
     listed = client.get("/imports/units").get_data(as_text=True)
     assert page_url in listed

@@ -68,7 +68,7 @@ def test_a_large_file_waits_for_the_worker_then_imports_whole(app, client, login
     assert (state["state"], state["percent"], state["label"]) == ("done", 100, "Finished.")
     done = client.get(page_url).get_data(as_text=True)
     assert 'id="import-result"' in done and "Tỉnh thử nghiệm số 0" in done
-    assert "<h2 class=\"h6\">Newly created</h2>" in done
+    assert '<h2 class="h6">Newly created</h2>' in done
     assert "and 0 more" not in done
     listed = client.get("/imports/units").get_data(as_text=True)
     assert page_url in listed
@@ -240,19 +240,34 @@ def test_a_scheduler_run_finding_an_import_going_returns_at_once(app, monkeypatc
     assert ran == [1]
 
 
-def test_the_imports_poll_leaves_no_line_in_the_scheduler_log_when_all_goes_well(app, caplog):
+def test_the_imports_poll_leaves_no_line_in_the_scheduler_log_when_all_goes_well(app):
     import logging
 
     from tracker import scheduler
 
+    class Kept(logging.Handler):
+        def __init__(self):
+            super().__init__(logging.INFO)
+            self.lines: list[str] = []
+
+        def emit(self, record):
+            self.lines.append(record.getMessage())
+
     built = scheduler.build(app)
-    poll = built.get_job("imports")
-    daily = built.get_job("prune")
+    poll, daily = built.get_job("imports"), built.get_job("prune")
     executor_log = logging.getLogger("apscheduler.executors.default")
-    with caplog.at_level(logging.INFO, logger="apscheduler.executors.default"):
+    kept, level, disabled = Kept(), executor_log.level, executor_log.disabled
+    executor_log.addHandler(kept)
+    executor_log.setLevel(logging.INFO)
+    executor_log.disabled = False  # another test's logging set-up may have switched it off
+    try:
         for job in (poll, daily):
             executor_log.info('Running job "%s" (scheduled at %s)', job, "now")
         executor_log.error('Job "%s" raised an exception', poll)
-    lines = [r.getMessage() for r in caplog.records]
-    assert len(lines) == 2
-    assert "delete old notifications" in lines[0] and "raised an exception" in lines[1]
+    finally:
+        executor_log.removeHandler(kept)
+        executor_log.setLevel(level)
+        executor_log.disabled = disabled
+    assert len(kept.lines) == 2
+    assert "delete old notifications" in kept.lines[0]
+    assert "raised an exception" in kept.lines[1]

@@ -67,35 +67,20 @@ def page(kind: str):
         current = settings.current()
         # One byte over the limit is enough for the service to refuse the file.
         data = form.file.data.stream.read(current.import_max_bytes + 1)
-        if jobs.goes_to_background(data, current):
-            try:
-                job = jobs.queue(
-                    kind,
-                    data,
-                    actor=current_user._get_current_object(),
-                    now=clock.now(),
-                    settings=current,
-                    file_name=form.file.data.filename or "",
-                    dry_run=bool(form.check.data),
-                    invite=kind == "users" and bool(form.invite.data),
-                )
-            except ServiceError as error:
-                problem = error.message
-            else:
+        asked = {
+            "actor": current_user._get_current_object(),
+            "now": clock.now(),
+            "settings": current,
+            "dry_run": bool(form.check.data),
+            "invite": kind == "users" and bool(form.invite.data),
+        }
+        try:
+            job = jobs.queue_if_large(kind, data, file_name=form.file.data.filename or "", **asked)
+            if job is not None:
                 return redirect(url_for("imports.job", job_id=job.id), 303)
-        if problem is None:
-            try:
-                result = importing.run_import(
-                    kind,
-                    data,
-                    actor=current_user._get_current_object(),
-                    now=clock.now(),
-                    settings=current,
-                    dry_run=bool(form.check.data),
-                    invite=kind == "users" and bool(form.invite.data),
-                )
-            except ServiceError as error:
-                problem = error.message
+            result = importing.run_import(kind, data, **asked)
+        except ServiceError as error:
+            problem = error.message
         if problem or not result.ok:
             status = 422
     elif form.is_submitted():
@@ -118,16 +103,17 @@ def page(kind: str):
 @bp.get("/jobs/<int:job_id>")
 def job(job_id: int):
     found = jobs.visible(current_user._get_current_object(), job_id)
+    progress = jobs.progress_of(found)
     return render_template(
         "imports/job.html",
         job=found,
-        progress=jobs.progress_of(found),
+        progress=progress,
         result=StoredResult(found.result) if found.result else None,
         kind=found.kind,
         title=TITLE[found.kind],
         shown=jobs.KEPT_NAMES,
         interrupted=jobs.INTERRUPTED,
-        label=progress_label(jobs.progress_of(found)),
+        label=progress_label(progress),
     )
 
 

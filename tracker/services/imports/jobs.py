@@ -31,7 +31,7 @@ from tracker.services import events
 from tracker.services.access import NOT_FOUND
 from tracker.services.errors import NotAllowed, NotFound, ServiceError
 from tracker.services.imports import importing
-from tracker.services.imports.reading import check_file, more_rows_than, row_count
+from tracker.services.imports.reading import check_file
 from tracker.services.imports.result import ImportResult
 from tracker.settings import Settings
 
@@ -49,13 +49,7 @@ INTERRUPTED = _l(
 UNEXPECTED = _l("The import stopped on an unexpected error. Nothing was imported.")
 
 
-def goes_to_background(data: bytes, settings: Settings) -> bool:
-    """Return whether ``data`` is imported off the request (past the threshold of rows)."""
-    threshold = settings.import_background_rows
-    return threshold > 0 and more_rows_than(data, threshold)
-
-
-def queue(
+def queue_if_large(
     kind: str,
     data: bytes,
     *,
@@ -65,12 +59,17 @@ def queue(
     file_name: str = "",
     dry_run: bool = False,
     invite: bool = False,
-) -> ImportJob:
-    """Keep ``data`` for the worker and commit; raise ServiceError at once for a file that
-    is refused before its rows are read (too large, a bomb, too many rows)."""
+) -> ImportJob | None:
+    """Keep ``data`` for the worker when it holds more lines than
+    ``Settings.import_background_rows`` and commit; return None for a smaller file, which is
+    imported in the request. Raise ServiceError at once for a file that is refused before
+    its rows are read (too large, a bomb, too many rows), whatever its size."""
     if not importing.may_import(actor, kind):
         raise NotAllowed(NOT_FOUND)
-    check_file(data, max_bytes=settings.import_max_bytes, max_rows=settings.import_max_rows)
+    lines = check_file(data, max_bytes=settings.import_max_bytes, max_rows=settings.import_max_rows)
+    threshold = settings.import_background_rows
+    if not (threshold > 0 and lines > threshold):
+        return None
     job = ImportJob(
         user_id=actor.id,
         kind=kind,
@@ -79,7 +78,7 @@ def queue(
         file_name=" ".join(file_name.split())[:255],
         data=data,
         state=QUEUED,
-        rows_total=row_count(data),
+        rows_total=max(0, lines - 1),
         created_at=now,
     )
     db.session.add(job)

@@ -53,11 +53,12 @@ def read_table(
     return _sheet(lines, max_rows, progress)
 
 
-def check_file(data: bytes, *, max_bytes: int, max_rows: int) -> None:
+def check_file(data: bytes, *, max_bytes: int, max_rows: int) -> int:
     """Raise ServiceError when ``data`` is refused before its rows are read: too large,
     empty, an old Excel file, a workbook too large once unpacked or with too many rows (its
     rows counted as it unpacks, in chunks), a CSV with too many lines. Cheap enough for a
-    request, whatever the file."""
+    request, whatever the file. Return its lines, header included: a CSV's line breaks (a
+    quoted cell may hold some), the rows of a workbook's longest sheet."""
     if len(data) > max_bytes:
         raise ServiceError(_("The file is larger than %(size)s MB.", size=megabytes(max_bytes)))
     if not data.strip():
@@ -70,42 +71,14 @@ def check_file(data: bytes, *, max_bytes: int, max_rows: int) -> None:
             )
         )
     if data.startswith(_ZIP):
-        _check_workbook(data, max_bytes, max_rows)
-    elif data.count(b"\n") > _most_lines(max_rows):
+        return _check_workbook(data, max_bytes, max_rows)
+    lines = data.count(b"\n")
+    if lines > _most_lines(max_rows):
         raise _too_many_rows(max_rows)
+    return lines
 
 
 PROGRESS_EVERY = 500
-
-
-def more_rows_than(data: bytes, count: int) -> bool:
-    """Return whether ``data`` (a CSV file or a workbook) may hold more than ``count`` rows,
-    without reading it: a CSV's line breaks (a quoted cell may hold some), a workbook's
-    sheets' rows, counted as they unpack. An unreadable file says False: it is refused at
-    once when read."""
-    if not data.startswith(_ZIP):
-        return data.count(b"\n") > count
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
-            sheets = [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")]
-            return any(_rows_beyond(archive, name, count) for name in sheets)
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
-        return False
-
-
-def row_count(data: bytes) -> int:
-    """Return about how many data rows ``data`` holds (for a progress bar): a CSV's line
-    breaks, the rows of a workbook's largest sheet (0 when it cannot be read)."""
-    if not data.startswith(_ZIP):
-        return max(0, data.count(b"\n") - 1)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
-            sheets = [n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")]
-            return max((_rows_in(archive, name) for name in sheets), default=1) - 1
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
-        return 0
 
 
 def _most_lines(max_rows: int) -> int:
@@ -180,8 +153,9 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _check_workbook(data: bytes, max_bytes: int, max_rows: int) -> None:
-    """Refuse a workbook that would unpack too large or whose sheets hold too many rows."""
+def _check_workbook(data: bytes, max_bytes: int, max_rows: int) -> int:
+    """Refuse a workbook that would unpack too large or whose sheets hold too many rows;
+    return the rows of its longest sheet."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             sizes = {info.filename: info.file_size for info in archive.infolist()}
@@ -196,8 +170,12 @@ def _check_workbook(data: bytes, max_bytes: int, max_rows: int) -> None:
             # openpyxl reads every sheet to its end when one lacks its declared size: count
             # the rows first, unpacking as it goes, and refuse past the limit.
             sheets = [n for n in sizes if n.startswith("xl/worksheets/") and n.endswith(".xml")]
-            if any(_rows_beyond(archive, name, _most_lines(max_rows)) for name in sheets):
-                raise _too_many_rows(max_rows)
+            longest, most = 0, _most_lines(max_rows)
+            for name in sheets:
+                longest = max(longest, _rows_in(archive, name, most))
+                if longest > most:
+                    raise _too_many_rows(max_rows)
+            return longest
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
         raise _not_a_table() from None
 
@@ -235,22 +213,16 @@ _ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,31}:)?row[\s/>]")
 _OVERLAP = 64
 
 
-def _rows_beyond(archive: zipfile.ZipFile, name: str, most: int) -> bool:
-    """Return whether the sheet ``name`` holds more than ``most`` rows, unpacking it in
-    chunks (memory stays small however large it unpacks)."""
-    return _rows_in(archive, name, most) > most
-
-
-def _rows_in(archive: zipfile.ZipFile, name: str, most: int | None = None) -> int:
-    """Return the rows of the sheet ``name``, counted as it unpacks in chunks; with
-    ``most``, stop counting once past it."""
+def _rows_in(archive: zipfile.ZipFile, name: str, most: int) -> int:
+    """Return the rows of the sheet ``name``, counted as it unpacks in chunks (memory stays
+    small however large it unpacks); counting stops once past ``most``."""
     found, carry = 0, b""
     with archive.open(name) as sheet:
         while chunk := sheet.read(_CHUNK):
             block = carry + chunk
             safe = max(0, len(block) - _OVERLAP)  # the rest is counted with the next chunk
             found += sum(1 for match in _ROW.finditer(block, 0, len(block)) if match.start() < safe)
-            if most is not None and found > most:
+            if found > most:
                 return found
             carry = block[safe:]
     return found + len(_ROW.findall(carry))

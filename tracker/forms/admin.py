@@ -38,7 +38,17 @@ def _with_blank(options, blank_label="—") -> list[SelectChoice]:
     return [SelectChoice("", blank_label), *(SelectChoice(str(v), label) for v, label in options)]
 
 
-class UserForm(Form):
+class _RoleAndUnit(Form):
+    """An account's role and, for a focal point's, its unit (a person's or a system's)."""
+
+    role = SelectField(_l("Role"), choices=_role_choices)
+    unit_id = SelectField(_l("Unit (focal points only)"), coerce=optional_id, choices=[])
+
+    def set_units(self, options: list[tuple[int, str]]) -> None:
+        self.unit_id.choices = _with_blank(options)
+
+
+class UserForm(_RoleAndUnit):
     name = StringField(
         _l("Full name"),
         validators=[
@@ -46,12 +56,7 @@ class UserForm(Form):
             Length(max=255, message=_l("At most %(max)d characters.")),
         ],
     )
-    role = SelectField(_l("Role"), choices=_role_choices)
-    unit_id = SelectField(_l("Unit (focal points only)"), coerce=optional_id, choices=[])
     language = SelectField(_l("Language of the interface and emails"), choices=LANGUAGE_CHOICES)
-
-    def set_units(self, options: list[tuple[int, str]]) -> None:
-        self.unit_id.choices = _with_blank(options)
 
 
 class NewUserForm(UserForm):
@@ -156,7 +161,7 @@ class WebhookForm(Form):
     )
 
 
-class ServiceAccountForm(Form):
+class ServiceAccountForm(_RoleAndUnit):
     """A service account: the system that uses it, its role and (a focal point's) unit."""
 
     name = StringField(
@@ -166,8 +171,3 @@ class ServiceAccountForm(Form):
             Length(max=255, message=_l("At most %(max)d characters.")),
         ],
     )
-    role = SelectField(_l("Role"), choices=_role_choices)
-    unit_id = SelectField(_l("Unit (focal points only)"), coerce=optional_id, choices=[])
-
-    def set_units(self, options: list[tuple[int, str]]) -> None:
-        self.unit_id.choices = _with_blank(options)

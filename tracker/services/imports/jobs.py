@@ -181,8 +181,11 @@ def run(job_id: int, *, settings: Settings, clock: Callable[[], datetime]) -> No
     def progress(stage: str, rows: int) -> None:
         _tell(job_id, stage=stage, rows_done=rows, heartbeat_at=clock())
 
+    ended: list[ImportResult] = []  # the import wrote the result in its own transaction
+
     def written(result: ImportResult) -> None:
         _end(job_id, DONE, clock(), result=stored(result))
+        ended.append(result)
 
     with force_locale(language):
         try:
@@ -190,18 +193,17 @@ def run(job_id: int, *, settings: Settings, clock: Callable[[], datetime]) -> No
                 kind, data, actor=user, now=clock(), settings=settings, dry_run=dry_run,
                 invite=invite, progress=progress, on_written=written,
             )  # fmt: skip
-        except ServiceError as error:
+        except Exception as error:
+            if isinstance(error, ServiceError):
+                problem = str(error.message)
+            else:
+                log.exception("import job %s failed", job_id)
+                problem = str(UNEXPECTED)
             db.session.rollback()
-            _end(job_id, FAILED, clock(), problem=str(error.message))
+            _end(job_id, FAILED, clock(), problem=problem)
             db.session.commit()
             return
-        except Exception:
-            log.exception("import job %s failed", job_id)
-            db.session.rollback()
-            _end(job_id, FAILED, clock(), problem=str(UNEXPECTED))
-            db.session.commit()
-            return
-    if db.session.get(ImportJob, job_id).state == RUNNING:  # checked, refused or unchanged
+    if not ended:  # checked, refused or unchanged: nothing was written
         _end(job_id, DONE, clock(), result=stored(result))
         db.session.commit()
 

@@ -154,6 +154,7 @@ EVENT_KIND = {
     "policy_changed": _l("Reminder policy changed"),
     "transferred_out": _l("Transferred to the successor unit"),
     "transferred_in": _l("Taken over from a merged unit"),
+    "merge_review": _l("Put back for review: a merged unit's obligation was still open"),
     # accounts
     "user_created": _l("Account created"),
     "user_updated": _l("Account changed"),

@@ -188,3 +188,61 @@ def test_the_command_applies_the_mergers_once_and_refuses_a_day_before_they_take
     assert "open assignments of the 34 units of 2025" in again.output
     db.session.expire_all()
     assert _row_counts() == once
+
+
+def _answering(unit_ids) -> dict[int, int]:
+    """Return the unit that answers today for each of ``unit_ids``: itself or its successor."""
+    units = {u.id: u for u in db.session.scalars(select(Unit))}
+    found = {}
+    for unit_id in unit_ids:
+        unit = units[unit_id]
+        while unit.successor_id is not None:
+            unit = units[unit.successor_id]
+        found[unit_id] = unit.id
+    return found
+
+
+def test_no_open_obligation_of_a_merged_unit_is_closed_by_the_merger(demo, runner):
+    before = _open_pairs(db.session.scalars(select(Unit.id)))
+
+    applied = runner.invoke(args=["reorganise", "2025", *ON_THE_DAY])
+
+    assert applied.exit_code == 0, applied.output
+    db.session.expire_all()
+    answering = _answering({unit_id for _task, unit_id in before})
+    still_open = set(_open_pairs(set(answering.values())))
+    assert {(task, answering[unit]) for task, unit in before} - still_open == set()
+    reviewed = db.session.scalars(select(A).where(A.merge_review.is_not(None))).all()
+    by_code = {a.unit.code: a for a in reviewed}
+    # The demo's ministries had completed tasks their absorbed ministries had not: e.g. the
+    # transport ministry's open assignment of task 3 now waits at the construction ministry.
+    assert len(reviewed) >= 4 and "BXD" in by_code
+    for a in reviewed:
+        assert a.state == "submitted" and a.completed_at is None
+        assert a.merge_review["was"] == "completed" and a.merge_review["units"]
+    assert by_code["BXD"].merge_review["units"] == ["Bộ Giao thông vận tải"]
+    out = applied.output
+    assert f"{len(reviewed)} assignments the successors had settled went back" in out
+    assert "(expected" in out
+    for line in out.splitlines():
+        if "open assignments of the" in line and "(expected" in line:
+            got, expected = line.rsplit(": ", 1)[1].rstrip(")").split(" (expected ")
+            assert got == expected, line
+    events = db.session.scalars(select(Event).where(Event.kind == "merge_review")).all()
+    assert sorted(e.assignment_id for e in events) == sorted(a.id for a in reviewed)
+    assert {(e.from_state, e.to_state) for e in events} == {("completed", "submitted")}
+
+
+def test_a_coordinators_decision_clears_the_review_of_a_merged_obligation(demo, settings):
+    apply_plan(year2025.ministries_step().plan, actor=None, now=AFTER, zone=settings.zone)
+    first, second = db.session.scalars(
+        select(A).where(A.merge_review.is_not(None)).order_by(A.id).limit(2)
+    ).all()
+    (coordinator,) = db.session.scalars(select(User).where(User.role == "coordinator").limit(1))
+
+    assignments.confirm(first.id, coordinator, AFTER, first.version)
+    assignments.return_submission(second.id, coordinator, AFTER, second.version, "Bổ sung")
+
+    db.session.expire_all()
+    assert (first.state, first.merge_review) == ("completed", None)
+    assert (second.state, second.merge_review) == ("in_progress", None)

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tracker.domain.reorganisation import OpenAssignment, combine, plan_transfers
+from tracker.domain.reorganisation import (
+    OpenAssignment,
+    Target,
+    combine,
+    plan_transfers,
+    review,
+)
 from tracker.services.reorganisation.year2025 import DATA_DIR, read_csv
 
 D = date
@@ -18,6 +24,10 @@ SHARED_DATA = Path("/work/shared/data")
 
 def a(id, unit, state, due=None, role="lead", original=None, submitted=None, task=1):
     return OpenAssignment(id, task, unit, role, state, due, original or due, submitted)
+
+
+def t(id, state="in_progress", due=None, submitted=None):
+    return Target(id, state, due, submitted)
 
 
 @pytest.mark.parametrize(
@@ -83,7 +93,7 @@ def test_the_first_source_creates_and_the_others_merge_unless_the_successor_has_
         a(8, 12, "assigned", D(2025, 9, 30), task=3),
     ]
     successor_of = {10: 99, 11: 99, 12: 98}
-    plan = plan_transfers(rows, successor_of, {(2, 99): 500}, [10, 11, 12])
+    plan = plan_transfers(rows, successor_of, {(2, 99): t(500)}, [10, 11, 12])
 
     created = {(c.task_id, c.successor): [s.id for s in c.sources] for c in plan.creations}
     assert created == {(1, 99): [4, 5], (3, 99): [7], (3, 98): [8]}
@@ -94,11 +104,79 @@ def test_the_first_source_creates_and_the_others_merge_unless_the_successor_has_
 def test_every_open_assignment_is_either_moved_or_merged():
     rows = [a(i, 10 + i % 5, "assigned", task=i % 7) for i in range(1, 60)]
     successor_of = {10: 90, 11: 90, 12: 91, 13: 91, 14: 92}
-    existing = {(0, 90): 1000, (3, 92): 1001}
+    existing = {(0, 90): t(1000), (3, 92): t(1001, "completed")}
     plan = plan_transfers(rows, successor_of, existing, [10, 11, 12, 13, 14])
     seen = [s.id for c in plan.creations for s in c.sources] + [m.source.id for m in plan.merges]
     assert sorted(seen) == [r.id for r in rows]
     assert plan.moved + plan.merged == len(rows)
+    assert [r.target.id for r in plan.reviews] == [1001]
+
+
+@pytest.mark.parametrize(
+    ("target", "parts", "expected"),
+    [
+        # Open or awaiting confirmation: it already carries the obligation.
+        (t(9, "assigned", D(2025, 6, 30)), [a(1, 10, "in_progress", D(2025, 5, 31))], None),
+        (t(9, "in_progress"), [a(1, 10, "assigned")], None),
+        (t(9, "submitted", submitted=D(2025, 6, 1)), [a(1, 10, "assigned")], None),
+        # A completion goes back to awaiting confirmation, as reported and due.
+        (
+            t(9, "completed", D(2025, 6, 30), D(2025, 6, 2)),
+            [a(1, 10, "in_progress", D(2025, 5, 31))],
+            ("submitted", D(2025, 6, 30), D(2025, 6, 2)),
+        ),
+        (t(9, "completed"), [a(1, 10, "assigned")], ("submitted", None, None)),
+        # Not applicable to the successor: the merged units' progress and earliest date.
+        (
+            t(9, "not_applicable", D(2025, 12, 31)),
+            [
+                a(1, 10, "submitted", D(2025, 9, 30), submitted=D(2025, 6, 1)),
+                a(2, 11, "in_progress", D(2025, 8, 31)),
+            ],
+            ("in_progress", D(2025, 8, 31), None),
+        ),
+        (
+            t(9, "not_applicable"),
+            [a(1, 10, "submitted", D(2025, 9, 30), submitted=D(2025, 6, 1))],
+            ("submitted", D(2025, 9, 30), D(2025, 6, 1)),
+        ),
+    ],
+)
+def test_a_settled_assignment_that_open_obligations_merge_into_waits_for_a_decision(
+    target, parts, expected
+):
+    found = review(target, 1, 99, parts)
+    if expected is None:
+        assert found is None
+    else:
+        assert (found.state, found.due_date, found.submitted_on) == expected
+        assert found.sources == tuple(parts)
+        assert (found.target, found.task_id, found.successor) == (target, 1, 99)
+
+
+def test_reviewing_nothing_merged_is_an_error():
+    with pytest.raises(ValueError):
+        review(t(9, "completed"), 1, 99, [])
+
+
+def test_one_review_per_settled_target_whatever_the_number_of_merged_units():
+    rows = [
+        a(1, 10, "assigned", task=1),
+        a(2, 11, "in_progress", task=1),
+        a(3, 10, "assigned", task=2),
+        a(4, 10, "assigned", task=3),
+    ]
+    existing = {
+        (1, 99): t(500, "completed"),
+        (2, 99): t(501, "in_progress"),
+        (3, 99): t(502, "not_applicable"),
+    }
+    plan = plan_transfers(rows, {10: 99, 11: 99}, existing, [10, 11])
+    assert [(r.target.id, [s.id for s in r.sources]) for r in plan.reviews] == [
+        (500, [1, 2]),
+        (502, [4]),
+    ]
+    assert (plan.moved, plan.merged) == (0, 4)
 
 
 @pytest.mark.parametrize(

@@ -177,3 +177,35 @@ def test_a_focal_point_of_a_merged_unit_works_for_the_successor(client, login, w
         target = db.session.get(Assignment, w["an_shared"]).transferred_to_id
     taken = client.get(f"/assignments/{target}").get_data(as_text=True)
     assert "Taken over from:" in taken and f'href="/assignments/{w["an_shared"]}"' not in taken
+
+
+def test_a_completion_that_a_merged_units_open_report_joins_goes_back_for_a_decision(
+    client, login, w, app
+):
+    with app.app_context():
+        db.session.get(Assignment, w["cuong_report"]).state = "completed"
+        db.session.commit()
+    login("admin@example.org")
+    form = _form(w, sources=[str(w["binh"])], successor_kind="existing")
+    form["successor_id"] = str(w["cuong"])
+
+    preview = _text(client.post(URL, data=form).get_data(as_text=True))
+
+    assert (
+        "1 assignment the successor had settled goes back for a coordinator's decision, because "
+        "a merged unit still had it open: Báo cáo 6 tháng: Completed → Awaiting confirmation "
+        "(Tỉnh Bình)"
+    ) in preview
+    applied = client.post(URL, data=form | {"check": "", "apply": "1"}, follow_redirects=True)
+    assert "1 assignment the successor had settled went back" in applied.get_data(as_text=True)
+    with app.app_context():
+        target = db.session.get(Assignment, w["cuong_report"])
+        assert (target.state, target.merge_review["units"]) == ("submitted", ["Tỉnh Bình"])
+    note = "Completed before a merger, while Tỉnh Bình still had it open: confirm that this"
+    page = _text(client.get(f"/assignments/{w['cuong_report']}").get_data(as_text=True))
+    assert note in page
+    assert "Put back for review: a merged unit" in page and "Still open at: Tỉnh Bình" in page
+    client.post("/logout")
+    login("dp@example.org")
+    queue = _text(client.get("/review/").get_data(as_text=True))
+    assert "Needs review" in queue and note in queue

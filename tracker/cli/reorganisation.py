@@ -21,6 +21,17 @@ def _line(step, result, dry_run: bool) -> list[str]:
     lines += [f"  renamed {unit.code}: {unit.name}" for unit in result.renamed]
     for task_id, (moved, merged) in sorted(result.by_task().items()):
         lines.append(f"    {result.task_titles[task_id]}: {moved} moved, {merged} merged")
+    if result.reviews:
+        put = "would go" if dry_run else "went"
+        lines.append(
+            f"  {len(result.reviews)} assignments the successors had settled {put} back for a "
+            "coordinator's decision, a merged unit still having them open:"
+        )
+        lines += [
+            f"    {result.task_titles[r.task_id]}: {r.was} -> {r.becomes} "
+            f"(open at {', '.join(r.sources)})"
+            for r in result.reviews
+        ]
     return lines
 
 
@@ -46,7 +57,9 @@ def _run(step, *, dry_run: bool, now, settings) -> None:
     result = run(step.plan, actor=None, now=now, zone=settings.zone)
     for line in _line(step, result, dry_run):
         click.echo(line)
-    expected = before - result.total("merged")
+    # A merged obligation stays open: in its successor's open assignment, or in a settled
+    # one put back for review.
+    expected = before - result.total("merged") + len(result.reviews)
     if dry_run:
         click.echo(f"  open assignments of the units of 2025 afterwards: {expected}")
         click.echo("  dry run: nothing was changed.")

@@ -3,7 +3,11 @@ and which merge with an assignment the successor has (or is given) for the same 
 
 Rules (one successor, one task):
 - the successor already has the task: every predecessor's open assignment is merged into
-  it; the successor keeps its own state and due date;
+  it; the successor keeps its own state and due date, unless it had settled it (completed,
+  or not applicable to it) while a predecessor's was still open. Then the obligation must
+  not vanish with the merge: the successor's assignment goes back to "awaiting
+  confirmation" (a completion) or to the predecessors' progress (not applicable), flagged
+  for a coordinator to decide (``Review``);
 - it has not: one assignment is created. From a single predecessor it is a copy (role,
   state, due dates, reported date). When several predecessors meet, the first (in the order
   the sources are given) creates it and the others merge into it, and it takes the least
@@ -55,6 +59,17 @@ class Creation:
 
 
 @dataclass(frozen=True, slots=True)
+class Target:
+    """The successor's own assignment of a task that open assignments merge into."""
+
+    id: int
+    state: str
+    due_date: date | None
+    submitted_on: date | None
+    version: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class Merge:
     """An open assignment merged into the successor's existing assignment ``target_id``."""
 
@@ -63,12 +78,27 @@ class Merge:
     target_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class Review:
+    """A successor's settled assignment that merged open obligations unsettle: it takes
+    ``state``, ``due_date`` and ``submitted_on`` and waits for a coordinator's decision."""
+
+    target: Target
+    successor: int
+    task_id: int
+    state: str
+    due_date: date | None
+    submitted_on: date | None
+    sources: tuple[OpenAssignment, ...]
+
+
 @dataclass(frozen=True)
 class TransferPlan:
     """Every open assignment of the merged units, each either moved or merged."""
 
     creations: tuple[Creation, ...]
     merges: tuple[Merge, ...]
+    reviews: tuple[Review, ...] = ()
 
     @property
     def moved(self) -> int:
@@ -106,10 +136,45 @@ def combine(task_id: int, successor: int, parts: Sequence[OpenAssignment]) -> Cr
     )
 
 
+def review(
+    target: Target, task_id: int, successor: int, parts: Sequence[OpenAssignment]
+) -> Review | None:
+    """Return how the successor's assignment ``target`` changes when the open ``parts``
+    merge into it, or None when it stays as it is (it is open itself: it already carries
+    the obligation). A completion goes back to awaiting confirmation, keeping its report
+    date, so that a coordinator confirms it covers the merged units or returns it; an
+    assignment that did not apply to the successor takes the merged ones' progress and
+    earliest due date."""
+    if not parts:
+        raise ValueError("nothing merged")
+    if target.state == S.COMPLETED:
+        return Review(
+            target,
+            successor,
+            task_id,
+            S.SUBMITTED.value,
+            target.due_date,
+            target.submitted_on,
+            tuple(parts),
+        )
+    if target.state == S.NOT_APPLICABLE:
+        merged = combine(task_id, successor, parts)
+        return Review(
+            target,
+            successor,
+            task_id,
+            merged.state,
+            merged.due_date,
+            merged.submitted_on,
+            tuple(parts),
+        )
+    return None
+
+
 def plan_transfers(
     open_assignments: Iterable[OpenAssignment],
     successor_of: Mapping[int, int],
-    existing: Mapping[tuple[int, int], int],
+    existing: Mapping[tuple[int, int], Target],
     source_order: Sequence[int],
 ) -> TransferPlan:
     """Return what becomes of each open assignment of the merged units.
@@ -121,13 +186,19 @@ def plan_transfers(
     rank = {unit_id: i for i, unit_id in enumerate(source_order)}
     ordered = sorted(open_assignments, key=lambda a: (rank.get(a.unit_id, len(rank)), a.id))
     groups: dict[tuple[int, int], list[OpenAssignment]] = {}
+    merged_into: dict[tuple[int, int], list[OpenAssignment]] = {}
     merges: list[Merge] = []
     for assignment in ordered:
         successor = successor_of[assignment.unit_id]
         key = (assignment.task_id, successor)
         if key in existing:
-            merges.append(Merge(assignment, successor, existing[key]))
+            merges.append(Merge(assignment, successor, existing[key].id))
+            merged_into.setdefault(key, []).append(assignment)
         else:
             groups.setdefault(key, []).append(assignment)
     creations = tuple(combine(task, unit, parts) for (task, unit), parts in groups.items())
-    return TransferPlan(creations, tuple(merges))
+    reviews = [
+        review(existing[task, unit], task, unit, parts)
+        for (task, unit), parts in merged_into.items()
+    ]
+    return TransferPlan(creations, tuple(merges), tuple(r for r in reviews if r is not None))

@@ -105,6 +105,10 @@ class Assignment(Base):
     # Set when a coordinator returns a submission, cleared when the unit submits again.
     returned_at: Mapped[datetime | None]
     return_reason: Mapped[str] = mapped_column(Text, default="")
+    # Set when a reorganisation merged units' open obligations into this assignment after it
+    # was settled, and unsettled it for a coordinator to decide: {"units": [names], "was":
+    # state}. Cleared by the decision (confirmation or return).
+    merge_review: Mapped[dict | None] = mapped_column(JSON)
     # Where a reorganisation passed this assignment (state "transferred"): the successor's.
     transferred_to_id: Mapped[int | None] = mapped_column(ForeignKey("assignment.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

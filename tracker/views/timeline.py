@@ -28,6 +28,8 @@ def _detail(event: Event) -> str:
     try:
         if event.kind in ("transferred_out", "transferred_in"):
             return _transfer_detail(event.kind, data)
+        if event.kind == "merge_review":
+            return _("Still open at: %(units)s", units=data.get("units", ""))
         if event.kind == "due_changed":
             return _("%(old)s → %(new)s", old=_day(data.get("old")), new=_day(data.get("new")))
         if event.kind in ("extension_requested", "extension_approved", "extension_rejected"):

@@ -106,6 +106,7 @@ def _move(
     from_state = assignment.state
     assignment.state = to_state.value
     assignment.updated_at = now
+    assignment.merge_review = None  # any move is the coordinator's (or unit's) decision
     events.record(
         kind,
         actor=actor,

@@ -109,6 +109,7 @@ def _transfer(
         ]
     )
     records.record_moves(resolved, moves, creations, actor)
+    _unsettle(resolved, actor, effective_at)
     _settle_pending(resolved, actor, effective_at)
 
 
@@ -179,6 +180,65 @@ def _mark_transferred(moves) -> None:
     result = db.session.execute(statement, rows)
     if db.engine.dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
         raise _stale()
+
+
+def _unsettle(resolved: Resolved, actor: User | None, effective_at: datetime) -> None:
+    """Put back the successors' settled assignments that merged open obligations, each still
+    at the version that was read, for a coordinator to confirm or return."""
+    reviews = resolved.transfers.reviews
+    if not reviews:
+        return
+    units = resolved.units
+    table = A.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+        .values(
+            state=bindparam("b_state"),
+            due_date=bindparam("b_due"),
+            submitted_on=bindparam("b_submitted"),
+            completed_at=None,
+            merge_review=bindparam("b_review", type_=table.c.merge_review.type),
+            updated_at=bindparam("b_at"),
+            version=bindparam("b_next"),
+        )
+    )
+    moments = {r.target.id: _moment(resolved, effective_at, r.target.id) for r in reviews}
+    rows = [
+        {
+            "b_id": r.target.id,
+            "b_version": r.target.version,
+            "b_state": r.state,
+            "b_due": r.due_date,
+            "b_submitted": r.submitted_on,
+            "b_review": {
+                "was": r.target.state,
+                "units": [units[s.unit_id].name for s in r.sources],
+                "unit_ids": [s.unit_id for s in r.sources],
+            },
+            "b_at": moments[r.target.id],
+            "b_next": r.target.version + 1,
+        }
+        for r in reviews
+    ]
+    result = db.session.execute(statement, rows)
+    if db.engine.dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
+        raise _stale()
+    history.add_revisions(
+        [
+            history.revision_row(
+                r.target.id,
+                r.task_id,
+                r.successor,
+                moments[r.target.id],
+                r.state,
+                r.due_date,
+                r.submitted_on,
+            )
+            for r in reviews
+        ]
+    )
+    records.record_reviews(resolved, reviews, moments, actor)
 
 
 def _settle_pending(resolved: Resolved, actor: User | None, effective_at: datetime) -> None:

@@ -11,7 +11,14 @@ from tracker.domain.localtime import local_date
 from tracker.models import Role, User
 from tracker.services.access import require_role
 from tracker.services.reorganisation import apply
-from tracker.services.reorganisation.plan import MergeCounts, Merger, NewUnit, Plan, UnitRef
+from tracker.services.reorganisation.plan import (
+    MergeCounts,
+    Merger,
+    NewUnit,
+    Plan,
+    ReviewRef,
+    UnitRef,
+)
 from tracker.services.reorganisation.resolution import resolve
 
 
@@ -28,6 +35,11 @@ class ReorganisationResult:
     def total(self, name: str) -> int:
         """Return the sum of one count (``moved``, ``merged``, ``users``...) over the mergers."""
         return sum(getattr(m, name) for m in self.mergers)
+
+    @property
+    def reviews(self) -> list[ReviewRef]:
+        """Return the successors' settled assignments put back for a coordinator's decision."""
+        return [review for m in self.mergers for review in m.reviews]
 
     @property
     def closed_units(self) -> int:

@@ -54,6 +54,18 @@ class UnitRef:
     name: str
 
 
+@dataclass(frozen=True)
+class ReviewRef:
+    """A successor's settled assignment that merged open obligations put back for review:
+    its state before (``was``) and after (``becomes``), and the units whose obligation it
+    now carries."""
+
+    task_id: int
+    was: str
+    becomes: str
+    sources: list[str]
+
+
 @dataclass
 class MergeCounts:
     """What one merger does: open assignments moved or merged, focal points moved."""
@@ -67,3 +79,4 @@ class MergeCounts:
     users: int = 0
     extensions_closed: int = 0
     by_task: dict[int, list[int]] = field(default_factory=dict)  # task id -> [moved, merged]
+    reviews: list[ReviewRef] = field(default_factory=list)

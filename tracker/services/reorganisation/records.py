@@ -16,6 +16,7 @@ from tracker.services.reorganisation.resolution import Resolved
 
 TRANSFERRED = AssignmentState.TRANSFERRED.value
 TRANSFERRED_OUT, TRANSFERRED_IN, UNITS_MERGED = "transferred_out", "transferred_in", "units_merged"
+MERGE_REVIEW = "merge_review"
 
 
 def record_moves(resolved: Resolved, moves, creations, actor: User | None) -> None:
@@ -62,6 +63,28 @@ def record_moves(resolved: Resolved, moves, creations, actor: User | None) -> No
     db.session.execute(insert(Event.__table__), rows)
 
 
+def record_reviews(resolved: Resolved, reviews, moments: dict, actor: User | None) -> None:
+    """Add an event on each assignment put back for review: from which state, and whose
+    open obligation it now carries."""
+    units = resolved.units
+    rows = [
+        {
+            "task_id": r.task_id,
+            "assignment_id": r.target.id,
+            "unit_id": r.successor,
+            "actor_id": actor.id if actor is not None else None,
+            "at": moments[r.target.id],
+            "kind": MERGE_REVIEW,
+            "from_state": r.target.state,
+            "to_state": r.state,
+            "note": "",
+            "data": {"units": ", ".join(units[s.unit_id].name for s in r.sources)},
+        }
+        for r in reviews
+    ]
+    db.session.execute(insert(Event.__table__), rows)
+
+
 def record_mergers(resolved: Resolved, ids: dict[int, int], actor, now: datetime) -> None:
     """Record one administrative event per successor: who merged into it, from when; and
     tell other systems (the ``unit.merged`` webhook, one per successor)."""
@@ -82,6 +105,7 @@ def record_mergers(resolved: Resolved, ids: dict[int, int], actor, now: datetime
                 "merged": count.merged,
                 "users": count.users,
                 "extensions_closed": count.extensions_closed,
+                "reviews": len(count.reviews),
             },
         )
         told.append(

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from tracker.domain.reorganisation import OpenAssignment, TransferPlan, plan_transfers
+from tracker.domain.reorganisation import OpenAssignment, Target, TransferPlan, plan_transfers
 from tracker.domain.status import OPEN_STATES
 from tracker.extensions import db
 from tracker.i18n import format_day
@@ -22,7 +22,7 @@ from tracker.services.reorganisation.checks import (
     check_successor,
     new_unit_fields,
 )
-from tracker.services.reorganisation.plan import MergeCounts, NewUnit, Plan, UnitRef
+from tracker.services.reorganisation.plan import MergeCounts, NewUnit, Plan, ReviewRef, UnitRef
 
 A = Assignment
 OPEN = [s.value for s in OPEN_STATES]
@@ -103,14 +103,22 @@ def _count(plan: Plan, units, successors, keys, source_ids: list[int]) -> Resolv
     existing_ids = [k for k in keys if k > 0]
     existing = {}
     if task_ids and existing_ids:
-        existing = {
-            (task_id, unit_id): aid
-            for aid, task_id, unit_id in db.session.execute(
-                select(A.id, A.task_id, A.unit_id).where(
-                    A.unit_id.in_(existing_ids), A.task_id.in_(task_ids)
-                )
+        for row in db.session.execute(
+            select(
+                A.id,
+                A.task_id,
+                A.unit_id,
+                A.state,
+                A.due_date,
+                A.submitted_on,
+                A.version,
+                A.updated_at,
+            ).where(A.unit_id.in_(existing_ids), A.task_id.in_(task_ids))
+        ):
+            existing[row.task_id, row.unit_id] = Target(
+                row.id, row.state, row.due_date, row.submitted_on, row.version
             )
-        }
+            changed_at[row.id] = row.updated_at
     successor_of = {uid: keys[i] for i, m in enumerate(plan.mergers) for uid in m.sources}
     transfers = plan_transfers(open_rows, successor_of, existing, source_ids)
     users = [
@@ -162,6 +170,15 @@ def _merge_counts(resolved: Resolved, pending: Counter) -> list[MergeCounts]:
             _tally(counts[merger_of[source.unit_id]], source.task_id, merged=n > 0)
     for merge in resolved.transfers.merges:
         _tally(counts[merger_of[merge.source.unit_id]], merge.source.task_id, merged=True)
+    for review in resolved.transfers.reviews:
+        counts[merger_of[review.sources[0].unit_id]].reviews.append(
+            ReviewRef(
+                task_id=review.task_id,
+                was=review.target.state,
+                becomes=review.state,
+                sources=[units[s.unit_id].name for s in review.sources],
+            )
+        )
     return counts
 
 

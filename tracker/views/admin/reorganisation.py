@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from tracker import clock
 from tracker.forms.reorganisation import NEW, MergeForm
@@ -53,6 +54,17 @@ def merge():
                     ),
                     "success",
                 )
+                if merger.reviews:
+                    flash(
+                        ngettext(
+                            "%(num)d assignment the successor had settled went back for a "
+                            "coordinator's decision: a merged unit still had it open.",
+                            "%(num)d assignments the successor had settled went back for a "
+                            "coordinator's decision: a merged unit still had them open.",
+                            len(merger.reviews),
+                        ),
+                        "warning",
+                    )
                 return redirect(url_for("units.detail", unit_id=merger.successor.id))
             preview = merging.preview_plan(plan, actor=actor(), now=clock.now(), zone=clock.tz())
         except ServiceError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -78,26 +79,24 @@ def test_task_page_splits_progress_by_group_and_names_missing_units(client, logi
     assert "30/06/2024" in html
 
 
-def test_task_page_names_the_first_units_not_done_and_counts_the_rest(
-    client, login, world, monkeypatch
-):
-    from tracker.services.tasks import listing
-
-    monkeypatch.setattr(listing, "MISSING_SHOWN", 1)
+def test_task_page_lists_each_unit_once_with_a_filter_per_status(client, login, world):
     login("dp@example.org")
     plan = world["tasks"][1]  # Hà Nội has submitted it, the ministry has not started
     html = client.get(f"/tasks/{plan}").get_data(as_text=True)
-    listed = html.split('data-testid="missing-units"', 1)[1].split("</ul>", 1)[0]
-    assert "2 đơn vị chưa hoàn thành" in html
-    assert listed.count("<li>") == 1 and f'href="/units/{world["units"][2]}"' in listed
-    assert "Bộ Y tế" in listed  # central units come before local ones
-    more = html.split('data-testid="missing-more"', 1)[1].split("</p>", 1)[0]
-    assert f'href="/tasks/{plan}?status=open#assignments"' in more
-    assert "và 1 đơn vị khác" in more
 
-    monkeypatch.setattr(listing, "MISSING_SHOWN", 200)
-    html = client.get(f"/tasks/{plan}").get_data(as_text=True)
-    assert 'data-testid="missing-more"' not in html
+    pills = html.split('data-testid="status-pills"', 1)[1].split("</ul>", 1)[0]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", pills))
+    assert "Tất cả đơn vị 2 " in text and "Chưa hoàn thành 2 " in text
+    assert "Chờ xác nhận 1 " in text and "Đã hoàn thành 0 " in text
+    assert f'href="/tasks/{plan}?status=open#assignments"' in pills
+    assert 'aria-current="page"' in pills.split("Chưa hoàn thành")[0]  # "all" is chosen
+    # One table: each unit once, the ministry (not started) removable from its row.
+    assert html.count(">Bộ Y tế</a>") == 1 and html.count(">Thành phố Hà Nội</a>") == 1
+    assert html.count('data-testid="remove-assignment"') == 1
+    assert "Đơn vị được giao" in html and "Giao nhiệm vụ cho đơn vị" in html
+
+    filtered = client.get(f"/tasks/{plan}?status=awaiting").get_data(as_text=True)
+    assert ">Thành phố Hà Nội</a>" in filtered and ">Bộ Y tế</a>" not in filtered
 
 
 def test_focal_point_sees_only_their_unit(client, login, world):

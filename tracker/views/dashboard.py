@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker.services import dashboard
+from tracker.services.assignments import todo
 from tracker.views import context
 from tracker.views.charts import bars, donut
 from tracker.views.page_cache import kept
@@ -17,8 +18,11 @@ bp = Blueprint("dashboard", __name__)
 @bp.get("/")
 @kept()
 def index():
-    data = dashboard.dashboard(context.unit_scope(), context.as_of())
-    pictures = {}
+    scope = context.unit_scope()
+    data = dashboard.dashboard(scope, context.as_of())
+    pictures, todo_list = {}, None
+    if scope is not None:
+        todo_list = todo.unit_todo(scope, data.as_of, context.due_soon_days())
     if not current_user.is_focal_point:
         pictures = {
             "donut": donut.status_donut(data.buckets, title=_("All assignments")),
@@ -28,4 +32,6 @@ def index():
             if data.tasks
             else None,
         }
-    return render_template("dashboard.html", data=data, as_of=data.as_of, charts=pictures)
+    return render_template(
+        "dashboard.html", data=data, as_of=data.as_of, charts=pictures, todo=todo_list
+    )

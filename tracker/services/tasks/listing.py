@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, exists, select
 
 from tracker.domain.aggregate import Buckets
-from tracker.domain.status import SETTLED_STATES
 from tracker.extensions import db
 from tracker.models import Assignment, Task, Unit, User
 from tracker.services import access, status_sql
@@ -93,29 +91,16 @@ def task_buckets(task_ids: list[int], unit_scope: int | None, as_of: AsOf) -> di
     )
 
 
-# The task page names at most this many of the units not yet done (the national programme
-# has thousands); the rest are in its list of assignments filtered to the open ones.
-MISSING_SHOWN = 200
-
-
-class NamedUnit(NamedTuple):
-    id: int
-    name: str
-
-
 @dataclass
 class TaskSummary:
-    """A task's progress: its buckets, split by group, and the units not yet done."""
+    """A task's progress: its buckets, and split by group."""
 
     buckets: Buckets
     by_group: dict[str, Buckets]
-    missing: list[NamedUnit]  # the first MISSING_SHOWN, by group then name
-    missing_count: int  # all of them
 
 
 def task_summary(task: Task, unit_scope: int | None, as_of: AsOf) -> TaskSummary:
-    """Return a task's progress split by group and the units not yet done, the first
-    MISSING_SHOWN of them named (two queries)."""
+    """Return a task's progress split by group (one query)."""
     scope = unit_scope_filter(unit_scope)
     if unit_scope is None:
         by_group = counts.group_buckets(as_of, task.id)
@@ -123,20 +108,7 @@ def task_summary(task: Task, unit_scope: int | None, as_of: AsOf) -> TaskSummary
         by_group = status_sql.count_buckets_by(
             Unit.group, as_of, scope, A.task_id == task.id, joins=[Unit]
         )
-    total = sum(by_group.values(), Buckets())
-    rows = db.session.execute(
-        select(Unit.id, Unit.name, func.count().over())
-        .join(A, A.unit_id == Unit.id)
-        .where(
-            scope,
-            A.task_id == task.id,
-            A.state.not_in([s.value for s in SETTLED_STATES]),
-        )
-        .order_by(Unit.group, Unit.sort_name, Unit.id)
-        .limit(MISSING_SHOWN)
-    ).all()
-    missing = [NamedUnit(uid, name) for uid, name, _ in rows]
-    return TaskSummary(total, by_group, missing, rows[0][2] if rows else 0)
+    return TaskSummary(sum(by_group.values(), Buckets()), by_group)
 
 
 @dataclass(frozen=True)

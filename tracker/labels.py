@@ -17,12 +17,12 @@ from tracker.models.reminders import CANCELLED, FAILED, PENDING, SENDING, SENT
 
 # Status words are shown beside the colour: never colour alone.
 TIME_STATUS = {
-    TimeStatus.ON_TRACK: (_l("Within deadline"), "success"),
-    TimeStatus.DUE_SOON: (_l("Due soon"), "warning"),
-    TimeStatus.OVERDUE: (_l("Overdue"), "danger"),
-    TimeStatus.NO_DEADLINE: (_l("No deadline"), "secondary"),
-    TimeStatus.COMPLETED_ON_TIME: (_l("Completed on time"), "primary"),
-    TimeStatus.COMPLETED_LATE: (_l("Completed late"), "info"),
+    TimeStatus.ON_TRACK: (_l("Within deadline"), "open"),
+    TimeStatus.DUE_SOON: (_l("Due soon"), "open"),
+    TimeStatus.OVERDUE: (_l("Overdue"), "overdue"),
+    TimeStatus.NO_DEADLINE: (_l("No deadline"), "none"),
+    TimeStatus.COMPLETED_ON_TIME: (_l("Completed on time"), "done"),
+    TimeStatus.COMPLETED_LATE: (_l("Completed late"), "late"),
     TimeStatus.NOT_APPLICABLE: (_l("Not applicable"), "light"),
     TimeStatus.TRANSFERRED: (_l("Transferred to the successor unit"), "light"),
 }
@@ -297,11 +297,22 @@ def day_error_message(error: DayError) -> str:
     return _("“%(text)s” is not a real date.", text=error.text)
 
 
-# Colours: the colour of each time status is the Bootstrap theme colour the pages give it
-# (TIME_STATUS); charts (SVG) and spreadsheets (XLSX) look it up here so the three agree.
-# Bootstrap 5.3 theme colours (what Bootstrap-Flask serves), and the text colour its
-# ``text-bg-*`` classes put on each so labels stay readable.
+# Colours: the colour of each time status is a name the pages give it (TIME_STATUS); charts
+# (SVG) and spreadsheets (XLSX) look it up here so the three agree. One scheme everywhere:
+# done on time green, done late teal, open within the deadline blue-grey, overdue red,
+# awaiting confirmation yellow (officials read green as done, never as "still open").
+# Each is dark or light enough for its text colour (TEXT_ON) to pass WCAG AA (4.5:1);
+# app.css defines the same colours as ``text-bg-*``, ``bg-*`` and ``bucket-*`` classes.
+SCHEME = {
+    "done": "#1b7a3d",
+    "late": "#0f766e",
+    "open": "#546e7a",
+    "overdue": "#c62828",
+    "awaiting": "#ffc107",
+    "none": "#cfd8dc",  # open without a deadline
+}
 THEME = {
+    **SCHEME,
     "primary": "#0d6efd",
     "secondary": "#6c757d",
     "success": "#198754",
@@ -312,6 +323,12 @@ THEME = {
     "dark": "#212529",
 }
 TEXT_ON = {
+    "done": "#ffffff",
+    "late": "#ffffff",
+    "open": "#ffffff",
+    "overdue": "#ffffff",
+    "awaiting": "#000000",
+    "none": "#000000",
     "primary": "#ffffff",
     "secondary": "#ffffff",
     "success": "#ffffff",
@@ -329,9 +346,9 @@ MUTED = "#6c757d"
 # status a state usually goes with (submitted = awaiting confirmation, as the bucket card).
 STATE_COLOUR = {
     AssignmentState.ASSIGNED: "light",
-    AssignmentState.IN_PROGRESS: "secondary",
-    AssignmentState.SUBMITTED: "warning",
-    AssignmentState.COMPLETED: "primary",
+    AssignmentState.IN_PROGRESS: "open",
+    AssignmentState.SUBMITTED: "awaiting",
+    AssignmentState.COMPLETED: "done",
     AssignmentState.NOT_APPLICABLE: "light",
 }
 

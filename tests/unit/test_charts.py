@@ -186,12 +186,14 @@ def test_buckets_have_the_page_colours_and_print_patterns(app):
         r.get("data-bucket"): r.get("fill")
         for r in root.iterfind(".//s:rect[@class='chart-segment']", NS)
     }
-    assert fills["completed_on_time"] == labels.THEME["primary"]  # bg-primary on the pages
+    # The one scheme of every page, chart and file: done green, late teal, overdue red,
+    # open within the deadline blue-grey.
+    assert fills["completed_on_time"] == "#1b7a3d" == labels.THEME["done"]
     patterns = {p.get("id").split("-", 1)[1]: p for p in root.iter(f"{{{NS['s']}}}pattern")}
     assert set(patterns) == {"completed_late", "open_overdue", "open_on_track"}
-    assert patterns["open_overdue"].find("s:rect", NS).get("fill") == labels.THEME["danger"]
-    assert patterns["completed_late"].find("s:rect", NS).get("fill") == labels.THEME["info"]
-    assert patterns["open_on_track"].find("s:rect", NS).get("fill") == labels.THEME["success"]
+    assert patterns["open_overdue"].find("s:rect", NS).get("fill") == "#c62828"
+    assert patterns["completed_late"].find("s:rect", NS).get("fill") == "#0f766e"
+    assert patterns["open_on_track"].find("s:rect", NS).get("fill") == "#546e7a"
 
 
 def test_two_charts_on_one_page_never_share_pattern_ids(app):

@@ -14,7 +14,6 @@ import pytest
 from flask_babel import force_locale
 from openpyxl import load_workbook
 
-from tracker import labels
 from tracker.app import create_app
 from tracker.domain.status import AssignmentState, TimeStatus
 from tracker.exports.writers import Column, Sheet, sheet_titles, write_csv, write_xlsx
@@ -111,8 +110,8 @@ def test_xlsx_statuses_are_translated_words_on_the_page_colours(app, code, overd
     sheet = xlsx(app, [Sheet("Units", COLUMNS, ROWS)], code)["Units"]
     assert sheet["C2"].value == overdue and sheet["D2"].value == in_progress
     colour = lambda cell: cell.fill.fgColor.rgb  # noqa: E731
-    assert colour(sheet["C2"]) == "FF" + labels.THEME["danger"][1:].upper()
-    assert colour(sheet["C3"]) == "FF" + labels.THEME["primary"][1:].upper()
+    assert colour(sheet["C2"]) == "FFC62828"  # overdue: red, as on the pages
+    assert colour(sheet["C3"]) == "FF1B7A3D"  # completed on time: green
     assert sheet["C2"].font.color.rgb == "FFFFFFFF"  # white on red, as the page's badge
 
 

@@ -10,8 +10,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from tracker.domain.aggregate import Buckets
 from tracker.domain.deadlines import ACCEPTED_FORMS, DayError, DeadlineError
 from tracker.domain.status import AssignmentState, TimeStatus
+from tracker.i18n import format_number, format_rate
 from tracker.models import AssignmentRole, Field, Role, UnitGroup, UnitKind
 from tracker.models.reminders import CANCELLED, FAILED, PENDING, SENDING, SENT
 
@@ -295,6 +297,45 @@ def day_error_message(error: DayError) -> str:
     if error.malformed:
         return _("Write the date as dd/mm/yyyy, for example 15/03/2024.")
     return _("“%(text)s” is not a real date.", text=error.text)
+
+
+def rate_words(b: Buckets, counting: str = "assignments") -> str:
+    """Return the completion rate of ``b`` with its basis in words ("98,62% trên 1.000
+    nhiệm vụ đã đến hạn"), or that nothing is due yet. Never a bare rate: the official rate
+    is over what is already due, so 100 % can stand beside 1 of 63 units done.
+
+    ``counting`` names what ``b`` counts: "assignments" (a programme, a unit's tasks) or
+    "units" (one task's units)."""
+    if not b.due:
+        if counting == "units":
+            return _("no unit due yet")
+        return _("nothing due yet")
+    rate, due = format_rate(b.completion_rate), format_number(b.due)
+    if counting == "units":
+        return ngettext(
+            "%(rate)s of the %(due)s unit already due",
+            "%(rate)s of the %(due)s units already due",
+            b.due,
+            rate=rate,
+            due=due,
+        )
+    return ngettext(
+        "%(rate)s of the %(due)s assignment already due",
+        "%(rate)s of the %(due)s assignments already due",
+        b.due,
+        rate=rate,
+        due=due,
+    )
+
+
+def rate_short(b: Buckets) -> str:
+    """Return the completion rate with its basis in a few words, for charts ("100% of 1
+    due"), or "not due yet"."""
+    if not b.due:
+        return _("not due yet")
+    return _(
+        "%(rate)s of %(due)s due", rate=format_rate(b.completion_rate), due=format_number(b.due)
+    )
 
 
 # Colours: the colour of each time status is a name the pages give it (TIME_STATUS); charts

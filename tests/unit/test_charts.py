@@ -80,8 +80,20 @@ def test_status_bars_write_counts_and_rate_beside_each_bar(app):
     with language(app):
         root = parse(bars.status_bars([("Tỉnh A", B), ("Bộ B", BIG)], title="Progress"))
     rows = root.findall(".//s:g[@class='chart-row']", NS)
-    assert texts(rows[0])[1:] == ["13/20", "86.67%"]
-    assert texts(rows[1])[1:] == ["1,234/1,500", "82.27%"]
+    assert texts(rows[0])[1:] == ["13/20", "86.67% of 15 due"]
+    assert texts(rows[1])[1:] == ["1,234/1,500", "82.27% of 1,500 due"]
+
+
+def test_a_rate_never_stands_without_its_basis_when_few_are_due(app):
+    one_of_63 = Buckets(total=63, completed_on_time=1, open_on_track=62)
+    with language(app):
+        bar = texts(parse(bars.status_bars([("Task", one_of_63)], title="t")))
+        split = texts(parse(bars.group_split({"local": one_of_63}, title="t")))
+        ring = texts(parse(donut.status_donut(one_of_63, title="t")))
+    for shown in (bar, split, ring):
+        assert "100.00%" not in shown  # never bare: 1 of 63 done is not "100 %"
+        assert any("100.00% of 1 due" in text for text in shown)
+    assert "1/63" in bar and "1/63" in ring
 
 
 def test_status_bars_stay_readable_with_fifty_long_labels(app):
@@ -124,12 +136,12 @@ def test_zero_totals_draw_empty_charts_without_dividing_by_zero(app, draw):
     assert "nan" not in ET.tostring(root, encoding="unicode").lower()
 
 
-def test_empty_rates_read_as_a_dash(app):
+def test_rates_with_nothing_due_say_so(app):
     with language(app):
         bar_chart = parse(bars.status_bars([("Empty", Buckets(open_on_track=2))], title="t"))
         donut_chart = parse(donut.status_donut(Buckets(), title="t"))
-    assert texts(bar_chart.find(".//s:g[@class='chart-row']", NS))[-1] == "—"
-    assert "—" in texts(donut_chart)
+    assert texts(bar_chart.find(".//s:g[@class='chart-row']", NS))[-1] == "not due yet"
+    assert "not due yet" in texts(donut_chart) and "0/0" in texts(donut_chart)
 
 
 @pytest.mark.parametrize(
@@ -207,8 +219,14 @@ def test_two_charts_on_one_page_never_share_pattern_ids(app):
 @pytest.mark.parametrize(
     ("code", "legend", "number", "rate", "group"),
     [
-        ("vi", "Hoàn thành đúng hạn", "1.234/1.500", "82,27%", "Bộ, ngành"),
-        ("en", "Completed on time", "1,234/1,500", "82.27%", "Ministries and agencies"),
+        ("vi", "Hoàn thành đúng hạn", "1.234/1.500", "82,27% trên 1.500 đến hạn", "Bộ, ngành"),
+        (
+            "en",
+            "Completed on time",
+            "1,234/1,500",
+            "82.27% of 1,500 due",
+            "Ministries and agencies",
+        ),
     ],
 )
 def test_labels_and_numbers_follow_the_language(app, code, legend, number, rate, group):
@@ -285,7 +303,7 @@ def test_donut_angles_follow_the_counts(app):
     assert ring.get("d").count("A") == 4  # a full turn is drawn as two halves
     parts = split.findall(".//s:path[@class='chart-segment']", NS)
     assert [int(p.get("data-count")) for p in parts] == [10, 3, 2, 5]
-    assert "86.67%" in texts(split)
+    assert "13/20" in texts(split) and "86.67% of 15 due" in texts(split)
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(url_with, "url_with")
     app.add_template_global(labels.reminder_stage, "reminder_stage")
     app.add_template_global(labels.email_state, "email_state")
+    app.add_template_global(labels.rate_words, "rate_words")
     app.add_template_global(i18n.language, "current_language")
     app.add_template_global(bell, "notification_bell")
 

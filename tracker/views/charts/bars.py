@@ -10,22 +10,22 @@ from markupsafe import Markup
 from tracker import labels
 from tracker.domain.aggregate import Buckets
 from tracker.domain.reports import CENTRAL, GROUPS, LOCAL
-from tracker.i18n import format_number, format_rate
+from tracker.i18n import format_number
 from tracker.labels import GROUP
 from tracker.views.charts import svg
 
 WIDTH = 800
 ROW = 22  # height of one bar's row
 BAR_X = 236  # labels live left of here
-BAR_W = 360
-DONE_RIGHT = BAR_X + BAR_W + 90  # right edge of the "12/20" column
+BAR_W = 300
+DONE_RIGHT = BAR_X + BAR_W + 80  # right edge of the "12/20" column
 LABEL_CHARS = int((BAR_X - 8) / svg.CHAR)
 
 
-def summary(b: Buckets) -> str:
+def summary(b: Buckets, counting: str = "assignments") -> str:
     """Return the buckets and completion rate of ``b`` in words, for a chart's description."""
     parts = [f"{seg.label}: {format_number(n)}" for seg, n in svg.segment_counts(b)]
-    parts.append(f"{_('Completion rate')}: {format_rate(b.completion_rate)}")
+    parts.append(f"{_('Completion rate')}: {labels.rate_words(b, counting)}")
     return "; ".join(parts)
 
 
@@ -81,9 +81,9 @@ def status_bars(rows: Sequence[tuple[str, Buckets]], *, title: object) -> Markup
             f"{stacked(uid, b, BAR_X, top + 4, BAR_W, 14)}"
             f'<text class="chart-done" x="{DONE_RIGHT}" y="{base}" text-anchor="end">{done}</text>'
             f'<text class="chart-rate" x="{WIDTH}" y="{base}" text-anchor="end">'
-            f"{svg.text(format_rate(b.completion_rate))}</text></g>"
+            f"{svg.text(labels.rate_short(b))}</text></g>"
         )
-        lines.append(f"{label} — {summary(b)}")
+        lines.append(f"{label} — {summary(b, 'units')}")
     height = y + max(len(rows), 1) * ROW + 6
     return svg.frame(uid, "bars", WIDTH, height, title, ". ".join(lines), "".join(parts))
 
@@ -121,7 +121,7 @@ def group_split(by_group: Mapping[str, Buckets], *, title: object, units: bool =
         b = by_group[key]
         name = str(GROUP.get(key, key))  # type: ignore[call-overload]
         caption = group_caption(key, b, units=units)
-        rate = f"{_('Completion rate')}: {format_rate(b.completion_rate)}"
+        rate = f"{_('Completion rate')}: {labels.rate_short(b)}"
         parts.append(
             f'<g class="chart-group" data-group="{svg.text(key)}" data-row="{i}">'
             f'<text x="0" y="{y + 14}" font-weight="600">{svg.text(name)}</text>'
@@ -129,6 +129,6 @@ def group_split(by_group: Mapping[str, Buckets], *, title: object, units: bool =
             f"{svg.text(caption)} · {svg.text(rate)}</text>"
             f"{stacked(uid, b, 0, y + 22, WIDTH, 24)}</g>"
         )
-        lines.append(f"{name}: {caption} — {summary(b)}")
+        lines.append(f"{name}: {caption} — {summary(b, 'units' if units else 'assignments')}")
         y += 60
     return svg.frame(uid, "groups", WIDTH, y + 4, title, ". ".join(lines), "".join(parts))

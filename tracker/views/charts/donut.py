@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from tracker import labels
 from tracker.domain.aggregate import Buckets
-from tracker.i18n import format_number, format_rate
+from tracker.i18n import format_number
 from tracker.views.charts import svg
 from tracker.views.charts.bars import summary
 
@@ -58,11 +58,15 @@ def status_donut(b: Buckets, *, title: object) -> Markup:
             f" {format_number(n)}</title></path>"
         )
         angle += sweep
+    # Done out of assigned in the hole; the rate over what is due, with that basis, below.
+    done = f"{format_number(b.completed)}/{format_number(b.applicable)}"
     parts.append(
-        f'<text class="chart-rate" x="{CX}" y="{CY + 4}" text-anchor="middle" font-size="22"'
-        f' font-weight="600">{svg.text(format_rate(b.completion_rate))}</text>'
-        f'<text x="{CX}" y="{CY + 22}" text-anchor="middle" font-size="10"'
-        f' fill="{labels.MUTED}">{svg.text(_("Completion rate"))}</text>'
+        f'<text class="chart-done" x="{CX}" y="{CY - 2}" text-anchor="middle" font-size="20"'
+        f' font-weight="600">{svg.text(done)}</text>'
+        f'<text x="{CX}" y="{CY + 14}" text-anchor="middle" font-size="11"'
+        f' fill="{labels.INK}">{svg.text(_("completed"))}</text>'
+        f'<text class="chart-rate" x="{CX}" y="{CY + 30}" text-anchor="middle" font-size="10"'
+        f' fill="{labels.INK}">{svg.text(labels.rate_short(b))}</text>'
     )
     for i, (seg, n) in enumerate(counts):
         y = 56 + i * 24

@@ -23,6 +23,8 @@ def test_demo_mode_lists_the_accounts_that_exist_with_the_password(app, client, 
     assert "admin@example.org" in page and app.config["DEMO_PASSWORD"] in page
     assert "dieuphoi1@example.org" not in page  # switched off: it cannot sign in
     assert "lanhdao@example.org" not in page  # not in this database
+    # The pattern of the focal points' addresses reads as text, not as an HTML tag.
+    assert "dm.&lt;tên-đơn-vị&gt;@example.org, ví dụ dm.ha-noi@example.org" in page
 
 
 def test_outside_demo_mode_nothing_is_listed(app, client, world):

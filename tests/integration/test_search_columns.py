@@ -118,8 +118,8 @@ def test_the_migration_folds_the_rows_already_there(empty_database, tmp_path):
             conn.execute(
                 text(
                     'INSERT INTO unit (id, code, name, sort_name, search_name, kind, "group", '
-                    "active, created_at) VALUES (1, 'HNI', 'Hà Nội', '', 'ha noi', 'city', 'local', "
-                    "true, '2024-01-01')"
+                    "active, created_at) VALUES "
+                    "(1, 'HNI', 'Hà Nội', '', 'ha noi', 'city', 'local', true, '2024-01-01')"
                 )
             )
             conn.execute(
@@ -139,8 +139,8 @@ def test_the_migration_folds_the_rows_already_there(empty_database, tmp_path):
             )
             conn.execute(
                 text(
-                    "INSERT INTO evidence (assignment_id, doc_number, signer, summary, uploaded_at) "
-                    "VALUES (1, '1738/KH-UBND', '', '', '2024-01-01')"
+                    "INSERT INTO evidence (assignment_id, doc_number, signer, summary, "
+                    "uploaded_at) VALUES (1, '1738/KH-UBND', '', '', '2024-01-01')"
                 )
             )
             conn.execute(text(

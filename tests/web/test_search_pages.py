@@ -191,3 +191,12 @@ def test_the_results_page_runs_the_same_queries_however_much_matches(
 
     build(many)
     assert counted("a_b") == few
+
+
+def test_the_search_box_and_results_speak_vietnamese(build, client, login, world):
+    build(lambda make: make.user("coordinator", email="vi@example.org", language="vi"))
+    login("vi@example.org")
+    html = search(client, "du lieu")
+    assert "Tìm kiếm nhiệm vụ, đơn vị và văn bản" in html
+    assert "Kết quả tìm kiếm cho “du lieu”" in html
+    assert "Không tìm thấy kết quả nào" in search(client, "khong co gi")

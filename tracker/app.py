@@ -162,6 +162,7 @@ def register_blueprints(app: Flask) -> None:
         reminders,
         reports,
         review,
+        search,
         sso,
         task_editing,
         tasks,
@@ -207,6 +208,7 @@ def register_blueprints(app: Flask) -> None:
         reports,
         imports,
         feeds,
+        search,
         health,
     ):
         app.register_blueprint(module.bp)

@@ -6,12 +6,18 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from tracker.extensions import db
+from tracker.models.base import compared_with_models
 
 
 def _differences(app) -> list:
     with app.app_context():  # on the test's own connection
         context = MigrationContext.configure(
-            db.session.connection(), opts={"compare_type": True, "render_as_batch": True}
+            db.session.connection(),
+            opts={
+                "compare_type": True,
+                "render_as_batch": True,
+                "include_object": compared_with_models,
+            },
         )
         return compare_metadata(context, db.metadata)
 

@@ -79,6 +79,16 @@ def empty_database() -> None:
             conn.execute(table.delete())
 
 
+# What the tasks are about, in turn: the search bench looks for "du lieu" among them.
+TOPICS = (
+    "Xây dựng cơ sở dữ liệu chuyên ngành",
+    "Phát triển hạ tầng số",
+    "Cung cấp dịch vụ công trực tuyến toàn trình",
+    "Bảo đảm an toàn thông tin theo cấp độ",
+    "Kết nối, chia sẻ dữ liệu với hệ thống quốc gia",
+)
+
+
 def deadline(today: date, task: int, tasks: int, spread: int = 60) -> date:
     """Return the deadline of the ``task``-th of ``tasks`` tasks: spread evenly from
     ``spread`` days before ``today`` to ``spread`` days after."""
@@ -155,7 +165,7 @@ def build_programme(
             insert(Task),
             [
                 {
-                    "title": f"Nhiệm vụ {t}",
+                    "title": f"Nhiệm vụ {t}: {TOPICS[t % len(TOPICS)]}",
                     "description": "",
                     "source_document": "Kế hoạch",
                     "field": "data",

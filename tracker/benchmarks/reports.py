@@ -7,9 +7,10 @@ reused when they hold a world of that size (``--rebuild`` builds them afresh). E
 migrates them and runs the scheduler's midnight job, as production would have.
 
 The app is served in this process (Werkzeug, a thread) and read with httpx, signed in as
-a coordinator. Each page is requested twice to warm it, then ``--samples`` times; the
-table shows p50 and p95 in milliseconds, the statements the request ran (any engine), the
-large world's p50 over the small one's, and PASS/MISS beside each of the issue's targets
+a coordinator (and, for the pages marked so, as a unit's focal point). Each page is
+requested twice to warm it, then ``--samples`` times; the table shows p50 and p95 in
+milliseconds, the statements the request ran (any engine), the large world's p50 over the
+small one's, and PASS/MISS beside each of the issue's targets
 (judged on the last world). Exports are timed apart, with fewer samples. Asserts nothing.
 """
 
@@ -58,6 +59,7 @@ class Page:
     name: str
     path: str
     aggregate: bool = True  # its work grows with the programme: the ratio target applies
+    focal_point: bool = False  # read by a unit's focal point instead of the coordinator
 
 
 PAGES = (
@@ -77,6 +79,11 @@ PAGES = (
         "/api/v1/assignments?limit=100&status=overdue&after={middle}",
         aggregate=False,
     ),
+    # The search box: folded LIKE on trigram-indexed columns, four capped groups.
+    Page("search du lieu, coordinator", "/search?q=du+lieu"),
+    Page("search ha noi, coordinator", "/search?q=ha+noi"),
+    Page("search du lieu, focal point", "/search?q=du+lieu", focal_point=True),
+    Page("search ha noi, focal point", "/search?q=ha+noi", focal_point=True),
 )
 EXPORTS = (Page("programme XLSX", "/reports/?format=xlsx"),)
 
@@ -227,13 +234,16 @@ def open_world(args, world: World, today: date, past: date):
             select(User).where(User.role == "coordinator").order_by(User.id).limit(1)
         )
         email = coordinator.email
+        focal = db.session.scalar(
+            select(User.email).where(User.role == "focal_point").order_by(User.id).limit(1)
+        )
         count = db.session.scalar(select(func.count()).select_from(Assignment))
         middle = db.session.scalar(select(Assignment.id).order_by(Assignment.id).offset(count // 2))
         # The API's reader: a read-only token of the coordinator (one per run, 30 days).
         _token, secret = api_tokens.create(
             coordinator, name="bench_reports", scopes=[], days=30, now=clock.now()
         )
-    values = {"past": past.strftime("%d/%m/%Y"), "task": task, "email": email}
+    values = {"past": past.strftime("%d/%m/%Y"), "task": task, "email": email, "focal": focal}
     return app, values | {"middle": middle, "token": secret}
 
 
@@ -249,13 +259,16 @@ def time_pages(args, opened: list) -> list[dict[str, Timing]]:
             client = stack.enter_context(httpx.Client(base_url=server.url, timeout=600))
             sign_in(client, values["email"])
             client.headers["Authorization"] = f"Bearer {values['token']}"  # for the API pages
-            sessions.append((server, client, values))
+            focal = stack.enter_context(httpx.Client(base_url=server.url, timeout=600))
+            sign_in(focal, values["focal"])
+            sessions.append((server, client, focal, values))
         gc.freeze()  # as each gunicorn worker does once loaded (tracker/gunicorn_conf.py)
         for page in PAGES + EXPORTS:
             warm, samples = (args.warm, args.samples) if page in PAGES else (1, args.export_samples)
-            for measured, (server, client, values) in zip(timings, sessions, strict=True):
+            for measured, (server, client, focal, values) in zip(timings, sessions, strict=True):
                 measured[page.name] = measure(
-                    client, server.counter, page.path.format(**values),
+                    focal if page.focal_point else client, server.counter,
+                    page.path.format(**values),
                     warm=warm, samples=samples, budget=args.budget,
                 )  # fmt: skip
     for app, _values in opened:

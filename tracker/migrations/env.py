@@ -63,6 +63,12 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def compared_with_models(obj, name, type_, reflected, compare_to):
+    from tracker.models.base import compared_with_models as compared
+
+    return compared(obj, name, type_, reflected, compare_to)
+
+
 def render_item(type_, obj, autogen_context):
     """Render our UTCDateTime as the plain column type it stores (no app import in revisions)."""
     from tracker.models.base import UTCDateTime
@@ -94,6 +100,7 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", compared_with_models)
 
     connectable = get_engine()
 

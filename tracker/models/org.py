@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueCon
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from tracker.domain.search import normalise
 from tracker.domain.text import fold, unit_sort_key
 from tracker.models.base import Base, utcnow
 
@@ -83,6 +84,11 @@ class Unit(Base):
         return f"<Unit {self.code} {self.name}>"
 
 
+def _user_search_default(context) -> str:
+    # Accounts written by a core insert() (bulk loads) get theirs from their name.
+    return normalise(context.get_current_parameters().get("name"))
+
+
 class User(UserMixin, Base):
     """A person who signs in; focal points belong to exactly one unit."""
 
@@ -104,8 +110,17 @@ class User(UserMixin, Base):
     # Another system's account: used through API tokens only, never signed in to the pages,
     # never written to (see ``reachable``).
     is_service: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Derived from name (see the validator), folded, for search.
+    search_name: Mapped[str] = mapped_column(
+        String(255), default=_user_search_default, server_default=""
+    )
 
     unit: Mapped[Unit | None] = relationship()
+
+    @validates("name")
+    def _set_search_name(self, _key: str, name: str) -> str:
+        self.search_name = normalise(name)
+        return name
 
     # The signed-in session's token (``UserSession``), set when a session starts or is
     # loaded: what Flask-Login keeps in the session cookie and the "keep me signed in" one.

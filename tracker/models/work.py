@@ -6,8 +6,9 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from tracker.domain.search import normalise, task_search_text
 from tracker.models.base import Base, utcnow
 from tracker.models.org import Unit, User
 
@@ -25,6 +26,19 @@ class Field(StrEnum):
 class AssignmentRole(StrEnum):
     LEAD = "lead"  # chủ trì
     SUPPORT = "support"  # phối hợp
+
+
+_TASK_SEARCHED = ("title", "source_number", "source_document", "description")
+
+
+def _task_search_default(context) -> str:
+    # Rows written by a core insert() (bulk loads) get their search text from their values.
+    values = context.get_current_parameters()
+    return task_search_text(*(values.get(name) for name in _TASK_SEARCHED))
+
+
+def _evidence_search_default(context) -> str:
+    return normalise(context.get_current_parameters().get("doc_number"))
 
 
 class Task(Base):
@@ -62,8 +76,17 @@ class Task(Base):
     period_start: Mapped[date | None]
     period_end: Mapped[date | None]
     version: Mapped[int] = mapped_column(default=1)
+    # Derived (see the validator): what the search box and the task list's filter match,
+    # folded; a trigram index serves it on PostgreSQL (migration 0025).
+    search_text: Mapped[str] = mapped_column(Text, default=_task_search_default, server_default="")
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates(*_TASK_SEARCHED)
+    def _set_search_text(self, key: str, value: str | None) -> str | None:
+        values = {name: value if name == key else getattr(self, name) for name in _TASK_SEARCHED}
+        self.search_text = task_search_text(*(values[name] for name in _TASK_SEARCHED))
+        return value
 
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     series: Mapped[Task | None] = relationship(remote_side=[id])
@@ -171,6 +194,15 @@ class Evidence(Base):
     summary: Mapped[str] = mapped_column(Text, default="")  # trích yếu
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Derived from doc_number (see the validator), folded, for search.
+    search_doc: Mapped[str] = mapped_column(
+        String(200), default=_evidence_search_default, server_default=""
+    )
+
+    @validates("doc_number")
+    def _set_search_doc(self, _key: str, doc_number: str | None) -> str | None:
+        self.search_doc = normalise(doc_number)
+        return doc_number
 
     assignment: Mapped[Assignment] = relationship(back_populates="evidence")
     uploaded_by: Mapped[User | None] = relationship()

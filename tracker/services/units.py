@@ -12,7 +12,6 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.domain.aggregate import Buckets
-from tracker.domain.text import fold
 from tracker.extensions import db
 from tracker.models import Assignment, CalendarFeed, Task, Unit, User
 from tracker.services import access, status_sql
@@ -22,6 +21,7 @@ from tracker.services.errors import NotFound
 from tracker.services.feeds import addresses
 from tracker.services.paging import export_rows, page_of
 from tracker.services.reorganisation.pages import Predecessor, merged_on, predecessors
+from tracker.services.search import matching
 from tracker.services.status_sql import AsOf
 
 A = Assignment
@@ -47,11 +47,7 @@ def unit_query(filters: UnitFilters) -> Select:
     if filters.kind:
         query = query.where(Unit.kind == filters.kind)
     if q := filters.q:
-        query = query.where(
-            Unit.name.ilike(f"%{q}%")
-            | Unit.search_name.contains(fold(q), autoescape=True)
-            | Unit.code.ilike(f"%{q}%")
-        )
+        query = query.where(matching.unit_matches(q))
     return query.order_by(Unit.active.desc(), Unit.group, Unit.sort_name)
 
 

@@ -5,7 +5,7 @@ completed (or been exempted from), the successor's assignment goes back for revi
 of the obligation vanishing; ``merge_review`` says which units' obligation it now carries.
 
 Revision ID: 0028
-Revises: 0024
+Revises: 0025
 Create Date: 2026-12-04 07:00:00.000000
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0028'
-down_revision = '0024'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
 from tracker.extensions import db
@@ -17,6 +17,7 @@ from tracker.models import Event, Role, Task, Unit, User
 from tracker.services import paging
 from tracker.services.access import require_role
 from tracker.services.admin.units import units_named
+from tracker.services.search import matching
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,8 @@ def audit_query(actor: User, filters: AuditFilters, zone: ZoneInfo) -> Select:
     if filters.actor_id is not None:
         query = query.where(Event.actor_id == filters.actor_id)
     if filters.actor:
-        pattern = f"%{filters.actor.strip().lower()}%"
         query = query.where(
-            Event.actor_id.in_(
-                select(User.id).where(
-                    or_(func.lower(User.email).like(pattern), func.lower(User.name).like(pattern))
-                )
-            )
+            Event.actor_id.in_(select(User.id).where(matching.person_matches(filters.actor)))
         )
     if filters.unit_id is not None:
         query = query.where(Event.unit_id == filters.unit_id)
@@ -61,7 +57,7 @@ def audit_query(actor: User, filters: AuditFilters, zone: ZoneInfo) -> Select:
         query = query.where(Event.task_id == filters.task_id)
     if filters.task:
         query = query.where(
-            Event.task_id.in_(select(Task.id).where(Task.title.ilike(f"%{filters.task.strip()}%")))
+            Event.task_id.in_(select(Task.id).where(matching.task_matches(filters.task)))
         )
     if filters.kind:
         query = query.where(Event.kind == filters.kind)

@@ -28,6 +28,7 @@ from tracker.services.accounts import (
 )
 from tracker.services.admin.units import units_named
 from tracker.services.errors import InvalidInput, NotFound, ServiceError
+from tracker.services.search import matching
 from tracker.settings import Settings
 
 DUPLICATE_EMAIL = _l("Another account already uses this email address.")
@@ -55,10 +56,7 @@ def user_query(filters: UserFilters) -> Select:
     if filters.active is not None:
         query = query.where(User.active.is_(filters.active))
     if filters.q:
-        pattern = f"%{filters.q.strip().lower()}%"
-        query = query.where(
-            or_(func.lower(User.email).like(pattern), func.lower(User.name).like(pattern))
-        )
+        query = query.where(matching.person_matches(filters.q))
     return query.order_by(User.active.desc(), User.name, User.id)
 
 

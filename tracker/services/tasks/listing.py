@@ -23,6 +23,7 @@ from tracker.services.calendar import load_calendar
 from tracker.services.errors import NotFound
 from tracker.services.paging import export_rows, page_of
 from tracker.services.rollups import counts
+from tracker.services.search import matching
 from tracker.services.status_sql import AsOf
 from tracker.services.tasks.removing import removable_ids
 
@@ -54,7 +55,7 @@ def task_query(unit_scope: int | None, filters: TaskFilters, as_of: AsOf) -> Sel
     if filters.deadline_to:
         query = query.where(Task.deadline <= filters.deadline_to)
     if filters.q:
-        query = query.where(Task.title.ilike(f"%{filters.q}%"))
+        query = query.where(matching.task_matches(filters.q))
     if filters.status == "closed":
         query = query.where(Task.closed_at.is_not(None))
     elif filters.status in ("overdue", "open", "done"):

@@ -101,6 +101,7 @@ MISSING_SHOWN = 200
 class NamedUnit(NamedTuple):
     id: int
     name: str
+    name_en: str | None = None
 
 
 @dataclass
@@ -125,7 +126,7 @@ def task_summary(task: Task, unit_scope: int | None, as_of: AsOf) -> TaskSummary
         )
     total = sum(by_group.values(), Buckets())
     rows = db.session.execute(
-        select(Unit.id, Unit.name, func.count().over())
+        select(Unit.id, Unit.name, Unit.name_en, func.count().over())
         .join(A, A.unit_id == Unit.id)
         .where(
             scope,
@@ -135,8 +136,8 @@ def task_summary(task: Task, unit_scope: int | None, as_of: AsOf) -> TaskSummary
         .order_by(Unit.group, Unit.sort_name, Unit.id)
         .limit(MISSING_SHOWN)
     ).all()
-    missing = [NamedUnit(uid, name) for uid, name, _ in rows]
-    return TaskSummary(total, by_group, missing, rows[0][2] if rows else 0)
+    missing = [NamedUnit(uid, name, name_en) for uid, name, name_en, _ in rows]
+    return TaskSummary(total, by_group, missing, rows[0][3] if rows else 0)
 
 
 @dataclass(frozen=True)

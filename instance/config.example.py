@@ -161,6 +161,23 @@ MAIL_CATCHER_DIR = None
 # midnight; it also writes any of this many past days that lack them. Older days are read
 # from the history (slower) until `tracker rollups rebuild --from ... --to ...` writes them.
 ROLLUP_SNAPSHOT_DAYS = 31
+# Reports downloaded as DOCX follow the layout of Nghị định 30/2020/NĐ-CP. The top left
+# names the governing body and the issuing body (uppercase); "Số:      /BC-<code>" is left
+# for the registry to number; the date line starts with the place; the signer block shows
+# the authority and title (several lines allowed) and the name (empty: a dotted space to
+# write it in). "Nơi nhận:" lists "Như trên", these recipients, then "Lưu: VT, <code>".
+REPORT_PARENT_BODY = "BỘ THÔNG TIN VÀ TRUYỀN THÔNG"
+REPORT_ISSUER = "CỤC CHUYỂN ĐỔI SỐ QUỐC GIA"
+REPORT_ISSUER_CODE = "CĐSQG"
+REPORT_PLACE = "Hà Nội"
+REPORT_SIGNER_TITLE = "CỤC TRƯỞNG"  # e.g. "KT. CỤC TRƯỞNG\nPHÓ CỤC TRƯỞNG"
+REPORT_SIGNER_NAME = ""
+REPORT_RECIPIENTS = ("Ủy ban Quốc gia về chuyển đổi số (để b/c)",)
+# The same header in documents written in English.
+REPORT_PARENT_BODY_EN = "MINISTRY OF INFORMATION AND COMMUNICATIONS"
+REPORT_ISSUER_EN = "NATIONAL DIGITAL TRANSFORMATION AGENCY"
+REPORT_PLACE_EN = "Ha Noi"
+REPORT_SIGNER_TITLE_EN = "DIRECTOR GENERAL"
 
 # --- Demo -----------------------------------------------------------------------------
 # The password of every account `tracker demo` creates.

@@ -141,6 +141,22 @@ DEFAULTS: dict[str, object] = {
     # Embedded mode: a directory where `tracker mailcatcher` keeps mail instead of sending it;
     # administrators read it at /mailbox. None in production.
     "MAIL_CATCHER_DIR": None,
+    # Official reports (DOCX in the layout of Nghị định 30/2020/NĐ-CP): the governing body and
+    # the issuing body at the top left (uppercase), the code after "Số: .../BC-", the place
+    # of the date line, the signer's authority and title (several lines: "KT. CỤC TRƯỞNG\n
+    # PHÓ CỤC TRƯỞNG") and name (empty: a dotted space), and the recipients listed under
+    # "Nơi nhận:" between "Như trên" and "Lưu: VT". The _EN keys are for documents in English.
+    "REPORT_PARENT_BODY": "BỘ THÔNG TIN VÀ TRUYỀN THÔNG",
+    "REPORT_ISSUER": "CỤC CHUYỂN ĐỔI SỐ QUỐC GIA",
+    "REPORT_ISSUER_CODE": "CĐSQG",
+    "REPORT_PLACE": "Hà Nội",
+    "REPORT_SIGNER_TITLE": "CỤC TRƯỞNG",
+    "REPORT_SIGNER_NAME": "",
+    "REPORT_RECIPIENTS": ("Ủy ban Quốc gia về chuyển đổi số (để b/c)",),
+    "REPORT_PARENT_BODY_EN": "MINISTRY OF INFORMATION AND COMMUNICATIONS",
+    "REPORT_ISSUER_EN": "NATIONAL DIGITAL TRANSFORMATION AGENCY",
+    "REPORT_PLACE_EN": "Ha Noi",
+    "REPORT_SIGNER_TITLE_EN": "DIRECTOR GENERAL",
     # Demo data
     "DEMO_PASSWORD": "demo-2024",
     # The sign-in page lists the demo's accounts and their password (demo mode only).

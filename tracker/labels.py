@@ -10,12 +10,21 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from tracker import i18n
 from tracker.domain.aggregate import Buckets
 from tracker.domain.deadlines import ACCEPTED_FORMS, DayError, DeadlineError
 from tracker.domain.status import AssignmentState, TimeStatus
 from tracker.i18n import format_number, format_rate
 from tracker.models import AssignmentRole, Field, Role, UnitGroup, UnitKind
 from tracker.models.reminders import CANCELLED, FAILED, PENDING, SENDING, SENT
+
+
+def unit_name(unit) -> str:
+    """Return the name of a unit (a row, or a report's ``UnitRef``) in the active language:
+    its English name in English when it has one, else its official Vietnamese name."""
+    english = getattr(unit, "name_en", None)
+    return english if english and i18n.language() == "en" else unit.name
+
 
 # Status words are shown beside the colour: never colour alone.
 TIME_STATUS = {

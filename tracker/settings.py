@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo
 
+from tracker.domain.official import Letterhead
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -48,6 +50,7 @@ class Settings:
     notification_window_minutes: int
     notification_keep_days: int
     demo_password: str
+    letterheads: Mapping[str, Letterhead]  # language -> the official documents' header
 
     @classmethod
     def from_config(cls, config: Mapping, instance_path: str) -> Settings:
@@ -84,7 +87,34 @@ class Settings:
             notification_window_minutes=int(config["NOTIFICATION_WINDOW_MINUTES"]),
             notification_keep_days=int(config["NOTIFICATION_KEEP_DAYS"]),
             demo_password=str(config["DEMO_PASSWORD"]),
+            letterheads=_letterheads(config),
         )
+
+    def letterhead(self, language: str) -> Letterhead:
+        """Return the official documents' header in ``language`` (Vietnamese when unknown)."""
+        return self.letterheads.get(language) or self.letterheads["vi"]
+
+
+def _letterheads(config: Mapping) -> dict[str, Letterhead]:
+    """Return the header of official documents per language: the REPORT_* keys, and their
+    English versions (REPORT_*_EN) for documents written in English."""
+
+    def text(key: str) -> str:
+        return str(config.get(key) or "").strip()
+
+    recipients = tuple(str(r).strip() for r in config.get("REPORT_RECIPIENTS") or () if r)
+    shared = {"issuer_code": text("REPORT_ISSUER_CODE"), "recipients": recipients}
+    return {
+        language: Letterhead(
+            parent_body=text(f"REPORT_PARENT_BODY{suffix}"),
+            issuer=text(f"REPORT_ISSUER{suffix}"),
+            place=text(f"REPORT_PLACE{suffix}"),
+            signer_title=text(f"REPORT_SIGNER_TITLE{suffix}"),
+            signer_name=text("REPORT_SIGNER_NAME"),
+            **shared,
+        )
+        for language, suffix in (("vi", ""), ("en", "_EN"))
+    }
 
 
 def current() -> Settings:

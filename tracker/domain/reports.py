@@ -41,6 +41,7 @@ class UnitRef:
     code: str
     name: str
     group: str  # CENTRAL or LOCAL
+    name_en: str | None = None  # shown in English when known
 
 
 @dataclass(frozen=True)

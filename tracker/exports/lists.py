@@ -11,7 +11,7 @@ from tracker.domain.aggregate import Buckets
 from tracker.exports.reports import BUCKET_COLUMNS, bucket_values
 from tracker.exports.writers import Column, Sheet
 from tracker.i18n import format_moment
-from tracker.labels import EVENT_KIND, FIELD, GROUP, KIND, STATE
+from tracker.labels import EVENT_KIND, FIELD, GROUP, KIND, STATE, unit_name
 from tracker.models import Event, Task, Unit
 
 
@@ -28,7 +28,7 @@ def units_sheet(units: Sequence[Unit], buckets: dict[int, Buckets]) -> Sheet:
     rows = (
         {
             "code": u.code,
-            "name": u.name,
+            "name": unit_name(u),
             "group": str(GROUP.get(u.group, u.group)),
             "kind": str(KIND.get(u.kind, u.kind)),
             "head_email": u.head_email or "",
@@ -80,7 +80,7 @@ def audit_sheet(events: Sequence[Event]) -> Sheet:
             "at": format_moment(e.at),
             "actor": e.actor.email if e.actor else "",
             "kind": str(EVENT_KIND.get(e.kind, e.kind)),
-            "unit": e.unit.name if e.unit else "",
+            "unit": unit_name(e.unit) if e.unit else "",
             "task": e.task.title if e.task else "",
             "from": str(STATE.get(e.from_state, e.from_state or "")),
             "to": str(STATE.get(e.to_state, e.to_state or "")),

@@ -16,6 +16,7 @@ from tracker.domain.aggregate import Buckets
 from tracker.domain.phrasing import action_phrase, join_names
 from tracker.domain.reports import AGEING_BANDS, CENTRAL, LOCAL, ProgrammeFigures, TaskFigures
 from tracker.i18n import format_day, format_rate
+from tracker.labels import unit_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +173,7 @@ def _task_paragraph(task: TaskFigures, name_units: bool) -> str:
     if count := sum(missing.values()):
         text += "; " + _missing_clause(missing, count) + _open_detail(task.total)
         if name_units and task.missing:
-            names = join_names([unit.name for unit in task.missing], _("and"))
+            names = join_names([unit_name(unit) for unit in task.missing], _("and"))
             text += ", " + _("namely %(units)s", units=names)
     return text[:1].upper() + text[1:] + "."
 

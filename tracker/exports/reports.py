@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from tracker.domain.reports import AGEING_BANDS, CENTRAL, LOCAL, ProgrammeFigures, TaskFigures
 from tracker.exports.narrative import group_split_text
 from tracker.exports.writers import Column, Sheet
-from tracker.labels import FIELD, GROUP, STATE, ageing_label
+from tracker.labels import FIELD, GROUP, STATE, ageing_label, unit_name
 from tracker.services.reports.figures import UnitStatus
 from tracker.services.reports.matrix import Matrix
 from tracker.services.reports.units import UnitRanking
@@ -83,7 +83,7 @@ def missing_sheet(tasks: list[TaskFigures], *, too_many: bool = False) -> Sheet:
         Column("group", _l("Group")),
     ]
     rows = (
-        {"title": t.title, "code": u.code, "unit": u.name, "group": str(GROUP[u.group])}
+        {"title": t.title, "code": u.code, "unit": unit_name(u), "group": str(GROUP[u.group])}
         for t in tasks
         for u in t.missing
     )
@@ -115,7 +115,7 @@ def units_sheet(ranking: UnitRanking) -> Sheet:
         {
             "rank": rank,
             "code": s.unit.code,
-            "unit": s.unit.name,
+            "unit": unit_name(s.unit),
             "group": str(GROUP[s.unit.group]),
             **bucket_values(s.buckets),
             "average_days_late": s.average_days_late,
@@ -140,7 +140,7 @@ def task_units_sheet(rows: list[UnitStatus]) -> Sheet:
     data = (
         {
             "code": r.unit.code,
-            "unit": r.unit.name,
+            "unit": unit_name(r.unit),
             "group": str(GROUP[r.unit.group]),
             "state": str(STATE.get(r.state, r.state)),
             "status": r.status.status,
@@ -163,7 +163,7 @@ def matrix_sheet(data: Matrix) -> Sheet:
     rows = (
         {
             "code": u.code,
-            "unit": u.name,
+            "unit": unit_name(u),
             **{f"t{t.id}": data.cell(u.id, t.id) for t in data.tasks},
         }
         for u in data.units

@@ -10,8 +10,12 @@ from flask import Response, render_template, request, send_file
 from markupsafe import Markup
 
 from tracker import clock
+from tracker.domain.official import Letterhead
 from tracker.domain.text import fold
-from tracker.exports.files import ExportFile, export_file
+from tracker.exports.files import ExportFile, export_file, file_stem
+from tracker.exports.official.document import OfficialReport
+from tracker.exports.official.writer import MIMETYPE as DOCX_MIMETYPE
+from tracker.exports.official.writer import write_official_docx
 from tracker.exports.writers import Sheet
 from tracker.views.links import url_with
 
@@ -40,6 +44,12 @@ def send(file: ExportFile) -> Response:
     response.headers["Content-Disposition"] = content_disposition(file.name)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def send_document(report: OfficialReport, letterhead: Letterhead, filename: str) -> Response:
+    """Return ``report`` as a DOCX download named ``filename`` plus ".docx"."""
+    content = write_official_docx(report, letterhead)
+    return send(ExportFile(content, f"{file_stem(filename)}.docx", DOCX_MIMETYPE))
 
 
 def export_response(sheets: Sequence[Sheet], fmt: str | None, filename: str) -> Response:

@@ -8,6 +8,8 @@ SELECT-only role in production, read-only transactions on the main database othe
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -15,10 +17,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from tracker import clock, i18n, settings
 from tracker.auth import roles_required
 from tracker.exports import reports as sheets
 from tracker.exports.files import file_stem
 from tracker.exports.narrative import compose_narrative, group_split_text
+from tracker.exports.official.reports import narrative_report, programme_report
 from tracker.extensions import on_reports_engine
 from tracker.forms.base import Form
 from tracker.labels import ageing_label
@@ -26,7 +30,7 @@ from tracker.models import Field, Role
 from tracker.services.reports import pages
 from tracker.views import filters, report_args
 from tracker.views.charts import bars, trend
-from tracker.views.downloads import content_disposition, export_response
+from tracker.views.downloads import content_disposition, export_response, send_document
 from tracker.views.page_cache import kept
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -61,6 +65,13 @@ def _render(template: str, scope, **values):
 def index():
     params = report_args.params()
     fmt = report_args.export_format()
+    if fmt == "docx":
+        figures = pages.programme_document(params)
+        return send_document(
+            programme_report(figures),
+            settings.current().letterhead(i18n.language()),
+            _file_name(_("progress-report"), figures.as_of),
+        )
     if fmt:
         export = pages.programme_export(params)
         return export_response(
@@ -176,7 +187,9 @@ class NarrativeExportForm(Form):
         ],
     )
     day = HiddenField()
+    lang = HiddenField()
     download = SubmitField(_l("Download as text (.txt)"))
+    download_docx = SubmitField(_l("Download DOCX"))
     print_page = SubmitField(_l("Printable page"))
 
 
@@ -192,7 +205,7 @@ def narrative():
     data = pages.narrative_page(params, name_units=name_units)
     with force_locale(language):
         text = compose_narrative(data.figures, period_start=period_start, name_units=name_units)
-    form = NarrativeExportForm(text=text, day=data.scope.day.isoformat())
+    form = NarrativeExportForm(text=text, day=data.scope.day.isoformat(), lang=language)
     return render_template(
         "reports/narrative.html",
         scope=data.scope,
@@ -216,8 +229,26 @@ def narrative_export():
     day = (form.day.data or "")[:10]
     if form.print_page.data:
         return render_template("reports/narrative_print.html", text=text, printable=True, day=day)
+    if form.download_docx.data:
+        return _narrative_document(text, day, form.lang.data)
     name = f"{file_stem(_('progress-summary'))}-{day or 'report'}.txt"
     response = Response("\ufeff" + text, mimetype="text/plain")
     response.headers["Content-Disposition"] = content_disposition(name)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _narrative_document(text: str, day: str, lang: str | None):
+    """Send the edited narrative as an official report dated its as-of day (today when the
+    form lost it), in the language it was written in."""
+    try:
+        dated = date.fromisoformat(day)
+    except ValueError:
+        dated = clock.today()
+    lang = lang if lang in LANGUAGES else "vi"
+    with force_locale(lang):
+        return send_document(
+            narrative_report(text, dated),
+            settings.current().letterhead(lang),
+            f"{file_stem(_('progress-summary'))}-{dated.isoformat()}",
+        )

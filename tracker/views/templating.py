@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     fast_urls.init_app(app)
     app.add_template_global(buttons, "export_buttons")
     app.add_template_filter(i18n.format_day, "day")
+    app.add_template_filter(labels.unit_name, "unit_name")
     app.add_template_filter(i18n.format_moment, "moment")
     app.add_template_filter(i18n.format_number, "number")
     app.add_template_filter(i18n.format_rate, "rate")

@@ -132,7 +132,7 @@ def _successors_on(day: date) -> dict[int, int]:
 
 def unit_ref(unit: Unit) -> UnitRef:
     """Return the unit as reports name it."""
-    return UnitRef(unit.id, unit.code, unit.name, unit.group)
+    return UnitRef(unit.id, unit.code, unit.name, unit.group, unit.name_en)
 
 
 def not_done(rows: Subquery) -> ColumnElement[bool]:

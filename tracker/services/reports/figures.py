@@ -79,7 +79,7 @@ def history_buckets_by_task_and_group(
 def _missing(scope: ReportScope, task_ids: list[int]) -> dict[int, list[UnitRef]]:
     rows = scope.rows()
     query = (
-        select(rows.c.task_id, Unit.id, Unit.code, Unit.name, Unit.group)
+        select(rows.c.task_id, Unit.id, Unit.code, Unit.name, Unit.group, Unit.name_en)
         .join(Unit, Unit.id == rows.c.unit_id)
         .where(id_lists.among(rows.c.task_id, task_ids), not_done(rows))
         .order_by(rows.c.task_id, Unit.group, Unit.sort_name)
@@ -193,6 +193,7 @@ def task_units(scope: ReportScope, task_id: int, *, only_missing: bool = False) 
             rows.c.submitted_on,
             status_sql.status_expression(scope.as_of, rows.c),
             days_late(rows, scope.day),
+            Unit.name_en,
         )
         .join(Unit, Unit.id == rows.c.unit_id)
         .where(rows.c.task_id == task_id)
@@ -201,11 +202,13 @@ def task_units(scope: ReportScope, task_id: int, *, only_missing: bool = False) 
     if only_missing:
         query = query.where(not_done(rows))
     result = []
-    for uid, code, name, group, state, due, submitted, status, late in db.session.execute(query):
+    for uid, code, name, group, state, due, submitted, status, late, name_en in db.session.execute(
+        query
+    ):
         overdue = status in (TimeStatus.OVERDUE, TimeStatus.COMPLETED_LATE)
         result.append(
             UnitStatus(
-                UnitRef(uid, code, name, group),
+                UnitRef(uid, code, name, group, name_en),
                 state,
                 due,
                 submitted,

@@ -123,6 +123,12 @@ def programme_export(params: ReportParams) -> ProgrammeExport:
     )
 
 
+def programme_document(params: ReportParams) -> ProgrammeFigures:
+    """Return the figures of the programme report as an official document states them:
+    every task and the overdue ageing, without naming units (four queries)."""
+    return figures.programme_figures(scope_of(params))
+
+
 def _report_task(task_id: int) -> Task:
     """Return the task, or raise NotFound for a missing task or a series template."""
     task = db.session.get(Task, task_id)

@@ -125,7 +125,7 @@ def _every_task(scope: ReportScope) -> bool:
 def _ranked(scope: ReportScope, figures: dict) -> UnitRanking:
     """Return the ranking of units given {unit: UnitFigures} (one query, for their names)."""
     found = {uid: f for uid, f in figures.items() if f.buckets.total}
-    query = select(Unit.id, Unit.code, Unit.name, Unit.group)
+    query = select(Unit.id, Unit.code, Unit.name, Unit.group, Unit.name_en)
     if scope.group:
         query = query.where(Unit.group == scope.group)
     scores = [

@@ -173,7 +173,14 @@ def ranked_page(
 
     name = Unit.name.collate("C") if db.engine.dialect.name == "postgresql" else Unit.name
     query = (
-        select(rows, Unit.code, Unit.name.label("unit_name"), Unit.group, func.count().over())
+        select(
+            rows,
+            Unit.code,
+            Unit.name.label("unit_name"),
+            Unit.group,
+            Unit.name_en.label("unit_name_en"),
+            func.count().over(),
+        )
         .join(Unit, Unit.id == rows.c.unit_id)
         .where(rows.c.total > 0)
         .order_by(
@@ -199,7 +206,7 @@ def ranked_page(
     page = []
     for row in found:
         f = [int(getattr(row, name)) for name in FIGURES]
-        unit = (row.unit_id, row.code, row.unit_name, row.group)
+        unit = (row.unit_id, row.code, row.unit_name, row.group, row.unit_name_en)
         page.append((unit, UnitFigures(Buckets(*f[:7]), days_late=f[8], late=f[7])))
     return page, found[0][-1]
 

@@ -19,11 +19,12 @@ from tracker.models import AssignmentRole, Field, Role, UnitGroup, UnitKind
 from tracker.models.reminders import CANCELLED, FAILED, PENDING, SENDING, SENT
 
 
-def unit_name(unit) -> str:
-    """Return the name of a unit (a row, or a report's ``UnitRef``) in the active language:
-    its English name in English when it has one, else its official Vietnamese name."""
+def unit_name(unit, language: str | None = None) -> str:
+    """Return the name of a unit (a row, or a report's ``UnitRef``) in ``language`` (the
+    active one by default): its English name in English when it has one, else its official
+    Vietnamese name."""
     english = getattr(unit, "name_en", None)
-    return english if english and i18n.language() == "en" else unit.name
+    return english if english and (language or i18n.language()) == "en" else unit.name
 
 
 # Status words are shown beside the colour: never colour alone.

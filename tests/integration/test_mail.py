@@ -286,6 +286,38 @@ def test_text_and_html_parts_are_rendered_in_the_recipients_language(app, smtp):
     assert "23/09/2024 07:30" in _body(en, "plain")
 
 
+def test_reminders_name_units_in_english_for_english_readers(app, smtp):
+    health = SimpleNamespace(id=8, name="Bộ Y tế", name_en="Ministry of Health")
+    named = compose.Names(TASKS, {8: health})
+    notices = [_notice(1, "overdue-6", unit=8, late=10)]
+    with app.app_context():
+        letters = [
+            compose.reminder(Recipient("en@example.org", "Reader", "en"), notices, named),
+            compose.reminder(Recipient("vi@example.org", "Người đọc", "vi"), notices, named),
+        ]
+        # No unit 8 in this database for the log to link to.
+        _queue(app, [dataclasses.replace(letter, unit_id=None) for letter in letters])
+    deliver(app)
+    by_address = {m["To"].addresses[0].addr_spec: m for m in smtp.messages}
+    en, vi = by_address["en@example.org"], by_address["vi@example.org"]
+    assert "Ministry of Health" in str(en["Subject"]) and "Bộ Y tế" not in str(en["Subject"])
+    assert "Ministry of Health" in _body(en, "plain") and "Bộ Y tế" not in _body(en, "html")
+    assert "Bộ Y tế" in str(vi["Subject"]) and "Ministry of Health" not in _body(vi, "plain")
+
+
+def test_the_date_header_arrives_in_the_programmes_time_zone(app, smtp):
+    with app.app_context():
+        _queue(app, [_reset_letter(Recipient("en@example.org", "English reader", "en"))])
+    deliver(app)
+    (got,) = smtp.messages
+    sent = got["Date"].datetime
+    # Queued at 00:30 UTC on 20/09/2024: 07:30 in Hà Nội, and the header says so (+0700),
+    # so a mail client shows the programme's time rather than "+0000".
+    assert sent.utcoffset().total_seconds() == 7 * 3600
+    assert (sent.day, sent.month, sent.hour, sent.minute) == (20, 9, 7, 30)
+    assert "+0700" in str(got["Date"]) and "+0000" not in str(got["Date"])
+
+
 def test_a_refused_recipient_fails_for_good_and_the_others_arrive(app, smtp):
     with app.app_context():
         _queue(

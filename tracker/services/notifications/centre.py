@@ -77,6 +77,12 @@ class Entry:
     assignment_id: int | None
     unit_name: str
     actor_name: str
+    unit_name_en: str | None = None
+
+    @property
+    def unit(self) -> items.UnitNames:
+        """Return the unit's names, for ``labels.unit_name`` in the reader's language."""
+        return items.UnitNames(self.unit_name, self.unit_name_en)
 
     @property
     def unread(self) -> bool:
@@ -104,6 +110,7 @@ def page(user_id: int, filters: Filters, *, number: int, size: int):
             Notification.assignment_id,
             func.coalesce(Unit.name, "").label("unit_name"),
             func.coalesce(actor.name, "").label("actor_name"),
+            Unit.name_en.label("unit_name_en"),
         )
         .outerjoin(Task, Task.id == Notification.task_id)
         .outerjoin(Unit, Unit.id == Notification.unit_id)

@@ -24,6 +24,7 @@ from sqlalchemy import func, select, update
 
 from tracker import mail
 from tracker.extensions import db
+from tracker.labels import unit_name
 from tracker.mail import Letter, Recipient
 from tracker.models import Notification, User
 from tracker.services.notifications import items
@@ -189,7 +190,8 @@ def subject_of(updates: Sequence[Update]) -> str:
         update_ = updates[0]
         title = update_.task_title
         if update_.kind in (EXTENSION_REQUESTED, SUBMITTED):
-            title = f"{title} ({update_.unit_name})" if update_.unit_name else title
+            unit = unit_name(update_.unit)
+            title = f"{title} ({unit})" if unit else title
         return _("%(what)s: %(title)s", what=headline(update_), title=title)
     return ngettext(
         "%(num)d update: %(summary)s",

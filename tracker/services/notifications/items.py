@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
@@ -17,6 +18,13 @@ from tracker.models import Notification, Task, Unit, User
 
 # Keys of a notification's data that hold ISO dates.
 DATE_KEYS = ("due", "old", "new", "requested", "current", "submitted_on")
+
+
+class UnitNames(NamedTuple):
+    """A unit's official (Vietnamese) name and its English one, if known."""
+
+    name: str
+    name_en: str | None
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,12 @@ class Update:
     unit_name: str
     actor_name: str
     url: str
+    unit_name_en: str | None = None
+
+    @property
+    def unit(self) -> UnitNames:
+        """Return the unit's names, for ``labels.unit_name`` in the reader's language."""
+        return UnitNames(self.unit_name, self.unit_name_en)
 
 
 def facts(data: dict | None) -> dict:
@@ -64,6 +78,7 @@ def query(user_ids: Collection[int], delivery: str) -> Select:
             Task.title.label("task_title"),
             Notification.assignment_id,
             Unit.name.label("unit_name"),
+            Unit.name_en.label("unit_name_en"),
             actor.name.label("actor_name"),
         )
         .outerjoin(Task, Task.id == Notification.task_id)
@@ -93,6 +108,7 @@ def load(statement: Select) -> dict[int, list[Update]]:
                 task_title=row.task_title or "",
                 assignment_id=row.assignment_id,
                 unit_name=row.unit_name or "",
+                unit_name_en=row.unit_name_en,
                 actor_name=row.actor_name or "",
                 url=url,
             )

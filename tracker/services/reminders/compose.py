@@ -17,6 +17,7 @@ from tracker.domain.reminders.coordinators import CoordinatorDigest
 from tracker.domain.reminders.planning import Audience, Notice
 from tracker.domain.reminders.routing import GroupedNotices, group_notices
 from tracker.i18n import format_day
+from tracker.labels import unit_name
 from tracker.mail import Letter, Recipient
 from tracker.models import Task, Unit
 from tracker.services.reminders import rows
@@ -123,7 +124,7 @@ def lines(grouped: GroupedNotices, named: Names, language: str) -> Lines:
         return Line(
             url=url(n.assignment_id),
             title=task.title,
-            unit=named.units[n.unit_id].name,
+            unit=unit_name(named.units[n.unit_id], language),
             returned=returned,
             due=format_day(n.due) if n.due else "",
             wording=task.deadline_wording or "",
@@ -140,9 +141,9 @@ def lines(grouped: GroupedNotices, named: Names, language: str) -> Lines:
     )
 
 
-def _unit_names(notices: Sequence[Notice], named: Names) -> str:
+def _unit_names(notices: Sequence[Notice], named: Names, language: str) -> str:
     ids = list(dict.fromkeys(n.unit_id for n in notices))
-    return ", ".join(named.units[i].name for i in ids)
+    return ", ".join(unit_name(named.units[i], language) for i in ids)
 
 
 def reminder(
@@ -161,7 +162,7 @@ def reminder(
     email naming each unit. ``updates`` (notifications the recipient takes in a daily email)
     are listed after the reminders, so that the sweep still writes once to each person."""
     grouped = group_notices(notices).shown()
-    unit = _unit_names(grouped.notices, named)
+    unit = _unit_names(grouped.notices, named, to.language)
     listed = lines(grouped, named, to.language)
     several = len({n.unit_id for n in notices}) > 1
     if all(n.audience == Audience.HEAD for n in notices):

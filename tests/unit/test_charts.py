@@ -178,10 +178,10 @@ def test_charts_are_labelled_scalable_images(app):
         root = parse(markup)
         assert root.get("role") == "img" and root.get("width") == "100%"
         assert re.fullmatch(r"0 0 [\d.]+ [\d.]+", root.get("viewBox"))
-        title_id, desc_id = root.get("aria-labelledby").split()
-        assert root.find("s:title", NS).get("id") == title_id
+        # Named by its title alone; the figures in words are its description.
+        assert root.find("s:title", NS).get("id") == root.get("aria-labelledby")
         desc = root.find("s:desc", NS)
-        assert desc.get("id") == desc_id and desc.text
+        assert desc.get("id") == root.get("aria-describedby") and desc.text
         # Page CSS must not reach inside: Bootstrap's `.row > *` would resize the bars.
         classes = {c for e in root.iter() for c in (e.get("class") or "").split()}
         assert classes and all(c == "chart" or c.startswith("chart-") for c in classes)
@@ -319,3 +319,68 @@ def test_donut_angles_follow_the_counts(app):
 )
 def test_axis_tops_are_round_numbers_above_the_peak(peak, integer, top, step):
     assert nice_top(peak, integer=integer) == (pytest.approx(top), pytest.approx(step))
+
+
+ALL_CHARTS = {
+    "bars": lambda: bars.status_bars([("Tỉnh A", B), ("Bộ B", BIG)], title="Bars"),
+    "groups": lambda: bars.group_split({"central": B, "local": BIG}, title="Groups"),
+    "donut": lambda: donut.status_donut(B, title="Donut"),
+    "trend": lambda: trend.completion_over_time(
+        [(date(2024, 6, 30), B), (date(2024, 9, 30), BIG)], title="Trend"
+    ),
+    "rate": lambda: trend.completion_over_time(
+        [(date(2024, 6, 30), B), (date(2024, 9, 30), BIG)], title="Rate", rate=True
+    ),
+}
+
+
+def _font_sizes(root: ET.Element) -> list[float]:
+    """Return the font size every <text> is drawn at (its own, or the nearest ancestor's)."""
+    sizes = []
+
+    def walk(element: ET.Element, inherited: float) -> None:
+        size = float(element.get("font-size", inherited))
+        if element.tag == f"{{{NS['s']}}}text":
+            sizes.append(size)
+        for child in element:
+            walk(child, size)
+
+    walk(root, 16.0)  # the browser's default, were a chart to set none
+    return sizes
+
+
+@pytest.mark.parametrize("kind", list(ALL_CHARTS))
+def test_chart_text_never_shrinks_below_ten_pixels(app, kind):
+    with language(app, "vi"):
+        root = parse(ALL_CHARTS[kind]())
+    width = float(root.get("viewBox").split()[2])
+    style = dict(part.split(":") for part in root.get("style").split(";"))
+    least = float(style["min-width"].removesuffix("px"))
+    # Drawn at its narrowest, the chart's smallest text is still 10 CSS pixels or more.
+    assert min(_font_sizes(root)) * least / width >= 10 - 1e-9
+    assert least < float(style["max-width"].removesuffix("px"))
+
+
+def test_the_donut_fits_a_phone_without_scrolling(app):
+    # A 390 px phone leaves about 334 px inside a card: the donut needs no more.
+    with language(app, "vi"):
+        root = parse(donut.status_donut(B, title="Tất cả nhiệm vụ được giao"))
+    style = dict(part.split(":") for part in root.get("style").split(";"))
+    assert float(style["min-width"].removesuffix("px")) <= 334
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("en", ["Completed on time: 10", "Completed late: 3", "Open, overdue: 2"]),
+        ("vi", ["Hoàn thành đúng hạn: 10", "Hoàn thành quá hạn: 3", "Chưa hoàn thành, quá hạn: 2"]),
+    ],
+)
+@pytest.mark.parametrize("kind", ["bars", "groups", "donut"])
+def test_every_bucket_count_is_in_the_text_alternative(app, kind, code, words):
+    with language(app, code):
+        root = parse(ALL_CHARTS[kind]())
+    desc = root.find("s:desc", NS).text
+    for said in words:
+        assert said in desc
+    assert root.find("s:title", NS).text in {"Bars", "Groups", "Donut"}

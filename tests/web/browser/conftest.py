@@ -19,6 +19,7 @@ CHROMIUM = os.environ.get("TRACKER_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
 
 HERE = Path(__file__).resolve().parent
+DEMO_PASSWORD = "demo-2024"
 
 
 def pytest_collection_modifyitems(items):
@@ -72,6 +73,16 @@ def live_server(app):
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def demo_server(app, settings, live_server):
+    """Serve the demo data (password DEMO_PASSWORD); yields its base URL."""
+    from tracker.services.demo.load import load_demo
+
+    with app.app_context():
+        load_demo(password=DEMO_PASSWORD, settings=settings)
+    return live_server
 
 
 @pytest.fixture

@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import Page, expect
 
-from tracker.services.demo.load import load_demo
-
-PASSWORD = "demo-2024"
-
-
-@pytest.fixture
-def demo_server(app, settings, live_server):
-    with app.app_context():
-        load_demo(password=PASSWORD, settings=settings)
-    return live_server
+PASSWORD = "demo-2024"  # the demo_server fixture's (conftest.py)
 
 
 def sign_in(page: Page, base: str, email: str) -> None:

@@ -31,6 +31,7 @@ def password(page: Page, base: str) -> None:
 
 
 def sign_out(page: Page) -> None:
+    page.get_by_test_id("account-menu").click()
     page.locator("nav").get_by_role("button", name="Đăng xuất").click()
     expect(page).to_have_url(re.compile("/login$"))
 

@@ -85,7 +85,9 @@ def status_bars(rows: Sequence[tuple[str, Buckets]], *, title: object) -> Markup
         )
         lines.append(f"{label} — {summary(b, 'units')}")
     height = y + max(len(rows), 1) * ROW + 6
-    return svg.frame(uid, "bars", WIDTH, height, title, ". ".join(lines), "".join(parts))
+    return svg.frame(
+        uid, "bars", WIDTH, height, title, ". ".join(lines), "".join(parts), smallest=11
+    )
 
 
 def group_caption(group: str, b: Buckets, *, units: bool) -> str:

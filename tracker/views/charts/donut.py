@@ -13,9 +13,13 @@ from tracker.i18n import format_number
 from tracker.views.charts import svg
 from tracker.views.charts.bars import summary
 
-WIDTH = 460
-CX, CY, OUTER, INNER = 100, 124, 86, 56
-LEGEND_X = 212
+# The legend goes under the ring, not beside it: narrow enough for a phone's width with
+# its text still legible (svg.LEGIBLE_PX), and no wider than a third of a wide page.
+WIDTH = 300
+OUTER, INNER = 86, 56
+CX, CY = WIDTH // 2, 28 + OUTER
+LEGEND_Y = CY + OUTER + 16
+SMALLEST = 11  # the words under the rate
 
 
 def _point(radius: float, angle: float) -> str:
@@ -63,18 +67,21 @@ def status_donut(b: Buckets, *, title: object) -> Markup:
     parts.append(
         f'<text class="chart-done" x="{CX}" y="{CY - 2}" text-anchor="middle" font-size="20"'
         f' font-weight="600">{svg.text(done)}</text>'
-        f'<text x="{CX}" y="{CY + 14}" text-anchor="middle" font-size="11"'
+        f'<text x="{CX}" y="{CY + 14}" text-anchor="middle" font-size="{SMALLEST + 1}"'
         f' fill="{labels.INK}">{svg.text(_("completed"))}</text>'
-        f'<text class="chart-rate" x="{CX}" y="{CY + 30}" text-anchor="middle" font-size="10"'
+        f'<text class="chart-rate" x="{CX}" y="{CY + 30}" text-anchor="middle" font-size="{SMALLEST}"'
         f' fill="{labels.INK}">{svg.text(labels.rate_short(b))}</text>'
     )
     for i, (seg, n) in enumerate(counts):
-        y = 56 + i * 24
+        y = LEGEND_Y + i * 22
         parts.append(
-            f'<g class="chart-entry" data-bucket="{seg.key}" transform="translate({LEGEND_X},{y})">'
+            f'<g class="chart-entry" data-bucket="{seg.key}" transform="translate(0,{y})">'
             f"{svg.swatch(svg.fill(uid, seg))}"
             f'<text x="20" y="11">{svg.text(seg.label)}</text>'
-            f'<text x="{WIDTH - LEGEND_X}" y="11" text-anchor="end" font-weight="600">'
+            f'<text x="{WIDTH}" y="11" text-anchor="end" font-weight="600">'
             f"{format_number(n)}</text></g>"
         )
-    return svg.frame(uid, "donut", WIDTH, CY + OUTER + 6, title, summary(b), "".join(parts))
+    height = LEGEND_Y + len(counts) * 22
+    return svg.frame(
+        uid, "donut", WIDTH, height, title, summary(b), "".join(parts), smallest=SMALLEST
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,6 +17,9 @@ from tracker.domain.status import TimeStatus
 CHAR = 6.6  # average advance of a 12px sans-serif character, to truncate and flow text
 FONT = 12
 MAX_SCALE = 1.25
+# The smallest a chart's text may be drawn, in CSS pixels: a chart never shrinks below the
+# width that keeps its smallest text this size; on a phone it scrolls sideways instead.
+LEGIBLE_PX = 10
 
 _ids = itertools.count(1)
 
@@ -146,18 +150,29 @@ def segment_legend(uid: str, x: float, y: float, width: float) -> tuple[str, flo
 
 
 def frame(
-    uid: str, kind: str, width: float, height: float, title: object, desc: str, body: str
+    uid: str,
+    kind: str,
+    width: float,
+    height: float,
+    title: object,
+    desc: str,
+    body: str,
+    *,
+    smallest: float = FONT,
 ) -> Markup:
     """Return the <svg> element: scaled to its container (up to MAX_SCALE, so text stays
-    text-sized on wide screens), labelled by its title and description for screen readers,
-    with the visible title on top. Classes are all "chart-*" so page CSS (Bootstrap's
-    ``.row > *`` sets ``width``, which SVG rects obey) never reaches inside."""
+    text-sized on wide screens, and down to the width where ``smallest``, the least font
+    size the chart uses, is still LEGIBLE_PX), named by its title and described by its
+    figures in words for screen readers, with the visible title on top. Classes are all
+    "chart-*" so page CSS (Bootstrap's ``.row > *`` sets ``width``, which SVG rects obey)
+    never reaches inside."""
+    least = math.ceil(width * LEGIBLE_PX / smallest)  # rounded down, it would fall short
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" data-chart="{kind}"'
         f' viewBox="0 0 {num(width)} {num(height)}" width="100%"'
-        f' style="height:auto;max-width:{num(width * MAX_SCALE)}px"'
-        f' preserveAspectRatio="xMinYMin meet" role="img"'
-        f' aria-labelledby="{uid}-title {uid}-desc" font-size="{FONT}" fill="{labels.INK}">'
+        f' style="height:auto;min-width:{num(least)}px;max-width:{num(width * MAX_SCALE)}px"'
+        f' preserveAspectRatio="xMinYMin meet" role="img" aria-labelledby="{uid}-title"'
+        f' aria-describedby="{uid}-desc" font-size="{FONT}" fill="{labels.INK}">'
         f'<title id="{uid}-title">{text(title)}</title><desc id="{uid}-desc">{text(desc)}</desc>'
         f'<text class="chart-title" x="0" y="16" font-size="14" font-weight="600">'
         f"{text(title)}</text>{body}</svg>"

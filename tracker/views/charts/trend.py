@@ -142,7 +142,7 @@ def completion_over_time(
         f"{format_day(d)}: " + "; ".join(_said(s, i, y_label) for s in series)
         for i, (d, _b) in enumerate(points)
     )
-    return svg.frame(uid, "trend", WIDTH, bottom + 30, title, desc, "".join(parts))
+    return svg.frame(uid, "trend", WIDTH, bottom + 30, title, desc, "".join(parts), smallest=11)
 
 
 def _said(s: _Series, i: int, y_label) -> str:

@@ -69,8 +69,8 @@ def status_donut(b: Buckets, *, title: object) -> Markup:
         f' font-weight="600">{svg.text(done)}</text>'
         f'<text x="{CX}" y="{CY + 14}" text-anchor="middle" font-size="{SMALLEST + 1}"'
         f' fill="{labels.INK}">{svg.text(_("completed"))}</text>'
-        f'<text class="chart-rate" x="{CX}" y="{CY + 30}" text-anchor="middle" font-size="{SMALLEST}"'
-        f' fill="{labels.INK}">{svg.text(labels.rate_short(b))}</text>'
+        f'<text class="chart-rate" x="{CX}" y="{CY + 30}" text-anchor="middle"'
+        f' font-size="{SMALLEST}" fill="{labels.INK}">{svg.text(labels.rate_short(b))}</text>'
     )
     for i, (seg, n) in enumerate(counts):
         y = LEGEND_Y + i * 22

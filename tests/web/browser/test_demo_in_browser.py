@@ -24,7 +24,7 @@ def test_coordinator_sees_the_dashboard_and_the_catalogue_task(page: Page, demo_
     shoot("dashboard-coordinator-vi")
 
     page.get_by_role("link", name="Nhiệm vụ", exact=True).click()
-    page.get_by_label("Tên nhiệm vụ có chứa").fill("dữ liệu dùng chung")
+    page.get_by_label("Tên, nội dung hoặc văn bản giao").fill("dữ liệu dùng chung")
     page.get_by_role("button", name="Lọc").click()
     shoot("tasks-filtered-vi")
     page.get_by_role("link", name=re.compile("danh mục cơ sở dữ liệu dùng chung")).click()

@@ -141,7 +141,7 @@ def test_rates_with_nothing_due_say_so(app):
         bar_chart = parse(bars.status_bars([("Empty", Buckets(open_on_track=2))], title="t"))
         donut_chart = parse(donut.status_donut(Buckets(), title="t"))
     assert texts(bar_chart.find(".//s:g[@class='chart-row']", NS))[-1] == "not due yet"
-    assert "not due yet" in texts(donut_chart) and "0/0" in texts(donut_chart)
+    assert "Completion rate: not due yet" in texts(donut_chart) and "0/0" in texts(donut_chart)
 
 
 @pytest.mark.parametrize(
@@ -303,7 +303,7 @@ def test_donut_angles_follow_the_counts(app):
     assert ring.get("d").count("A") == 4  # a full turn is drawn as two halves
     parts = split.findall(".//s:path[@class='chart-segment']", NS)
     assert [int(p.get("data-count")) for p in parts] == [10, 3, 2, 5]
-    assert "13/20" in texts(split) and "86.67% of 15 due" in texts(split)
+    assert "13/20" in texts(split) and "Completion rate: 86.67% of 15 due" in texts(split)
 
 
 @pytest.mark.parametrize(

@@ -29,3 +29,28 @@ def test_catalogs_cover_every_message_in_the_source():
         have = {m.id if isinstance(m.id, str) else m.id[0] for m in catalogs.load(language)}
         missing = sorted(wanted - have)
         assert not missing, f"run scripts/i18n: {language} lacks {missing}"
+
+
+TRANSLATING = {"_", "gettext", "ngettext", "_l", "lazy_gettext", "lazy_ngettext"}
+
+
+def test_no_message_is_written_inside_an_f_string():
+    """The extractor cannot see into f-strings: a message there never reaches the catalogs
+    and shows in English on Vietnamese pages."""
+    import ast
+
+    hidden = []
+    for path in (ROOT / "tracker").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.JoinedStr):
+                continue
+            for call in ast.walk(node):
+                if (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Name)
+                    and call.func.id in TRANSLATING
+                    and call.args
+                    and isinstance(call.args[0], ast.Constant)
+                ):
+                    hidden.append(f"{path.relative_to(ROOT)}:{call.lineno} {call.args[0].value!r}")
+    assert hidden == []

@@ -231,7 +231,8 @@ def narrative_export():
         return render_template("reports/narrative_print.html", text=text, printable=True, day=day)
     if form.download_docx.data:
         return _narrative_document(text, day, form.lang.data)
-    name = f"{file_stem(_('progress-summary'))}-{day or 'report'}.txt"
+    stem = file_stem(_("progress-summary"))  # outside the f-string, for the extractor
+    name = f"{stem}-{day or 'report'}.txt"
     response = Response("\ufeff" + text, mimetype="text/plain")
     response.headers["Content-Disposition"] = content_disposition(name)
     response.headers["Cache-Control"] = "private, no-store"
@@ -247,8 +248,9 @@ def _narrative_document(text: str, day: str, lang: str | None):
         dated = clock.today()
     lang = lang if lang in LANGUAGES else "vi"
     with force_locale(lang):
+        stem = file_stem(_("progress-summary"))
         return send_document(
             narrative_report(text, dated),
             settings.current().letterhead(lang),
-            f"{file_stem(_('progress-summary'))}-{dated.isoformat()}",
+            f"{stem}-{dated.isoformat()}",
         )

@@ -25,7 +25,7 @@ LABEL_CHARS = int((BAR_X - 8) / svg.CHAR)
 def summary(b: Buckets, counting: str = "assignments") -> str:
     """Return the buckets and completion rate of ``b`` in words, for a chart's description."""
     parts = [f"{seg.label}: {format_number(n)}" for seg, n in svg.segment_counts(b)]
-    parts.append(f"{_('Completion rate')}: {labels.rate_words(b, counting)}")
+    parts.append(f"{svg.COMPLETION_RATE}: {labels.rate_words(b, counting)}")
     return "; ".join(parts)
 
 
@@ -62,13 +62,13 @@ def status_bars(rows: Sequence[tuple[str, Buckets]], *, title: object) -> Markup
     parts = [svg.pattern_defs(uid), legend]
     parts.append(
         f'<g class="chart-columns" font-size="11" fill="{labels.MUTED}" text-anchor="end">'
-        f'<text x="{DONE_RIGHT}" y="{y + 10}">{svg.text(_("Completed"))}</text>'
-        f'<text x="{WIDTH}" y="{y + 10}">{svg.text(_("Completion rate"))}</text></g>'
+        f'<text x="{DONE_RIGHT}" y="{y + 10}">{svg.text(svg.COMPLETED)}</text>'
+        f'<text x="{WIDTH}" y="{y + 10}">{svg.text(svg.COMPLETION_RATE)}</text></g>'
     )
     y += 16
     lines = []
     if not rows:
-        parts.append(f'<text x="0" y="{y + 16}">{svg.text(_("No data to show."))}</text>')
+        parts.append(f'<text x="0" y="{y + 16}">{svg.text(svg.NO_DATA)}</text>')
         y += ROW
     for i, (label, b) in enumerate(rows):
         top = y + i * ROW
@@ -116,14 +116,14 @@ def group_split(by_group: Mapping[str, Buckets], *, title: object, units: bool =
     y = 28 + legend_h + 8
     keys = [g for g in GROUPS if g in by_group] + [g for g in by_group if g not in GROUPS]
     if not keys:
-        parts.append(f'<text x="0" y="{y + 16}">{svg.text(_("No data to show."))}</text>')
+        parts.append(f'<text x="0" y="{y + 16}">{svg.text(svg.NO_DATA)}</text>')
         y += ROW
     lines = []
     for i, key in enumerate(keys):
         b = by_group[key]
         name = str(GROUP.get(key, key))  # type: ignore[call-overload]
         caption = group_caption(key, b, units=units)
-        rate = f"{_('Completion rate')}: {labels.rate_short(b)}"
+        rate = f"{svg.COMPLETION_RATE}: {labels.rate_short(b)}"
         parts.append(
             f'<g class="chart-group" data-group="{svg.text(key)}" data-row="{i}">'
             f'<text x="0" y="{y + 14}" font-weight="600">{svg.text(name)}</text>'

@@ -66,7 +66,7 @@ def status_donut(b: Buckets, *, title: object) -> Markup:
     # Done out of assigned in the hole; the rate over what is due, with that basis, below.
     done = f"{format_number(b.completed)}/{format_number(b.applicable)}"
     word = _("completed")  # outside the f-string, where the catalog's extractor finds it
-    rate = f"{_('Completion rate')}: {labels.rate_short(b)}"
+    rate = f"{svg.COMPLETION_RATE}: {labels.rate_short(b)}"
     parts.append(
         f'<text class="chart-done" x="{CX}" y="{CY + 2}" text-anchor="middle" font-size="20"'
         f' font-weight="600">{svg.text(done)}</text>'

@@ -14,6 +14,10 @@ from tracker import labels
 from tracker.domain.aggregate import Buckets
 from tracker.domain.status import TimeStatus
 
+# Words several charts write (module-level: the catalog extractor cannot see into f-strings).
+NO_DATA = _l("No data to show.")
+COMPLETED = _l("Completed")
+COMPLETION_RATE = _l("Completion rate")
 CHAR = 6.6  # average advance of a 12px sans-serif character, to truncate and flow text
 FONT = 12
 MAX_SCALE = 1.25

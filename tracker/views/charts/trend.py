@@ -50,15 +50,13 @@ def nice_top(peak: float, *, integer: bool) -> tuple[float, float]:
 def _series(points: Sequence[tuple[date, Buckets]], rate: bool) -> list[_Series]:
     if rate:
         values = [None if b.completion_rate is None else b.completion_rate for _d, b in points]
-        return [
-            _Series("rate", _("Completion rate"), labels.THEME["primary"], "", "circle", values)
-        ]
+        return [_Series("rate", svg.COMPLETION_RATE, labels.THEME["primary"], "", "circle", values)]
     done_colour = labels.THEME[labels.status_colour(TimeStatus.COMPLETED_ON_TIME)]
     overdue_colour = labels.THEME[labels.status_colour(TimeStatus.OVERDUE)]
     return [
         _Series(
             "completed",
-            _("Completed"),
+            svg.COMPLETED,
             done_colour,
             "",
             "circle",
@@ -108,10 +106,8 @@ def completion_over_time(
     top = 28 + legend_h + 14
     parts = [legend]
     if not points:
-        parts.append(f'<text x="0" y="{top + 16}">{svg.text(_("No data to show."))}</text>')
-        return svg.frame(
-            uid, "trend", WIDTH, top + 30, title, _("No data to show."), "".join(parts)
-        )
+        parts.append(f'<text x="0" y="{top + 16}">{svg.text(svg.NO_DATA)}</text>')
+        return svg.frame(uid, "trend", WIDTH, top + 30, title, svg.NO_DATA, "".join(parts))
 
     plot_w = WIDTH - LEFT - RIGHT
     bottom = top + PLOT_H

@@ -95,6 +95,7 @@ def rollup_job(app: Flask) -> None:
             due_soon_days=settings.current().due_soon_days,
             now=now,
             also=chart_days(today),
+            day_off_rolls=settings.current().day_off_rolls,
         )
         if written:
             log.info(

@@ -16,6 +16,7 @@ from support.imports import csv_bytes
 from support.today import NOW, TODAY
 
 from tracker.domain.aggregate import Buckets
+from tracker.domain.days_off import RollRule
 from tracker.extensions import db
 from tracker.models import Assignment, Unit, UnitKind, User
 from tracker.services import status_sql
@@ -154,7 +155,7 @@ def _settings() -> Settings:
 def _assert_counts_hold(world: World, days: int) -> None:
     assert check.differences() == []
     day = TODAY + timedelta(days=days)
-    as_of = status_sql.AsOf.build(day, load_calendar(), 3)
+    as_of = status_sql.AsOf.build(day, load_calendar(), 3, rule=RollRule())
     ids = [t.id for t in world.tasks]
     counted = status_sql.count_buckets_by_keys(
         [A.task_id, Unit.group], as_of, A.task_id.in_(ids), joins=[Unit]

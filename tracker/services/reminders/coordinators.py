@@ -22,7 +22,7 @@ from tracker.domain.reminders.planning import AssignmentSnapshot, Notice
 from tracker.extensions import db
 from tracker.mail import Recipient
 from tracker.models import Assignment, ExtensionRequest, Reminder, Role, Task, User
-from tracker.services import status_sql
+from tracker.services import days_off, status_sql
 from tracker.services.reminders.compose import PendingExtension
 from tracker.services.rollups import counts as tally
 
@@ -108,7 +108,7 @@ class WeeklySummary:
 
 
 def weekly_summaries(
-    today: date, calendar: WorkCalendar, due_soon_days: int
+    today: date, calendar: WorkCalendar, due_soon_days: int, day_off_rolls: bool = True
 ) -> list[WeeklySummary]:
     """Return the weekly summary of each coordinator owning open tasks who has had none this
     ISO week (``due_soon_days`` judges what is due soon)."""
@@ -140,7 +140,8 @@ def weekly_summaries(
         )
         .order_by(Task.deadline.asc().nulls_last(), Task.id)
     ).all()
-    as_of = status_sql.AsOf.build(today, calendar, due_soon_days)
+    rule = days_off.load_rule(day_off_rolls)
+    as_of = status_sql.AsOf.build(today, calendar, due_soon_days, rule=rule)
     found = tally.buckets_by(tally.KEYS, as_of, [t.id for t in tasks])
     by_task: defaultdict[int, dict] = defaultdict(dict)
     for (task_id, group), buckets in found.items():

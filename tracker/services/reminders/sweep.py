@@ -171,7 +171,9 @@ def _queue_weekly_summaries(
 ) -> Queued:
     """Queue each coordinator the week's summary of their open tasks, once a week (one
     transaction: there is one per coordinator)."""
-    summaries = coordinators.weekly_summaries(today, calendar, settings.due_soon_days)
+    summaries = coordinators.weekly_summaries(
+        today, calendar, settings.due_soon_days, settings.day_off_rolls
+    )
     if not summaries:
         return Queued()
     claims = [claim.weekly_summary_claim(s.to.email, s.user_id, today) for s in summaries]

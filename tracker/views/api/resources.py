@@ -233,7 +233,7 @@ def _with_status(row) -> _WithStatus:
 
 def as_of():
     config = settings.current()
-    return api_reads.as_of_today(clock.today(), config.due_soon_days)
+    return api_reads.as_of_today(clock.today(), config.due_soon_days, config.day_off_rolls)
 
 
 @assignments.route("")

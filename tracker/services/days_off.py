@@ -13,7 +13,7 @@ it is on or before the last working day before that day, a bound computed once h
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -91,6 +91,21 @@ def build(day: date, soon_limit: date, calendar: WorkCalendar, rule: RollRule) -
         rolled_soon=calendar.previous_working_day(soon_limit),
         exceptions=exceptions,
     )
+
+
+def effective_dates(calendar: WorkCalendar, rule: RollRule) -> Callable[[int, date], date]:
+    """Return ``effective(task id, due date)``: the effective deadline, worked out once per
+    (rule, due date) however many assignments share it."""
+    found: dict[tuple[bool, date], date] = {}
+
+    def effective(task_id: int, due: date) -> date:
+        key = (rule.rolls(task_id), due)
+        day = found.get(key)
+        if day is None:
+            day = found[key] = calendar.next_working_day(due) if key[0] else due
+        return day
+
+    return effective
 
 
 def placeholders(default: bool, with_tasks: bool, offsets: Sequence[int]) -> DayOffRolls:

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from tracker.domain.calendar import WorkCalendar
+from tracker.domain.days_off import RollRule
 from tracker.domain.reminders.coordinators import (
     CoordinatorDigest,
     coordinator_digest,
@@ -43,10 +44,12 @@ def daily_digests(
     coordinators: Mapping[int, Recipient],
     today: date,
     calendar: WorkCalendar,
+    rule: RollRule | None = None,
 ) -> list[DailyDigest]:
     """Return the daily digest of each coordinator (by task in ``coordinators``) with news
     today and none sent yet today; ``escalated`` are the day's escalations that reached a
-    unit head."""
+    unit head; ``rule`` says whose deadlines on a day off roll (None: nobody's)."""
+    effective = days_off.effective_dates(calendar, rule or RollRule(False))
     by_owner: dict[Recipient, list[AssignmentSnapshot]] = {}
     for snapshot in items:
         owner = coordinators.get(snapshot.task_id)
@@ -76,7 +79,7 @@ def daily_digests(
         if not coordinator_digest_due(today, calendar, last.get(owner.email.lower())):
             continue
         digest = coordinator_digest(
-            by_owner.get(owner, ()), today, lost.get(owner, ()), raised.get(owner, ())
+            by_owner.get(owner, ()), today, lost.get(owner, ()), raised.get(owner, ()), effective
         )
         extensions = [r for task_id, r in pending if coordinators.get(task_id) == owner]
         if digest.is_empty and not extensions:

@@ -158,8 +158,8 @@ def figures(as_of: AsOf, unit_ids: list[int] | None = None) -> dict[int, UnitFig
         f[8] += sign * (n * today - due)  # days late
     for uid, changes in unit_rolls.deltas(as_of, unit_ids).items():
         f = found.setdefault(uid, [0] * 9)
-        for i, change in enumerate(changes, start=2):
-            f[i] += change
+        for name, change in zip(unit_rolls.DELTAS, changes, strict=True):
+            f[FIGURES.index(name)] += change
     return {
         uid: UnitFigures(Buckets(*f[:7]), days_late=f[8], late=f[7]) for uid, f in found.items()
     }

@@ -17,15 +17,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import g, has_request_context
-from sqlalchemy import ColumnElement, Date, and_, bindparam, case, false, literal, or_, select, true
+from sqlalchemy import ColumnElement, Date, and_, bindparam, case, false, literal, or_, true
 
 from tracker.domain.calendar import WorkCalendar
 from tracker.domain.days_off import RollRule, offset_exceptions
 from tracker.domain.deadlines import MIN_YEAR
 from tracker.extensions import db
-from tracker.models import Task
 from tracker.services import id_lists
+from tracker.services.calendar import task_day_off_rules
 from tracker.services.sql_dates import days_between
 
 EPOCH = date(1900, 1, 6)  # a Saturday: days since it, modulo 7, give the weekday (0: Saturday)
@@ -58,19 +57,10 @@ class DayOffRolls:
         return not self.rule.default and not self.rule.flipped and self.flipped is None
 
 
-def load_rule(default: bool) -> RollRule:
+def load_rule(default: bool, version: str | None = None) -> RollRule:
     """Return the rule with ``default`` from the configuration and the tasks that chose
-    otherwise (one query over the tasks, once per request)."""
-    if has_request_context():
-        kept = g.get("day_off_rule")
-        if kept is not None and kept.default == default:
-            return kept
-    own = Task.deadline_day_off_rolls
-    rows = db.session.execute(select(Task.id, own).where(own.is_not(None), own != default))
-    rule = RollRule.of(default, rows)
-    if has_request_context():
-        g.day_off_rule = rule
-    return rule
+    otherwise (read with the calendar: ``services.calendar``)."""
+    return RollRule.of(default, task_day_off_rules(version))
 
 
 @functools.lru_cache(maxsize=8)

@@ -14,8 +14,9 @@ from tracker.views.page_cache import data_version
 
 def as_of() -> AsOf:
     """Return today's as-of, with the configured due-soon window."""
-    calendar = load_calendar(data_version())
-    rule = load_rule(day_off_rolls())
+    version = data_version()
+    calendar = load_calendar(version)
+    rule = load_rule(day_off_rolls(), version)
     return AsOf.build(clock.today(), calendar, due_soon_days(), rule=rule)
 
 

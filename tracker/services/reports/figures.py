@@ -103,6 +103,7 @@ def task_figures(
     for (task_id, group), b in _buckets_by_task_and_group(scope, [t.id for t in tasks]).items():
         if b.total:
             by_task[task_id][group] = b
+    effective = days_off.effective_dates(load_calendar(), scope.as_of.rule)
     figures = [
         TaskFigures(
             task_id=task.id,
@@ -112,6 +113,7 @@ def task_figures(
             field=task.field,
             priority=task.priority,
             by_group=by_task[task.id],
+            effective_deadline=task.deadline and effective(task.id, task.deadline),
         )
         for task in tasks
         if by_task.get(task.id)  # else not assigned yet on that day
@@ -178,6 +180,7 @@ class UnitStatus:
     due_date: date | None
     submitted_on: date | None
     status: StatusResult
+    effective_due: date | None = None  # the due date's effective deadline
 
 
 def task_units(scope: ReportScope, task_id: int, *, only_missing: bool = False) -> list[UnitStatus]:
@@ -202,6 +205,7 @@ def task_units(scope: ReportScope, task_id: int, *, only_missing: bool = False) 
     if only_missing:
         query = query.where(not_done(rows))
     result = []
+    effective = days_off.effective_dates(load_calendar(), scope.as_of.rule)
     for uid, code, name, group, state, due, submitted, status, late in db.session.execute(query):
         overdue = status in (TimeStatus.OVERDUE, TimeStatus.COMPLETED_LATE)
         result.append(
@@ -211,6 +215,7 @@ def task_units(scope: ReportScope, task_id: int, *, only_missing: bool = False) 
                 due,
                 submitted,
                 StatusResult(TimeStatus(status), days_overdue=late if overdue else None),
+                due and effective(task_id, due),
             )
         )
     return result

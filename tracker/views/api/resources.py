@@ -106,6 +106,7 @@ class TaskSchema(ma.Schema):
     priority = ma.fields.Boolean(required=True)
     deadline = ma.fields.Date(allow_none=True)
     deadline_wording = ma.fields.String(required=True)
+    deadline_day_off_rolls = ma.fields.Boolean(allow_none=True)
     owner_id = ma.fields.Integer(allow_none=True)
     created_at = Moment(required=True)
     updated_at = Moment(required=True)

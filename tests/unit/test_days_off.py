@@ -13,6 +13,8 @@ from tracker.domain.days_off import (
     task_rolls,
     weekend_offset,
 )
+from tracker.domain.reminders.planning import AssignmentSnapshot, ledger_key, plan_assignment
+from tracker.domain.reminders.policy import ReminderPolicy
 from tracker.domain.status import AssignmentState, StatusResult, TimeStatus, time_status
 
 D = date
@@ -127,3 +129,30 @@ def test_roll_rule_follows_the_default_unless_the_task_says_otherwise(
     assert rule.rolls(task) is expected
     assert task_rolls(dict(settings).get(task), default) is expected
     assert rule.flipped <= {t for t, _ in settings}
+
+
+@pytest.mark.parametrize(
+    ("today", "rolls", "expected"),
+    [
+        # Due Sunday 30/06/2024, rolling to Monday 01/07.
+        (D(2024, 6, 27), True, [("before-3", None, 2)]),
+        (D(2024, 6, 28), True, [("before-1", None, 1)]),
+        (D(2024, 7, 1), True, [("due", None, 0)]),
+        (D(2024, 7, 2), True, [("due", 1, None)]),
+        (D(2024, 7, 4), True, [("overdue-3", 3, None)]),
+        (D(2024, 7, 8), True, [("overdue-3", 7, None), ("escalation", 7, None)]),
+        # Kept on the Sunday: due on Friday 28/06, overdue from Monday.
+        (D(2024, 6, 27), False, [("before-1", None, 1)]),
+        (D(2024, 6, 28), False, [("due", None, 0)]),
+        (D(2024, 7, 1), False, [("due", 1, None)]),
+        (D(2024, 7, 3), False, [("overdue-3", 3, None)]),
+        (D(2024, 7, 5), False, [("overdue-3", 5, None), ("escalation", 5, None)]),
+    ],
+)
+def test_reminder_stages_count_from_the_effective_deadline(today, rolls, expected):
+    snapshot = AssignmentSnapshot(1, 1, 1, "in_progress", D(2024, 6, 30))
+    notices = plan_assignment(snapshot, ReminderPolicy(), CAL, today, rolls=rolls)
+    assert [(n.stage, n.days_overdue, n.working_days_left) for n in notices] == expected
+    # The ledger's anchor is the written date; the notice names the effective one.
+    assert {ledger_key(n)[2] for n in notices} == {D(2024, 6, 30)}
+    assert {n.effective for n in notices} == {D(2024, 7, 1) if rolls else None}

@@ -109,11 +109,11 @@ def _overdue_units(unit_scope: int | None, as_of: AsOf, limit: int) -> list:
     if not ranked:
         return []
     chosen = dict(ranked[:limit])
-    rolls = days_off.rolls_condition(A.task_id, as_of.day_off_rolls).label("rolls")
+    rolls, by_rule = days_off.rolls_grouping(A.task_id, as_of.day_off_rolls)
     rows = db.session.execute(
         select(A.unit_id, rolls, func.min(A.due_date))
         .where(A.unit_id.in_(list(chosen)), overdue)
-        .group_by(A.unit_id, rolls)
+        .group_by(A.unit_id, *by_rule)
     ).all()
     calendar = load_calendar()
     # Days overdue since the oldest effective deadline: per unit and rule, not per row.

@@ -134,6 +134,16 @@ def rolls_condition(task_id, rolls: DayOffRolls) -> ColumnElement[bool]:
     return ~chosen if rolls.rule.default else chosen
 
 
+def rolls_grouping(task_id, rolls: DayOffRolls) -> tuple[ColumnElement[bool], list]:
+    """Return (the column saying whether each row's deadlines roll, what to add to GROUP BY
+    for it): nothing when every task follows one rule (PostgreSQL refuses to group by a
+    constant)."""
+    condition = rolls_condition(task_id, rolls).label("rolls")
+    if rolls.flipped is None and not rolls.rule.flipped:
+        return literal(rolls.rule.default).label("rolls"), []
+    return condition, [condition]
+
+
 def offset(due, rolls: DayOffRolls) -> ColumnElement[int]:
     """Return each row's roll offset of the due date ``due`` (a column), as if it rolled."""
     weekday = days_between(due, literal(EPOCH, Date)) % 7

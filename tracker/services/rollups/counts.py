@@ -133,12 +133,12 @@ def ageing(as_of: AsOf, task_filter: ColumnElement[bool]) -> dict[str, int]:
         db.and_(T.state.in_(working), T.due_date < day),
         db.and_(T.state == S.SUBMITTED.value, T.late_days > 0),
     )
-    rolls = days_off.rolls_condition(T.task_id, as_of.day_off_rolls).label("rolls")
+    rolls, by_rule = days_off.rolls_grouping(T.task_id, as_of.day_off_rolls)
     rows = db.session.execute(
         select(T.state, T.due_date, T.late_days, rolls, func.sum(T.n))
         .join(Task, Task.id == T.task_id)
         .where(task_filter, overdue, T.n != 0)
-        .group_by(T.state, T.due_date, T.late_days, rolls)
+        .group_by(T.state, T.due_date, T.late_days, *by_rule)
     )
     calendar = load_calendar()
     bands = {label: 0 for label, _first, _last in AGEING_BANDS}

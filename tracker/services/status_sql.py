@@ -107,24 +107,22 @@ def status_expression(
     """
     if late is None:
         late = late_submission(as_of, A)
+    # ``late`` (with the roll offsets of days off) is written once: reported late is
+    # completed late or, submitted, overdue.
+    reported = A.state.in_((S.COMPLETED.value, S.SUBMITTED.value))
     return case(
         (A.state == S.NOT_APPLICABLE.value, literal(TimeStatus.NOT_APPLICABLE.value)),
         (A.state == S.TRANSFERRED.value, literal(TimeStatus.TRANSFERRED.value)),
         (
-            A.state == S.COMPLETED.value,
+            and_(reported, late),
             case(
-                (late, literal(TimeStatus.COMPLETED_LATE.value)),
-                else_=literal(TimeStatus.COMPLETED_ON_TIME.value),
+                (A.state == S.COMPLETED.value, literal(TimeStatus.COMPLETED_LATE.value)),
+                else_=literal(TimeStatus.OVERDUE.value),
             ),
         ),
+        (A.state == S.COMPLETED.value, literal(TimeStatus.COMPLETED_ON_TIME.value)),
         (A.due_date.is_(None), literal(TimeStatus.NO_DEADLINE.value)),
-        (
-            A.state == S.SUBMITTED.value,
-            case(
-                (late, literal(TimeStatus.OVERDUE.value)),
-                else_=literal(TimeStatus.ON_TRACK.value),
-            ),
-        ),
+        (A.state == S.SUBMITTED.value, literal(TimeStatus.ON_TRACK.value)),
         (open_overdue(as_of, A), literal(TimeStatus.OVERDUE.value)),
         (open_due_soon(as_of, A), literal(TimeStatus.DUE_SOON.value)),
         else_=literal(TimeStatus.ON_TRACK.value),
@@ -161,20 +159,25 @@ def status_filter(status: str, as_of: AsOf) -> ColumnElement[bool]:
     return status_expression(as_of) == status
 
 
-def bucket_columns(
-    as_of: AsOf, A=A, *, weight: ColumnElement[int] | None = None, late=None
-) -> list:
-    """Return the labelled aggregate columns of the official buckets over rows of ``A``,
-    each row counting ``weight`` (1 by default; a count for rows that stand for several
-    assignments) and judged late by ``late`` (see ``status_expression``)."""
-    status = status_expression(as_of, A, late)
+def judged(source_columns, as_of: AsOf, *labelled: ColumnElement) -> list:
+    """Return the columns of an inner select that judges each row once: ``labelled`` (the
+    keys), its state and its status, for ``status_aggregates`` over the subquery (the
+    status, with its dates on days off, is then written once in the statement, not once
+    per bucket)."""
+    status = status_expression(as_of, source_columns).label("status")
+    return [*labelled, source_columns.state.label("state"), status]
+
+
+def status_aggregates(status, state, weight: ColumnElement[int] | None = None) -> list:
+    """Return the labelled aggregate columns of the official buckets over rows with a
+    ``status`` and a ``state`` (columns), each counting ``weight`` (1 by default)."""
     one = literal(1) if weight is None else weight
 
     def count_where(condition) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, one), else_=0)), 0)
 
     return [
-        count_where(A.state != S.TRANSFERRED.value).label("total"),
+        count_where(state != S.TRANSFERRED.value).label("total"),
         count_where(status == TimeStatus.NOT_APPLICABLE.value).label("not_applicable"),
         count_where(status == TimeStatus.COMPLETED_ON_TIME.value).label("completed_on_time"),
         count_where(status == TimeStatus.COMPLETED_LATE.value).label("completed_late"),
@@ -184,7 +187,7 @@ def bucket_columns(
             )
         ).label("open_on_track"),
         count_where(status == TimeStatus.OVERDUE.value).label("open_overdue"),
-        count_where(A.state == S.SUBMITTED.value).label("awaiting_confirmation"),
+        count_where(state == S.SUBMITTED.value).label("awaiting_confirmation"),
     ]
 
 
@@ -203,16 +206,17 @@ _READ_FIELDS = operator.attrgetter(*_FIELDS)
 
 
 def to_buckets(row) -> Buckets:
-    """Return the buckets read from a row holding ``bucket_columns``."""
+    """Return the buckets read from a row holding ``status_aggregates``."""
     return Buckets(*[int(value or 0) for value in _READ_FIELDS(row)])
 
 
 def count_buckets(as_of: AsOf, *where: ColumnElement[bool], joins: Iterable = ()) -> Buckets:
     """Return the official buckets over the assignments matching ``where`` (one query)."""
-    query = select(*bucket_columns(as_of)).select_from(A)
+    query = select(*judged(A, as_of)).select_from(A)
     for target in joins:
         query = query.join(target)
-    row = db.session.execute(query.where(*where)).one()
+    rows = query.where(*where).subquery("judged")
+    row = db.session.execute(select(*status_aggregates(rows.c.status, rows.c.state))).one()
     return to_buckets(row)
 
 
@@ -237,11 +241,14 @@ def count_buckets_by_keys(
     """
     labelled = [k.label(f"key{i}") for i, k in enumerate(keys)]
     rows_from, columns = (A, A) if source is None else (source, source.c)
-    query = select(*labelled, *bucket_columns(as_of, columns)).select_from(rows_from)
+    query = select(*judged(columns, as_of, *labelled)).select_from(rows_from)
     for target in joins:
         query = query.join(*target) if isinstance(target, tuple) else query.join(target)
-    rows = db.session.execute(query.where(*where).group_by(*keys)).all()
-    return {tuple(row[: len(keys)]): to_buckets(row) for row in rows}
+    rows = query.where(*where).subquery("judged")
+    by = [rows.c[f"key{i}"] for i in range(len(keys))]
+    aggregates = status_aggregates(rows.c.status, rows.c.state)
+    found = db.session.execute(select(*by, *aggregates).group_by(*by)).all()
+    return {tuple(row[: len(keys)]): to_buckets(row) for row in found}
 
 
 def status_of(

@@ -69,19 +69,21 @@ def _statement(keys: tuple[str, ...], tasks: str | None, shape: RuleShape) -> Se
     judged at the bound day with a rule for days off of that ``shape``."""
     placeholder = _placeholder(shape)
     late = status_sql.late_tally(placeholder, T)
-    columns = [getattr(T, key) for key in keys]
-    query = select(
-        *[c.label(f"key{i}") for i, c in enumerate(columns)],
-        *status_sql.bucket_columns(placeholder, T, weight=T.n, late=late),
-    ).select_from(T)
+    columns = [getattr(T, key).label(f"key{i}") for i, key in enumerate(keys)]
+    status = status_sql.status_expression(placeholder, T, late).label("status")
+    query = select(*columns, T.state, T.n, status).select_from(T)
     if tasks == "one":
         query = query.where(T.task_id == _TASK)
     elif tasks == "list":
         query = query.where(T.task_id.in_(_TASKS))
     elif tasks == "array":
         query = query.where(T.task_id == _TASK_ARRAY)
+    # Each row judged once in a subquery: the status is written once in the statement.
+    rows = query.subquery("judged")
+    by = [rows.c[f"key{i}"] for i in range(len(keys))]
+    counted = select(*by, *status_sql.status_aggregates(rows.c.status, rows.c.state, rows.c.n))
     # A key is present when it has assignments, as when counting the assignments themselves.
-    return query.group_by(*columns).having(func.sum(T.n) > 0) if keys else query
+    return counted.group_by(*by).having(func.sum(rows.c.n) > 0) if keys else counted
 
 
 def _read(

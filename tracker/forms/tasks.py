@@ -37,8 +37,14 @@ class IdListField(SelectMultipleField):
             raise ValueError(_l("Choose units from the list."))
 
 
-# The task's own rule for a deadline on a day off, as the form's select spells it.
+# The task's own rule for a deadline on a day off, as the form's select spells it, and the
+# words of its options (the template renders them: WTForms 3.3 deprecates tuple choices).
 DAY_OFF_RULES = {"": None, "roll": True, "keep": False}
+DAY_OFF_RULE_LABELS = {
+    "": _l("Follow the general setting"),
+    "roll": _l("Move to the next working day"),
+    "keep": _l("Keep the date as written"),
+}
 
 
 class TaskForm(Form):
@@ -79,16 +85,7 @@ class TaskForm(Form):
     owner_id = SelectField(
         _l("Coordinator in charge"), coerce=int, validate_choice=False, validators=[Optional()]
     )
-    day_off_rule = SelectField(
-        _l("A deadline on a day off"),
-        choices=[
-            ("", _l("Follow the general setting")),
-            ("roll", _l("Move to the next working day")),
-            ("keep", _l("Keep the date as written")),
-        ],
-        default="",
-        validate_choice=False,
-    )
+    day_off_rule = SelectField(_l("A deadline on a day off"), default="", validate_choice=False)
     move_due_dates = BooleanField(_l("Also move matching due dates"), default=True)
     # The deadline as last shown back to the user; saving requires it to match the input.
     checked_deadline = HiddenField()

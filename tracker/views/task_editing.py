@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from tracker import clock
 from tracker.auth import roles_required
-from tracker.forms.tasks import ActionForm, AssignForm, TaskForm
+from tracker.forms.tasks import DAY_OFF_RULE_LABELS, ActionForm, AssignForm, TaskForm
 from tracker.models import Role, Task
 from tracker.services.errors import NotAllowed, NotFound, ServiceError, StaleEdit
 from tracker.services.tasks import assigning, editing, form_pages, removing
@@ -84,6 +84,7 @@ def _check_or_save(form: TaskForm, page: form_pages.TaskFormPage):
             checked=form.shows_checked(task),
             movable=page.movable,
             day_off_rolls_default=context.day_off_rolls(),
+            day_off_rules=DAY_OFF_RULE_LABELS,
         ),
         status,
     )

@@ -11,6 +11,7 @@ due-date index, in one query grouped by unit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import Select, and_, case, func, literal, or_, select
@@ -101,3 +102,25 @@ def deltas(as_of: AsOf, unit_ids=None) -> dict[int, tuple[int, ...]]:
     if query is None:
         return {}
     return {uid: tuple(int(v) for v in values) for uid, *values in db.session.execute(query)}
+
+
+def with_deltas(counted: Select, as_of: AsOf, figures: Sequence[str]):
+    """Return ``counted`` (one row per unit: ``unit_id``, the ``figures`` and ``clock``) as
+    a subquery with what the rule for deadlines on days off changes added to each figure
+    (after one query for the due dates on days off), so the database can rank units."""
+    rows = counted.subquery()
+    changes = deltas_query(as_of, rolled_due_dates(as_of))
+    if changes is None:
+        return rows
+    change = changes.subquery()
+    columns = [
+        (rows.c[name] + func.coalesce(change.c[name], 0)).label(name)
+        if name in DELTAS
+        else rows.c[name]
+        for name in figures
+    ]
+    return (
+        select(rows.c.unit_id, *columns, rows.c.clock)
+        .outerjoin(change, change.c.unit_id == rows.c.unit_id)
+        .subquery()
+    )

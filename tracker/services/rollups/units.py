@@ -165,28 +165,6 @@ def figures(as_of: AsOf, unit_ids: list[int] | None = None) -> dict[int, UnitFig
     }
 
 
-def _with_deltas(counted: Select, as_of: AsOf):
-    """Return ``counted`` (one row of ``FIGURES`` per unit) as a subquery with what the rule
-    for deadlines on days off changes added to each figure (one query first, for the due
-    dates on days off)."""
-    rows = counted.subquery()
-    changes = unit_rolls.deltas_query(as_of, unit_rolls.rolled_due_dates(as_of))
-    if changes is None:
-        return rows
-    change = changes.subquery()
-    columns = [
-        (rows.c[name] + func.coalesce(change.c[name], 0)).label(name)
-        if name in unit_rolls.DELTAS
-        else rows.c[name]
-        for name in FIGURES
-    ]
-    return (
-        select(rows.c.unit_id, *columns, rows.c.clock)
-        .outerjoin(change, change.c.unit_id == rows.c.unit_id)
-        .subquery()
-    )
-
-
 def ranked_page(
     as_of: AsOf, *, group: str | None, limit: int, offset: int
 ) -> tuple[list[tuple[tuple, UnitFigures]], int] | None:
@@ -197,7 +175,7 @@ def ranked_page(
     the counts judge another day than the as-of day or the page is past the end: the caller
     then ranks every unit's ``figures``."""
     day = as_of.day
-    rows = _with_deltas(_figures_query(day), as_of)
+    rows = unit_rolls.with_deltas(_figures_query(day), as_of, FIGURES)
     completed = rows.c.completed_on_time + rows.c.completed_late
     due = completed + rows.c.open_overdue
 

@@ -36,15 +36,19 @@ DELTAS = ("completed_on_time", "completed_late", "open_on_track", "open_overdue"
 
 def rolled_due_dates(as_of: AsOf) -> dict[date, int]:
     """Return {due date: roll offset} of the due dates in the counts that fall on a day off
-    before the as-of day and hold open or late assignments, when some task's deadlines roll
-    (one query over the task counts, or none)."""
+    and hold open assignments due before the as-of day or late reports, when some task's
+    deadlines roll (one query over the task counts, or none)."""
     if as_of.day_off_rolls.never:
         return {}
-    # Only due dates with assignments the rule can change: open ones, or reported late.
-    changeable = or_(T.state.in_(WORKING), and_(T.state.in_(REPORTED), T.late_days > 0))
+    # Only due dates with assignments the rule can change: open ones already past, or
+    # reported late (whenever: a report is judged at its own date, even after the day).
+    changeable = or_(
+        and_(T.state.in_(WORKING), T.due_date < as_of.day),
+        and_(T.state.in_(REPORTED), T.late_days > 0),
+    )
     dues = db.session.scalars(
         select(T.due_date)
-        .where(T.n != 0, T.due_date < as_of.day, T.due_date != NO_DUE_DATE, changeable)
+        .where(T.n != 0, T.due_date != NO_DUE_DATE, changeable)
         .group_by(T.due_date)
     )
     calendar = load_calendar()

@@ -99,6 +99,12 @@ TODAY = None
 DUE_SOON_WORKING_DAYS = 3
 # "trước ngày 20/7/2024" means 19/07/2024 (True) or 20/07/2024 (False).
 DEADLINE_BEFORE_IS_EXCLUSIVE = True
+# A deadline falling on a day off (weekend, holiday, day in lieu, admin override) ends at the
+# end of the next working day, as Bộ luật Dân sự 2015, art. 148(5) counts periods (True), or
+# on the written date itself (False). Each task may choose otherwise in its form. The written
+# date is always shown beside the effective one. After changing it, run
+# `tracker rollups rebuild --from <first kept day>` so the figures kept for past days follow.
+DEADLINE_DAY_OFF_ROLLS = True
 # Rows per page in lists.
 PER_PAGE = 50
 

@@ -90,6 +90,10 @@ DEFAULTS: dict[str, object] = {
     "TODAY": None,  # "YYYY-MM-DD" fixes the clock (demos, training sandboxes, tests)
     "DUE_SOON_WORKING_DAYS": 3,
     "DEADLINE_BEFORE_IS_EXCLUSIVE": True,  # "trước ngày 20/7" means 19/07
+    # A deadline on a day off ends at the end of the next working day (Bộ luật Dân sự 2015,
+    # art. 148(5)); a task may say otherwise. After changing it, run `tracker rollups rebuild
+    # --from <first kept day>` so the figures kept for past days follow the new rule too.
+    "DEADLINE_DAY_OFF_ROLLS": True,
     "PER_PAGE": 50,
     # Evidence files: None means <instance>/uploads; relative paths start at the instance folder.
     "UPLOAD_FOLDER": None,

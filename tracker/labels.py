@@ -6,6 +6,8 @@ so a state is called and coloured the same everywhere.
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -14,7 +16,7 @@ from tracker import i18n
 from tracker.domain.aggregate import Buckets
 from tracker.domain.deadlines import ACCEPTED_FORMS, DayError, DeadlineError
 from tracker.domain.status import AssignmentState, TimeStatus
-from tracker.i18n import format_number, format_rate
+from tracker.i18n import format_day, format_number, format_rate
 from tracker.models import AssignmentRole, Field, Role, UnitGroup, UnitKind
 from tracker.models.reminders import CANCELLED, FAILED, PENDING, SENDING, SENT
 
@@ -276,6 +278,28 @@ DATA_KEY = {
     "detail": _l("Details"),
     "ip": _l("Address"),
 }
+
+
+# Weekday names by ``date.weekday()``, translated where shown (msgids shared with the
+# admin's calendar page).
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def deadline_text(due: date | None, effective: date | None = None, gettext=_) -> str:
+    """Return a due date as every page, export and email shows it: "30/06/2024", or when it
+    falls on a day off and rolls to the next working day, the written date with its weekday
+    and the effective one ("30/06/2024 (Chủ nhật) → hạn thực tế 01/07/2024"). ``gettext``
+    translates (an email's own language; the request's by default)."""
+    if due is None:
+        return ""
+    if effective is None or effective == due:
+        return format_day(due)
+    return gettext(
+        "%(day)s (%(weekday)s) → effective deadline %(effective)s",
+        day=format_day(due),
+        weekday=gettext(WEEKDAYS[due.weekday()]),
+        effective=format_day(effective),
+    )
 
 
 def ageing_label(band: str) -> str:

@@ -83,7 +83,7 @@ def rollup_job(app: Flask) -> None:
         now = clock.now()
         today = clock.local_date(now)
         since, moved = units.advance(today)
-        told = tell_overdue(since, today, now=now)
+        told = tell_overdue(since, today, now=now, day_off_rolls=settings.current().day_off_rolls)
         db.session.commit()
         if moved:
             log.info("rollups: %s open assignment(s) now counted overdue or not", moved)
@@ -95,6 +95,7 @@ def rollup_job(app: Flask) -> None:
             due_soon_days=settings.current().due_soon_days,
             now=now,
             also=chart_days(today),
+            day_off_rolls=settings.current().day_off_rolls,
         )
         if written:
             log.info(

@@ -23,6 +23,7 @@ class Settings:
     zone: ZoneInfo
     due_soon_days: int
     before_is_exclusive: bool
+    day_off_rolls: bool
     languages: tuple[str, ...]
     default_language: str
     per_page: int
@@ -60,6 +61,7 @@ class Settings:
             zone=ZoneInfo(config["TIMEZONE"]),
             due_soon_days=int(config["DUE_SOON_WORKING_DAYS"]),
             before_is_exclusive=bool(config["DEADLINE_BEFORE_IS_EXCLUSIVE"]),
+            day_off_rolls=bool(config["DEADLINE_DAY_OFF_ROLLS"]),
             languages=tuple(config["LANGUAGES"]),
             default_language=str(config["BABEL_DEFAULT_LOCALE"]),
             per_page=int(config["PER_PAGE"]),

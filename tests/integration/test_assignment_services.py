@@ -171,6 +171,7 @@ def test_notes_are_refused_to_viewers_and_other_units(world, who, error):
 )
 def test_on_time_or_late_is_judged_by_the_submission_date(world, submitted_at, confirmed_at, late):
     from tracker.domain.calendar import WorkCalendar
+    from tracker.domain.days_off import RollRule
     from tracker.services.status_sql import status_of
 
     a = world["a"]
@@ -180,7 +181,7 @@ def test_on_time_or_late_is_judged_by_the_submission_date(world, submitted_at, c
     assignments.confirm(a.id, world["coordinator"], confirmed_at, 2)
     a = _fresh(a.id)
     assert a.state == "completed" and a.completed_at == confirmed_at
-    status = status_of(a, date(2024, 8, 1), WorkCalendar(), 3)
+    status = status_of(a, date(2024, 8, 1), WorkCalendar(), 3, RollRule())
     assert status.status == ("completed_late" if late else "completed_on_time")
 
 

@@ -180,6 +180,7 @@ def test_coordinator_changes_a_due_date_directly_with_a_reason(world):
 
 def test_an_approved_extension_turns_a_late_report_into_an_on_time_one(world):
     from tracker.domain.calendar import WorkCalendar
+    from tracker.domain.days_off import RollRule
     from tracker.services.status_sql import status_of
 
     request = _ask(world)
@@ -188,8 +189,8 @@ def test_an_approved_extension_turns_a_late_report_into_an_on_time_one(world):
         world["a"].id, world["focal"], late, 1, "1/BC", None, "", "", [], settings=world["settings"]
     )
     a = _fresh(world["a"].id)
-    assert status_of(a, date(2024, 7, 10), WorkCalendar(), 3).status == "overdue"
+    assert status_of(a, date(2024, 7, 10), WorkCalendar(), 3, RollRule()).status == "overdue"
     due_dates.approve(request.id, world["coordinator"], late)
     a = _fresh(world["a"].id)
-    assert status_of(a, date(2024, 7, 10), WorkCalendar(), 3).status == "on_track"
+    assert status_of(a, date(2024, 7, 10), WorkCalendar(), 3, RollRule()).status == "on_track"
     assert a.original_due_date == DUE

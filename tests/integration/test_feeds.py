@@ -120,9 +120,11 @@ def test_a_submitted_assignment_gets_no_alarm_as_its_unit_is_no_longer_reminded(
 
 
 def test_alarms_follow_the_programme_default_and_a_due_date_on_a_day_off(world, make):
-    # Due Sunday 30/06/2024, no policy of its own: the built-in default (7, 3, 1 and the due
-    # day, which falls on Friday 28/06, the last working day).
-    task = make.task(title="Báo cáo 6 tháng", deadline=date(2024, 6, 30))
+    # Due Sunday 30/06/2024, kept on that date by the task, no policy of its own: the built-in
+    # default (7, 3, 1 and the due day, which falls on Friday 28/06, the last working day).
+    task = make.task(
+        title="Báo cáo 6 tháng", deadline=date(2024, 6, 30), deadline_day_off_rolls=False
+    )
     assignment = make.assignment(task, db.session.get(Unit, world["hue"]))
     db.session.commit()
     feed = unit_feed(world, "hue")
@@ -134,6 +136,21 @@ def test_alarms_follow_the_programme_default_and_a_due_date_on_a_day_off(world, 
     db.session.commit()
     event = event_of(parse(render(feed, date(2024, 6, 1))), assignment.id)
     assert triggers(event) == at_eight(date(2024, 6, 26))
+
+
+def test_a_deadline_on_a_day_off_that_rolls_is_an_event_on_the_next_working_day(world, make):
+    # Due Sunday 30/06/2024, rolling (the default): the unit has until Monday 01/07, the
+    # day of the event and of the "due" alarm; before-1 is Friday 28/06.
+    task = make.task(title="Báo cáo 6 tháng", deadline=date(2024, 6, 30))
+    assignment = make.assignment(task, db.session.get(Unit, world["hue"]))
+    db.session.commit()
+    event = event_of(parse(render(unit_feed(world, "hue"), date(2024, 6, 1))), assignment.id)
+    assert event.start == date(2024, 7, 1)
+    assert triggers(event) == at_eight(
+        date(2024, 6, 20), date(2024, 6, 26), date(2024, 6, 28), date(2024, 7, 1)
+    )
+    description = str(event["DESCRIPTION"])
+    assert "30/06/2024 (Chủ nhật) → hạn thực tế 01/07/2024" in description, description
 
 
 def test_a_focal_points_own_feed_lists_their_unit_in_their_language(world):

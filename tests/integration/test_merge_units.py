@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from support.today import NOW
 
 from tests.support.reorganisation import MERGER_DAY, merger_world
+from tracker.domain.days_off import RollRule
 from tracker.domain.localtime import local_date
 from tracker.extensions import db
 from tracker.models import (
@@ -145,7 +146,7 @@ def test_reports_count_the_old_units_before_the_day_and_the_successor_from_it(w)
     result = _merge(w)
     new_id = result.mergers[0].successor.id
     # Nine days later, both days are read from the revisions.
-    as_of = status_sql.AsOf.build(date(2024, 7, 10), load_calendar(), 3)
+    as_of = status_sql.AsOf.build(date(2024, 7, 10), load_calendar(), 3, rule=RollRule())
 
     def open_by_unit(day):
         rows = history.assignments_as_of(day, today=date(2024, 7, 10))

@@ -10,6 +10,7 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 from support.units import ha_tay_province, health_ministry
 
+from tracker.domain.days_off import RollRule
 from tracker.domain.localtime import start_of_day
 from tracker.domain.recurrence import DayRule, Period, Recurrence
 from tracker.extensions import db
@@ -164,7 +165,7 @@ def test_a_missed_period_never_blocks_the_next(series, provinces):
     [h1] = _occurrences(series.id)
     # Nobody reported anything: every H1 assignment is overdue on 1/7.
     calendar = load_calendar()
-    as_of = status_sql.AsOf.build(date(2025, 7, 1), calendar, 3)
+    as_of = status_sql.AsOf.build(date(2025, 7, 1), calendar, 3, rule=RollRule())
     assert task_listing.task_buckets([h1.id], None, as_of)[h1.id].open_overdue == 3
     _generate(date(2025, 7, 1))
     assert len(_occurrences(series.id)) == 2
@@ -350,7 +351,7 @@ def test_series_templates_stay_out_of_task_lists_and_cannot_be_assigned(
     ordinary = make.task(title="Nhiệm vụ thường", recurrence=None, deadline=date(2026, 1, 1))
     db.session.commit()
     _generate(date(2025, 1, 1))
-    as_of = status_sql.AsOf.build(date(2025, 1, 1), load_calendar(), 3)
+    as_of = status_sql.AsOf.build(date(2025, 1, 1), load_calendar(), 3, rule=RollRule())
     listed = list(
         db.session.scalars(task_listing.task_query(None, task_listing.TaskFilters(), as_of))
     )

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
+from tracker.domain.days_off import RollRule
 from tracker.domain.status import OPEN_STATES
 from tracker.extensions import db
 from tracker.models import Assignment, Event, Unit, User
@@ -42,7 +43,7 @@ def _open_pairs(unit_ids) -> list[tuple[int, int]]:
 def _report(day: date) -> dict[int, object]:
     """Return the buckets per local unit as of the end of ``day`` (today: 01/07/2025)."""
     rows = history.assignments_as_of(day, today=date(2025, 7, 1))
-    as_of = status_sql.AsOf.build(day, load_calendar(), 3)
+    as_of = status_sql.AsOf.build(day, load_calendar(), 3, rule=RollRule())
     buckets = status_sql.count_buckets_by_keys(
         [rows.c.unit_id],
         as_of,

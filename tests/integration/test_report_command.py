@@ -36,6 +36,7 @@ def test_xlsx_report_has_every_sheet_with_typed_cells(make, runner, tmp_path):
     tasks, missing, units, ageing = book.worksheets
     assert tasks["A2"].value == "Ban hành danh mục CSDL dùng chung"
     assert tasks["C2"].value == datetime(2024, 6, 30)
+    assert tasks["D2"].value == datetime(2024, 7, 1)  # the effective deadline
     assert [row[2] for row in missing.iter_rows(min_row=2, values_only=True)] == ["Bộ Y tế"]
     assert units.max_row == 3 and ageing.max_row == 5
 
@@ -53,7 +54,9 @@ def test_csv_report_of_one_task_round_trips_vietnamese(make, runner, tmp_path):
         rows = list(csv.reader(f))
     assert {r[1] for r in rows[1:]} == {"Tỉnh Bà Rịa - Vũng Tàu", "Bộ Y tế"}
     overdue = next(r for r in rows if r[1] == "Bộ Y tế")
-    assert "Quá hạn" in overdue and "5" in overdue  # 05/07 vs 30/06
+    # 05/07 vs Monday 01/07: the Sunday 30/06 deadline ends on the next working day.
+    assert "Quá hạn" in overdue and "4" in overdue
+    assert overdue[5:7] == ["30/06/2024", "01/07/2024"]  # the written and effective dates
 
 
 def test_narrative_and_bad_dates(make, runner, tmp_path):

@@ -18,7 +18,7 @@ from support.today import NOW, TODAY
 from tracker.domain.aggregate import Buckets
 from tracker.extensions import db
 from tracker.models import Assignment, Unit, UnitKind, User
-from tracker.services import status_sql
+from tracker.services import days_off, status_sql
 from tracker.services.assignments import due_dates, workflow
 from tracker.services.calendar import load_calendar
 from tracker.services.errors import ServiceError
@@ -50,7 +50,9 @@ steps = st.tuples(
 
 class World:
     """Four units with a focal point each, a coordinator and two tasks, made afresh for
-    each example (new codes: the examples of one test share its transaction)."""
+    each example (new codes: the examples of one test share its transaction). The first
+    task's deadlines on a day off roll to the next working day (the default), the second's
+    keep their written date."""
 
     def __init__(self, make, coordinator: User, deadline_shift: int):
         self.make, self.coordinator = make, coordinator
@@ -64,8 +66,12 @@ class World:
             for i, u in enumerate(self.units)
         }
         deadline = TODAY + timedelta(days=deadline_shift)
-        self.tasks = [make.task(title=f"Nhiệm vụ {self.serial}-{k}", deadline=deadline)
-                      for k in range(2)]  # fmt: skip
+        self.tasks = [
+            make.task(
+                title=f"Nhiệm vụ {self.serial}-{k}", deadline=deadline, deadline_day_off_rolls=own
+            )
+            for k, own in enumerate((None, False))
+        ]
         db.session.commit()
         self.now = NOW
 
@@ -154,7 +160,8 @@ def _settings() -> Settings:
 def _assert_counts_hold(world: World, days: int) -> None:
     assert check.differences() == []
     day = TODAY + timedelta(days=days)
-    as_of = status_sql.AsOf.build(day, load_calendar(), 3)
+    as_of = status_sql.AsOf.build(day, load_calendar(), 3, rule=days_off.load_rule(True))
+    assert as_of.rule.rolls(world.tasks[0].id) and not as_of.rule.rolls(world.tasks[1].id)
     ids = [t.id for t in world.tasks]
     counted = status_sql.count_buckets_by_keys(
         [A.task_id, Unit.group], as_of, A.task_id.in_(ids), joins=[Unit]
@@ -166,7 +173,7 @@ def _assert_counts_hold(world: World, days: int) -> None:
     unit_ids = [u.id for u in world.units]
     scope = ReportScope(as_of, day, tuple(ids))  # the live rows, judged at day
     rows = scope.rows()
-    late = days_late(rows, day)
+    late = days_late(rows, as_of)
     by_unit = status_sql.count_buckets_by_keys(
         [rows.c.unit_id], as_of, rows.c.unit_id.in_(unit_ids), source=rows
     )
@@ -179,21 +186,23 @@ def _assert_counts_hold(world: World, days: int) -> None:
         )
     }
     expected = {uid: (b, *lateness[uid]) for (uid,), b in by_unit.items()}
-    read_units = unit_counts.figures(day, unit_ids)
+    read_units = unit_counts.figures(as_of, unit_ids)
     got = {uid: (f.buckets, f.days_late, f.late) for uid, f in read_units.items()}
 
     def counted(figures: dict) -> dict:
         return {uid: v for uid, v in figures.items() if v[0] != Buckets()}
 
     assert counted(got) == counted(expected)
-    every = unit_counts.most_overdue(day)
+    every = unit_counts.most_overdue(as_of)
     ranked = {uid: n for uid, n in every if uid in unit_ids}
     assert ranked == {uid: v[0].open_overdue for uid, v in expected.items() if v[0].open_overdue}
     for limit in (1, 3):  # ranked in the database on the clock's day, else moved across
-        assert unit_counts.most_overdue(day, limit) == every[:limit]
+        assert unit_counts.most_overdue(as_of, limit) == every[:limit]
 
 
-@pytest.mark.parametrize("deadline_shift", [-10, 15])
+# Deadlines ten days before today, on the Sunday before (a day off: the first task's rolls
+# to today) and in two weeks; the steps move due dates and the day judged at across weekends.
+@pytest.mark.parametrize("deadline_shift", [-10, -1, 15])
 @settings(
     max_examples=20,
     deadline=None,

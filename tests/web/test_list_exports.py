@@ -53,7 +53,9 @@ def test_the_task_list_exports_with_each_tasks_standing(build, client, login):
     response = client.get("/tasks/?format=csv")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert len(rows) == 2 and rows[1][0] == "Ban hành danh mục CSDL"
-    assert rows[1][3] == "30/06/2024" and (rows[1][5], rows[1][10]) == ("1", "1")
+    # The deadline as written, then the effective one: Sunday 30/06 ends on Monday 01/07.
+    assert rows[1][3:5] == ["30/06/2024", "01/07/2024"]
+    assert (rows[1][6], rows[1][11]) == ("1", "1")
 
 
 HOSTILE = ('=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)")

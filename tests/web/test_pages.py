@@ -18,7 +18,13 @@ def world(build):
 
 def _world(make):
     hanoi, hue, ministry = hanoi_hue_and_health_ministry(make)
-    catalogue = make.task(title="Ban hành danh mục CSDL dùng chung", deadline=date(2024, 6, 30))
+    # Due Sunday 30/06 and kept on that date, so that 01/07 is a day late (the default rule
+    # would end it on Monday 01/07: tests/integration/test_days_off_demo.py).
+    catalogue = make.task(
+        title="Ban hành danh mục CSDL dùng chung",
+        deadline=date(2024, 6, 30),
+        deadline_day_off_rolls=False,
+    )
     plan = make.task(title="Kế hoạch kiểm tra, giám sát", deadline=date(2024, 7, 19))
     make.assignment(catalogue, hanoi, state="completed", submitted_on=date(2024, 6, 1))
     make.assignment(catalogue, hue, state="in_progress")

@@ -21,8 +21,13 @@ def world(build):
 
 def _world(make):
     hanoi, hue, health = hanoi_hue_and_health_ministry(make)
-    plan = make.task(title="Kế hoạch CĐS 2024", deadline=date(2024, 6, 30))
-    data = make.task(title="Danh mục CSDL", deadline=date(2024, 6, 30))
+    # Due Sunday 30/06 and kept on that date, so that a report on 01/07 is a day late.
+    plan = make.task(
+        title="Kế hoạch CĐS 2024", deadline=date(2024, 6, 30), deadline_day_off_rolls=False
+    )
+    data = make.task(
+        title="Danh mục CSDL", deadline=date(2024, 6, 30), deadline_day_off_rolls=False
+    )
     late = make.assignment(plan, hanoi, state="submitted", submitted_on=date(2024, 7, 1))
     early = make.assignment(plan, health, state="submitted", submitted_on=date(2024, 6, 10))
     working = make.assignment(plan, hue, state="in_progress")

@@ -462,7 +462,7 @@ def settle(app, today: date, days=()) -> list[date]:
         for day in sorted(set(days) - kept()):
             writing.write_range(
                 day, day, today=today, due_soon_days=settings.current().due_soon_days,
-                now=clock.now(),
+                now=clock.now(), day_off_rolls=settings.current().day_off_rolls,
             )  # fmt: skip
     return sorted(kept() - before)
 

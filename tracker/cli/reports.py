@@ -38,7 +38,11 @@ def report_command(day, fmt, output, task_ids, kind, lang) -> None:
     today = clock.today()
     with on_reports_engine(), force_locale(lang):
         scope = report_scope(
-            day or today, current.due_soon_days, today=today, task_ids=list(task_ids) or None
+            day or today,
+            current.due_soon_days,
+            today=today,
+            task_ids=list(task_ids) or None,
+            day_off_rolls=current.day_off_rolls,
         )
         if kind == "narrative":
             programme = figures.programme_figures(scope, with_missing=True)

@@ -42,8 +42,13 @@ def check_command(first, last, limit: int) -> None:
             f"kept {diff.kept}, counted {diff.counted}"
         )
     counted = counted + per_unit
+    current = settings.current()
     kept = writing.differences(
-        today=clock.today(), due_soon_days=settings.current().due_soon_days, first=first, last=last
+        today=clock.today(),
+        due_soon_days=current.due_soon_days,
+        first=first,
+        last=last,
+        day_off_rolls=current.day_off_rolls,
     )
     for diff in kept[:limit]:
         what = (
@@ -79,7 +84,9 @@ def rebuild_command(first, last) -> None:
     last = last or today - timedelta(days=1)
     if last >= today or first > last:
         raise click.BadParameter("give closed days: --from <= --to < today", param_hint="--to")
+    current = settings.current()
     days = writing.write_range(
-        first, last, today=today, due_soon_days=settings.current().due_soon_days, now=clock.now()
-    )
+        first, last, today=today, due_soon_days=current.due_soon_days, now=clock.now(),
+        day_off_rolls=current.day_off_rolls,
+    )  # fmt: skip
     click.echo(f"daily figures: {len(days)} days written, {days[0]} to {days[-1]}")

@@ -100,6 +100,11 @@ class WorkCalendar:
         table = self._tables.get(d.year) or self._table(d.year)
         return table, table.cum[d.toordinal() - table.first + 1]
 
+    @property
+    def overrides(self) -> Mapping[date, bool]:
+        """Return the admin's overrides this calendar was built with (read-only)."""
+        return MappingProxyType(self._overrides)
+
     def is_working_day(self, d: date) -> bool:
         """Return True if `d` is a working day (overrides first, then holidays and swaps)."""
         table = self._tables.get(d.year) or self._table(d.year)

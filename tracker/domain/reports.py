@@ -57,6 +57,8 @@ class TaskFigures:
     priority: bool
     by_group: dict[str, Buckets]  # keys CENTRAL, LOCAL; a group the task is not given to is absent
     missing: tuple[UnitRef, ...] = ()
+    # When the deadline falls on a day off and rolls: the next working day (else None).
+    effective_deadline: date | None = None
 
     def group(self, name: str) -> Buckets:
         """Return the buckets of one reporting group (empty when the task has none there)."""

@@ -124,6 +124,8 @@ def time_status(
     today: date,
     calendar: WorkCalendar,
     due_soon_days: int = 3,
+    *,
+    rolls: bool = False,
 ) -> StatusResult:
     """Return the time status of one assignment on `today`.
 
@@ -132,11 +134,16 @@ def time_status(
     None means today). Days overdue are calendar days, as official reports count them;
     working days left are `calendar.working_days_between(today, due)`, and an open assignment
     is due soon when at most `due_soon_days` of them remain (0 on the due day itself).
+
+    With `rolls`, a due date on a day off ends at the end of the next working day (see
+    `tracker.domain.days_off`): every comparison and count above uses that effective date.
     """
     if state == AssignmentState.NOT_APPLICABLE:
         return _NOT_APPLICABLE
     if state == AssignmentState.TRANSFERRED:
         return _TRANSFERRED
+    if due is not None and rolls:
+        due = calendar.next_working_day(due)
     if state == AssignmentState.COMPLETED:
         if due is None:
             return _COMPLETED_ON_TIME

@@ -3,7 +3,8 @@ loaded, with each unit's or task's standing."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
@@ -39,13 +40,19 @@ def units_sheet(units: Sequence[Unit], buckets: dict[int, Buckets]) -> Sheet:
     return Sheet(_l("Units"), columns, rows)
 
 
-def tasks_sheet(tasks: Sequence[Task], buckets: dict[int, Buckets]) -> Sheet:
-    """Return the task list with each task's standing."""
+def tasks_sheet(
+    tasks: Sequence[Task],
+    buckets: dict[int, Buckets],
+    effective: Callable[[Task], date | None] | None = None,
+) -> Sheet:
+    """Return the task list with each task's standing; ``effective`` gives a task's
+    effective deadline (a deadline on a day off may roll to the next working day)."""
     columns = [
         Column("title", _l("Task"), width=60),
         Column("field", _l("Field")),
         Column("source", _l("Source document"), width=30),
         Column("deadline", _l("Deadline"), "date"),
+        Column("effective", _l("Effective deadline"), "date"),
         Column("wording", _l("Deadline as written")),
         *BUCKET_COLUMNS,
     ]
@@ -55,6 +62,7 @@ def tasks_sheet(tasks: Sequence[Task], buckets: dict[int, Buckets]) -> Sheet:
             "field": str(FIELD.get(t.field, t.field)),
             "source": t.source_document,
             "deadline": t.deadline,
+            "effective": effective(t) if effective is not None else t.deadline,
             "wording": t.deadline_wording,
             **bucket_values(buckets.get(t.id) or Buckets()),
         }

@@ -49,6 +49,7 @@ def tasks_sheet(tasks: list[TaskFigures]) -> Sheet:
         Column("title", _l("Task"), width=60),
         Column("field", _l("Field")),
         Column("deadline", _l("Deadline"), "date"),
+        Column("effective", _l("Effective deadline"), "date"),
         Column("wording", _l("Deadline as written")),
         Column("split", _l("Completed by group"), width=40),
         Column("central_done", _l("Ministries and agencies: completed"), "int"),
@@ -61,6 +62,7 @@ def tasks_sheet(tasks: list[TaskFigures]) -> Sheet:
             "title": t.title,
             "field": str(FIELD.get(t.field, t.field)),
             "deadline": t.deadline,
+            "effective": t.effective_deadline or t.deadline,
             "wording": t.deadline_wording,
             "split": group_split_text(t),
             "central_done": t.group(CENTRAL).completed,
@@ -134,6 +136,7 @@ def task_units_sheet(rows: list[UnitStatus]) -> Sheet:
         Column("state", _l("State")),
         Column("status", _l("Status"), "status"),
         Column("due", _l("Due date"), "date"),
+        Column("effective", _l("Effective deadline"), "date"),
         Column("submitted", _l("Reported on"), "date"),
         Column("days_late", _l("Days late"), "int"),
     ]
@@ -145,6 +148,7 @@ def task_units_sheet(rows: list[UnitStatus]) -> Sheet:
             "state": str(STATE.get(r.state, r.state)),
             "status": r.status.status,
             "due": r.due_date,
+            "effective": r.effective_due or r.due_date,
             "submitted": r.submitted_on,
             "days_late": r.status.days_overdue,
         }

@@ -37,6 +37,16 @@ class IdListField(SelectMultipleField):
             raise ValueError(_l("Choose units from the list."))
 
 
+# The task's own rule for a deadline on a day off, as the form's select spells it, and the
+# words of its options (the template renders them: WTForms 3.3 deprecates tuple choices).
+DAY_OFF_RULES = {"": None, "roll": True, "keep": False}
+DAY_OFF_RULE_LABELS = {
+    "": _l("Follow the general setting"),
+    "roll": _l("Move to the next working day"),
+    "keep": _l("Keep the date as written"),
+}
+
+
 class TaskForm(Form):
     """Create or edit a task; the deadline is checked (shown back) before it is saved."""
 
@@ -75,6 +85,7 @@ class TaskForm(Form):
     owner_id = SelectField(
         _l("Coordinator in charge"), coerce=int, validate_choice=False, validators=[Optional()]
     )
+    day_off_rule = SelectField(_l("A deadline on a day off"), default="", validate_choice=False)
     move_due_dates = BooleanField(_l("Also move matching due dates"), default=True)
     # The deadline as last shown back to the user; saving requires it to match the input.
     checked_deadline = HiddenField()
@@ -98,6 +109,8 @@ class TaskForm(Form):
             task.deadline.strftime("%d/%m/%Y") if task.deadline else ""
         )
         self.version.data = task.version
+        rules = {own: key for key, own in DAY_OFF_RULES.items()}
+        self.day_off_rule.data = rules[task.deadline_day_off_rolls]
         saved = task.deadline.isoformat() if task.deadline else "-"
         self.checked_deadline.data = f"{saved} {self.deadline.data}"
 
@@ -115,11 +128,16 @@ class TaskForm(Form):
             deadline=deadline.due if deadline else None,
             deadline_wording=deadline.wording if deadline else "",
             owner_id=self.owner_id.data,
+            deadline_day_off_rolls=DAY_OFF_RULES[self.day_off_rule.data or ""],
         )
 
     def validate_field(self, field) -> None:
         if field.data not in {f.value for f in Field}:
             raise ValidationError(_l("Choose the task's field."))
+
+    def validate_day_off_rule(self, field) -> None:
+        if (field.data or "") not in DAY_OFF_RULES:
+            raise ValidationError(_l("Choose how a deadline on a day off ends."))
 
     def validate_owner_id(self, field) -> None:
         if field.data is not None and field.data not in {u.id for u in self.owners}:

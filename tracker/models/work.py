@@ -60,6 +60,9 @@ class Task(Base):
     priority: Mapped[bool] = mapped_column(default=False, index=True)
     deadline: Mapped[date | None] = mapped_column(index=True)
     deadline_wording: Mapped[str] = mapped_column(String(200), default="")
+    # Whether a due date on a day off ends at the end of the next working day: None follows
+    # DEADLINE_DAY_OFF_ROLLS, True or False is this task's own choice.
+    deadline_day_off_rolls: Mapped[bool | None]
     # This task's reminder policy (ReminderPolicy.to_dict()); None follows the global default.
     # none_as_null: None is SQL NULL (not JSON null), so "follows the default" is ``IS NULL``.
     reminder_policy: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))

@@ -26,7 +26,7 @@ from tracker.models import (
     Unit,
     User,
 )
-from tracker.services import access, status_sql
+from tracker.services import access, days_off, status_sql
 from tracker.services.admin import users as user_admin
 from tracker.services.admin.users import UserFilters
 from tracker.services.calendar import load_calendar
@@ -106,8 +106,10 @@ class AssignmentFilters:
     updated_since: datetime | None = None
 
 
-def as_of_today(today: date, due_soon_days: int) -> AsOf:
-    return AsOf.build(today, load_calendar(), due_soon_days)
+def as_of_today(today: date, due_soon_days: int, day_off_rolls: bool) -> AsOf:
+    """Return the as-of of ``today`` with the calendar and the rule for days off."""
+    rule = days_off.load_rule(day_off_rolls)
+    return AsOf.build(today, load_calendar(), due_soon_days, rule=rule)
 
 
 def _assignment_query(user: User, as_of: AsOf):

@@ -7,16 +7,19 @@ their unit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import contains_eager
 
 from tracker.domain.aggregate import Buckets
+from tracker.domain.days_off import effective_due
 from tracker.domain.status import AssignmentState
 from tracker.extensions import db
 from tracker.models import Assignment, Task, Unit
-from tracker.services import status_sql
+from tracker.services import days_off, status_sql
 from tracker.services.access import unit_scope_filter
+from tracker.services.calendar import load_calendar
 from tracker.services.rollups import counts
 from tracker.services.rollups import units as unit_counts
 from tracker.services.status_sql import AsOf
@@ -94,7 +97,7 @@ def _overdue_units(unit_scope: int | None, as_of: AsOf, limit: int) -> list:
     the oldest due dates only for those shown (two queries)."""
     overdue = status_sql.status_filter("overdue", as_of)
     if unit_scope is None:
-        ranked = unit_counts.most_overdue(as_of.day, limit)
+        ranked = unit_counts.most_overdue(as_of, limit)
     else:
         ranked = [
             (uid, n)
@@ -106,14 +109,20 @@ def _overdue_units(unit_scope: int | None, as_of: AsOf, limit: int) -> list:
     if not ranked:
         return []
     chosen = dict(ranked[:limit])
+    rolls, by_rule = days_off.rolls_grouping(A.task_id, as_of.day_off_rolls)
     rows = db.session.execute(
-        select(Unit, func.min(A.due_date))
-        .join(A, A.unit_id == Unit.id)
-        .where(Unit.id.in_(list(chosen)), overdue)
-        .group_by(Unit.id)
+        select(A.unit_id, rolls, func.min(A.due_date))
+        .where(A.unit_id.in_(list(chosen)), overdue)
+        .group_by(A.unit_id, *by_rule)
     ).all()
-    found = [(unit, chosen[unit.id], (as_of.day - oldest).days if oldest else 0)
-             for unit, oldest in rows]  # fmt: skip
+    calendar = load_calendar()
+    # Days overdue since the oldest effective deadline: per unit and rule, not per row.
+    oldest: dict[int, date] = {}
+    for uid, rolled, due in rows:
+        due = effective_due(due, calendar, bool(rolled))
+        oldest[uid] = min(due, oldest.get(uid, due))
+    units = db.session.scalars(select(Unit).where(Unit.id.in_(list(oldest))))
+    found = [(unit, chosen[unit.id], (as_of.day - oldest[unit.id]).days) for unit in units]
     found.sort(key=lambda row: (-row[1], row[0].sort_name))
     return found
 

@@ -7,18 +7,27 @@ from flask import request
 from tracker import clock, settings
 from tracker.auth import visible_unit_id
 from tracker.services.calendar import load_calendar
+from tracker.services.days_off import load_rule
 from tracker.services.status_sql import AsOf
 from tracker.views.page_cache import data_version
 
 
 def as_of() -> AsOf:
     """Return today's as-of, with the configured due-soon window."""
-    return AsOf.build(clock.today(), load_calendar(data_version()), due_soon_days())
+    version = data_version()
+    calendar = load_calendar(version)
+    rule = load_rule(day_off_rolls(), version)
+    return AsOf.build(clock.today(), calendar, due_soon_days(), rule=rule)
 
 
 def due_soon_days() -> int:
     """Return how many working days before its due date an assignment is due soon."""
     return settings.current().due_soon_days
+
+
+def day_off_rolls() -> bool:
+    """Return whether deadlines on a day off end on the next working day by default."""
+    return settings.current().day_off_rolls
 
 
 def unit_scope() -> int | None:

@@ -26,6 +26,7 @@ def params(task_ids: list[int] | None = None) -> ReportParams:
         field=filters.choice("field", {f.value for f in Field}),
         priority_only=request.args.get("priority") == "1",
         group=filters.choice("group", {g.value for g in UnitGroup}),
+        day_off_rolls=context.day_off_rolls(),
     )
 
 

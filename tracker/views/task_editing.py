@@ -9,11 +9,12 @@ from flask_login import current_user
 
 from tracker import clock
 from tracker.auth import roles_required
-from tracker.forms.tasks import ActionForm, AssignForm, TaskForm
+from tracker.forms.tasks import DAY_OFF_RULE_LABELS, ActionForm, AssignForm, TaskForm
 from tracker.models import Role, Task
 from tracker.services.errors import NotAllowed, NotFound, ServiceError, StaleEdit
 from tracker.services.tasks import assigning, editing, form_pages, removing
 from tracker.services.tasks.listing import SeriesTemplate
+from tracker.views import context
 
 bp = Blueprint("task_editing", __name__, url_prefix="/tasks")
 coordinators_only = roles_required(Role.COORDINATOR, Role.ADMIN)
@@ -82,6 +83,8 @@ def _check_or_save(form: TaskForm, page: form_pages.TaskFormPage):
             shown=page.shown(form.deadline_to_show(task)),
             checked=form.shows_checked(task),
             movable=page.movable,
+            day_off_rolls_default=context.day_off_rolls(),
+            day_off_rules=DAY_OFF_RULE_LABELS,
         ),
         status,
     )

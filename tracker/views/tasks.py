@@ -11,7 +11,7 @@ from tracker.forms.tasks import ActionForm
 from tracker.models import Field, UnitGroup
 from tracker.services.assignments.listing import STATUSES as ASSIGNMENT_STATUSES
 from tracker.services.tasks import listing as task_listing
-from tracker.views import context, downloads, filters
+from tracker.views import context, deadlines, downloads, filters
 from tracker.views.page_cache import kept
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -32,7 +32,9 @@ def index():
     if fmt := downloads.requested():
         rows = task_listing.tasks_to_export(task_filters, unit_scope=scope, as_of=as_of)
         return downloads.export_response(
-            [lists.tasks_sheet(rows.tasks, rows.buckets)], fmt, "tasks"
+            [lists.tasks_sheet(rows.tasks, rows.buckets, deadlines.effective_deadline)],
+            fmt,
+            "tasks",
         )
     found = task_listing.task_list(
         task_filters,

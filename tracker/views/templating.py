@@ -8,7 +8,7 @@ from tracker import i18n, labels
 from tracker.services.notifications.kinds import FIELD_LABEL as CHANGED_FIELD_LABEL
 from tracker.services.notifications.kinds import LABEL as NOTIFICATION_LABEL
 from tracker.services.notifications.kinds import MODE_LABEL as NOTIFICATION_MODE_LABEL
-from tracker.views import fast_urls
+from tracker.views import deadlines, fast_urls
 from tracker.views.downloads import buttons
 from tracker.views.links import page_url, url_with
 from tracker.views.notifications import bell
@@ -23,6 +23,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(i18n.format_number, "number")
     app.add_template_filter(i18n.format_rate, "rate")
     app.add_template_filter(i18n.format_duration, "duration")
+    app.add_template_filter(deadlines.deadline_of, "deadline")
+    app.add_template_global(deadlines.deadline, "deadline")
     app.add_template_global(page_url, "page_url")
     app.add_template_global(url_with, "url_with")
     app.add_template_global(labels.reminder_stage, "reminder_stage")

@@ -5,7 +5,7 @@ escalations themselves: the digest is their one email of the sweep."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -46,17 +46,21 @@ def coordinator_digest(
     today: date,
     unreachable: Iterable[Notice] = (),
     escalated: Iterable[Notice] = (),
+    effective: Callable[[int, date], date] | None = None,
 ) -> CoordinatorDigest:
     """Return the daily digest of one coordinator's assignments: open ones past their due
     date, the escalations sent to unit heads today (each unit and task once), submissions
-    awaiting confirmation, and the notices that reached nobody."""
+    awaiting confirmation, and the notices that reached nobody. ``effective(task id, due)``
+    gives the effective deadline of a due date (one on a day off may roll)."""
     overdue: list[OverdueItem] = []
     awaiting: list[AssignmentSnapshot] = []
     for s in snapshots:
         if s.state == AssignmentState.SUBMITTED:
             awaiting.append(s)
-        elif s.state in _OPEN and s.due is not None and s.due < today:
-            overdue.append(OverdueItem(s, (today - s.due).days))
+        elif s.state in _OPEN and s.due is not None:
+            due = s.due if effective is None else effective(s.task_id, s.due)
+            if due < today:
+                overdue.append(OverdueItem(s, (today - due).days))
     overdue.sort(key=lambda o: (-o.days_overdue, o.assignment.task_id, o.assignment.id))
     awaiting.sort(key=lambda s: (s.submitted_on or date.min, s.task_id, s.id))
     return CoordinatorDigest(

@@ -5,11 +5,20 @@ means the same thing whatever the policy later becomes: "before-7", "before-3", 
 "due", "overdue-3", "overdue-6", ... (working days overdue), "escalation", and
 "returned-YYYYMMDD" for a submission returned for rework on that date.
 
-A due date on a day off: the "due" notice goes out on the last working day before it (the
+A due date on a day off whose task follows the rule of Bộ luật Dân sự 2015, art. 148(5)
+(`rolls_for`, see `tracker.domain.days_off`) ends at the end of the next working day, and
+every stage is counted from that effective date: a due date on Sunday 30/06/2024 gives
+before-1 on Friday 28/06, due on Monday 01/07 and overdue-3 on Thursday 04/07.
+
+One that does not roll: the "due" notice goes out on the last working day before it (the
 last day the unit can act, and the day `time_status` reports 0 working days left), so every
 "before-N" notice is sent exactly N working days ahead; overdue stages count working days
-after the due date itself. A due date on Sunday 30/06/2024 therefore gives before-1 on
-Thursday 27/06, due on Friday 28/06 and overdue-3 on Wednesday 03/07.
+after the due date itself: before-1 on Thursday 27/06, due on Friday 28/06 and overdue-3 on
+Wednesday 03/07.
+
+Either way the ledger's anchor stays the written due date in force (`ledger_key`): it names
+the deadline the unit was given, so a notice is sent once whatever the rule or the calendar
+later say, and only a new due date (an extension) re-arms the reminders.
 """
 
 from __future__ import annotations
@@ -96,6 +105,7 @@ class Notice(NamedTuple):
     days_overdue: int | None
     working_days_left: int | None
     returned_on: date | None = None  # set on "returned-…" notices only
+    effective: date | None = None  # set when `due` rolls off a day off to this working day
 
 
 def ledger_key(notice: Notice) -> tuple[int, str, date]:
@@ -123,9 +133,12 @@ def sent_stages(due: date | None, ledger_rows: Iterable[tuple[str, date]]) -> fr
 
 
 def stage_schedule(
-    due: date, policy: ReminderPolicy, calendar: WorkCalendar, horizon: date
+    due: date, policy: ReminderPolicy, calendar: WorkCalendar, horizon: date, rolls: bool = False
 ) -> list[ScheduledStage]:
-    """Return every stage of `due` falling on or before `horizon`, by date (focal first)."""
+    """Return every stage of `due` falling on or before `horizon`, by date (focal first);
+    with `rolls`, counted from its effective date."""
+    if rolls:
+        due = calendar.next_working_day(due)
     anchor = calendar.previous_working_day(due)
     stages = [
         ScheduledStage(
@@ -186,12 +199,32 @@ _REMINDED_STATES = frozenset({AssignmentState.ASSIGNED, AssignmentState.IN_PROGR
 _NOTHING_SENT: frozenset[str] = frozenset()
 
 
+def _never_rolls(_task_id: int) -> bool:
+    return False
+
+
+# Per (policy, rolls): {written due date: (effective date, current stages)}.
+_Plans = tuple[ReminderPolicy, bool, dict[date, tuple[date, _Current]]]
+
+
+def _plan_of(
+    plans: _Plans, due: date, calendar: WorkCalendar, today: date
+) -> tuple[date, _Current]:
+    policy, rolls, by_due = plans
+    found = by_due.get(due)
+    if found is None:
+        effective = calendar.next_working_day(due) if rolls else due
+        found = by_due[due] = (effective, _current_stages(effective, policy, calendar, today))
+    return found
+
+
 def plan_sweep(
     snapshots: Iterable[AssignmentSnapshot],
     policy_for: Callable[[int], ReminderPolicy],
     calendar: WorkCalendar,
     today: date,
     sent: Mapping[int, frozenset[str]],
+    rolls_for: Callable[[int], bool] = _never_rolls,
 ) -> list[Notice]:
     """Return the notices to send today, in snapshot order (focal, head, rework per assignment).
 
@@ -200,14 +233,15 @@ def plan_sweep(
     (see `sent_stages`): nothing is replayed after downtime, nothing is dropped for an
     assignment created late, and a new due date (an empty sent set) re-arms the reminders.
     Nothing on days off, nor for submitted, completed or not-applicable assignments.
-    `policy_for(task_id)` is called once per task; policies must be valid.
+    `policy_for(task_id)` and `rolls_for(task_id)` (whether its deadlines on a day off roll
+    to the next working day) are called once per task; policies must be valid.
     """
     if not calendar.is_working_day(today):
         return []
     notices: list[Notice] = []
     append = notices.append
-    by_task: dict[int, tuple[ReminderPolicy, dict[date, _Current]]] = {}
-    by_policy: dict[ReminderPolicy, tuple[ReminderPolicy, dict[date, _Current]]] = {}
+    by_task: dict[int, _Plans] = {}
+    by_policy: dict[tuple[ReminderPolicy, bool], _Plans] = {}
     returned_keys: dict[date, str] = {}
     focal_audience, head_audience = Audience.FOCAL, Audience.HEAD
     reminded = _REMINDED_STATES
@@ -215,22 +249,22 @@ def plan_sweep(
         if state not in reminded:
             continue
         done = None
-        late = left = None
+        late = left = moved = None
         if due is not None:
             plans = by_task.get(tid)
             if plans is None:
-                policy = policy_for(tid)
-                plans = by_task[tid] = by_policy.setdefault(policy, (policy, {}))
-            current = plans[1].get(due)
-            if current is None:
-                current = plans[1][due] = _current_stages(due, plans[0], calendar, today)
-            focal, head, late, left = current
+                key = (policy_for(tid), rolls_for(tid))
+                plans = by_task[tid] = by_policy.setdefault(key, (*key, {}))
+            effective, (focal, head, late, left) = _plan_of(plans, due, calendar, today)
+            moved = effective if effective != due else None
             if focal is not None or head is not None:
                 done = sent.get(aid, _NOTHING_SENT)
                 if focal is not None and focal not in done:
-                    append(Notice(aid, tid, uid, focal, focal_audience, due, late, left))
+                    append(
+                        Notice(aid, tid, uid, focal, focal_audience, due, late, left, None, moved)
+                    )
                 if head is not None and head not in done:
-                    append(Notice(aid, tid, uid, head, head_audience, due, late, left))
+                    append(Notice(aid, tid, uid, head, head_audience, due, late, left, None, moved))
         if returned_on is not None and returned_on <= today:
             key = returned_keys.get(returned_on)
             if key is None:
@@ -238,7 +272,9 @@ def plan_sweep(
             if done is None:
                 done = sent.get(aid, _NOTHING_SENT)
             if key not in done:
-                append(Notice(aid, tid, uid, key, focal_audience, due, late, left, returned_on))
+                append(
+                    Notice(aid, tid, uid, key, focal_audience, due, late, left, returned_on, moved)
+                )
     return notices
 
 
@@ -247,6 +283,7 @@ def stages_asked(
     policy_for: Callable[[int], ReminderPolicy],
     calendar: WorkCalendar,
     today: date,
+    rolls_for: Callable[[int], bool] = _never_rolls,
 ) -> set[tuple[date | None, str]]:
     """Return every (anchor date, stage) that `plan_sweep` may look up in a sent set today:
     the current focal and head stages of each due date in force, and each rework notice
@@ -266,12 +303,13 @@ def stages_asked(
             dues.setdefault(tid, set()).add(due)
         if returned_on is not None and returned_on <= today:
             asked.add((None, returned_stage(returned_on)))
-    by_policy: dict[ReminderPolicy, set[date]] = {}
+    by_policy: dict[tuple[ReminderPolicy, bool], set[date]] = {}
     for tid, days in dues.items():
-        by_policy.setdefault(policy_for(tid), set()).update(days)
-    for policy, days in by_policy.items():
+        by_policy.setdefault((policy_for(tid), rolls_for(tid)), set()).update(days)
+    for (policy, rolls), days in by_policy.items():
+        plans: _Plans = (policy, rolls, {})
         for due in days:
-            focal, head, _late, _left = _current_stages(due, policy, calendar, today)
+            _effective, (focal, head, _late, _left) = _plan_of(plans, due, calendar, today)
             asked.update((due, stage) for stage in (focal, head) if stage is not None)
     return asked
 
@@ -282,6 +320,14 @@ def plan_assignment(
     calendar: WorkCalendar,
     today: date,
     sent: frozenset[str] = _NOTHING_SENT,
+    rolls: bool = False,
 ) -> list[Notice]:
     """Return the notices to send today for one assignment (see `plan_sweep`)."""
-    return plan_sweep([snapshot], lambda _task_id: policy, calendar, today, {snapshot.id: sent})
+    return plan_sweep(
+        [snapshot],
+        lambda _task_id: policy,
+        calendar,
+        today,
+        {snapshot.id: sent},
+        lambda _task_id: rolls,
+    )

@@ -34,7 +34,8 @@ class Row:
 def with_status(assignments, as_of: AsOf, calendar: WorkCalendar, due_soon_days: int) -> list[Row]:
     """Return rows pairing each assignment with its time status as of ``as_of.day``."""
     return [
-        Row(a, status_sql.status_of(a, as_of.day, calendar, due_soon_days)) for a in assignments
+        Row(a, status_sql.status_of(a, as_of.day, calendar, due_soon_days, as_of.rule))
+        for a in assignments
     ]
 
 

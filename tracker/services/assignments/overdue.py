@@ -14,19 +14,23 @@ job's memory grows with the programme (a million assignments are read ``BATCH`` 
 and queued a few events at a time). Nothing is read when no endpoint listens.
 
 An assignment whose due date a person moves into the past is told by
-``assignment.due_changed`` instead: the job only sees the days it moves across.
+``assignment.due_changed`` instead: the job only sees the days it moves across. A deadline
+on a day off that rolls is told when its effective deadline has passed: a Sunday's on the
+Tuesday.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
+from tracker.domain.days_off import RollRule
 from tracker.domain.status import AssignmentState
 from tracker.extensions import db
 from tracker.models import Assignment
-from tracker.services import webhooks
+from tracker.services import days_off, webhooks
+from tracker.services.calendar import load_calendar
 from tracker.services.rollups.units import UNSET
 
 A = Assignment
@@ -35,10 +39,30 @@ BATCH = 500  # assignments per event
 QUEUE_EVERY = 50  # events queued per statement
 
 
-def tell_overdue(since: date, day: date, *, now: datetime) -> int:
+def _falling_due(since: date, day: date, rule: RollRule):
+    """Return the conditions selecting the open assignments whose effective deadline is on
+    ``since`` or later and before ``day``."""
+    working = A.state.in_(WORKING)
+    calendar = load_calendar()
+    rolls_since = days_off.build(since, since, calendar, rule)
+    rolls_day = days_off.build(day, day, calendar, rule)
+    rolled = (A.due_date >= rolls_since.rolled_day, A.due_date < rolls_day.rolled_day)
+    if rolls_day.never:
+        return (working, A.due_date >= since, A.due_date < day)
+    if not rule.flipped:
+        return (working, *rolled)
+    rolls = days_off.rolls_condition(A.task_id, rolls_day)
+    kept = and_(~rolls, A.due_date >= since, A.due_date < day)
+    # Bounded by both ranges so the due-date index still serves it.
+    low, high = min(since, rolls_since.rolled_day), max(day, rolls_day.rolled_day)
+    return (working, A.due_date >= low, A.due_date < high, or_(kept, and_(rolls, *rolled)))
+
+
+def tell_overdue(since: date, day: date, *, now: datetime, day_off_rolls: bool = True) -> int:
     """Queue an ``assignment.overdue`` event per task (per ``BATCH`` of its assignments) for
     the open assignments due on ``since`` or later and before ``day``: judged overdue on
-    ``day``, not before (not committed); return how many events.
+    ``day``, not before (not committed); return how many events. Due dates are effective
+    ones: ``day_off_rolls`` is the configured rule for deadlines on days off.
 
     Nothing when the counts had never been moved (``since`` is ``UNSET``: the overdue
     assignments of the past are no news), when ``day`` is not after ``since``, or when no
@@ -47,7 +71,7 @@ def tell_overdue(since: date, day: date, *, now: datetime) -> int:
         return 0
     if not webhooks.listening(webhooks.EVENT_TYPES[webhooks.OVERDUE]):
         return 0
-    falling_due = (A.state.in_(WORKING), A.due_date >= since, A.due_date < day)
+    falling_due = _falling_due(since, day, days_off.load_rule(day_off_rolls))
     per_task = db.session.execute(
         select(A.task_id, func.count()).where(*falling_due).group_by(A.task_id).order_by(A.task_id)
     ).all()

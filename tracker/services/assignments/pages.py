@@ -109,7 +109,9 @@ def assignment_page(
     owner = db.session.get(User, owner_id) if owner_id is not None else None
     return AssignmentPage(
         assignment=assignment,
-        status=status_sql.status_of(assignment, as_of.day, load_calendar(), settings.due_soon_days),
+        status=status_sql.status_of(
+            assignment, as_of.day, load_calendar(), settings.due_soon_days, as_of.rule
+        ),
         owner=owner,
         timeline=timeline,
         evidence=documents,

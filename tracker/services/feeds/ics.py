@@ -33,11 +33,14 @@ from sqlalchemy.orm import contains_eager
 
 from tracker import mail
 from tracker.domain.calendar import WorkCalendar
+from tracker.domain.days_off import effective_due, task_rolls
 from tracker.domain.reminders.planning import DUE_STAGE, Audience, stage_kind, stage_schedule
 from tracker.domain.reminders.policy import PolicyError, ReminderPolicy
 from tracker.domain.status import OPEN_STATES, AssignmentState, time_status
 from tracker.extensions import db
+from tracker.labels import deadline_text
 from tracker.models import Assignment, CalendarFeed, Role, Task, Unit
+from tracker.services import days_off
 from tracker.services.calendar import load_calendar
 from tracker.services.reminders.sources import default_policy
 from tracker.settings import Settings
@@ -167,19 +170,23 @@ class _Texts:
 def _alarms(
     title: str,
     due: date,
+    rolls: bool,
     policy: ReminderPolicy,
     calendar: WorkCalendar,
     today: date,
     texts: _Texts,
     zone: ZoneInfo,
 ) -> list[tuple[datetime, str]]:
-    """Return (UTC trigger, text) for each reminder day of ``due`` from ``today`` on."""
+    """Return (UTC trigger, text) for each reminder day of ``due`` from ``today`` on, as
+    the sweep sends them (from the effective deadline when ``rolls``)."""
+    effective = effective_due(due, calendar, rolls)
+    shown = deadline_text(due, effective)
     return [
         (
             datetime.combine(stage.day, ALARM_TIME, tzinfo=zone).astimezone(UTC),
-            str(texts.alarm(title, stage.stage, due)),
+            str(texts.alarm(title, stage.stage, shown)),
         )
-        for stage in stage_schedule(due, policy, calendar, horizon=due)
+        for stage in stage_schedule(due, policy, calendar, horizon=effective, rolls=rolls)
         if stage.audience == Audience.FOCAL
         and stage_kind(stage.stage) in ("before", DUE_STAGE)
         and stage.day >= today
@@ -203,24 +210,32 @@ def _assignment_entries(unit: Unit, today: date, settings: Settings) -> list[Ent
     if not rows:
         return []
     calendar, policies, texts = load_calendar(), _Policies(), _Texts()
+    rule = days_off.load_rule(settings.day_off_rolls)
     soon = settings.due_soon_days
     host = _host(settings)
     entries = []
     for a in rows:
         task = a.task
         url = mail.link("assignments.detail", assignment_id=a.id)
-        status = time_status(S(a.state), a.due_date, a.submitted_on, today, calendar, soon)
+        rolls = rule.rolls(a.task_id)
+        status = time_status(
+            S(a.state), a.due_date, a.submitted_on, today, calendar, soon, rolls=rolls
+        )
         alarms = []
         if a.state in REMINDED:
             alarms = _alarms(
-                task.title, a.due_date, policies.of(task), calendar, today, texts, settings.zone
-            )
+                task.title, a.due_date, rolls, policies.of(task), calendar, today, texts,
+                settings.zone,
+            )  # fmt: skip
+        effective = effective_due(a.due_date, calendar, rolls)
         entries.append(
             Entry(
                 uid=f"assignment-{a.id}@{host}",
-                day=a.due_date,
+                day=effective,  # when the unit's time runs out
                 summary=task.title,
-                description=str(texts.assignment(a, unit, status, url)),
+                description=str(
+                    texts.assignment(a, unit, status, url, deadline_text(a.due_date, effective))
+                ),
                 url=url,
                 categories=texts.categories(task),
                 stamp=max(a.updated_at, task.updated_at),
@@ -264,18 +279,22 @@ def _task_entries(owner_id: int | None, today: date, settings: Settings) -> list
     entries = []
     for task, open_count, done, total in rows:
         url = mail.link("tasks.detail", task_id=task.id)
+        rolls = task_rolls(task.deadline_day_off_rolls, settings.day_off_rolls)
+        effective = effective_due(task.deadline, calendar, rolls)
+        shown = deadline_text(task.deadline, effective)
         entries.append(
             Entry(
                 uid=f"task-{task.id}@{host}",
-                day=task.deadline,
+                day=effective,
                 summary=task.title,
-                description=str(texts.task(task, done, total, open_count, url)),
+                description=str(texts.task(task, done, total, open_count, url, shown)),
                 url=url,
                 categories=texts.categories(task),
                 stamp=task.updated_at,
                 alarms=_alarms(
                     task.title,
                     task.deadline,
+                    rolls,
                     policies.of(task),
                     calendar,
                     today,

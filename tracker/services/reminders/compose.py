@@ -17,7 +17,7 @@ from tracker.domain.reminders.coordinators import CoordinatorDigest
 from tracker.domain.reminders.planning import Audience, Notice
 from tracker.domain.reminders.routing import GroupedNotices, group_notices
 from tracker.i18n import format_day
-from tracker.labels import unit_name
+from tracker.labels import deadline_text, unit_name
 from tracker.mail import Letter, Recipient
 from tracker.models import Task, Unit
 from tracker.services.reminders import rows
@@ -126,7 +126,7 @@ def lines(grouped: GroupedNotices, named: Names, language: str) -> Lines:
             title=task.title,
             unit=unit_name(named.units[n.unit_id], language),
             returned=returned,
-            due=format_day(n.due) if n.due else "",
+            due=deadline_text(n.due, n.effective, words.gettext),
             wording=task.deadline_wording or "",
             overdue=overdue,
             left=left,

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from tracker.domain.calendar import WorkCalendar
+from tracker.domain.days_off import RollRule
 from tracker.domain.reminders.coordinators import (
     CoordinatorDigest,
     coordinator_digest,
@@ -22,7 +23,7 @@ from tracker.domain.reminders.planning import AssignmentSnapshot, Notice
 from tracker.extensions import db
 from tracker.mail import Recipient
 from tracker.models import Assignment, ExtensionRequest, Reminder, Role, Task, User
-from tracker.services import status_sql
+from tracker.services import days_off, status_sql
 from tracker.services.reminders.compose import PendingExtension
 from tracker.services.rollups import counts as tally
 
@@ -43,10 +44,12 @@ def daily_digests(
     coordinators: Mapping[int, Recipient],
     today: date,
     calendar: WorkCalendar,
+    rule: RollRule | None = None,
 ) -> list[DailyDigest]:
     """Return the daily digest of each coordinator (by task in ``coordinators``) with news
     today and none sent yet today; ``escalated`` are the day's escalations that reached a
-    unit head."""
+    unit head; ``rule`` says whose deadlines on a day off roll (None: nobody's)."""
+    effective = days_off.effective_dates(calendar, rule or RollRule(False))
     by_owner: dict[Recipient, list[AssignmentSnapshot]] = {}
     for snapshot in items:
         owner = coordinators.get(snapshot.task_id)
@@ -76,7 +79,7 @@ def daily_digests(
         if not coordinator_digest_due(today, calendar, last.get(owner.email.lower())):
             continue
         digest = coordinator_digest(
-            by_owner.get(owner, ()), today, lost.get(owner, ()), raised.get(owner, ())
+            by_owner.get(owner, ()), today, lost.get(owner, ()), raised.get(owner, ()), effective
         )
         extensions = [r for task_id, r in pending if coordinators.get(task_id) == owner]
         if digest.is_empty and not extensions:
@@ -108,7 +111,7 @@ class WeeklySummary:
 
 
 def weekly_summaries(
-    today: date, calendar: WorkCalendar, due_soon_days: int
+    today: date, calendar: WorkCalendar, due_soon_days: int, day_off_rolls: bool = True
 ) -> list[WeeklySummary]:
     """Return the weekly summary of each coordinator owning open tasks who has had none this
     ISO week (``due_soon_days`` judges what is due soon)."""
@@ -140,7 +143,8 @@ def weekly_summaries(
         )
         .order_by(Task.deadline.asc().nulls_last(), Task.id)
     ).all()
-    as_of = status_sql.AsOf.build(today, calendar, due_soon_days)
+    rule = days_off.load_rule(day_off_rolls)
+    as_of = status_sql.AsOf.build(today, calendar, due_soon_days, rule=rule)
     found = tally.buckets_by(tally.KEYS, as_of, [t.id for t in tasks])
     by_task: defaultdict[int, dict] = defaultdict(dict)
     for (task_id, group), buckets in found.items():

@@ -10,16 +10,19 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from tracker.domain.days_off import effective_due
 from tracker.domain.localtime import local_date
 from tracker.domain.reminders.planning import Audience, Notice
 from tracker.extensions import db
 from tracker.models import Assignment, User
-from tracker.services import access, events
+from tracker.services import access, days_off, events
 from tracker.services.calendar import load_calendar
 from tracker.services.errors import ServiceError
 from tracker.services.reminders import batch, sources
 from tracker.services.reminders.claim import Claim
 from tracker.settings import Settings
+
+A = Assignment
 
 
 @dataclass
@@ -43,24 +46,27 @@ def nudge(
     query = select(Assignment).where(
         Assignment.task_id == task_id, Assignment.state.in_(("assigned", "in_progress"))
     )
+    calendar = load_calendar()
+    rule = days_off.load_rule(settings.day_off_rolls)
     if unit_id is not None:
         query = query.where(Assignment.unit_id == unit_id)
     else:
-        query = query.where(Assignment.due_date < today)
+        rolls = days_off.build(today, today, calendar, rule)
+        query = query.where(days_off.due_before(A.due_date, A.task_id, today, rolls))
     assignments = db.session.scalars(query.order_by(Assignment.id)).all()
     if not assignments:
         raise ServiceError(_l("There is no open assignment to remind about."))
-    calendar = load_calendar()
     people = sources.people({a.unit_id for a in assignments}, {task_id})
     result = NudgeResult()
     parcels = []
     for a in assignments:
+        due = a.due_date and effective_due(a.due_date, calendar, rule.rolls(a.task_id))
         notice = Notice(
             assignment_id=a.id, task_id=a.task_id, unit_id=a.unit_id, stage="nudge",
             audience=Audience.FOCAL, due=a.due_date,
-            days_overdue=(today - a.due_date).days if a.due_date and a.due_date < today else None,
-            working_days_left=calendar.working_days_between(today, a.due_date)
-            if a.due_date and a.due_date >= today else None,
+            days_overdue=(today - due).days if due and due < today else None,
+            working_days_left=calendar.working_days_between(today, due)
+            if due and due >= today else None,
         )  # fmt: skip
         recipients = people.focal.get(a.unit_id, [])
         if not recipients:

@@ -17,6 +17,7 @@ from tracker.domain.reminders.planning import plan_sweep
 from tracker.domain.reminders.routing import Routing, route_notices
 from tracker.extensions import db
 from tracker.mail import Recipient
+from tracker.services import days_off
 from tracker.services.calendar import load_calendar
 from tracker.services.notifications import emails as notification_emails
 from tracker.services.outbox.queue import queue
@@ -88,13 +89,15 @@ def _sweep(
     dry_run: bool,
 ) -> None:
     policy_for = sources.policies()
+    rule = days_off.load_rule(settings.day_off_rolls)
     items = sources.snapshots(settings.zone)
-    asked = sources.stages_asked(items, policy_for, calendar, today)
-    notices = plan_sweep(items, policy_for, calendar, today, sources.sent_sets(items, asked))
+    asked = sources.stages_asked(items, policy_for, calendar, today, rule.rolls)
+    sent = sources.sent_sets(items, asked)
+    notices = plan_sweep(items, policy_for, calendar, today, sent, rule.rolls)
     people = sources.people({s.unit_id for s in items}, {s.task_id for s in items})
     routing = route_notices(notices, people.focal, people.heads)
     daily = coordinators.daily_digests(
-        items, routing.unreachable, routing.escalated, people.coordinators, today, calendar
+        items, routing.unreachable, routing.escalated, people.coordinators, today, calendar, rule
     )
     report.planned = len(notices)
     del items, notices
@@ -171,7 +174,9 @@ def _queue_weekly_summaries(
 ) -> Queued:
     """Queue each coordinator the week's summary of their open tasks, once a week (one
     transaction: there is one per coordinator)."""
-    summaries = coordinators.weekly_summaries(today, calendar, settings.due_soon_days)
+    summaries = coordinators.weekly_summaries(
+        today, calendar, settings.due_soon_days, settings.day_off_rolls
+    )
     if not summaries:
         return Queued()
     claims = [claim.weekly_summary_claim(s.to.email, s.user_id, today) for s in summaries]

@@ -17,11 +17,14 @@ from tracker.domain.reports import UnitRef
 from tracker.domain.status import OPEN_STATES, SETTLED_STATES, AssignmentState
 from tracker.extensions import db
 from tracker.models import Task, Unit
-from tracker.services import history, id_lists
+from tracker.services import days_off, history, id_lists, status_sql
 from tracker.services.calendar import load_calendar
 from tracker.services.reorganisation import succession
 from tracker.services.reorganisation.succession import office_holder
+from tracker.services.sql_dates import days_between
 from tracker.services.status_sql import AsOf
+
+__all__ = ["ReportScope", "days_between", "days_late", "report_scope"]
 
 
 @dataclass(frozen=True)
@@ -99,14 +102,17 @@ def report_scope(
     field: str | None = None,
     priority_only: bool = False,
     group: str | None = None,
+    day_off_rolls: bool = True,
 ) -> ReportScope:
     """Return the scope of a report as of ``day`` with the working calendar; ``today`` is the
-    real date (days before it are rebuilt from the history).
+    real date (days before it are rebuilt from the history); ``day_off_rolls`` is the
+    configured rule for deadlines on days off (tasks may choose otherwise).
 
     Pages and exports call it inside ``extensions.on_reports_engine``, whose transactions
     are read-only (and on SQLite leave the write lock to the scheduler and other users).
     """
-    as_of = AsOf.build(day, load_calendar(), due_soon_days)
+    rule = days_off.load_rule(day_off_rolls)
+    as_of = AsOf.build(day, load_calendar(), due_soon_days, rule=rule)
     ids = tuple(sorted(set(task_ids))) if task_ids else None
     scope = ReportScope(
         as_of, today, ids, field or None, priority_only, group or None, _successors_on(day)
@@ -140,29 +146,26 @@ def not_done(rows: Subquery) -> ColumnElement[bool]:
     return rows.c.state.not_in([s.value for s in SETTLED_STATES])
 
 
-def days_between(later, earlier) -> ColumnElement[int]:
-    """Return ``later - earlier`` in days as SQL, on SQLite and PostgreSQL alike."""
-    if db.engine.dialect.name == "postgresql":
-        return later - earlier
-    return func.cast(func.julianday(later) - func.julianday(earlier), db.Integer)
-
-
-def days_late(rows: Subquery, day: date) -> ColumnElement[int]:
-    """Return the calendar days late of each row on ``day``: completed late or submitted
-    late by the submission date, open overdue by the day; 0 otherwise."""
+def days_late(rows: Subquery, as_of: AsOf) -> ColumnElement[int]:
+    """Return the calendar days late of each row on the as-of day: completed late or
+    submitted late by the submission date, open overdue by the day; 0 otherwise. Days are
+    counted from the effective deadline (the next working day after one on a day off)."""
     c = rows.c
     S = AssignmentState
     late_by_report = days_between(c.submitted_on, c.due_date)
-    late_by_day = days_between(literal(day, db.Date), c.due_date)
+    late_by_day = days_between(literal(as_of.day, db.Date), c.due_date)
+    offset = days_off.rolled_offset(c.due_date, c.task_id, as_of.day_off_rolls)
+    if offset is not None:
+        late_by_report, late_by_day = late_by_report - offset, late_by_day - offset
     return case(
         (c.due_date.is_(None), 0),
         (
             c.state.in_([S.COMPLETED.value, S.SUBMITTED.value]),
-            case((c.submitted_on > c.due_date, late_by_report), else_=0),
+            case((status_sql.late_submission(as_of, c), late_by_report), else_=0),
         ),
         (
             c.state.in_([S.ASSIGNED.value, S.IN_PROGRESS.value]),
-            case((c.due_date < day, late_by_day), else_=0),
+            case((status_sql.open_overdue(as_of, c), late_by_day), else_=0),
         ),
         else_=0,
     )

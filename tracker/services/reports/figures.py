@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import case, exists, func, select
 
 from tracker.domain.aggregate import Buckets
+from tracker.domain.days_off import effective_due
 from tracker.domain.reports import (
     AGEING_BANDS,
     ProgrammeFigures,
@@ -20,10 +21,10 @@ from tracker.domain.reports import (
 from tracker.domain.status import AssignmentState, StatusResult, TimeStatus
 from tracker.extensions import db
 from tracker.models import Assignment, AssignmentRevision, Task, Unit
-from tracker.services import id_lists, status_sql
+from tracker.services import days_off, id_lists, status_sql
+from tracker.services.calendar import load_calendar
 from tracker.services.reports.base import ReportScope, days_late, not_done, task_rows
 from tracker.services.rollups import counts, snapshots
-from tracker.services.status_sql import AsOf
 
 S = AssignmentState
 
@@ -102,6 +103,7 @@ def task_figures(
     for (task_id, group), b in _buckets_by_task_and_group(scope, [t.id for t in tasks]).items():
         if b.total:
             by_task[task_id][group] = b
+    effective = days_off.effective_dates(load_calendar(), scope.as_of.rule)
     figures = [
         TaskFigures(
             task_id=task.id,
@@ -111,6 +113,7 @@ def task_figures(
             field=task.field,
             priority=task.priority,
             by_group=by_task[task.id],
+            effective_deadline=task.deadline and effective(task.id, task.deadline),
         )
         for task in tasks
         if by_task.get(task.id)  # else not assigned yet on that day
@@ -129,7 +132,7 @@ def name_missing(scope: ReportScope, figures: list[TaskFigures]) -> list[TaskFig
 def ageing(scope: ReportScope) -> dict[str, int]:
     """Return the open overdue assignments per ageing band (one query)."""
     if from_counts(scope):
-        return counts.ageing(scope.day, scope.task_filter())
+        return counts.ageing(scope.as_of, scope.task_filter())
     kept = snapshots.ageing(scope.day, scope.task_ids or ())
     if kept is not None:
         return kept
@@ -143,7 +146,7 @@ def history_ageing(scope: ReportScope) -> dict[tuple[int, str, str], int]:
     """Return {(task, group, ageing band): overdue assignments} on the report's day rebuilt
     from the history (one query)."""
     rows = scope.rows()
-    late = days_late(rows, scope.day)
+    late = days_late(rows, scope.as_of)
     overdue = status_sql.status_expression(scope.as_of, rows.c) == TimeStatus.OVERDUE.value
     query = (
         select(rows.c.task_id, Unit.group, late.label("days"), func.count().label("n"))
@@ -177,6 +180,7 @@ class UnitStatus:
     due_date: date | None
     submitted_on: date | None
     status: StatusResult
+    effective_due: date | None = None  # the due date's effective deadline
 
 
 def task_units(scope: ReportScope, task_id: int, *, only_missing: bool = False) -> list[UnitStatus]:
@@ -192,7 +196,7 @@ def task_units(scope: ReportScope, task_id: int, *, only_missing: bool = False) 
             rows.c.due_date,
             rows.c.submitted_on,
             status_sql.status_expression(scope.as_of, rows.c),
-            days_late(rows, scope.day),
+            days_late(rows, scope.as_of),
             Unit.name_en,
         )
         .join(Unit, Unit.id == rows.c.unit_id)
@@ -202,6 +206,7 @@ def task_units(scope: ReportScope, task_id: int, *, only_missing: bool = False) 
     if only_missing:
         query = query.where(not_done(rows))
     result = []
+    effective = days_off.effective_dates(load_calendar(), scope.as_of.rule)
     for uid, code, name, group, state, due, submitted, status, late, name_en in db.session.execute(
         query
     ):
@@ -213,6 +218,7 @@ def task_units(scope: ReportScope, task_id: int, *, only_missing: bool = False) 
                 due,
                 submitted,
                 StatusResult(TimeStatus(status), days_overdue=late if overdue else None),
+                due and effective(task_id, due),
             )
         )
     return result
@@ -239,7 +245,7 @@ def completion_over_time(
         if day == scope.day and last is not None:
             kept[day] = last
         else:
-            kept[day] = counts.buckets(AsOf(day, day), ids)
+            kept[day] = counts.buckets(scope.as_of.moved_to(day, load_calendar()), ids)
     return [(day, kept[day]) for day in days]
 
 
@@ -247,12 +253,14 @@ def history_trend(scope: ReportScope, days: list[date]) -> list[tuple]:
     """Return (day, Buckets) for each of ``days`` from the history, in one query.
 
     Every revision holds from its day until the next one; the query counts revisions per
-    (from, until, state, due date, reported late), a few thousand groups at most, and each
-    point adds up the groups in force then with the domain's status rule.
+    (from, until, state, due date, reported late, rolls off a day off), a few thousand
+    groups at most, and each point adds up the groups in force then with the domain's
+    status rule, at the effective deadline of each group's due date.
     """
     R = AssignmentRevision
     order = (R.at, R.id)
-    late = case((db.and_(R.due_date.is_not(None), R.submitted_on > R.due_date), 1), else_=0)
+    late = case((status_sql.late_submission(scope.as_of, R), 1), else_=0)
+    rolls = days_off.rolls_condition(R.task_id, scope.as_of.day_off_rolls)
     ranked = (
         select(
             R.day,
@@ -262,16 +270,22 @@ def history_trend(scope: ReportScope, days: list[date]) -> list[tuple]:
             R.state,
             R.due_date,
             late.label("late"),
+            case((rolls, 1), else_=0).label("rolls"),
         )
         .where(id_lists.among(R.task_id, scope.task_ids or ()), R.day <= scope.day)
         .subquery()
     )
     c = ranked.c
     groups = db.session.execute(
-        select(c.day, c.until, c.state, c.due_date, c.late, func.count())
+        select(c.day, c.until, c.state, c.due_date, c.late, c.rolls, func.count())
         .where(c.state != S.TRANSFERRED.value, db.or_(c.until.is_(None), c.until > c.day))
-        .group_by(c.day, c.until, c.state, c.due_date, c.late)
+        .group_by(c.day, c.until, c.state, c.due_date, c.late, c.rolls)
     ).all()
+    calendar = load_calendar()
+    groups = [
+        (since, until, state, due and effective_due(due, calendar, bool(rolled)), late, n)
+        for since, until, state, due, late, rolled, n in groups
+    ]
     series = []
     for day in days:
         counts = dict.fromkeys(("total", "on_time", "late", "overdue"), 0)
@@ -298,7 +312,8 @@ def history_trend(scope: ReportScope, days: list[date]) -> list[tuple]:
 
 def _trend_measure(state: str, due: date | None, late: bool, day: date) -> str | None:
     """Return which trend line a revision in force on ``day`` counts in, as time_status
-    would judge it (completed on time or late, overdue), or None."""
+    would judge it (completed on time or late, overdue), or None; ``due`` is the effective
+    deadline and ``late`` says whether the report came after it."""
     if state == S.COMPLETED:
         return "late" if late else "on_time"
     if due is None:

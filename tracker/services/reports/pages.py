@@ -34,6 +34,7 @@ class ReportParams:
     today: date
     due_soon_days: int
     task_ids: tuple[int, ...] | None = None
+    day_off_rolls: bool = True  # the configured rule for deadlines on days off
     field: str | None = None
     priority_only: bool = False
     group: str | None = None
@@ -49,6 +50,7 @@ def scope_of(params: ReportParams) -> ReportScope:
         field=params.field,
         priority_only=params.priority_only,
         group=params.group,
+        day_off_rolls=params.day_off_rolls,
     )
 
 

@@ -49,7 +49,7 @@ def unit_scores(scope: ReportScope, unit_ids: list[int] | None = None) -> UnitRa
     queries; over every task today, from the maintained counts)."""
     if _every_task(scope):
         if from_counts(scope):
-            return _ranked(scope, unit_counts.figures(scope.day, unit_ids))
+            return _ranked(scope, unit_counts.figures(scope.as_of, unit_ids))
         kept = snapshots.unit_figures(scope.day, unit_ids)
         if kept is not None:
             return _ranked(scope, kept)
@@ -63,7 +63,7 @@ def scores_page(scope: ReportScope, number: int, size: int) -> tuple[list, int] 
     if not (_every_task(scope) and from_counts(scope)):
         return None
     start = (max(number, 1) - 1) * size
-    found = unit_counts.ranked_page(scope.day, group=scope.group, limit=size, offset=start)
+    found = unit_counts.ranked_page(scope.as_of, group=scope.group, limit=size, offset=start)
     if found is None:
         return None
     rows, count = found
@@ -75,7 +75,7 @@ def history_unit_scores(scope: ReportScope, unit_ids: list[int] | None = None) -
     """Return the ranked scorecards of ``unit_scores`` rebuilt from the history (or from the
     live rows today): three queries over every row of the report's tasks."""
     rows = scope.rows()
-    late = days_late(rows, scope.day)
+    late = days_late(rows, scope.as_of)
     where = []
     if scope.group:
         where.append(Unit.group == scope.group)

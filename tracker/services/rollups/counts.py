@@ -2,25 +2,27 @@
 page costs the same at a million assignments as at a thousand.
 
 Each tally row stands for ``n`` assignments sharing a state, a due date and days late; the
-status rules of ``status_sql`` apply to it unchanged (a row is late when its days late are
-positive), with ``n`` as its weight. Whether an open row is overdue is judged at the
-``as_of`` day given here, so the counts serve any day from today on.
+status rules of ``status_sql`` apply to it unchanged (a row is late when its days late
+exceed the roll offset of its due date: 0, or the days a deadline on a day off moves), with
+``n`` as its weight. Whether an open row is overdue is judged at the ``as_of`` day given
+here, so the counts serve any day from today on; the triggers never need a calendar.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from datetime import date
 
 from sqlalchemy import ColumnElement, Date, Integer, Select, bindparam, func, select
 
 from tracker.domain.aggregate import Buckets
+from tracker.domain.days_off import roll_offset
 from tracker.domain.reports import AGEING_BANDS, ageing_band
 from tracker.domain.status import AssignmentState
 from tracker.extensions import db
 from tracker.models import AssignmentTally, Task
-from tracker.services import id_lists, status_sql
+from tracker.services import days_off, id_lists, status_sql
+from tracker.services.calendar import load_calendar
 from tracker.services.status_sql import AsOf
 
 T = AssignmentTally
@@ -38,38 +40,63 @@ _TASK_ARRAY = id_lists.array_parameter("task_ids")
 KEYS = ("task_id", "unit_group")  # what the counts can be split by
 
 
+# The shape of a rule for days off, which the statement's text depends on: whether deadlines
+# roll by default, whether some tasks chose otherwise, and the offsets of its exceptions.
+RuleShape = tuple[bool, bool, tuple[int, ...]]
+
+
+def _shape(as_of: AsOf) -> RuleShape:
+    rolls = as_of.day_off_rolls
+    return (rolls.rule.default, bool(rolls.rule.flipped), tuple(k for k, _ in rolls.exceptions))
+
+
+def _placeholder(shape: RuleShape) -> AsOf:
+    rolls = days_off.placeholders(*shape)
+    return AsOf(_DAY, _SOON, rolls)  # type: ignore[arg-type]  # bound at execution
+
+
+def _params(as_of: AsOf) -> dict:
+    params = {"as_of_day": as_of.day, "as_of_soon": as_of.soon_limit}
+    if not as_of.day_off_rolls.never:
+        params |= days_off.bind_values(as_of.day_off_rolls)
+    return params
+
+
 @functools.cache
-def _statement(keys: tuple[str, ...], tasks: str | None) -> Select:
+def _statement(keys: tuple[str, ...], tasks: str | None, shape: RuleShape) -> Select:
     """Return the buckets per ``keys`` over the tally rows of one task (``tasks``: "one"),
     of a list of them ("list", or "array": one array parameter) or of every task (None),
-    judged at the bound day."""
-    placeholder = AsOf(_DAY, _SOON)  # type: ignore[arg-type]  # bound at execution
-    columns = [getattr(T, key) for key in keys]
-    query = select(
-        *[c.label(f"key{i}") for i, c in enumerate(columns)],
-        *status_sql.bucket_columns(placeholder, T, weight=T.n, late=T.late_days > 0),
-    ).select_from(T)
+    judged at the bound day with a rule for days off of that ``shape``."""
+    placeholder = _placeholder(shape)
+    late = status_sql.late_tally(placeholder, T)
+    columns = [getattr(T, key).label(f"key{i}") for i, key in enumerate(keys)]
+    status = status_sql.status_expression(placeholder, T, late).label("status")
+    query = select(*columns, T.state, T.n, status).select_from(T)
     if tasks == "one":
         query = query.where(T.task_id == _TASK)
     elif tasks == "list":
         query = query.where(T.task_id.in_(_TASKS))
     elif tasks == "array":
         query = query.where(T.task_id == _TASK_ARRAY)
+    # Each row judged once in a subquery: the status is written once in the statement.
+    rows = query.subquery("judged")
+    by = [rows.c[f"key{i}"] for i in range(len(keys))]
+    counted = select(*by, *status_sql.status_aggregates(rows.c.status, rows.c.state, rows.c.n))
     # A key is present when it has assignments, as when counting the assignments themselves.
-    return query.group_by(*columns).having(func.sum(T.n) > 0) if keys else query
+    return counted.group_by(*by).having(func.sum(rows.c.n) > 0) if keys else counted
 
 
 def _read(
     keys: tuple[str, ...], as_of: AsOf, *, task_id: int | None = None, task_ids=None
 ) -> dict[tuple, Buckets]:
-    params = {"as_of_day": as_of.day, "as_of_soon": as_of.soon_limit}
+    params = _params(as_of)
     if task_id is not None:
         tasks, params["task_id"] = "one", task_id
     elif task_ids is not None:
         tasks, params["task_ids"] = "array" if id_lists.arrays() else "list", list(task_ids)
     else:
         tasks = None
-    rows = db.session.execute(_statement(keys, tasks), params).all()
+    rows = db.session.execute(_statement(keys, tasks, _shape(as_of)), params).all()
     return {tuple(row[: len(keys)]): status_sql.to_buckets(row) for row in rows}
 
 
@@ -98,24 +125,29 @@ def group_buckets(as_of: AsOf, task_id: int | None = None) -> dict[str, Buckets]
     return {group: b for (group,), b in found.items()}
 
 
-def ageing(day: date, task_filter: ColumnElement[bool]) -> dict[str, int]:
+def ageing(as_of: AsOf, task_filter: ColumnElement[bool]) -> dict[str, int]:
     """Return the open overdue assignments of the tasks matching ``task_filter`` per ageing
-    band on ``day`` (one query): open rows by calendar days past their due date, submitted
-    rows by the days they were reported late."""
+    band on the as-of day (one query): open rows by calendar days past their effective
+    deadline, submitted rows by the days they were reported after it."""
+    day = as_of.day
     working = [S.ASSIGNED.value, S.IN_PROGRESS.value]
     overdue = db.or_(
         db.and_(T.state.in_(working), T.due_date < day),
         db.and_(T.state == S.SUBMITTED.value, T.late_days > 0),
     )
+    rolls, by_rule = days_off.rolls_grouping(T.task_id, as_of.day_off_rolls)
     rows = db.session.execute(
-        select(T.state, T.due_date, T.late_days, func.sum(T.n))
+        select(T.state, T.due_date, T.late_days, rolls, func.sum(T.n))
         .join(Task, Task.id == T.task_id)
         .where(task_filter, overdue, T.n != 0)
-        .group_by(T.state, T.due_date, T.late_days)
+        .group_by(T.state, T.due_date, T.late_days, *by_rule)
     )
+    calendar = load_calendar()
     bands = {label: 0 for label, _first, _last in AGEING_BANDS}
-    for state, due, late_days, n in rows:
-        days = late_days if state == S.SUBMITTED.value else (day - due).days
+    for state, due, late_days, rolled, n in rows:
+        # Per distinct due date, not per assignment: the rows are already added up.
+        late = late_days if state == S.SUBMITTED.value else (day - due).days
+        days = late - roll_offset(due, calendar, bool(rolled))
         band = ageing_band(int(days))
         if band:
             bands[band] += int(n)
@@ -128,8 +160,8 @@ def has(task_id, status: str, as_of: AsOf | None = None) -> ColumnElement[bool]:
     working = [S.ASSIGNED.value, S.IN_PROGRESS.value]
     if status == "overdue" and as_of is not None:
         condition = db.or_(
-            db.and_(T.state.in_(working), T.due_date < as_of.day),
-            db.and_(T.state == S.SUBMITTED.value, T.late_days > 0),
+            db.and_(T.state.in_(working), status_sql.open_overdue(as_of, T)),
+            db.and_(T.state == S.SUBMITTED.value, status_sql.late_tally(as_of, T)),
         )
     elif status == "open":
         condition = T.state.in_([*working, S.SUBMITTED.value])

@@ -4,7 +4,8 @@ dashboard's late units read a few rows per unit instead of every assignment.
 The counts judge open assignments at the clock's day (``RollupClock``), which the
 scheduler moves on at midnight (``roll``). A reader asking about another day adds the
 assignments falling due in between: none on an ordinary day, a day's worth when the
-midnight job is late, the whole gap in tests that fix the date.
+midnight job is late, the whole gap in tests that fix the date. Deadlines on days off are
+then judged at their effective date (``unit_rolls``).
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ from tracker.domain.aggregate import Buckets
 from tracker.domain.status import AssignmentState
 from tracker.extensions import db
 from tracker.models import Assignment, RollupClock, Unit, UnitTally
-from tracker.services.reports.base import days_between
+from tracker.services.rollups import unit_rolls
+from tracker.services.sql_dates import days_between
+from tracker.services.status_sql import AsOf
 
 A, U = Assignment, UnitTally
 S = AssignmentState
@@ -131,10 +134,12 @@ def _figures_query(day: date) -> Select:
     return select(U.unit_id, *labelled, values[-1].label("clock")).group_by(U.unit_id)
 
 
-def figures(day: date, unit_ids: list[int] | None = None) -> dict[int, UnitFigures]:
-    """Return the figures on ``day`` of every unit (or of ``unit_ids``) with assignments:
-    one row per unit added up in the database, then the assignments falling due between the
-    clock's day and ``day`` moved across (two queries)."""
+def figures(as_of: AsOf, unit_ids: list[int] | None = None) -> dict[int, UnitFigures]:
+    """Return the figures on the as-of day of every unit (or of ``unit_ids``) with
+    assignments: one row per unit added up in the database, then the assignments falling due
+    between the clock's day and that day moved across, then what the rule for deadlines on
+    days off changes (four queries at most)."""
+    day = as_of.day
     today = (day - EPOCH).days
     query = _figures_query(day)
     if unit_ids is not None:
@@ -151,20 +156,26 @@ def figures(day: date, unit_ids: list[int] | None = None) -> dict[int, UnitFigur
         f[5] += sign * n  # open overdue
         f[7] += sign * n  # late
         f[8] += sign * (n * today - due)  # days late
+    for uid, changes in unit_rolls.deltas(as_of, unit_ids).items():
+        f = found.setdefault(uid, [0] * 9)
+        for name, change in zip(unit_rolls.DELTAS, changes, strict=True):
+            f[FIGURES.index(name)] += change
     return {
         uid: UnitFigures(Buckets(*f[:7]), days_late=f[8], late=f[7]) for uid, f in found.items()
     }
 
 
 def ranked_page(
-    day: date, *, group: str | None, limit: int, offset: int
+    as_of: AsOf, *, group: str | None, limit: int, offset: int
 ) -> tuple[list[tuple[tuple, UnitFigures]], int] | None:
     """Return the units with assignments ranked as the scorecards rank them (completion
     rate, on-time share, fewest overdue, fewest average days late, name): ``limit`` of them
     from ``offset`` as ((id, code, name, group), figures), and how many there are in all
-    (one query, ranked in the database). None when the counts judge another day than
-    ``day`` or the page is past the end: the caller then ranks every unit's ``figures``."""
-    rows = _figures_query(day).subquery()
+    (one query, ranked in the database, after one for the due dates on days off). None when
+    the counts judge another day than the as-of day or the page is past the end: the caller
+    then ranks every unit's ``figures``."""
+    day = as_of.day
+    rows = unit_rolls.with_deltas(_figures_query(day), as_of, FIGURES)
     completed = rows.c.completed_on_time + rows.c.completed_late
     due = completed + rows.c.open_overdue
 
@@ -211,15 +222,17 @@ def ranked_page(
     return page, found[0][-1]
 
 
-def most_overdue(day: date, limit: int | None = None) -> list[tuple[int, int]]:
-    """Return (unit, open overdue assignments on ``day``) of every unit that has any, or of
-    the first ``limit``, the most first, then by name.
+def most_overdue(as_of: AsOf, limit: int | None = None) -> list[tuple[int, int]]:
+    """Return (unit, open overdue assignments on the as-of day) of every unit that has any,
+    or of the first ``limit``, the most first, then by name.
 
-    On the clock's day the database ranks them and returns ``limit`` rows (one query);
-    on another day every unit's rows are read and those falling due in between moved
-    across (two more)."""
+    On the clock's day, with no deadline rolling off a day off, the database ranks them and
+    returns ``limit`` rows (two queries); otherwise every unit's rows are read, those falling
+    due in between moved across and the rolled deadlines taken back (three more)."""
+    day = as_of.day
     clock = select(RollupClock.day).where(RollupClock.id == 1).scalar_subquery()
-    if limit is not None:
+    rolled = unit_rolls.rolled_due_dates(as_of)
+    if limit is not None and not rolled:
         overdue = func.sum(U.n)
         rows = db.session.execute(
             select(U.unit_id, overdue, clock)
@@ -233,7 +246,7 @@ def most_overdue(day: date, limit: int | None = None) -> list[tuple[int, int]]:
         ).all()
         if (rows[0][2] if rows else clock_day()) == day:
             return [(uid, int(n)) for uid, n, _ in rows]
-        return most_overdue(day)[:limit]
+        return most_overdue(as_of)[:limit]
     rows = db.session.execute(
         select(U.unit_id, Unit.sort_name, U.state, U.overdue, U.n, clock)
         .join(Unit, Unit.id == U.unit_id)
@@ -249,9 +262,13 @@ def most_overdue(day: date, limit: int | None = None) -> list[tuple[int, int]]:
             counts[uid] += n
     for uid, _state, _before, after, n, _due in _falling_due(since or UNSET, day):
         counts[uid] += n if after else -n
+    changes = unit_rolls.deltas_query(as_of, rolled)
+    if changes is not None:
+        for uid, *values in db.session.execute(changes):
+            counts[uid] += int(values[unit_rolls.DELTAS.index("open_overdue")])
     ranked = [(uid, n) for uid, n in counts.items() if n > 0]
     ranked.sort(key=lambda kv: (-kv[1], names.get(kv[0], "")))
-    return ranked
+    return ranked[:limit] if limit is not None else ranked
 
 
 def roll(day: date) -> int:

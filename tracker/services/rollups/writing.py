@@ -43,12 +43,14 @@ def _scorecards_of(scope: ReportScope) -> dict[int, dict]:
     }
 
 
-def write_day(day: date, *, today: date, due_soon_days: int, now: datetime) -> int:
+def write_day(
+    day: date, *, today: date, due_soon_days: int, now: datetime, day_off_rolls: bool = True
+) -> int:
     """Replace the snapshot of ``day`` (a closed day: before ``today``) with its figures
     rebuilt from the history; return the rows written (not committed)."""
     if day >= today:
         raise ValueError(f"{day} is not a closed day")
-    scope = report_scope(day, due_soon_days, today=today)  # every task
+    scope = report_scope(day, due_soon_days, today=today, day_off_rolls=day_off_rolls)
     rows, cards = _figures_of(scope), _scorecards_of(scope)
     db.session.execute(delete(SnapshotDay).where(SnapshotDay.day == day))
     db.session.execute(insert(SnapshotDay), [{"day": day, "written_at": now}])
@@ -64,13 +66,17 @@ def write_day(day: date, *, today: date, due_soon_days: int, now: datetime) -> i
     return len(rows) + len(cards)
 
 
-def write_range(first: date, last: date, *, today: date, due_soon_days: int, now) -> list[date]:
+def write_range(
+    first: date, last: date, *, today: date, due_soon_days: int, now, day_off_rolls: bool = True
+) -> list[date]:
     """Write the snapshot of every day from ``first`` to ``last`` (both closed), committing
     each; return the days written."""
     written = []
     day = first
     while day <= last:
-        write_day(day, today=today, due_soon_days=due_soon_days, now=now)
+        write_day(
+            day, today=today, due_soon_days=due_soon_days, now=now, day_off_rolls=day_off_rolls
+        )
         db.session.commit()
         written.append(day)
         day += timedelta(days=1)
@@ -78,7 +84,13 @@ def write_range(first: date, last: date, *, today: date, due_soon_days: int, now
 
 
 def write_missing(
-    *, today: date, days_back: int, due_soon_days: int, now, also: Iterable[date] = ()
+    *,
+    today: date,
+    days_back: int,
+    due_soon_days: int,
+    now,
+    also: Iterable[date] = (),
+    day_off_rolls: bool = True,
 ) -> list[date]:
     """Write the snapshots of the closed days of the last ``days_back`` that lack one (a
     scheduler job: yesterday, and any day missed or dropped since), and of the closed days
@@ -89,7 +101,10 @@ def write_missing(
     written = []
     for day in wanted:
         if day not in kept:
-            write_range(day, day, today=today, due_soon_days=due_soon_days, now=now)
+            write_range(
+                day, day, today=today, due_soon_days=due_soon_days, now=now,
+                day_off_rolls=day_off_rolls,
+            )  # fmt: skip
             written.append(day)
     return written
 
@@ -105,7 +120,12 @@ class SnapshotDifference:
 
 
 def differences(
-    *, today: date, due_soon_days: int, first: date | None = None, last: date | None = None
+    *,
+    today: date,
+    due_soon_days: int,
+    first: date | None = None,
+    last: date | None = None,
+    day_off_rolls: bool = True,
 ) -> list[SnapshotDifference]:
     """Return every kept figure (of the days between ``first`` and ``last``, by default all)
     that differs from the day rebuilt from the history."""
@@ -121,7 +141,7 @@ def differences(
             (r.task_id, r.unit_group): {c: getattr(r, c) for c in columns}
             for r in db.session.scalars(select(TallySnapshot).where(TallySnapshot.day == day))
         }
-        scope = report_scope(day, due_soon_days, today=today)
+        scope = report_scope(day, due_soon_days, today=today, day_off_rolls=day_off_rolls)
         rebuilt = _figures_of(scope)
         for key in sorted(set(kept) | set(rebuilt)):
             if kept.get(key) != rebuilt.get(key):

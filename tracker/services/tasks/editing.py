@@ -7,12 +7,21 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.domain.status import OPEN_STATES
 from tracker.extensions import db
-from tracker.models import Assignment, Event, Field, Role, Task, User
+from tracker.models import (
+    Assignment,
+    AssignmentRevision,
+    Event,
+    Field,
+    Role,
+    SnapshotDay,
+    Task,
+    User,
+)
 from tracker.services import access, events, history, webhooks
 from tracker.services.errors import InvalidInput, NotFound, ServiceError, StaleEdit
 from tracker.services.notifications import kinds
@@ -41,6 +50,8 @@ class TaskInput:
     deadline: date | None = None
     deadline_wording: str = ""
     owner_id: int | None = None
+    # A deadline on a day off: None follows DEADLINE_DAY_OFF_ROLLS, True rolls, False keeps.
+    deadline_day_off_rolls: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -221,6 +232,8 @@ def apply_update(
     if move_due_dates and old_deadline != task.deadline:
         moved_rows = _move_due_dates(task, old_deadline, actor=actor, now=now)
     moved = len(moved_rows)
+    if "deadline_day_off_rolls" in changed:
+        _drop_kept_figures(task.id)
     _notify_units(task, changed, moved_rows, old_deadline, actor=actor, now=now)
     events.record(
         "task_updated",
@@ -232,6 +245,14 @@ def apply_update(
     )
     _tell_changed(task, changed, now=now, moved_due_dates=moved)
     return TaskUpdate(task, tuple(changed), moved)
+
+
+def _drop_kept_figures(task_id: int) -> None:
+    """Drop the figures kept for the days since the task's first due date: a new rule for
+    its deadlines on days off changes them, and the daily job writes them again."""
+    R = AssignmentRevision
+    first = select(func.min(R.due_date)).where(R.task_id == task_id).scalar_subquery()
+    db.session.execute(delete(SnapshotDay).where(SnapshotDay.day >= first))
 
 
 def _notify_units(

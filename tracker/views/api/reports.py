@@ -143,7 +143,13 @@ def _params(args):
     day = args.get("as_of") or today
     if not EARLIEST <= day <= LATEST:
         return problem(422, errors={"query": {"as_of": [str(OUT_OF_RANGE)]}})
-    return pages.ReportParams(day=day, today=today, due_soon_days=settings.current().due_soon_days)
+    current = settings.current()
+    return pages.ReportParams(
+        day=day,
+        today=today,
+        due_soon_days=current.due_soon_days,
+        day_off_rolls=current.day_off_rolls,
+    )
 
 
 BUCKET_FIELDS = tuple(BucketsSchema().fields)  # read once: a programme has many buckets

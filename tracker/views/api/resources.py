@@ -106,6 +106,7 @@ class TaskSchema(ma.Schema):
     priority = ma.fields.Boolean(required=True)
     deadline = ma.fields.Date(allow_none=True)
     deadline_wording = ma.fields.String(required=True)
+    deadline_day_off_rolls = ma.fields.Boolean(allow_none=True)
     owner_id = ma.fields.Integer(allow_none=True)
     created_at = Moment(required=True)
     updated_at = Moment(required=True)
@@ -233,7 +234,7 @@ def _with_status(row) -> _WithStatus:
 
 def as_of():
     config = settings.current()
-    return api_reads.as_of_today(clock.today(), config.due_soon_days)
+    return api_reads.as_of_today(clock.today(), config.due_soon_days, config.day_off_rolls)
 
 
 @assignments.route("")

@@ -75,6 +75,14 @@ class TaskWriteArgs(ma.Schema):
         validate=ma.validate.Range(1, INT_MAX),
         metadata={"description": "The coordinator in charge (default: the token's user)."},
     )
+    deadline_day_off_rolls = ma.fields.Boolean(
+        allow_none=True,
+        metadata={
+            "description": "A deadline on a day off: true ends it at the end of the next "
+            "working day, false keeps the written date, null (the default) follows the "
+            "deployment's DEADLINE_DAY_OFF_ROLLS."
+        },
+    )
 
 
 class TaskChangeArgs(TaskWriteArgs):
@@ -135,6 +143,7 @@ def _task_input(args: dict, task=None):
         deadline=deadline,
         deadline_wording=wording,
         owner_id=owner,
+        deadline_day_off_rolls=value("deadline_day_off_rolls", None),
     )
 
 

@@ -1,0 +1,197 @@
+"""Deadlines on days off in the database: which tasks' deadlines roll, and by how many days.
+
+A page over a million assignments judges them in SQL, which knows no calendar. A due date's
+roll offset (days from the written to the effective deadline, ``domain.days_off``) is
+therefore computed from its weekday, with the few dozen days a year that the weekend rule
+gets wrong (holidays, days in lieu, swapped Saturdays, the admin's overrides) listed as
+literals: ``IN`` lists the databases look up by hash (PostgreSQL) or index (SQLite).
+
+Open assignments need no per-row offset: on a given day, a rolling deadline is overdue when
+it is on or before the last working day before that day, a bound computed once here.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import ColumnElement, Date, and_, bindparam, case, false, literal, or_, true
+
+from tracker.domain.calendar import WorkCalendar
+from tracker.domain.days_off import RollRule, offset_exceptions
+from tracker.domain.deadlines import MIN_YEAR
+from tracker.extensions import db
+from tracker.services import id_lists
+from tracker.services.calendar import task_day_off_rules
+from tracker.services.sql_dates import days_between
+
+EPOCH = date(1900, 1, 6)  # a Saturday: days since it, modulo 7, give the weekday (0: Saturday)
+_ONE_DAY = timedelta(days=1)
+
+Exceptions = tuple[tuple[int, tuple[date, ...] | None], ...]
+
+
+@dataclass(frozen=True)
+class DayOffRolls:
+    """What SQL needs to judge rolling deadlines on one day.
+
+    ``rolled_day``: a rolling due date before it is overdue (the day after the last working
+    day before the as-of day); ``rolled_soon``: one on or before it is due soon (the last
+    working day of the due-soon window). ``exceptions``: (offset, days) where the weekend
+    rule is wrong, from 2000 to the year after the as-of day (due dates start in 2000, and a
+    report is never judged before the day it was made). ``flipped`` replaces
+    ``rule.flipped`` in statements that bind the task ids at execution.
+    """
+
+    rule: RollRule
+    rolled_day: date
+    rolled_soon: date
+    exceptions: Exceptions = field(default=(), compare=False)
+    flipped: ColumnElement | None = field(default=None, compare=False)
+
+    @property
+    def never(self) -> bool:
+        """Return True when no task's deadlines roll (the SQL is then the plain one)."""
+        return not self.rule.default and not self.rule.flipped and self.flipped is None
+
+
+def load_rule(default: bool, version: str | None = None) -> RollRule:
+    """Return the rule with ``default`` from the configuration and the tasks that chose
+    otherwise (read with the calendar: ``services.calendar``)."""
+    return RollRule.of(default, task_day_off_rules(version))
+
+
+@functools.lru_cache(maxsize=8)
+def _exceptions(overrides: tuple, last_year: int) -> Exceptions:
+    found = offset_exceptions(WorkCalendar(dict(overrides)), MIN_YEAR, last_year)
+    return tuple(found.items())
+
+
+def build(day: date, soon_limit: date, calendar: WorkCalendar, rule: RollRule) -> DayOffRolls:
+    """Return the rolls of ``rule`` judged on ``day`` with its due-soon limit."""
+    exceptions: Exceptions = ()
+    if rule.default or rule.flipped:
+        overrides = tuple(sorted(calendar.overrides.items()))
+        exceptions = _exceptions(overrides, max(day.year + 1, MIN_YEAR))
+    return DayOffRolls(
+        rule,
+        rolled_day=calendar.previous_working_day(day - _ONE_DAY) + _ONE_DAY,
+        rolled_soon=calendar.previous_working_day(soon_limit),
+        exceptions=exceptions,
+    )
+
+
+def effective_dates(calendar: WorkCalendar, rule: RollRule) -> Callable[[int, date], date]:
+    """Return ``effective(task id, due date)``: the effective deadline, worked out once per
+    (rule, due date) however many assignments share it."""
+    found: dict[tuple[bool, date], date] = {}
+
+    def effective(task_id: int, due: date) -> date:
+        key = (rule.rolls(task_id), due)
+        day = found.get(key)
+        if day is None:
+            day = found[key] = calendar.next_working_day(due) if key[0] else due
+        return day
+
+    return effective
+
+
+def placeholders(default: bool, with_tasks: bool, offsets: Sequence[int]) -> DayOffRolls:
+    """Return rolls whose days, flipped tasks and exception days are bound at execution
+    (``bind_values`` gives them), for statements built once and run many times."""
+    flipped = None
+    if with_tasks:
+        flipped = bindparam("roll_tasks", expanding=True, type_=db.Integer)
+    return DayOffRolls(
+        RollRule(default),
+        rolled_day=bindparam("rolled_day", type_=Date),  # type: ignore[arg-type]
+        rolled_soon=bindparam("rolled_soon", type_=Date),  # type: ignore[arg-type]
+        exceptions=tuple((k, None) for k in offsets),
+        flipped=flipped,
+    )
+
+
+def bind_values(rolls: DayOffRolls) -> dict:
+    """Return the values of ``placeholders`` for ``rolls``."""
+    values = {"rolled_day": rolls.rolled_day, "rolled_soon": rolls.rolled_soon}
+    if rolls.rule.flipped:
+        values["roll_tasks"] = sorted(rolls.rule.flipped)
+    for k, days in rolls.exceptions:
+        values[f"day_off_{k}"] = list(days or ())
+    return values
+
+
+def rolls_condition(task_id, rolls: DayOffRolls) -> ColumnElement[bool]:
+    """Return whether the deadlines of each row's task (``task_id``, a column) roll."""
+    if rolls.flipped is not None:
+        chosen = task_id.in_(rolls.flipped)
+    elif rolls.rule.flipped:
+        chosen = id_lists.among(task_id, sorted(rolls.rule.flipped))
+    else:
+        return true() if rolls.rule.default else false()
+    return ~chosen if rolls.rule.default else chosen
+
+
+def rolls_grouping(task_id, rolls: DayOffRolls) -> tuple[ColumnElement[bool], list]:
+    """Return (the column saying whether each row's deadlines roll, what to add to GROUP BY
+    for it): nothing when every task follows one rule (PostgreSQL refuses to group by a
+    constant)."""
+    condition = rolls_condition(task_id, rolls).label("rolls")
+    if rolls.flipped is None and not rolls.rule.flipped:
+        return literal(rolls.rule.default).label("rolls"), []
+    return condition, [condition]
+
+
+def offset(due, rolls: DayOffRolls) -> ColumnElement[int]:
+    """Return each row's roll offset of the due date ``due`` (a column), as if it rolled."""
+    weekday = days_between(due, literal(EPOCH, Date)) % 7
+    whens = [
+        (
+            due.in_(
+                bindparam(
+                    f"day_off_{k}",
+                    value=None if days is None else list(days),
+                    expanding=True,
+                    literal_execute=True,
+                    type_=Date,
+                    unique=days is not None,
+                )
+            ),
+            k,
+        )
+        for k, days in rolls.exceptions
+    ]
+    return case(*whens, (weekday == 0, 2), (weekday == 1, 1), else_=0)
+
+
+def rolled_offset(due, task_id, rolls: DayOffRolls) -> ColumnElement[int] | None:
+    """Return each row's roll offset under the rule (0 for tasks that do not roll), or
+    None when no task rolls."""
+    if rolls.never:
+        return None
+    if rolls.flipped is None and not rolls.rule.flipped:
+        return offset(due, rolls)
+    return case((rolls_condition(task_id, rolls), offset(due, rolls)), else_=0)
+
+
+def due_before(due, task_id, day, rolls: DayOffRolls) -> ColumnElement[bool]:
+    """Return "the effective deadline is before ``day``" for open rows judged on that day
+    (``rolls.rolled_day`` belongs to it): written before it, and for rolling tasks before the
+    run of days off that ends it."""
+    if rolls.never:
+        return due < day
+    if rolls.flipped is None and not rolls.rule.flipped:
+        return due < rolls.rolled_day
+    return and_(due < day, or_(~rolls_condition(task_id, rolls), due < rolls.rolled_day))
+
+
+def due_by(due, task_id, limit, rolled_limit, rolls: DayOffRolls) -> ColumnElement[bool]:
+    """Return "the effective deadline is on or before ``limit``", where ``rolled_limit`` is
+    the last working day up to ``limit``."""
+    if rolls.never:
+        return due <= limit
+    if rolls.flipped is None and not rolls.rule.flipped:
+        return due <= rolled_limit
+    return and_(due <= limit, or_(~rolls_condition(task_id, rolls), due <= rolled_limit))

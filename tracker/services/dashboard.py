@@ -40,8 +40,11 @@ class Dashboard:
     tasks: list[tuple[Task, Buckets]]
 
 
-def dashboard(unit_scope: int | None, as_of: AsOf, limit: int = 10) -> Dashboard:
-    """Return everything the dashboard shows (nine queries at most whatever the data size).
+def dashboard(
+    unit_scope: int | None, as_of: AsOf, limit: int = 10, *, lists: bool = True
+) -> Dashboard:
+    """Return everything the dashboard shows (nine queries at most whatever the data size);
+    without ``lists``, only the buckets (a focal point's home lists their to-do instead).
 
     Every unit's figures come from the maintained counts; one unit's from its few hundred
     assignments."""
@@ -51,6 +54,8 @@ def dashboard(unit_scope: int | None, as_of: AsOf, limit: int = 10) -> Dashboard
     else:
         by_group = status_sql.count_buckets_by(Unit.group, as_of, scope, joins=[Unit])
     buckets = sum(by_group.values(), Buckets())
+    if not lists:
+        return Dashboard(as_of, buckets, by_group, [], [], [], [])
 
     overdue_units = _overdue_units(unit_scope, as_of, limit)
     due_soon = _assignments(

@@ -18,8 +18,8 @@ bp = Blueprint("dashboard", __name__)
 @bp.get("/")
 @kept()
 def index():
-    scope = context.unit_scope()
-    data = dashboard.dashboard(scope, context.as_of())
+    scope = context.unit_scope()  # a focal point's unit: their home is its to-do list
+    data = dashboard.dashboard(scope, context.as_of(), lists=scope is None)
     pictures, todo_list = {}, None
     if scope is not None:
         todo_list = todo.unit_todo(scope, data.as_of, context.due_soon_days())

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import contains_eager
 
+from tracker.domain.days_off import effective_due
 from tracker.domain.status import OPEN_STATES, AssignmentState, StatusResult
 from tracker.domain.todo import DeadlineWords, NextAction, deadline_words, may_ask_for_time
 from tracker.domain.todo import next_action as next_step
@@ -71,7 +72,9 @@ def unit_todo(unit_id: int, as_of: AsOf, due_soon_days: int, limit: int = 20) ->
     calendar = load_calendar()
     items = []
     for a in rows:
-        status = status_sql.status_of(a, as_of.day, calendar, due_soon_days)
+        status = status_sql.status_of(a, as_of.day, calendar, due_soon_days, as_of.rule)
+        # Days left count to the effective deadline: a Sunday's ends on Monday.
+        due = a.due_date and effective_due(a.due_date, calendar, as_of.rule.rolls(a.task_id))
         action = next_step(
             a.state, returned=a.returned_at is not None, extension_pending=a.id in pending
         )
@@ -82,7 +85,7 @@ def unit_todo(unit_id: int, as_of: AsOf, due_soon_days: int, limit: int = 20) ->
                 a,
                 status,
                 action,
-                deadline_words(a.due_date, status, as_of.day),
+                deadline_words(due, status, as_of.day),
                 may_ask_for_time(action, status),
             )
         )

@@ -51,6 +51,23 @@ def test_a_nul_in_a_form_changes_nothing(app, client, login, world):
     assert _counts(app) == before
 
 
+def test_a_multipart_part_without_a_name_is_no_server_error(app, client, login, world):
+    login("dp@example.org")
+    before = _counts(app)
+    body = (
+        b"--X\r\nContent-Disposition: form-data\r\n\r\nno name\r\n"
+        b'--X\r\nContent-Disposition: form-data; name="note"\r\n\r\nab\x00cd\r\n--X--\r\n'
+    )
+    response = client.post(
+        f"/assignments/{world['assignment']}/notes",
+        data=body,
+        content_type="multipart/form-data; boundary=X",
+    )
+    assert response.status_code == 400  # the NUL is still found and refused, in words
+    assert "ký tự ẩn (NUL)" in response.get_data(as_text=True)
+    assert _counts(app) == before
+
+
 @pytest.mark.parametrize(
     "url",
     [

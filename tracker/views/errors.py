@@ -42,6 +42,7 @@ def refuse_unusable_input():
     integers = () if api_common.is_api_request() else INTEGER_FIELDS  # the API: its schemas
     for fields in (request.args, request.form):
         for name, value in fields.items(multi=True):
+            name = name or ""  # a multipart part may come without a name
             if _NUL in value or _NUL in name:
                 abort(400, NUL_MESSAGE)
             number = value.strip().lstrip("-")

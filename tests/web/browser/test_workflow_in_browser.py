@@ -61,7 +61,7 @@ def test_assign_report_return_resubmit_confirm(page: Page, server, shoot, tmp_pa
     page.goto(f"{server}/tasks/new")
     page.get_by_label(t("Title")).fill(title)
     page.get_by_label(t("Field")).select_option("data")
-    page.get_by_label(t("Deadline")).fill("tháng 10/2024")
+    page.get_by_label(t("Deadline"), exact=True).fill("tháng 10/2024")
     page.get_by_role("button", name=t("Check")).click()
     expect(page.get_by_text("31/10/2024").first).to_be_visible()
     page.get_by_role("button", name=t("Save")).click()

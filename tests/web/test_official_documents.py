@@ -72,6 +72,10 @@ def test_the_programme_report_downloads_in_the_decrees_layout(client, demo):
     assert [r.cells[0].text for r in by_group.rows[1:]] == ["Bộ, ngành", "Địa phương", "Tổng cộng"]
     catalogue = next(r for r in by_task.rows if "dữ liệu dùng chung" in r.cells[1].text)
     assert catalogue.cells[3].text.startswith("17 bộ, ngành và 54/63 địa phương")
+    # Every task's rate carries its basis: never a bare "100,00%" beside 54 of 63.
+    rates = [r.cells[7].text for r in by_task.rows[1:]]
+    assert rates and all("trên" in rate or rate == "chưa đến hạn" for rate in rates)
+    assert by_group.rows[0].cells[-1].text == "Tỷ lệ hoàn thành (trên số đã đến hạn)"
 
     recipients, signer = signature.rows[0].cells
     lines = [p for p in recipients.paragraphs if p.text]

@@ -16,7 +16,7 @@ from tracker.domain.reports import GROUPS, ProgrammeFigures
 from tracker.exports.narrative import group_split_text, narrative_paragraphs
 from tracker.exports.official.document import DocTable, OfficialReport, Part
 from tracker.i18n import format_day, format_number, format_rate
-from tracker.labels import GROUP
+from tracker.labels import GROUP, rate_short
 
 
 def programme_report(
@@ -72,7 +72,7 @@ def _bucket_headings() -> tuple[str, ...]:
         _("Open, within deadline"),
         _("Open, overdue"),
         _("Awaiting confirmation"),
-        _("Completion rate"),
+        _("Completion rate (completed of those already due)"),
     )
 
 
@@ -104,7 +104,7 @@ def _task_table(figures: ProgrammeFigures) -> DocTable:
             format_number(task.total.completed_on_time),
             format_number(task.total.completed_late),
             format_number(task.total.open_overdue),
-            format_rate(task.total.completion_rate) if task.total.due else "—",
+            rate_short(task.total),  # with its basis: "100% of 1 due" reads as 1, not as all
         )
         for number, task in enumerate(figures.tasks, start=1)
     )
@@ -120,6 +120,6 @@ def _task_table(figures: ProgrammeFigures) -> DocTable:
             _("Completion rate"),
         ),
         rows=rows,
-        widths=(0.9, 4.3, 2.3, 3.4, 1.4, 1.4, 1.4, 1.4),
+        widths=(0.9, 4.0, 2.2, 3.2, 1.4, 1.4, 1.4, 2.0),
         numeric=frozenset({0, 4, 5, 6, 7}),
     )

@@ -100,8 +100,9 @@ def _open(browser: Browser, base: str, email: str, language: str) -> Page:
     page.wait_for_url(lambda url: "/login" not in url)
     if language == "en":
         page.get_by_test_id("account-menu").click()
-        page.get_by_role("button", name="English").click()
-        page.wait_for_function("document.documentElement.lang === 'en'")
+        with page.expect_navigation():  # the switch posts and reloads the page
+            page.get_by_role("button", name="English").click()
+        page.wait_for_function("document.documentElement?.lang === 'en'")
     return page
 
 

@@ -12,9 +12,9 @@ due-date index, in one query grouped by unit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import Select, and_, case, false, func, literal, or_, select
 
 from tracker.domain.days_off import roll_offset
 from tracker.domain.status import AssignmentState
@@ -56,9 +56,14 @@ def rolled_due_dates(as_of: AsOf) -> dict[date, int]:
     return {due: offset for due, offset in found.items() if offset}
 
 
-def deltas_query(as_of: AsOf, offsets: dict[date, int], unit_ids=None) -> Select | None:
+def deltas_query(
+    as_of: AsOf, offsets: dict[date, int], unit_ids=None, *, overdue_only: bool = False
+) -> Select | None:
     """Return the select of (unit, *DELTAS) to add to each unit's raw counts on the as-of
-    day, or None when nothing rolls."""
+    day, or None when nothing rolls. With ``overdue_only`` only "open_overdue" (and
+    "open_on_track") are right, and few rows are read: an open assignment is overdue under
+    both rules once its effective deadline has passed too, so only those due on the days
+    off just before the as-of day differ, besides reports still awaiting confirmation."""
     if not offsets:
         return None
     offset = case(offsets, value=A.due_date, else_=0)
@@ -82,16 +87,23 @@ def deltas_query(as_of: AsOf, offsets: dict[date, int], unit_ids=None) -> Select
         -total(settled),
         -func.coalesce(func.sum(case((still_late, offset), else_=raw)), 0),
     )
-    query = (
-        select(A.unit_id, *(v.label(name) for v, name in zip(values, DELTAS, strict=True)))
-        .where(
-            A.due_date.in_(sorted(offsets)),
-            rolls,
-            or_(
-                and_(A.state.in_(WORKING), A.due_date < as_of.day),
-                and_(A.state.in_(REPORTED), A.submitted_on > A.due_date),
+    changed = or_(
+        and_(A.due_date.in_(sorted(offsets)), A.state.in_(WORKING), A.due_date < as_of.day),
+        and_(A.due_date.in_(sorted(offsets)), A.state.in_(REPORTED), A.submitted_on > A.due_date),
+    )
+    if overdue_only:
+        window = sorted(d for d, n in offsets.items() if d < as_of.day <= d + timedelta(days=n))
+        changed = or_(
+            and_(A.due_date.in_(window), A.state.in_(WORKING)) if window else false(),
+            and_(
+                A.state == S.SUBMITTED.value,
+                A.due_date.in_(sorted(offsets)),
+                A.submitted_on > A.due_date,
             ),
         )
+    query = (
+        select(A.unit_id, *(v.label(name) for v, name in zip(values, DELTAS, strict=True)))
+        .where(rolls, changed)
         .group_by(A.unit_id)
     )
     if unit_ids is not None:

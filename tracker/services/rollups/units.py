@@ -262,7 +262,7 @@ def most_overdue(as_of: AsOf, limit: int | None = None) -> list[tuple[int, int]]
             counts[uid] += n
     for uid, _state, _before, after, n, _due in _falling_due(since or UNSET, day):
         counts[uid] += n if after else -n
-    changes = unit_rolls.deltas_query(as_of, rolled)
+    changes = unit_rolls.deltas_query(as_of, rolled, overdue_only=True)
     if changes is not None:
         for uid, *values in db.session.execute(changes):
             counts[uid] += int(values[unit_rolls.DELTAS.index("open_overdue")])

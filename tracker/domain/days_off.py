@@ -27,7 +27,7 @@ def effective_due(due: date, calendar: WorkCalendar, rolls: bool) -> date:
 def roll_offset(due: date, calendar: WorkCalendar, rolls: bool = True) -> int:
     """Return how many days the effective deadline lies after the written one (0 unless it
     rolls off a day off)."""
-    return (calendar.next_working_day(due) - due).days if rolls else 0
+    return (effective_due(due, calendar, rolls) - due).days
 
 
 def weekend_offset(day: date) -> int:

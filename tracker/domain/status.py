@@ -7,6 +7,7 @@ from datetime import date
 from enum import StrEnum
 
 from tracker.domain.calendar import WorkCalendar
+from tracker.domain.days_off import effective_due
 
 
 class AssignmentState(StrEnum):
@@ -142,8 +143,8 @@ def time_status(
         return _NOT_APPLICABLE
     if state == AssignmentState.TRANSFERRED:
         return _TRANSFERRED
-    if due is not None and rolls:
-        due = calendar.next_working_day(due)
+    if due is not None:
+        due = effective_due(due, calendar, rolls)
     if state == AssignmentState.COMPLETED:
         if due is None:
             return _COMPLETED_ON_TIME

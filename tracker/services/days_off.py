@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from sqlalchemy import ColumnElement, Date, and_, bindparam, case, false, literal, or_, true
 
 from tracker.domain.calendar import WorkCalendar
-from tracker.domain.days_off import RollRule, offset_exceptions
+from tracker.domain.days_off import RollRule, effective_due, offset_exceptions
 from tracker.domain.deadlines import MIN_YEAR
 from tracker.extensions import db
 from tracker.services import id_lists
@@ -55,6 +55,11 @@ class DayOffRolls:
     def never(self) -> bool:
         """Return True when no task's deadlines roll (the SQL is then the plain one)."""
         return not self.rule.default and not self.rule.flipped and self.flipped is None
+
+    @property
+    def uniform(self) -> bool:
+        """Return whether every task follows the default (no task's own setting differs)."""
+        return self.flipped is None and not self.rule.flipped
 
 
 def load_rule(default: bool, version: str | None = None) -> RollRule:
@@ -92,7 +97,7 @@ def effective_dates(calendar: WorkCalendar, rule: RollRule) -> Callable[[int, da
         key = (rule.rolls(task_id), due)
         day = found.get(key)
         if day is None:
-            day = found[key] = calendar.next_working_day(due) if key[0] else due
+            day = found[key] = effective_due(due, calendar, key[0])
         return day
 
     return effective
@@ -138,9 +143,9 @@ def rolls_grouping(task_id, rolls: DayOffRolls) -> tuple[ColumnElement[bool], li
     """Return (the column saying whether each row's deadlines roll, what to add to GROUP BY
     for it): nothing when every task follows one rule (PostgreSQL refuses to group by a
     constant)."""
-    condition = rolls_condition(task_id, rolls).label("rolls")
-    if rolls.flipped is None and not rolls.rule.flipped:
+    if rolls.uniform:
         return literal(rolls.rule.default).label("rolls"), []
+    condition = rolls_condition(task_id, rolls).label("rolls")
     return condition, [condition]
 
 
@@ -171,7 +176,7 @@ def rolled_offset(due, task_id, rolls: DayOffRolls) -> ColumnElement[int] | None
     None when no task rolls."""
     if rolls.never:
         return None
-    if rolls.flipped is None and not rolls.rule.flipped:
+    if rolls.uniform:
         return offset(due, rolls)
     return case((rolls_condition(task_id, rolls), offset(due, rolls)), else_=0)
 
@@ -182,7 +187,7 @@ def due_before(due, task_id, day, rolls: DayOffRolls) -> ColumnElement[bool]:
     run of days off that ends it."""
     if rolls.never:
         return due < day
-    if rolls.flipped is None and not rolls.rule.flipped:
+    if rolls.uniform:
         return due < rolls.rolled_day
     return and_(due < day, or_(~rolls_condition(task_id, rolls), due < rolls.rolled_day))
 
@@ -192,6 +197,6 @@ def due_by(due, task_id, limit, rolled_limit, rolls: DayOffRolls) -> ColumnEleme
     the last working day up to ``limit``."""
     if rolls.never:
         return due <= limit
-    if rolls.flipped is None and not rolls.rule.flipped:
+    if rolls.uniform:
         return due <= rolled_limit
     return and_(due <= limit, or_(~rolls_condition(task_id, rolls), due <= rolled_limit))

@@ -30,6 +30,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from tracker.domain.calendar import WorkCalendar
+from tracker.domain.days_off import effective_due
 from tracker.domain.reminders.policy import ReminderPolicy
 from tracker.domain.status import AssignmentState
 
@@ -137,8 +138,7 @@ def stage_schedule(
 ) -> list[ScheduledStage]:
     """Return every stage of `due` falling on or before `horizon`, by date (focal first);
     with `rolls`, counted from its effective date."""
-    if rolls:
-        due = calendar.next_working_day(due)
+    due = effective_due(due, calendar, rolls)
     anchor = calendar.previous_working_day(due)
     stages = [
         ScheduledStage(
@@ -213,7 +213,7 @@ def _plan_of(
     policy, rolls, by_due = plans
     found = by_due.get(due)
     if found is None:
-        effective = calendar.next_working_day(due) if rolls else due
+        effective = effective_due(due, calendar, rolls)
         found = by_due[due] = (effective, _current_stages(effective, policy, calendar, today))
     return found
 

@@ -222,7 +222,9 @@ def ranked_page(
     return page, found[0][-1]
 
 
-def most_overdue(as_of: AsOf, limit: int | None = None) -> list[tuple[int, int]]:
+def most_overdue(
+    as_of: AsOf, limit: int | None = None, rolled: dict | None = None
+) -> list[tuple[int, int]]:
     """Return (unit, open overdue assignments on the as-of day) of every unit that has any,
     or of the first ``limit``, the most first, then by name.
 
@@ -231,7 +233,8 @@ def most_overdue(as_of: AsOf, limit: int | None = None) -> list[tuple[int, int]]
     due in between moved across and the rolled deadlines taken back (three more)."""
     day = as_of.day
     clock = select(RollupClock.day).where(RollupClock.id == 1).scalar_subquery()
-    rolled = unit_rolls.rolled_due_dates(as_of)
+    if rolled is None:  # {due date: offset}: read once, also for the fallback below
+        rolled = unit_rolls.rolled_due_dates(as_of)
     if limit is not None and not rolled:
         overdue = func.sum(U.n)
         rows = db.session.execute(
@@ -246,7 +249,7 @@ def most_overdue(as_of: AsOf, limit: int | None = None) -> list[tuple[int, int]]
         ).all()
         if (rows[0][2] if rows else clock_day()) == day:
             return [(uid, int(n)) for uid, n, _ in rows]
-        return most_overdue(as_of)[:limit]
+        return most_overdue(as_of, rolled=rolled)[:limit]
     rows = db.session.execute(
         select(U.unit_id, Unit.sort_name, U.state, U.overdue, U.n, clock)
         .join(Unit, Unit.id == U.unit_id)

@@ -7,7 +7,7 @@ from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from tracker.forms.base import Form
-from tracker.services.api_tokens import LIFETIMES_DAYS
+from tracker.services.api_tokens import ADMIN, LIFETIMES_DAYS, WRITE
 
 
 class ApiTokenForm(Form):
@@ -25,3 +25,7 @@ class ApiTokenForm(Form):
         choices=[SelectChoice(str(d), _l("%(days)s days", days=d)) for d in LIFETIMES_DAYS],
         default="90",
     )
+
+    def scopes(self) -> list[str]:
+        """Return the scopes ticked beyond reading (which every token has)."""
+        return [WRITE] * bool(self.write.data) + [ADMIN] * bool(self.admin.data)

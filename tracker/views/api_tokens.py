@@ -41,9 +41,7 @@ def create():
     if not form.validate_on_submit():
         return _page(form, status=422)
     user = current_user._get_current_object()
-    scopes = [api_tokens.WRITE] if form.write.data else []
-    if form.admin.data:
-        scopes.append(api_tokens.ADMIN)
+    scopes = form.scopes()
     try:
         _token, secret = api_tokens.create(
             user, name=form.name.data, scopes=scopes, days=int(form.days.data), now=clock.now()

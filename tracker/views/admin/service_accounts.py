@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from tracker import clock
 from tracker.forms.admin import ConfirmForm, ServiceAccountForm
 from tracker.forms.api_tokens import ApiTokenForm
-from tracker.models import Role
 from tracker.services import api_tokens, service_accounts
 from tracker.services.admin import users as admin_users
 from tracker.services.errors import ServiceError
@@ -65,7 +64,7 @@ def _show(account_id: int, form: ApiTokenForm, *, secret: str = "", status: int 
         form=form,
         confirm=ConfirmForm(),
         tokens=api_tokens.listed(account),
-        admin_allowed=account.role == Role.ADMIN,
+        admin_allowed=api_tokens.ADMIN in api_tokens.allowed_scopes(account),
         secret=secret,
         now=clock.now(),
     ), status
@@ -82,9 +81,7 @@ def create_token(account_id: int):
     form = ApiTokenForm()
     if not form.validate_on_submit():
         return _show(account_id, form, status=422)
-    scopes = [api_tokens.WRITE] if form.write.data else []
-    if form.admin.data:
-        scopes.append(api_tokens.ADMIN)
+    scopes = form.scopes()
     try:
         _token, secret = service_accounts.create_token(
             actor(), clock.now(), account, name=form.name.data, scopes=scopes,

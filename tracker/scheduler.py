@@ -82,7 +82,7 @@ def rollup_job(app: Flask) -> None:
     with app.app_context():
         now = clock.now()
         today = clock.local_date(now)
-        since, moved = units.advance(today)
+        since, moved = units.advance(today, settings.current().day_off_rolls)
         told = tell_overdue(since, today, now=now, day_off_rolls=settings.current().day_off_rolls)
         db.session.commit()
         if moved:

@@ -8,19 +8,22 @@ from dataclasses import fields
 from datetime import UTC, date, datetime, time
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from support.today import TODAY
 
 from tracker import clock
 from tracker.domain.status import TimeStatus
 from tracker.extensions import db
 from tracker.models import Assignment, SnapshotDay, Task, User
+from tracker.services.admin import calendar as admin_calendar
 from tracker.services.assignments import workflow
 from tracker.services.demo.load import load_demo
 from tracker.services.demo.world import CATALOGUE_TASK
 from tracker.services.reports import figures
+from tracker.services.reports import units as report_units
 from tracker.services.reports.base import report_scope
-from tracker.services.rollups import writing
+from tracker.services.rollups import check, writing
+from tracker.services.rollups import units as unit_counts
 from tracker.services.tasks import editing
 from tracker.services.tasks.editing import TaskInput
 
@@ -123,3 +126,57 @@ def test_the_kept_daily_figures_and_counts_match_a_recount(catalogue, runner):
     db.session.commit()
     result = runner.invoke(args=["rollups", "check"])
     assert result.exit_code == 0, result.output
+
+
+def _overdue_on_monday() -> tuple[int, dict]:
+    """Return the open overdue assignments on Monday from the per-unit counts, and the
+    dashboard's ranking of them."""
+    as_of = report_scope(MONDAY, 3, today=TODAY).as_of
+    found = unit_counts.figures(as_of)
+    return sum(f.buckets.open_overdue for f in found.values()), dict(
+        unit_counts.most_overdue(as_of, 5)
+    )
+
+
+def test_the_unit_counts_follow_an_official_notice_that_changes_a_day_off(catalogue):
+    admin = db.session.scalar(select(User).where(User.role == "admin"))
+    before, ranked = _overdue_on_monday()
+    due_sunday = db.session.scalar(
+        select(func.count()).where(
+            Assignment.due_date == SUNDAY, Assignment.state.in_(["assigned", "in_progress"])
+        )
+    )
+    assert due_sunday >= 15  # the catalogue's open units and others
+    # Sunday 30/06 declared a working day: what is open of it is a day late on Monday.
+    override = admin_calendar.add_override(
+        admin, clock.now(), day=SUNDAY, is_working=True, note="Thông báo làm bù"
+    )
+    assert check.unit_differences() == [] and check.offset_differences(True) == []
+    after, ranked_after = _overdue_on_monday()
+    assert after == before + due_sunday
+    assert ranked_after != ranked
+    admin_calendar.delete_override(admin, clock.now(), override.id)
+    assert check.unit_differences() == [] and check.offset_differences(True) == []
+    assert _overdue_on_monday() == (before, ranked)
+
+
+def test_counts_kept_under_another_rule_are_not_read_until_brought_in_line(catalogue):
+    scope = report_scope(MONDAY, 3, today=MONDAY)
+    unit_counts.roll(MONDAY)
+    db.session.commit()
+    scores = report_units.unit_scores(scope).scores
+    ranked = unit_counts.most_overdue(scope.as_of, 5)
+    assert report_units.scores_page(scope, 1, 10) is not None
+    # As after DEADLINE_DAY_OFF_ROLLS = False and a restart of the scheduler alone.
+    unit_counts.advance(MONDAY, day_off_rolls=False)
+    db.session.commit()
+    assert check.unit_differences() == [] and check.offset_differences(False) == []
+    assert unit_counts.figures(scope.as_of) is None  # judged under the other rule
+    assert report_units.scores_page(scope, 1, 10) is None
+    assert report_units.unit_scores(scope).scores == scores  # counted from the assignments
+    assert unit_counts.most_overdue(scope.as_of, 5) == ranked
+    unit_counts.advance(MONDAY, day_off_rolls=True)
+    db.session.commit()
+    assert check.offset_differences(True) == []
+    assert report_units.scores_page(scope, 1, 10) is not None
+    assert unit_counts.most_overdue(scope.as_of, 5) == ranked

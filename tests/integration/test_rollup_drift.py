@@ -17,8 +17,9 @@ from support.today import NOW, TODAY
 
 from tracker.domain.aggregate import Buckets
 from tracker.extensions import db
-from tracker.models import Assignment, Unit, UnitKind, User
+from tracker.models import Assignment, CalendarOverride, Unit, UnitKind, User
 from tracker.services import days_off, status_sql
+from tracker.services.admin import calendar as admin_calendar
 from tracker.services.assignments import due_dates, workflow
 from tracker.services.calendar import load_calendar
 from tracker.services.errors import ServiceError
@@ -41,7 +42,8 @@ _serial = itertools.count()
 steps = st.tuples(
     st.sampled_from(
         ["assign", "start", "submit", "return", "confirm", "not_applicable", "reopen", "extend",
-         "move_due", "remove", "merge", "import", "regroup", "next_day", "roll"]
+         "move_due", "remove", "merge", "import", "regroup", "next_day", "roll", "rule",
+         "day_off"]
     ),
     st.integers(0, 50),
     st.integers(-20, 40),
@@ -52,7 +54,8 @@ class World:
     """Four units with a focal point each, a coordinator and two tasks, made afresh for
     each example (new codes: the examples of one test share its transaction). The first
     task's deadlines on a day off roll to the next working day (the default), the second's
-    keep their written date."""
+    keep their written date (until a step changes either), and an administrator changes
+    the calendar."""
 
     def __init__(self, make, coordinator: User, deadline_shift: int):
         self.make, self.coordinator = make, coordinator
@@ -72,6 +75,7 @@ class World:
             )
             for k, own in enumerate((None, False))
         ]
+        self.admin = make.user("admin", email=f"qt{self.serial}@example.org")
         db.session.commit()
         self.now = NOW
 
@@ -93,6 +97,28 @@ def _apply(world: World, action: str, pick: int, days: int) -> None:
     if action == "roll":  # the midnight job, on any day (tests' dates are fixed)
         unit_counts.roll(TODAY + timedelta(days=days))
         db.session.commit()
+        return
+    if action == "rule":  # a task's own rule for days off: none, keep, roll, none, ...
+        task = world.tasks[pick % 2]
+        task.deadline_day_off_rolls = {None: False, False: True, True: None}[
+            task.deadline_day_off_rolls
+        ]
+        db.session.commit()
+        return
+    if action == "day_off":  # an official notice moves a day off, or takes it back
+        rows = world.assignments()
+        # Mostly the due date of an assignment, or the day after, where it changes figures.
+        if rows and days % 4:
+            day = (rows[pick % len(rows)].due_date or TODAY) + timedelta(days=days % 2)
+        else:
+            day = TODAY + timedelta(days=days)
+        found = db.session.scalar(select(CalendarOverride.id).where(CalendarOverride.day == day))
+        if found:
+            admin_calendar.delete_override(world.admin, now, found)
+        else:
+            working = load_calendar().is_working_day(day)
+            admin_calendar.add_override(world.admin, now, day=day, is_working=not working,
+                                        note="Thông báo")  # fmt: skip
         return
     if action == "next_day":
         world.now = now + timedelta(days=1 + abs(days) % 5)
@@ -161,7 +187,8 @@ def _assert_counts_hold(world: World, days: int) -> None:
     assert check.differences() == []
     day = TODAY + timedelta(days=days)
     as_of = status_sql.AsOf.build(day, load_calendar(), 3, rule=days_off.load_rule(True))
-    assert as_of.rule.rolls(world.tasks[0].id) and not as_of.rule.rolls(world.tasks[1].id)
+    for task in world.tasks:
+        assert as_of.rule.rolls(task.id) == (task.deadline_day_off_rolls is not False)
     ids = [t.id for t in world.tasks]
     counted = status_sql.count_buckets_by_keys(
         [A.task_id, Unit.group], as_of, A.task_id.in_(ids), joins=[Unit]
@@ -201,7 +228,8 @@ def _assert_counts_hold(world: World, days: int) -> None:
 
 
 # Deadlines ten days before today, on the Sunday before (a day off: the first task's rolls
-# to today) and in two weeks; the steps move due dates and the day judged at across weekends.
+# to today) and in two weeks; the steps move due dates, the day judged at, the tasks' rules
+# and the calendar across weekends and holidays.
 @pytest.mark.parametrize("deadline_shift", [-10, -1, 15])
 @settings(
     max_examples=20,

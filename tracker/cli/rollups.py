@@ -41,8 +41,12 @@ def check_command(first, last, limit: int) -> None:
             f"unit {unit_id} {state} {'overdue' if overdue else 'not overdue'}: "
             f"kept {diff.kept}, counted {diff.counted}"
         )
-    counted = counted + per_unit
     current = settings.current()
+    calendar = check.offset_differences(current.day_off_rolls)
+    for diff in calendar[:limit]:
+        what = f"day off {diff.key[1]}" if diff.key[0] == "day off" else "rule for days off"
+        click.echo(f"{what}: kept {diff.kept}, calendar {diff.counted}")
+    counted = counted + per_unit + calendar
     kept = writing.differences(
         today=clock.today(),
         due_soon_days=current.due_soon_days,
@@ -75,7 +79,7 @@ def rebuild_command(first, last) -> None:
     from tracker.extensions import db
     from tracker.services.rollups import check, writing
 
-    rows = check.rebuild()
+    rows = check.rebuild(settings.current().day_off_rolls)
     db.session.commit()
     click.echo(f"counts: {rows} rows rebuilt")
     if first is None:

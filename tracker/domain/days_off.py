@@ -48,6 +48,20 @@ def offset_exceptions(
     compute without a calendar table.
     """
     found: dict[int, list[date]] = {}
+    for day, offset in _offsets(calendar, first_year, last_year):
+        if offset != weekend_offset(day):
+            found.setdefault(offset, []).append(day)
+    return {offset: tuple(sorted(days)) for offset, days in sorted(found.items())}
+
+
+def day_offsets(calendar: WorkCalendar, first_year: int, last_year: int) -> dict[date, int]:
+    """Return {day: roll offset} of every day off of the years ``first_year``..``last_year``
+    (the days whose offset is not 0): what the database's triggers look a due date up in."""
+    return {day: offset for day, offset in _offsets(calendar, first_year, last_year) if offset}
+
+
+def _offsets(calendar: WorkCalendar, first_year: int, last_year: int):
+    """Yield (day, roll offset) of every day of the years, the last day first."""
     first, day = date(first_year, 1, 1), date(last_year, 12, 31)
     one = timedelta(days=1)
     following = calendar.next_working_day(day + one)
@@ -55,11 +69,8 @@ def offset_exceptions(
     while day >= first:
         if calendar.is_working_day(day):
             following = day
-        offset = (following - day).days
-        if offset != weekend_offset(day):
-            found.setdefault(offset, []).append(day)
+        yield day, (following - day).days
         day -= one
-    return {offset: tuple(sorted(days)) for offset, days in sorted(found.items())}
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, String
+from sqlalchemy import BigInteger, Date, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.models.base import Base, UTCDateTime
@@ -81,22 +81,38 @@ class TallySnapshot(_Buckets, Base):
 
 
 class RollupClock(Base):
-    """The day ``UnitTally`` judges open assignments at (one row): moved on at midnight."""
+    """The day ``UnitTally`` judges open assignments at (one row): moved on at midnight; and
+    whether deadlines on a day off roll for tasks without their own rule, as it counts them
+    (``DEADLINE_DAY_OFF_ROLLS`` when the counts were last brought in line with it)."""
 
     __tablename__ = "rollup_clock"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date)
+    day_off_rolls: Mapped[bool] = mapped_column(default=True, server_default=true())
+
+
+class DayOffOffset(Base):
+    """How many days a deadline falling on a day off moves to end on the next working day,
+    for every day off from 2000 to ten years ahead (with the admin's overrides): what the
+    triggers keeping ``UnitTally`` judge effective deadlines with. Kept by
+    ``rollups.calendar.sync`` whenever the calendar changes."""
+
+    __tablename__ = "day_off_offset"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    days: Mapped[int]
 
 
 class UnitTally(Base):
     """How many of a unit's assignments are in a state, overdue or not, and their days.
 
-    "Overdue" is, for open assignments, due before ``RollupClock.day``; for submitted and
-    completed ones, reported after the due date. ``days`` adds up, for the latter, the days
-    they were reported late; for open overdue ones, their due dates as days since
-    2000-01-01 (so that their days late on a day D are n * D - days). Maintained by triggers
-    (migration 0009) like ``AssignmentTally``.
+    "Overdue" is, for open assignments, an effective deadline (the due date, moved off a
+    day off by ``DayOffOffset`` when the task's deadlines roll) before ``RollupClock.day``;
+    for submitted and completed ones, reported after it. ``days`` adds up, for the latter,
+    the days they were reported late; for open overdue ones, their effective deadlines as
+    days since 2000-01-01 (so that their days late on a day D are n * D - days). Maintained
+    by triggers (migrations 0009 and 0030) like ``AssignmentTally``.
     """
 
     __tablename__ = "unit_tally"

@@ -16,6 +16,7 @@ from tracker.models import CalendarOverride, Role, User
 from tracker.services import events
 from tracker.services.access import NOT_FOUND, require_role
 from tracker.services.errors import NotFound, ServiceError
+from tracker.services.rollups import units as unit_counts
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -102,6 +103,7 @@ def add_override(
         note=note,
         data={"working": is_working},
     )
+    _recount()
     db.session.commit()
     return override
 
@@ -122,5 +124,13 @@ def delete_override(actor: User, now: datetime, override_id: int) -> date:
         data={"working": override.is_working},
     )
     db.session.delete(override)
+    db.session.flush()
+    _recount()
     db.session.commit()
     return day
+
+
+def _recount() -> None:
+    """Judge deadlines on days off in the per-unit counts with the changed calendar (under
+    the rule they are kept under)."""
+    unit_counts.sync(unit_counts.clock_day(), unit_counts.clock_rule())

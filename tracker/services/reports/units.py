@@ -46,10 +46,12 @@ def _ranking_key(score: UnitScore):
 def unit_scores(scope: ReportScope, unit_ids: list[int] | None = None) -> UnitRanking:
     """Return the scorecard of every unit (or of ``unit_ids``) over the report's tasks, ranked
     by completion rate, then on-time share, fewest overdue and fewest days late (three to five
-    queries; over every task today, from the maintained counts)."""
+    queries; over every task today, from the maintained counts unless they are kept under
+    another rule for days off)."""
     if _every_task(scope):
-        if from_counts(scope):
-            return _ranked(scope, unit_counts.figures(scope.as_of, unit_ids))
+        counted = unit_counts.figures(scope.as_of, unit_ids) if from_counts(scope) else None
+        if counted is not None:
+            return _ranked(scope, counted)
         kept = snapshots.unit_figures(scope.day, unit_ids)
         if kept is not None:
             return _ranked(scope, kept)

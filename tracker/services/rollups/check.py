@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Date, and_, case, cast, func, literal, select, update
 
 from tracker.domain.status import AssignmentState
 from tracker.extensions import db
-from tracker.models import NO_DUE_DATE, Assignment, AssignmentTally, Unit, UnitTally
+from tracker.models import NO_DUE_DATE, Assignment, AssignmentTally, RollupClock, Unit, UnitTally
 from tracker.services.reports.base import days_between
-from tracker.services.rollups.units import WORKING, clock_day, ordinal
+from tracker.services.rollups import offsets, units
+from tracker.services.rollups.units import clock_day
 
 A, T, U = Assignment, AssignmentTally, UnitTally
 S = AssignmentState
@@ -69,20 +70,23 @@ def differences() -> list[Difference]:
 
 
 def recount_units() -> dict[tuple, tuple[int, int]]:
-    """Return the per-unit counts recounted from every assignment at the clock's day:
-    {(unit, state, overdue): (n, days)} (one query over the whole table)."""
-    day = clock_day()
-    open_overdue = and_(A.state.in_(WORKING), A.due_date < day)
-    reported = A.state.in_([S.SUBMITTED.value, S.COMPLETED.value])
-    reported_late = and_(reported, A.submitted_on > A.due_date)
-    overdue = case((or_(open_overdue, reported_late), True), else_=False)
-    days = case((open_overdue, ordinal(A.due_date)), (reported_late, _days_late()), else_=0)
-    rows = db.session.execute(
-        select(A.unit_id, A.state, overdue, func.count(), func.sum(days)).group_by(
-            A.unit_id, A.state, overdue
-        )
-    )
-    return {(uid, state, bool(o)): (int(n), int(d or 0)) for uid, state, o, n, d in rows}
+    """Return the per-unit counts recounted from every assignment at the clock's day, under
+    the rule the clock's row records: {(unit, state, overdue): (n, days)} (one query)."""
+    return units.recount(units.clock_rule())
+
+
+def offset_differences(day_off_rolls: bool) -> list[Difference]:
+    """Return the days whose roll offset the triggers read (``DayOffOffset``) is not the
+    calendar's, and the deployment's rule if the counts are kept under another."""
+    have, want = offsets.kept(), offsets.wanted(clock_day())
+    found = [
+        Difference(("day off", day), have.get(day, 0), want.get(day, 0))
+        for day in sorted(set(have) | set(want))
+        if have.get(day, 0) != want.get(day, 0)
+    ]
+    if units.clock_rule() != day_off_rolls:
+        found.append(Difference(("rule",), int(units.clock_rule()), int(day_off_rolls)))
+    return found
 
 
 def kept_units() -> dict[tuple, tuple[int, int]]:
@@ -102,17 +106,22 @@ def unit_differences() -> list[Difference]:
     ]
 
 
-def rebuild() -> int:
-    """Replace the maintained counts with a full recount (not committed); return the rows
-    written."""
+def rebuild(day_off_rolls: bool) -> int:
+    """Replace the maintained counts with a full recount, and the day-off offsets with the
+    calendar's, under the deployment's rule ``day_off_rolls`` (not committed); return the
+    task count rows written."""
     counted = recount()
-    units = recount_units()
+    per_unit = units.recount(day_off_rolls)
+    offsets.write(offsets.wanted(clock_day()))
+    db.session.execute(
+        update(RollupClock).where(RollupClock.id == 1).values(day_off_rolls=day_off_rolls)
+    )
     db.session.execute(U.__table__.delete())
-    if units:
+    if per_unit:
         db.session.execute(
             U.__table__.insert(),
             [{"unit_id": k[0], "state": k[1], "overdue": k[2], "n": v[0], "days": v[1]}
-             for k, v in units.items()],
+             for k, v in per_unit.items()],
         )  # fmt: skip
     db.session.execute(T.__table__.delete())
     if counted:

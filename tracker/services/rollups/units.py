@@ -5,25 +5,30 @@ The counts judge open assignments at the clock's day (``RollupClock``), which th
 scheduler moves on at midnight (``roll``). A reader asking about another day adds the
 assignments falling due in between: none on an ordinary day, a day's worth when the
 midnight job is late, the whole gap in tests that fix the date. Deadlines on days off are
-then judged at their effective date (``unit_rolls``).
+judged at their effective date by the triggers themselves (``DayOffOffset``,
+``rollups.calendar``), under the deployment's rule the clock's row records: a reader under
+another rule (the setting changed, the scheduler not yet restarted) gets None and counts
+the assignments instead.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import (
     ColumnElement,
     Date,
     Float,
+    Integer,
     Select,
     and_,
     case,
     cast,
     func,
     literal,
+    or_,
     select,
     update,
 )
@@ -31,10 +36,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tracker.domain.aggregate import Buckets
+from tracker.domain.calendar import WorkCalendar
 from tracker.domain.status import AssignmentState
 from tracker.extensions import db
-from tracker.models import Assignment, RollupClock, Unit, UnitTally
-from tracker.services.rollups import unit_rolls
+from tracker.models import Assignment, DayOffOffset, RollupClock, Task, Unit, UnitTally
+from tracker.services import days_off, status_sql
+from tracker.services.calendar import load_calendar
+from tracker.services.rollups import offsets
 from tracker.services.sql_dates import days_between
 from tracker.services.status_sql import AsOf
 
@@ -61,20 +69,39 @@ def ordinal(column):
     return days_between(column, literal(EPOCH, Date))
 
 
+def clock_rule() -> bool:
+    """Return whether the counts roll the deadlines on a day off of tasks without their own
+    rule (the deployment's rule when they were last brought in line with it)."""
+    rule = db.session.scalar(select(RollupClock.day_off_rolls).where(RollupClock.id == 1))
+    return True if rule is None else bool(rule)
+
+
 def clock_day() -> date:
     """Return the day the counts judge open assignments at."""
     return db.session.scalar(select(RollupClock.day).where(RollupClock.id == 1)) or UNSET
 
 
-def _falling_due(since: date, day: date, unit_ids: list[int] | None = None) -> list[tuple]:
-    """Return (unit, state, key overdue before, after, count, due days) for the open
-    assignments whose overdue status differs between the clock's day ``since`` and ``day``
-    (one query)."""
+def _falling_due(
+    since: date, day: date, default: bool, unit_ids: list[int] | None = None
+) -> list[tuple]:
+    """Return (unit, state, key overdue before, after, count, effective due days) for the
+    open assignments whose overdue status differs between the clock's day ``since`` and
+    ``day``, their effective deadlines worked out as the triggers do, with ``default`` for
+    tasks without their own rule (one query)."""
     if since == day:
         return []
     low, high = sorted((since, day))
-    query = select(A.unit_id, A.state, func.count(), func.sum(ordinal(A.due_date))).where(
-        A.state.in_(WORKING), A.due_date >= low, A.due_date < high
+    rolls = func.coalesce(Task.deadline_day_off_rolls, literal(default))
+    effective = ordinal(A.due_date) + case((rolls, func.coalesce(DayOffOffset.days, 0)), else_=0)
+    # An effective deadline is never before the written one, nor more than the longest run
+    # of days off after it: the due-date index still bounds the rows read.
+    earliest = low - timedelta(days=offsets.longest_roll(high))
+    query = (
+        select(A.unit_id, A.state, func.count(), func.sum(effective))
+        .join(Task, Task.id == A.task_id)
+        .outerjoin(DayOffOffset, DayOffOffset.day == A.due_date)
+        .where(A.state.in_(WORKING), A.due_date >= earliest, A.due_date < high)
+        .where(effective >= (low - EPOCH).days, effective < (high - EPOCH).days)
     )
     if unit_ids is not None:
         query = query.where(A.unit_id.in_(unit_ids))
@@ -109,6 +136,7 @@ def _figures_query(day: date) -> Select:
         return func.coalesce(func.sum(case((condition, U.n), else_=0)), 0)
 
     clock = select(RollupClock.day).where(RollupClock.id == 1).scalar_subquery()
+    rule = select(RollupClock.day_off_rolls).where(RollupClock.id == 1).scalar_subquery()
     values = [
         total(U.state != S.TRANSFERRED.value),
         total(U.state == S.NOT_APPLICABLE.value),
@@ -131,35 +159,43 @@ def _figures_query(day: date) -> Select:
         func.max(clock),
     ]
     labelled = [v.label(name) for v, name in zip(values[:-1], FIGURES, strict=True)]
-    return select(U.unit_id, *labelled, values[-1].label("clock")).group_by(U.unit_id)
+    return select(
+        U.unit_id, *labelled, values[-1].label("clock"), func.max(cast(rule, Integer)).label("rule")
+    ).group_by(U.unit_id)
 
 
-def figures(as_of: AsOf, unit_ids: list[int] | None = None) -> dict[int, UnitFigures]:
+def _counted_under(as_of: AsOf, rule) -> bool:
+    """Return whether counts kept under the clock's ``rule`` (None: no unit has any) judge
+    deadlines on days off as ``as_of`` does."""
+    return rule is None or bool(rule) == as_of.rule.default
+
+
+def figures(as_of: AsOf, unit_ids: list[int] | None = None) -> dict[int, UnitFigures] | None:
     """Return the figures on the as-of day of every unit (or of ``unit_ids``) with
     assignments: one row per unit added up in the database, then the assignments falling due
-    between the clock's day and that day moved across, then what the rule for deadlines on
-    days off changes (four queries at most)."""
+    between the clock's day and that day moved across (two queries at most). None when the
+    counts judge deadlines on days off under another rule than ``as_of``."""
     day = as_of.day
     today = (day - EPOCH).days
     query = _figures_query(day)
     if unit_ids is not None:
         query = query.where(U.unit_id.in_(unit_ids))
     found: dict[int, list[int]] = {}
-    since = day
-    for uid, *values, clock_day_ in db.session.execute(query):
+    since, rule = day, None
+    for uid, *values, clock_day_, rule in db.session.execute(query):  # noqa: B007
         found[uid] = [int(v) for v in values]
         since = clock_day_ or UNSET
-    for uid, _state, _before, after, n, due in _falling_due(since, day, unit_ids):
+    if not _counted_under(as_of, rule):
+        return None
+    for uid, _state, _before, after, n, due in _falling_due(
+        since, day, as_of.rule.default, unit_ids
+    ):
         f = found.setdefault(uid, [0] * 9)
         sign = 1 if after else -1  # becoming overdue, or no longer
         f[4] -= sign * n  # open on track
         f[5] += sign * n  # open overdue
         f[7] += sign * n  # late
         f[8] += sign * (n * today - due)  # days late
-    for uid, changes in unit_rolls.deltas(as_of, unit_ids).items():
-        f = found.setdefault(uid, [0] * 9)
-        for name, change in zip(unit_rolls.DELTAS, changes, strict=True):
-            f[FIGURES.index(name)] += change
     return {
         uid: UnitFigures(Buckets(*f[:7]), days_late=f[8], late=f[7]) for uid, f in found.items()
     }
@@ -171,11 +207,11 @@ def ranked_page(
     """Return the units with assignments ranked as the scorecards rank them (completion
     rate, on-time share, fewest overdue, fewest average days late, name): ``limit`` of them
     from ``offset`` as ((id, code, name, group), figures), and how many there are in all
-    (one query, ranked in the database, after one for the due dates on days off). None when
-    the counts judge another day than the as-of day or the page is past the end: the caller
-    then ranks every unit's ``figures``."""
+    (one query, ranked in the database). None when the counts judge another day or rule
+    than the as-of day's, or the page is past the end: the caller then ranks every unit's
+    ``figures``."""
     day = as_of.day
-    rows = unit_rolls.with_deltas(_figures_query(day), as_of, FIGURES)
+    rows = _figures_query(day).subquery()
     completed = rows.c.completed_on_time + rows.c.completed_late
     due = completed + rows.c.open_overdue
 
@@ -212,7 +248,7 @@ def ranked_page(
     found = db.session.execute(query.limit(limit).offset(offset)).all()
     if not found:
         return None if offset else ([], 0)
-    if found[0].clock != day:
+    if found[0].clock != day or not _counted_under(as_of, found[0].rule):
         return None
     page = []
     for row in found:
@@ -222,23 +258,21 @@ def ranked_page(
     return page, found[0][-1]
 
 
-def most_overdue(
-    as_of: AsOf, limit: int | None = None, rolled: dict | None = None
-) -> list[tuple[int, int]]:
+def most_overdue(as_of: AsOf, limit: int | None = None) -> list[tuple[int, int]]:
     """Return (unit, open overdue assignments on the as-of day) of every unit that has any,
     or of the first ``limit``, the most first, then by name.
 
-    On the clock's day, with no deadline rolling off a day off, the database ranks them and
-    returns ``limit`` rows (two queries); otherwise every unit's rows are read, those falling
-    due in between moved across and the rolled deadlines taken back (three more)."""
+    On the clock's day the database ranks them and returns ``limit`` rows (one query);
+    otherwise every unit's rows are read and those falling due in between moved across
+    (two more). Under another rule for days off than the counts', the assignments are
+    counted."""
     day = as_of.day
     clock = select(RollupClock.day).where(RollupClock.id == 1).scalar_subquery()
-    if rolled is None:  # {due date: offset}: read once, also for the fallback below
-        rolled = unit_rolls.rolled_due_dates(as_of)
-    if limit is not None and not rolled:
+    rule = select(RollupClock.day_off_rolls).where(RollupClock.id == 1).scalar_subquery()
+    if limit is not None:
         overdue = func.sum(U.n)
         rows = db.session.execute(
-            select(U.unit_id, overdue, clock)
+            select(U.unit_id, overdue, clock, rule)
             .join(Unit, Unit.id == U.unit_id)
             .where(U.overdue.is_(True), U.n != 0)
             .where(U.state != S.COMPLETED.value, U.state != S.NOT_APPLICABLE.value)
@@ -247,53 +281,83 @@ def most_overdue(
             .order_by(overdue.desc(), Unit.sort_name, U.unit_id)
             .limit(limit)
         ).all()
+        if rows and not _counted_under(as_of, rows[0][3]):
+            return _recounted_overdue(as_of, limit)
         if (rows[0][2] if rows else clock_day()) == day:
-            return [(uid, int(n)) for uid, n, _ in rows]
-        return most_overdue(as_of, rolled=rolled)[:limit]
+            return [(uid, int(n)) for uid, n, _, _ in rows]
+        return most_overdue(as_of)[:limit]
     rows = db.session.execute(
-        select(U.unit_id, Unit.sort_name, U.state, U.overdue, U.n, clock)
+        select(U.unit_id, Unit.sort_name, U.state, U.overdue, U.n, clock, rule)
         .join(Unit, Unit.id == U.unit_id)
         .where(U.n != 0, U.state != S.COMPLETED.value, U.state != S.NOT_APPLICABLE.value)
         .where(U.overdue.is_(True) | U.state.in_(WORKING))
     ).all()
+    if rows and not _counted_under(as_of, rows[0][6]):
+        return _recounted_overdue(as_of, None)
     counts: dict[int, int] = defaultdict(int)
     names: dict[int, str] = {}
     since = day
-    for uid, name, _state, overdue, n, since in rows:  # noqa: B007
+    for uid, name, _state, overdue, n, since, _rule in rows:  # noqa: B007
         names[uid] = name
         if overdue:
             counts[uid] += n
-    for uid, _state, _before, after, n, _due in _falling_due(since or UNSET, day):
+    for uid, _state, _before, after, n, _due in _falling_due(
+        since or UNSET, day, as_of.rule.default
+    ):
         counts[uid] += n if after else -n
-    changes = unit_rolls.deltas_query(as_of, rolled, overdue_only=True)
-    if changes is not None:
-        for uid, *values in db.session.execute(changes):
-            counts[uid] += int(values[unit_rolls.DELTAS.index("open_overdue")])
     ranked = [(uid, n) for uid, n in counts.items() if n > 0]
     ranked.sort(key=lambda kv: (-kv[1], names.get(kv[0], "")))
     return ranked[:limit] if limit is not None else ranked
 
 
-def roll(day: date) -> int:
+def _recounted_overdue(as_of: AsOf, limit: int | None) -> list[tuple[int, int]]:
+    """Return ``most_overdue`` counted over the assignments themselves (one query)."""
+    overdue = func.count()
+    query = (
+        select(A.unit_id, overdue)
+        .join(Unit, Unit.id == A.unit_id)
+        .where(status_sql.status_filter("overdue", as_of))
+        .group_by(A.unit_id, Unit.sort_name)
+        .order_by(overdue.desc(), Unit.sort_name, A.unit_id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [(uid, int(n)) for uid, n in db.session.execute(query)]
+
+
+def roll(day: date, day_off_rolls: bool | None = None) -> int:
     """Move the counts on (or back) to judge open assignments at ``day``; return how many
     assignments changed side (not committed). Waits for changes in flight (PostgreSQL)."""
-    return advance(day)[1]
+    return advance(day, day_off_rolls)[1]
 
 
-def advance(day: date) -> tuple[date, int]:
+def _locked_clock() -> date:
+    """Return the clock's day, its row locked until the caller's commit (written first
+    if missing: the triggers have then been counting at ``UNSET``)."""
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    since = db.session.scalar(select(RollupClock.day).where(RollupClock.id == 1).with_for_update())
+    if since is None:
+        db.session.execute(insert(RollupClock).values(id=1, day=UNSET))
+        since = UNSET
+    return since
+
+
+def advance(day: date, day_off_rolls: bool | None = None) -> tuple[date, int]:
     """Move the counts on (or back) as ``roll`` does; return the day they judged before
     (``UNSET`` if they had never been moved) and how many assignments changed side. The
     clock's row stays locked until the caller's commit: what else the caller does about
-    the days in between (``assignments.overdue``), it does once."""
+    the days in between (``assignments.overdue``), it does once. With ``day_off_rolls``
+    (the deployment's rule), the counts are first brought in line with it and the calendar
+    (``sync``)."""
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    since = db.session.scalar(select(RollupClock.day).where(RollupClock.id == 1).with_for_update())
-    if since is None:  # emptied: the triggers have been counting at UNSET
-        db.session.execute(insert(RollupClock).values(id=1, day=UNSET))
-        since = UNSET
+    since = _locked_clock()
+    if day_off_rolls is not None:
+        sync(day, day_off_rolls)
     if since == day:
         return since, 0
+    default = clock_rule()
     changes: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-    moved = _apply(changes, _falling_due(since, day))
+    moved = _apply(changes, _falling_due(since, day, default))
     rows = [
         {"unit_id": k[0], "state": k[1], "overdue": k[2], "n": v[0], "days": v[1]}
         for k, v in sorted(changes.items())
@@ -308,3 +372,59 @@ def advance(day: date) -> tuple[date, int]:
         )
     db.session.execute(update(RollupClock).where(RollupClock.id == 1).values(day=day))
     return since, moved
+
+
+def sync(day: date, day_off_rolls: bool) -> bool:
+    """Bring the day-off offsets (``offsets``) and the clock's rule in line with the
+    calendar, the clock's ``day`` and the deployment's rule ``day_off_rolls``; when either
+    differed, recount the per-unit counts at the clock's day (one query over every
+    assignment). Return whether they differed (not committed; the clock's row locked)."""
+    _locked_clock()
+    calendar = offsets.calendar()
+    wanted = offsets.wanted(day, calendar)
+    rule = db.session.scalar(select(RollupClock.day_off_rolls).where(RollupClock.id == 1))
+    if rule == day_off_rolls and offsets.kept() == wanted:
+        return False
+    offsets.write(wanted)
+    db.session.execute(
+        update(RollupClock).where(RollupClock.id == 1).values(day_off_rolls=day_off_rolls)
+    )
+    counted = recount(day_off_rolls, calendar)
+    db.session.execute(U.__table__.delete())
+    if counted:
+        db.session.execute(
+            U.__table__.insert(),
+            [{"unit_id": k[0], "state": k[1], "overdue": k[2], "n": v[0], "days": v[1]}
+             for k, v in counted.items()],
+        )  # fmt: skip
+    return True
+
+
+def recount(
+    day_off_rolls: bool, calendar: WorkCalendar | None = None
+) -> dict[tuple, tuple[int, int]]:
+    """Return the per-unit counts recounted from every assignment at the clock's day, with
+    the ``calendar`` (by default the request's) and the rule ``day_off_rolls`` for tasks
+    without their own:
+    {(unit, state, overdue): (n, days)} (one query over the whole table, judging effective
+    deadlines as every other reader does, not through ``offsets``)."""
+    day = clock_day()
+    rule = days_off.load_rule(day_off_rolls)
+    rolls = days_off.build(day, day, calendar or load_calendar(), rule)
+    shift = days_off.rolled_offset(A.due_date, A.task_id, rolls)
+    effective = ordinal(A.due_date) if shift is None else ordinal(A.due_date) + shift
+    as_of = AsOf(day, day, rolls)
+    open_overdue = and_(A.state.in_(WORKING), status_sql.open_overdue(as_of))
+    reported = A.state.in_([S.SUBMITTED.value, S.COMPLETED.value])
+    reported_late = and_(reported, status_sql.late_submission(as_of))
+    late_days = days_between(A.submitted_on, A.due_date)
+    if shift is not None:
+        late_days = late_days - shift
+    overdue = case((or_(open_overdue, reported_late), True), else_=False)
+    days = case((open_overdue, effective), (reported_late, late_days), else_=0)
+    rows = db.session.execute(
+        select(A.unit_id, A.state, overdue, func.count(), func.sum(days)).group_by(
+            A.unit_id, A.state, overdue
+        )
+    )
+    return {(uid, state, bool(o)): (int(n), int(d or 0)) for uid, state, o, n, d in rows}

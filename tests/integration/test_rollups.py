@@ -86,3 +86,23 @@ def test_scorecards_ranked_in_the_database_page_by_page_match_every_unit_ranked(
             assert all(page is not None and page[1] == len(ranked) for page in pages)
             assert [row for page, _count in pages for row in page] == ranked, (day, group)
         assert report_units.scores_page(scope, 1000, 7) is None  # past the end: ranked here
+
+
+def test_a_day_off_the_triggers_misjudge_is_reported_until_the_counts_are_rebuilt(runner, ctx):
+    from datetime import date
+
+    from sqlalchemy import delete
+
+    from tracker.models import DayOffOffset
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    # Sunday 30/06/2024 rolls to Monday: a lost row would count its deadlines a day early.
+    db.session.execute(delete(DayOffOffset).where(DayOffOffset.day == date(2024, 6, 30)))
+    db.session.commit()
+
+    code, output = _check(runner)
+
+    assert code == 1
+    assert "day off 2024-06-30: kept 0, calendar 1" in output
+    assert runner.invoke(args=["rollups", "rebuild"]).exit_code == 0
+    assert _check(runner) == (0, "counts and daily figures: match a full recount\n")

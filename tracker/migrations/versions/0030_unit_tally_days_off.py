@@ -70,11 +70,11 @@ def _columns(d, pg):
     return f'r.unit_id, r.state, {overdue}', days
 
 
-def _pg_function(name, rows):
+def _pg_function(name, rows, guard=''):
     return f"""
 CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE d date; rolls boolean;
-BEGIN
+DECLARE d date; rolls boolean; changed integer[];
+BEGIN{guard}
   SELECT day, day_off_rolls INTO d, rolls FROM rollup_clock WHERE id = 1 FOR SHARE;
   d := COALESCE(d, DATE '0001-01-01');
   rolls := COALESCE(rolls, true);
@@ -90,8 +90,9 @@ END $$;"""
 def _pg_upgrade():
     key, days = _columns('d', True)
 
-    def rows(source, flag, sign):
-        return f'SELECT {key}, {days}, {sign} FROM ({_effective(source, flag, "rolls", True)}) r'
+    def rows(source, flag, sign, where=''):
+        effective = _effective(source, flag, 'rolls', True, where)
+        return f'SELECT {key}, {days}, {sign} FROM ({effective}) r'
 
     with_task = 'LEFT JOIN task t ON t.id = a.task_id'
     new = rows(f'new_rows a {with_task}', 't.deadline_day_off_rolls', 1)
@@ -100,13 +101,19 @@ def _pg_upgrade():
         op.execute(_pg_function(f'unit_tally_{event}', rows_sql))
     # A task's own rule changed: its assignments are taken out as counted under the old
     # rule and counted again under the new one.
+    # Every other change of a task returns at once; the assignments of those whose rule
+    # changed are found through the task index.
+    guard = """
+  SELECT array_agg(nt.id) INTO changed FROM old_tasks ot JOIN new_tasks nt ON nt.id = ot.id
+  WHERE nt.deadline_day_off_rolls IS DISTINCT FROM ot.deadline_day_off_rolls;
+  IF changed IS NULL THEN RETURN NULL; END IF;"""
     tasks = (
-        'assignment a JOIN old_tasks ot ON ot.id = a.task_id JOIN new_tasks nt ON nt.id = ot.id '
-        'AND nt.deadline_day_off_rolls IS DISTINCT FROM ot.deadline_day_off_rolls'
+        'assignment a JOIN old_tasks ot ON ot.id = a.task_id JOIN new_tasks nt ON nt.id = ot.id'
     )
-    before = rows(tasks, 'ot.deadline_day_off_rolls', -1)
-    after = rows(tasks, 'nt.deadline_day_off_rolls', 1)
-    op.execute(_pg_function('unit_tally_task_rule', f'{before} UNION ALL {after}'))
+    where = 'WHERE a.task_id = ANY(changed)'
+    before = rows(tasks, 'ot.deadline_day_off_rolls', -1, where)
+    after = rows(tasks, 'nt.deadline_day_off_rolls', 1, where)
+    op.execute(_pg_function('unit_tally_task_rule', f'{before} UNION ALL {after}', guard))
     op.execute(
         'CREATE TRIGGER unit_tally_task_rule AFTER UPDATE ON task '
         'REFERENCING OLD TABLE AS old_tasks NEW TABLE AS new_tasks '

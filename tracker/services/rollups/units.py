@@ -95,7 +95,7 @@ def _falling_due(
     effective = ordinal(A.due_date) + case((rolls, func.coalesce(DayOffOffset.days, 0)), else_=0)
     # An effective deadline is never before the written one, nor more than the longest run
     # of days off after it: the due-date index still bounds the rows read.
-    earliest = low - timedelta(days=offsets.longest_roll(high))
+    earliest = max(low, EPOCH) - timedelta(days=offsets.longest_roll(high))
     query = (
         select(A.unit_id, A.state, func.count(), func.sum(effective))
         .join(Task, Task.id == A.task_id)
@@ -410,11 +410,14 @@ def recount(
     deadlines as every other reader does, not through ``offsets``)."""
     day = clock_day()
     rule = days_off.load_rule(day_off_rolls)
-    rolls = days_off.build(day, day, calendar or load_calendar(), rule)
+    # A clock never moved (``UNSET``) judges nothing open overdue: any day before the first
+    # due date gives the same rolls.
+    judged = max(day, EPOCH)
+    rolls = days_off.build(judged, judged, calendar or load_calendar(), rule)
     shift = days_off.rolled_offset(A.due_date, A.task_id, rolls)
     effective = ordinal(A.due_date) if shift is None else ordinal(A.due_date) + shift
-    as_of = AsOf(day, day, rolls)
-    open_overdue = and_(A.state.in_(WORKING), status_sql.open_overdue(as_of))
+    as_of = AsOf(judged, judged, rolls)
+    open_overdue = and_(A.state.in_(WORKING), A.due_date < day, status_sql.open_overdue(as_of))
     reported = A.state.in_([S.SUBMITTED.value, S.COMPLETED.value])
     reported_late = and_(reported, status_sql.late_submission(as_of))
     late_days = days_between(A.submitted_on, A.due_date)

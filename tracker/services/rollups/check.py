@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, and_, case, cast, func, literal, select, update
+from sqlalchemy import Date, and_, case, cast, func, literal, select
 
 from tracker.domain.status import AssignmentState
 from tracker.extensions import db
-from tracker.models import NO_DUE_DATE, Assignment, AssignmentTally, RollupClock, Unit, UnitTally
+from tracker.models import NO_DUE_DATE, Assignment, AssignmentTally, Unit, UnitTally
 from tracker.services.reports.base import days_between
 from tracker.services.rollups import offsets, units
 from tracker.services.rollups.units import clock_day
@@ -111,18 +111,7 @@ def rebuild(day_off_rolls: bool) -> int:
     calendar's, under the deployment's rule ``day_off_rolls`` (not committed); return the
     task count rows written."""
     counted = recount()
-    per_unit = units.recount(day_off_rolls)
-    offsets.write(offsets.wanted(clock_day()))
-    db.session.execute(
-        update(RollupClock).where(RollupClock.id == 1).values(day_off_rolls=day_off_rolls)
-    )
-    db.session.execute(U.__table__.delete())
-    if per_unit:
-        db.session.execute(
-            U.__table__.insert(),
-            [{"unit_id": k[0], "state": k[1], "overdue": k[2], "n": v[0], "days": v[1]}
-             for k, v in per_unit.items()],
-        )  # fmt: skip
+    units.rebuild(day_off_rolls)
     db.session.execute(T.__table__.delete())
     if counted:
         db.session.execute(

@@ -385,6 +385,19 @@ def sync(day: date, day_off_rolls: bool) -> bool:
     rule = db.session.scalar(select(RollupClock.day_off_rolls).where(RollupClock.id == 1))
     if rule == day_off_rolls and offsets.kept() == wanted:
         return False
+    _rewrite(wanted, day_off_rolls, calendar)
+    return True
+
+
+def rebuild(day_off_rolls: bool) -> None:
+    """Replace the day-off offsets, the clock's rule and the per-unit counts with what the
+    calendar and ``day_off_rolls`` give at the clock's day (not committed)."""
+    day = _locked_clock()
+    calendar = offsets.calendar()
+    _rewrite(offsets.wanted(day, calendar), day_off_rolls, calendar)
+
+
+def _rewrite(wanted: dict[date, int], day_off_rolls: bool, calendar: WorkCalendar) -> None:
     offsets.write(wanted)
     db.session.execute(
         update(RollupClock).where(RollupClock.id == 1).values(day_off_rolls=day_off_rolls)
@@ -397,7 +410,6 @@ def sync(day: date, day_off_rolls: bool) -> bool:
             [{"unit_id": k[0], "state": k[1], "overdue": k[2], "n": v[0], "days": v[1]}
              for k, v in counted.items()],
         )  # fmt: skip
-    return True
 
 
 def recount(

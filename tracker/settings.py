@@ -120,7 +120,18 @@ def _letterheads(config: Mapping) -> dict[str, Letterhead]:
 
 
 def current() -> Settings:
-    """Return the running app's settings (entry points only: services take them)."""
-    from flask import current_app
+    """Return the running app's settings (entry points only: services take them), read once
+    a request (a page asks for them dozens of times)."""
+    from flask import current_app, has_request_context, request
 
-    return Settings.from_config(current_app.config, current_app.instance_path)
+    if not has_request_context():
+        return Settings.from_config(current_app.config, current_app.instance_path)
+    kept = request.environ.get(_KEY)
+    if kept is None:
+        kept = request.environ[_KEY] = Settings.from_config(
+            current_app.config, current_app.instance_path
+        )
+    return kept
+
+
+_KEY = "tracker.settings"  # where a request keeps its settings (its WSGI environ)

@@ -3,14 +3,36 @@ when it falls on a day off and rolls to the next working day (one filter for all
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
+from flask import has_request_context, request
+
 from tracker import settings
-from tracker.domain.days_off import effective_due
 from tracker.labels import deadline_text
 from tracker.services.calendar import load_calendar
-from tracker.services.days_off import load_rule
+from tracker.services.days_off import effective_dates, load_rule
 from tracker.views.page_cache import data_version
+
+
+def _effective() -> Callable[[int | None, date], date]:
+    """Return ``effective(task id, due date)`` under this request's calendar and rule, made
+    once a request (and worked out once per rule and due date, however many rows show it)."""
+    if not has_request_context():
+        return _made()
+    kept = request.environ.get(_KEY)
+    if kept is None:
+        kept = request.environ[_KEY] = _made()
+    return kept
+
+
+def _made() -> Callable[[int | None, date], date]:
+    version = data_version()
+    rule = load_rule(settings.current().day_off_rolls, version)
+    return effective_dates(load_calendar(version), rule)
+
+
+_KEY = "tracker.effective_deadlines"  # where a request keeps them (its WSGI environ)
 
 
 def deadline(due: date | None, task_id: int | None) -> str:
@@ -18,8 +40,7 @@ def deadline(due: date | None, task_id: int | None) -> str:
     when it rolls), or "" without one. The calendar and the rule are read once a request."""
     if due is None:
         return ""
-    rolls = load_rule(settings.current().day_off_rolls, data_version()).rolls(task_id)
-    return deadline_text(due, effective_due(due, load_calendar(data_version()), rolls))
+    return deadline_text(due, _effective()(task_id, due))
 
 
 def effective_deadline(task) -> date | None:
@@ -27,8 +48,7 @@ def effective_deadline(task) -> date | None:
     falls on a day off and rolls)."""
     if task.deadline is None:
         return None
-    rolls = load_rule(settings.current().day_off_rolls, data_version()).rolls(task.id)
-    return effective_due(task.deadline, load_calendar(data_version()), rolls)
+    return _effective()(task.id, task.deadline)
 
 
 def deadline_of(item) -> str:

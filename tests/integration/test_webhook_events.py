@@ -218,3 +218,37 @@ def test_a_merger_is_told_once_per_successor(ctx, make, settings, spec, receiver
     assert data["effective"] == MERGER_DAY.isoformat()
     (counts,) = result.mergers
     assert (data["moved"], data["merged"]) == (counts.moved, counts.merged)
+
+
+def test_a_deadline_on_a_day_off_is_told_when_its_effective_deadline_has_passed(
+    ctx, make, receiver
+):
+    """Due Sunday 30/06/2024: a task that rolls is overdue on Tuesday, one that keeps its
+    written date on Monday; one that rolls, due Saturday 27/04 before the 29/04–01/05
+    holidays, on Friday 03/05."""
+    office(make, "admin")
+    unit = make.unit()
+    rolls = make.task(title="Theo ngày làm việc", deadline=date(2024, 6, 30))
+    keeps = make.task(
+        title="Giữ ngày ghi", deadline=date(2024, 6, 30), deadline_day_off_rolls=False
+    )
+    holiday = make.task(title="Trước kỳ nghỉ", deadline=date(2024, 4, 27))
+    for task in (rolls, keeps, holiday):
+        make.assignment(task, unit, state="assigned")
+    db.session.commit()
+    _listen(receiver, "assignment.overdue")
+
+    def told(since: date, day: date) -> list[int]:
+        before = db.session.scalar(select(func.count()).select_from(WebhookDelivery))
+        overdue.tell_overdue(since, day, now=NOW)
+        bodies = db.session.scalars(
+            select(WebhookDelivery.body).order_by(WebhookDelivery.id).offset(before)
+        )
+        return sorted(json.loads(body)["data"]["task_id"] for body in bodies)
+
+    assert told(date(2024, 6, 30), date(2024, 7, 1)) == [keeps.id]
+    assert told(date(2024, 7, 1), date(2024, 7, 2)) == [rolls.id]
+    assert told(date(2024, 6, 29), date(2024, 7, 2)) == sorted([rolls.id, keeps.id])
+    assert told(date(2024, 4, 28), date(2024, 5, 2)) == []
+    assert told(date(2024, 5, 2), date(2024, 5, 3)) == [holiday.id]
+    assert told(date(2024, 4, 27), date(2024, 4, 28)) == []

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 
 from tracker.domain.days_off import RollRule
 from tracker.domain.status import AssignmentState
@@ -41,21 +41,20 @@ QUEUE_EVERY = 50  # events queued per statement
 
 def _falling_due(since: date, day: date, rule: RollRule):
     """Return the conditions selecting the open assignments whose effective deadline is on
-    ``since`` or later and before ``day``."""
-    working = A.state.in_(WORKING)
+    ``since`` or later and before ``day``: overdue on ``day`` (``days_off.due_before``), not
+    yet on ``since``."""
     calendar = load_calendar()
     rolls_since = days_off.build(since, since, calendar, rule)
     rolls_day = days_off.build(day, day, calendar, rule)
-    rolled = (A.due_date >= rolls_since.rolled_day, A.due_date < rolls_day.rolled_day)
-    if rolls_day.never:
-        return (working, A.due_date >= since, A.due_date < day)
-    if not rule.flipped:
-        return (working, *rolled)
-    rolls = days_off.rolls_condition(A.task_id, rolls_day)
-    kept = and_(~rolls, A.due_date >= since, A.due_date < day)
-    # Bounded by both ranges so the due-date index still serves it.
-    low, high = min(since, rolls_since.rolled_day), max(day, rolls_day.rolled_day)
-    return (working, A.due_date >= low, A.due_date < high, or_(kept, and_(rolls, *rolled)))
+    return (
+        A.state.in_(WORKING),
+        # Bounds for the due-date index: a rolling deadline before the run of days off
+        # that ends it was already overdue on ``since``.
+        A.due_date >= rolls_since.rolled_day,
+        A.due_date < day,
+        days_off.due_before(A.due_date, A.task_id, day, rolls_day),
+        ~days_off.due_before(A.due_date, A.task_id, since, rolls_since),
+    )
 
 
 def tell_overdue(since: date, day: date, *, now: datetime, day_off_rolls: bool = True) -> int:

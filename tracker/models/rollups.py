@@ -96,7 +96,7 @@ class DayOffOffset(Base):
     """How many days a deadline falling on a day off moves to end on the next working day,
     for every day off from 2000 to ten years ahead (with the admin's overrides): what the
     triggers keeping ``UnitTally`` judge effective deadlines with. Kept by
-    ``rollups.calendar.sync`` whenever the calendar changes."""
+    ``rollups.units.sync`` whenever the calendar changes."""
 
     __tablename__ = "day_off_offset"
 

@@ -84,8 +84,8 @@ def offset_differences(day_off_rolls: bool) -> list[Difference]:
         for day in sorted(set(have) | set(want))
         if have.get(day, 0) != want.get(day, 0)
     ]
-    if units.clock_rule() != day_off_rolls:
-        found.append(Difference(("rule",), int(units.clock_rule()), int(day_off_rolls)))
+    if (kept_rule := units.clock_rule()) != day_off_rolls:
+        found.append(Difference(("rule",), int(kept_rule), int(day_off_rolls)))
     return found
 
 

@@ -39,7 +39,7 @@ def calendar() -> WorkCalendar:
 def wanted(day: date, with_calendar: WorkCalendar | None = None) -> dict[date, int]:
     """Return {day off: roll offset} the table should hold while the clock is at ``day``
     (``with_calendar``, or the request's calendar)."""
-    chosen = with_calendar or load_calendar()
+    chosen = load_calendar() if with_calendar is None else with_calendar
     overrides = tuple(sorted(chosen.overrides.items()))
     return _wanted(overrides, max(day.year, MIN_YEAR) + HORIZON)
 

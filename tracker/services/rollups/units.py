@@ -6,7 +6,7 @@ scheduler moves on at midnight (``roll``). A reader asking about another day add
 assignments falling due in between: none on an ordinary day, a day's worth when the
 midnight job is late, the whole gap in tests that fix the date. Deadlines on days off are
 judged at their effective date by the triggers themselves (``DayOffOffset``,
-``rollups.calendar``), under the deployment's rule the clock's row records: a reader under
+``rollups.offsets``), under the deployment's rule the clock's row records: a reader under
 another rule (the setting changed, the scheduler not yet restarted) gets None and counts
 the assignments instead.
 """
@@ -382,8 +382,7 @@ def sync(day: date, day_off_rolls: bool) -> bool:
     _locked_clock()
     calendar = offsets.calendar()
     wanted = offsets.wanted(day, calendar)
-    rule = db.session.scalar(select(RollupClock.day_off_rolls).where(RollupClock.id == 1))
-    if rule == day_off_rolls and offsets.kept() == wanted:
+    if clock_rule() == day_off_rolls and offsets.kept() == wanted:
         return False
     _rewrite(wanted, day_off_rolls, calendar)
     return True

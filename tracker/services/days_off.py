@@ -4,7 +4,9 @@ A page over a million assignments judges them in SQL, which knows no calendar. A
 roll offset (days from the written to the effective deadline, ``domain.days_off``) is
 therefore computed from its weekday, with the few dozen days a year that the weekend rule
 gets wrong (holidays, days in lieu, swapped Saturdays, the admin's overrides) listed as
-literals: ``IN`` lists the databases look up by hash (PostgreSQL) or index (SQLite).
+literals: ``IN`` lists the databases look up by hash (PostgreSQL) or index (SQLite). Each
+list is written out once per calendar (``DayList``), not at every execution: a page judging
+deadlines carries some 500 such days in several statements.
 
 Open assignments need no per-row offset: on a given day, a rolling deadline is overdue when
 it is on or before the last working day before that day, a bound computed once here.
@@ -17,7 +19,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, Date, and_, bindparam, case, false, literal, or_, true
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    and_,
+    bindparam,
+    case,
+    false,
+    literal,
+    literal_column,
+    or_,
+    true,
+)
 
 from tracker.domain.calendar import WorkCalendar
 from tracker.domain.days_off import RollRule, effective_due, offset_exceptions
@@ -30,7 +43,33 @@ from tracker.services.sql_dates import days_between
 EPOCH = date(1900, 1, 6)  # a Saturday: days since it, modulo 7, give the weekday (0: Saturday)
 _ONE_DAY = timedelta(days=1)
 
-Exceptions = tuple[tuple[int, tuple[date, ...] | None], ...]
+
+class DayList:
+    """Days as the SQL list of their literals, ``('2024-04-29', '2024-04-30', ...)``, written
+    once: statements carry it as text, so the databases see the same literals as from bound
+    values, and a cached statement runs without rendering them again. Equal (and hashed) by
+    that text, so statements built for one calendar are found again."""
+
+    __slots__ = ("days", "sql")
+
+    def __init__(self, days: Sequence[date]) -> None:
+        if not days:
+            raise ValueError("a day list needs at least one day")
+        self.days = tuple(days)
+        # ISO dates are digits and dashes: nothing to escape.
+        self.sql = "(" + ", ".join(f"'{day.isoformat()}'" for day in self.days) + ")"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DayList) and other.sql == self.sql
+
+    def __hash__(self) -> int:
+        return hash(self.sql)
+
+    def __repr__(self) -> str:
+        return f"DayList({len(self.days)} days)"
+
+
+Exceptions = tuple[tuple[int, DayList], ...]
 
 
 @dataclass(frozen=True)
@@ -71,7 +110,7 @@ def load_rule(default: bool, version: str | None = None) -> RollRule:
 @functools.lru_cache(maxsize=8)
 def _exceptions(overrides: tuple, last_year: int) -> Exceptions:
     found = offset_exceptions(WorkCalendar(dict(overrides)), MIN_YEAR, last_year)
-    return tuple(found.items())
+    return tuple((k, DayList(days)) for k, days in found.items() if days)
 
 
 def build(day: date, soon_limit: date, calendar: WorkCalendar, rule: RollRule) -> DayOffRolls:
@@ -103,9 +142,10 @@ def effective_dates(calendar: WorkCalendar, rule: RollRule) -> Callable[[int, da
     return effective
 
 
-def placeholders(default: bool, with_tasks: bool, offsets: Sequence[int]) -> DayOffRolls:
-    """Return rolls whose days, flipped tasks and exception days are bound at execution
-    (``bind_values`` gives them), for statements built once and run many times."""
+def placeholders(default: bool, with_tasks: bool, exceptions: Exceptions) -> DayOffRolls:
+    """Return rolls whose days and flipped tasks are bound at execution (``bind_values``
+    gives them), for statements built once per calendar (``exceptions``) and run many
+    times."""
     flipped = None
     if with_tasks:
         flipped = bindparam("roll_tasks", expanding=True, type_=db.Integer)
@@ -113,7 +153,7 @@ def placeholders(default: bool, with_tasks: bool, offsets: Sequence[int]) -> Day
         RollRule(default),
         rolled_day=bindparam("rolled_day", type_=Date),  # type: ignore[arg-type]
         rolled_soon=bindparam("rolled_soon", type_=Date),  # type: ignore[arg-type]
-        exceptions=tuple((k, None) for k in offsets),
+        exceptions=exceptions,
         flipped=flipped,
     )
 
@@ -123,8 +163,6 @@ def bind_values(rolls: DayOffRolls) -> dict:
     values = {"rolled_day": rolls.rolled_day, "rolled_soon": rolls.rolled_soon}
     if rolls.rule.flipped:
         values["roll_tasks"] = sorted(rolls.rule.flipped)
-    for k, days in rolls.exceptions:
-        values[f"day_off_{k}"] = list(days or ())
     return values
 
 
@@ -153,19 +191,7 @@ def offset(due, rolls: DayOffRolls) -> ColumnElement[int]:
     """Return each row's roll offset of the due date ``due`` (a column), as if it rolled."""
     weekday = days_between(due, literal(EPOCH, Date)) % 7
     whens = [
-        (
-            due.in_(
-                bindparam(
-                    f"day_off_{k}",
-                    value=None if days is None else list(days),
-                    expanding=True,
-                    literal_execute=True,
-                    type_=Date,
-                    unique=days is not None,
-                )
-            ),
-            k,
-        )
+        (due.op("IN", is_comparison=True)(literal_column(days.sql)), k)
         for k, days in rolls.exceptions
     ]
     return case(*whens, (weekday == 0, 2), (weekday == 1, 1), else_=0)

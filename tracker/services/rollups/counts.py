@@ -41,13 +41,13 @@ KEYS = ("task_id", "unit_group")  # what the counts can be split by
 
 
 # The shape of a rule for days off, which the statement's text depends on: whether deadlines
-# roll by default, whether some tasks chose otherwise, and the offsets of its exceptions.
-RuleShape = tuple[bool, bool, tuple[int, ...]]
+# roll by default, whether some tasks chose otherwise, and the calendar's exceptions.
+RuleShape = tuple[bool, bool, days_off.Exceptions]
 
 
 def _shape(as_of: AsOf) -> RuleShape:
     rolls = as_of.day_off_rolls
-    return (rolls.rule.default, bool(rolls.rule.flipped), tuple(k for k, _ in rolls.exceptions))
+    return (rolls.rule.default, bool(rolls.rule.flipped), rolls.exceptions)
 
 
 def _placeholder(shape: RuleShape) -> AsOf:
@@ -62,7 +62,7 @@ def _params(as_of: AsOf) -> dict:
     return params
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)  # a few per calendar: it changes with official notices
 def _statement(keys: tuple[str, ...], tasks: str | None, shape: RuleShape) -> Select:
     """Return the buckets per ``keys`` over the tally rows of one task (``tasks``: "one"),
     of a list of them ("list", or "array": one array parameter) or of every task (None),

@@ -15,6 +15,7 @@ from tracker import clock
 from tracker.domain.status import TimeStatus
 from tracker.extensions import db
 from tracker.models import Assignment, SnapshotDay, Task, User
+from tracker.services import status_sql, units
 from tracker.services.admin import calendar as admin_calendar
 from tracker.services.assignments import workflow
 from tracker.services.demo.load import load_demo
@@ -180,3 +181,41 @@ def test_counts_kept_under_another_rule_are_not_read_until_brought_in_line(catal
     assert check.offset_differences(True) == []
     assert report_units.scores_page(scope, 1, 10) is not None
     assert unit_counts.most_overdue(scope.as_of, 5) == ranked
+
+
+def test_a_units_page_counts_its_assignments_while_the_counts_follow_another_rule(catalogue):
+    """The unit's page reads its buckets from the per-unit counts, and from the assignments
+    while those judge deadlines on days off otherwise: the catalogue's open units, due on
+    Sunday, are on time on Monday either way."""
+    scope = report_scope(MONDAY, 3, today=MONDAY)
+    unit_counts.roll(MONDAY)
+    db.session.commit()
+    admin = db.session.scalar(select(User).where(User.role == "admin"))
+    unit_id = db.session.scalar(
+        select(Assignment.unit_id)
+        .where(Assignment.task_id == catalogue, Assignment.due_date == SUNDAY)
+        .where(Assignment.state.in_(["assigned", "in_progress"]))
+        .order_by(Assignment.unit_id)
+        .limit(1)
+    )
+
+    def shown():
+        return units.unit_page(
+            unit_id,
+            actor=admin,
+            unit_scope=None,
+            as_of=scope.as_of,
+            due_soon_days=3,
+            status=None,
+            page=1,
+            per_page=50,
+        ).buckets
+
+    counted = status_sql.count_buckets(scope.as_of, Assignment.unit_id == unit_id)
+    assert shown() == counted
+    unit_counts.advance(MONDAY, day_off_rolls=False)  # Sunday's deadline is then Monday's
+    db.session.commit()
+    assert shown() == counted
+    unit_counts.advance(MONDAY, day_off_rolls=True)
+    db.session.commit()
+    assert shown() == counted

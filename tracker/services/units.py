@@ -21,6 +21,7 @@ from tracker.services.errors import NotFound
 from tracker.services.feeds import addresses
 from tracker.services.paging import export_rows, page_of
 from tracker.services.reorganisation.pages import Predecessor, merged_on, predecessors
+from tracker.services.rollups import units as unit_counts
 from tracker.services.search import matching
 from tracker.services.status_sql import AsOf
 
@@ -121,6 +122,17 @@ class UnitPage:
     predecessors: list[Predecessor]
 
 
+def _page_buckets(unit_id: int, as_of: AsOf) -> Buckets:
+    """Return the unit's buckets on the as-of day from its maintained counts (one query; two
+    as of another day than the scheduler's), or counted from its assignments while the
+    counts judge deadlines on days off under another rule."""
+    found = unit_counts.figures(as_of, [unit_id])
+    if found is None:
+        return status_sql.count_buckets(as_of, A.unit_id == unit_id)
+    figures = found.get(unit_id)
+    return figures.buckets if figures is not None else Buckets()
+
+
 def unit_page(
     unit_id: int,
     *,
@@ -146,7 +158,7 @@ def unit_page(
         unit=unit,
         page=shown,
         rows=listing.with_status(shown.items, as_of, load_calendar(), due_soon_days),
-        buckets=status_sql.count_buckets(as_of, A.unit_id == unit_id),
+        buckets=_page_buckets(unit_id, as_of),
         focal_points=focal_points([unit_id])[unit_id],
         manage_feed=addresses.can_manage_unit_feed(actor, unit_id),
         feed=feed,

@@ -13,6 +13,7 @@ the assignments instead.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -127,10 +129,10 @@ FIGURES = ("total", "not_applicable", "completed_on_time", "completed_late", "op
            "open_overdue", "awaiting_confirmation", "late", "days_late")  # fmt: skip
 
 
-def _figures_query(day: date) -> Select:
+def _figures_query(today) -> Select:
     """Return one row per unit: its ``FIGURES`` at the clock's day, with days late counted
-    up to ``day``, and the clock's day."""
-    today = (day - EPOCH).days
+    up to the day ``today`` (days since ``EPOCH``: a number, or a parameter), and the
+    clock's day."""
 
     def total(condition) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, U.n), else_=0)), 0)
@@ -170,6 +172,18 @@ def _counted_under(as_of: AsOf, rule) -> bool:
     return rule is None or bool(rule) == as_of.rule.default
 
 
+_TODAY = bindparam("today", type_=Integer)
+_UNIT_IDS = bindparam("unit_ids", expanding=True, type_=Integer)
+
+
+@functools.cache
+def _figures_statement(some_units: bool) -> Select:
+    """Return ``_figures_query`` built once, with the day and (``some_units``) the units
+    bound at execution: a unit's page reads it on every request."""
+    query = _figures_query(_TODAY)
+    return query.where(U.unit_id.in_(_UNIT_IDS)) if some_units else query
+
+
 def figures(as_of: AsOf, unit_ids: list[int] | None = None) -> dict[int, UnitFigures] | None:
     """Return the figures on the as-of day of every unit (or of ``unit_ids``) with
     assignments: one row per unit added up in the database, then the assignments falling due
@@ -177,12 +191,13 @@ def figures(as_of: AsOf, unit_ids: list[int] | None = None) -> dict[int, UnitFig
     counts judge deadlines on days off under another rule than ``as_of``."""
     day = as_of.day
     today = (day - EPOCH).days
-    query = _figures_query(day)
+    params: dict = {"today": today}
     if unit_ids is not None:
-        query = query.where(U.unit_id.in_(unit_ids))
+        params["unit_ids"] = list(unit_ids)
+    query = _figures_statement(unit_ids is not None)
     found: dict[int, list[int]] = {}
     since, rule = day, None
-    for uid, *values, clock_day_, rule in db.session.execute(query):  # noqa: B007
+    for uid, *values, clock_day_, rule in db.session.execute(query, params):  # noqa: B007
         found[uid] = [int(v) for v in values]
         since = clock_day_ or UNSET
     if not _counted_under(as_of, rule):
@@ -211,7 +226,7 @@ def ranked_page(
     than the as-of day's, or the page is past the end: the caller then ranks every unit's
     ``figures``."""
     day = as_of.day
-    rows = _figures_query(day).subquery()
+    rows = _figures_query((day - EPOCH).days).subquery()
     completed = rows.c.completed_on_time + rows.c.completed_late
     due = completed + rows.c.open_overdue
 

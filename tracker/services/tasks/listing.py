@@ -100,15 +100,10 @@ class TaskSummary:
     by_group: dict[str, Buckets]
 
 
-def task_summary(task: Task, unit_scope: int | None, as_of: AsOf) -> TaskSummary:
-    """Return a task's progress split by group (one query)."""
-    scope = unit_scope_filter(unit_scope)
-    if unit_scope is None:
-        by_group = counts.group_buckets(as_of, task.id)
-    else:
-        by_group = status_sql.count_buckets_by(
-            Unit.group, as_of, scope, A.task_id == task.id, joins=[Unit]
-        )
+def task_summary(task: Task, as_of: AsOf) -> TaskSummary:
+    """Return a task's progress over all its units, split by group (one query, from the
+    maintained counts)."""
+    by_group = counts.group_buckets(as_of, task.id)
     return TaskSummary(sum(by_group.values(), Buckets()), by_group)
 
 
@@ -165,13 +160,14 @@ class SeriesTemplate:
 
 @dataclass(frozen=True)
 class TaskPage:
-    """One task with a page of its units' assignments, its progress, and (for coordinators)
-    the assignments that can still be removed."""
+    """One task with a page of its units' assignments and, for coordinators, its progress
+    over all units and the assignments that can still be removed (a focal point's page
+    shows their unit's assignment alone)."""
 
     task: Task
     page: Pagination
     rows: list[listing.Row]
-    summary: TaskSummary
+    summary: TaskSummary | None
     deadline_on_day_off: bool
     manage: bool
     removable: list[listing.Row]
@@ -205,7 +201,7 @@ def task_page(
     shown = page_of(query.order_by(Unit.group, Unit.sort_name), page, per_page)
     calendar = load_calendar()
     rows = listing.with_status(shown.items, as_of, calendar, due_soon_days)
-    summary = task_summary(task, unit_scope, as_of)
+    summary = task_summary(task, as_of) if unit_scope is None else None
     manage = actor.is_coordinator
     removable = (
         removable_ids([a.id for a in shown.items]) if manage and task.closed_at is None else set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from functools import wraps
 
@@ -9,7 +10,7 @@ from flask import Flask, abort, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from tracker.extensions import login
+from tracker.extensions import db, login
 from tracker.models import Role, User
 from tracker.services import access, data_version, sessions
 from tracker.services.notifications import centre
@@ -33,9 +34,7 @@ def _load_user(token: str) -> User | None:
 
     from tracker import clock
 
-    version = data_version.column()
-    also = (centre.unread_count_of(User.id), second_step.enabled_of(User.id))
-    also += (version,) if version is not None else ()
+    also = _read_with_user(db.engine.dialect.name)
     found = sessions.load(
         token,
         now=clock.now(),
@@ -47,9 +46,20 @@ def _load_user(token: str) -> User | None:
         return None
     g.notifications_unread = found.also[0] or 0
     g.two_factor_on = bool(found.also[1])
-    g.data_version = found.also[2] if version is not None else None
+    g.data_version = found.also[2] if len(also) > 2 else None
     g.user_session_id = found.session_id
     return found.user
+
+
+@functools.cache
+def _read_with_user(dialect: str) -> tuple:
+    """Return what every request reads with its user, built once per database kind (the
+    statement is then kept: ``sessions.load``): the unread count, whether two-factor
+    sign-in is on, and the data version where the database has one."""
+    del dialect  # the key: ``data_version.column`` depends on it
+    version = data_version.column()
+    also = (centre.unread_count_of(User.id), second_step.enabled_of(User.id))
+    return also + ((version,) if version is not None else ())
 
 
 def session_limits(config) -> sessions.Limits:

@@ -7,13 +7,14 @@ session ended opens nothing afterwards.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from tracker.extensions import db
@@ -84,16 +85,27 @@ class Loaded:
     also: tuple
 
 
-def load(token: str, *, now: datetime, limits: Limits, ip: str, also: tuple = ()) -> Loaded | None:
-    """Return the live session with this token, or None, in one query with the columns
-    ``also`` (e.g. a count to show on every page); its "last seen" moves on at most every
-    ``TOUCH_EVERY`` (committed then)."""
-    row = db.session.execute(
+@functools.lru_cache(maxsize=8)
+def _load_statement(also: tuple) -> Select:
+    """Return the statement ``load`` runs with the columns ``also`` (the same objects on
+    every request), built once: every request runs it."""
+    return (
         select(User, UserSession, *also)
         .join(UserSession, UserSession.user_id == User.id)
         .options(joinedload(User.unit))
-        .where(UserSession.token_hash == _hash(token or ""), UserSession.ended_at.is_(None))
-    ).first()
+        .where(
+            UserSession.token_hash == bindparam("token_hash", type_=UserSession.token_hash.type),
+            UserSession.ended_at.is_(None),
+        )
+    )
+
+
+def load(token: str, *, now: datetime, limits: Limits, ip: str, also: tuple = ()) -> Loaded | None:
+    """Return the live session with this token, or None, in one query with the columns
+    ``also`` (e.g. a count to show on every page: pass the same objects each time, and the
+    statement is built once); its "last seen" moves on at most every ``TOUCH_EVERY``
+    (committed then)."""
+    row = db.session.execute(_load_statement(also), {"token_hash": _hash(token or "")}).first()
     if row is None:
         return None
     user, found = row[0], row[1]

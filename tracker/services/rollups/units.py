@@ -129,10 +129,21 @@ FIGURES = ("total", "not_applicable", "completed_on_time", "completed_late", "op
            "open_overdue", "awaiting_confirmation", "late", "days_late")  # fmt: skip
 
 
-def _figures_query(today) -> Select:
-    """Return one row per unit: its ``FIGURES`` at the clock's day, with days late counted
-    up to the day ``today`` (days since ``EPOCH``: a number, or a parameter), and the
-    clock's day."""
+# Bound at execution: the day figures are read at, in days since EPOCH (``_at``), and the
+# units asked about.
+_TODAY = bindparam("today", type_=Integer)
+_UNIT_IDS = bindparam("unit_ids", expanding=True, type_=Integer)
+
+
+def _at(day: date) -> dict:
+    return {"today": (day - EPOCH).days}
+
+
+@functools.cache
+def _figures_query(some_units: bool = False) -> Select:
+    """Return one row per unit (of the bound units when ``some_units``): its ``FIGURES`` at
+    the clock's day, with days late counted up to the bound day, and the clock's day. Built
+    once: a unit's page and the scorecards read it on every request."""
 
     def total(condition) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, U.n), else_=0)), 0)
@@ -151,7 +162,7 @@ def _figures_query(today) -> Select:
         func.coalesce(
             func.sum(
                 case(
-                    (and_(U.overdue.is_(True), U.state.in_(WORKING)), U.n * today - U.days),
+                    (and_(U.overdue.is_(True), U.state.in_(WORKING)), U.n * _TODAY - U.days),
                     (U.overdue.is_(True), U.days),
                     else_=0,
                 )
@@ -161,27 +172,16 @@ def _figures_query(today) -> Select:
         func.max(clock),
     ]
     labelled = [v.label(name) for v, name in zip(values[:-1], FIGURES, strict=True)]
-    return select(
+    query = select(
         U.unit_id, *labelled, values[-1].label("clock"), func.max(cast(rule, Integer)).label("rule")
     ).group_by(U.unit_id)
+    return query.where(U.unit_id.in_(_UNIT_IDS)) if some_units else query
 
 
 def _counted_under(as_of: AsOf, rule) -> bool:
     """Return whether counts kept under the clock's ``rule`` (None: no unit has any) judge
     deadlines on days off as ``as_of`` does."""
     return rule is None or bool(rule) == as_of.rule.default
-
-
-_TODAY = bindparam("today", type_=Integer)
-_UNIT_IDS = bindparam("unit_ids", expanding=True, type_=Integer)
-
-
-@functools.cache
-def _figures_statement(some_units: bool) -> Select:
-    """Return ``_figures_query`` built once, with the day and (``some_units``) the units
-    bound at execution: a unit's page reads it on every request."""
-    query = _figures_query(_TODAY)
-    return query.where(U.unit_id.in_(_UNIT_IDS)) if some_units else query
 
 
 def figures(as_of: AsOf, unit_ids: list[int] | None = None) -> dict[int, UnitFigures] | None:
@@ -191,10 +191,10 @@ def figures(as_of: AsOf, unit_ids: list[int] | None = None) -> dict[int, UnitFig
     counts judge deadlines on days off under another rule than ``as_of``."""
     day = as_of.day
     today = (day - EPOCH).days
-    params: dict = {"today": today}
+    params = _at(day)
     if unit_ids is not None:
         params["unit_ids"] = list(unit_ids)
-    query = _figures_statement(unit_ids is not None)
+    query = _figures_query(unit_ids is not None)
     found: dict[int, list[int]] = {}
     since, rule = day, None
     for uid, *values, clock_day_, rule in db.session.execute(query, params):  # noqa: B007
@@ -226,7 +226,7 @@ def ranked_page(
     than the as-of day's, or the page is past the end: the caller then ranks every unit's
     ``figures``."""
     day = as_of.day
-    rows = _figures_query((day - EPOCH).days).subquery()
+    rows = _figures_query().subquery()
     completed = rows.c.completed_on_time + rows.c.completed_late
     due = completed + rows.c.open_overdue
 
@@ -260,7 +260,7 @@ def ranked_page(
     )
     if group:
         query = query.where(Unit.group == group)
-    found = db.session.execute(query.limit(limit).offset(offset)).all()
+    found = db.session.execute(query.limit(limit).offset(offset), _at(day)).all()
     if not found:
         return None if offset else ([], 0)
     if found[0].clock != day or not _counted_under(as_of, found[0].rule):

@@ -122,16 +122,11 @@ def _letterheads(config: Mapping) -> dict[str, Letterhead]:
 def current() -> Settings:
     """Return the running app's settings (entry points only: services take them), read once
     a request (a page asks for them dozens of times)."""
-    from flask import current_app, has_request_context, request
+    from flask import current_app
 
-    if not has_request_context():
-        return Settings.from_config(current_app.config, current_app.instance_path)
-    kept = request.environ.get(_KEY)
-    if kept is None:
-        kept = request.environ[_KEY] = Settings.from_config(
-            current_app.config, current_app.instance_path
-        )
-    return kept
+    from tracker.per_request import once
 
-
-_KEY = "tracker.settings"  # where a request keeps its settings (its WSGI environ)
+    return once(
+        "tracker.settings",
+        lambda: Settings.from_config(current_app.config, current_app.instance_path),
+    )

@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from flask import has_request_context, request
-
 from tracker import settings
 from tracker.labels import deadline_text
+from tracker.per_request import once
 from tracker.services.calendar import load_calendar
 from tracker.services.days_off import effective_dates, load_rule
 from tracker.views.page_cache import data_version
@@ -18,21 +17,13 @@ from tracker.views.page_cache import data_version
 def _effective() -> Callable[[int | None, date], date]:
     """Return ``effective(task id, due date)`` under this request's calendar and rule, made
     once a request (and worked out once per rule and due date, however many rows show it)."""
-    if not has_request_context():
-        return _made()
-    kept = request.environ.get(_KEY)
-    if kept is None:
-        kept = request.environ[_KEY] = _made()
-    return kept
+    return once("tracker.effective_deadlines", _made)
 
 
 def _made() -> Callable[[int | None, date], date]:
     version = data_version()
     rule = load_rule(settings.current().day_off_rolls, version)
     return effective_dates(load_calendar(version), rule)
-
-
-_KEY = "tracker.effective_deadlines"  # where a request keeps them (its WSGI environ)
 
 
 def deadline(due: date | None, task_id: int | None) -> str:

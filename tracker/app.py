@@ -81,7 +81,8 @@ def _configure_connections(engine) -> None:
 
 def _configure_postgresql(engine) -> None:
     """Make read-only transactions (``extensions.READ_ONLY``) read-only on the server too:
-    a report that tried to write fails instead of writing."""
+    a report that tried to write fails instead of writing. End transactions that wrote
+    nothing with COMMIT (``_end_unwritten_with_commit``)."""
     from sqlalchemy import event
 
     from tracker import extensions
@@ -90,6 +91,38 @@ def _configure_postgresql(engine) -> None:
     def _on_begin(connection):
         if connection.get_execution_options().get(extensions.READ_ONLY):
             connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(connection):
+        _end_unwritten_with_commit(connection.connection.dbapi_connection)
+
+
+# Whether the transaction has written anything: a transaction id is assigned at its first
+# write (rows, row locks, tables), never by reading alone.
+_WROTE = "SELECT pg_current_xact_id_if_assigned() IS NOT NULL"
+
+
+def _end_unwritten_with_commit(dbapi_connection) -> None:
+    """End a transaction that wrote nothing with COMMIT rather than ROLLBACK, which for it
+    are the same.
+
+    psycopg forgets every statement it prepared on the connection at each ROLLBACK (in case
+    the transaction had dropped what they refer to). Each request ends its transaction, a
+    page's with ROLLBACK (Flask-SQLAlchemy's session ends so): no statement was ever
+    executed often enough to be prepared, so PostgreSQL parsed and planned every statement
+    of every request, the session lookup's included. Ending read-only transactions with
+    COMMIT keeps them prepared across requests; the ROLLBACK SQLAlchemy sends next finds no
+    transaction and does nothing. A transaction that wrote, or failed, is rolled back."""
+    import psycopg
+    from psycopg.pq import TransactionStatus
+
+    if dbapi_connection.info.transaction_status != TransactionStatus.INTRANS:
+        return
+    try:
+        if not dbapi_connection.execute(_WROTE).fetchone()[0]:
+            dbapi_connection.commit()
+    except psycopg.Error:
+        pass  # a lost connection: the ROLLBACK that follows reports it as SQLAlchemy does
 
 
 def _configure_sqlite(engine) -> None:

@@ -78,8 +78,7 @@ def _statement(keys: tuple[str, ...], tasks: str | None, shape: RuleShape) -> Se
         query = query.where(T.task_id.in_(_TASKS))
     elif tasks == "array":
         query = query.where(T.task_id == _TASK_ARRAY)
-    # Each row judged once in a subquery: the status is written once in the statement.
-    rows = query.subquery("judged")
+    rows = status_sql.judged_rows(query)
     by = [rows.c[f"key{i}"] for i in range(len(keys))]
     counted = select(*by, *status_sql.status_aggregates(rows.c.status, rows.c.state, rows.c.n))
     # A key is present when it has assignments, as when counting the assignments themselves.

@@ -106,17 +106,17 @@ def task_figures(
     effective = days_off.effective_dates(load_calendar(), scope.as_of.rule)
     figures = [
         TaskFigures(
-            task_id=task.id,
-            title=task.title,
-            deadline=task.deadline,
-            deadline_wording=task.deadline_wording,
-            field=task.field,
-            priority=task.priority,
-            by_group=by_task[task.id],
-            effective_deadline=task.deadline and effective(task.id, task.deadline),
+            task_id,
+            title,
+            deadline,
+            wording,
+            field,
+            priority,
+            groups,
+            effective_deadline=deadline and effective(task_id, deadline),
         )
-        for task in tasks
-        if by_task.get(task.id)  # else not assigned yet on that day
+        for task_id, title, deadline, wording, field, priority in tasks  # as _tasks reads
+        if (groups := by_task.get(task_id))  # else not assigned yet on that day
     ]
     return name_missing(scope, figures) if with_missing else figures
 

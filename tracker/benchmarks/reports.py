@@ -8,7 +8,8 @@ migrates them and runs the scheduler's midnight job, as production would have.
 
 The app is served in this process (Werkzeug, a thread) and read with httpx, signed in as
 a coordinator (and, for the pages marked so, as a unit's focal point). Each page is
-requested twice to warm it, then ``--samples`` times; the table shows p50 and p95 in
+requested twice to warm it, then ``--samples`` times, the worlds taking turns request by
+request (the ratio is then taken at one machine speed); the table shows p50 and p95 in
 milliseconds, the statements the request ran (any engine), the large world's p50 over the
 small one's, and PASS/MISS beside each of the issue's targets
 (judged on the last world). Exports are timed apart, with fewer samples. Asserts nothing.
@@ -177,31 +178,35 @@ def sign_in(client: httpx.Client, email: str) -> None:
         raise RuntimeError(f"could not sign in as {email}: HTTP {answer.status_code}")
 
 
-def measure(client, counter: QueryCounter, path: str, *, warm: int, samples: int, budget: float):
-    """Request ``path`` ``warm`` times, then time up to ``samples`` requests (at least 3
-    once ``budget`` seconds have gone)."""
-    timing = Timing()
+def measure(targets: list[tuple], *, warm: int, samples: int, budget: float) -> list[Timing]:
+    """Request each target's path (``targets``: (client, query counter, path), one per
+    world) ``warm`` times, then time up to ``samples`` requests of each (at least 3 once
+    ``budget`` seconds have gone). The worlds take turns request by request: the machine's
+    speed, which drifts from one second to the next on a shared host, weighs on each world's
+    figures alike, and their ratio holds still from one run to the next."""
+    timings = [Timing() for _ in targets]
     names = itertools.count()
     start = time.perf_counter()
     for i in range(warm + samples):
         timed_so_far = i - warm
         if timed_so_far >= min(3, samples) and time.perf_counter() - start > budget:
             break
-        key = f"{path}#{next(names)}"
-        began = time.perf_counter()
-        try:
-            answer = client.get(path, headers={"X-Bench-Request": key})
-        except httpx.HTTPError as exc:
-            timing.error = timing.error or type(exc).__name__
-            continue
-        seconds = time.perf_counter() - began
-        queries = counter.wait(key)
-        if answer.status_code != 200:
-            timing.error = timing.error or f"HTTP {answer.status_code}"
-        elif i >= warm:
-            timing.seconds.append(seconds)
-            timing.queries = max(timing.queries, queries)
-    return timing
+        for timing, (client, counter, path) in zip(timings, targets, strict=True):
+            key = f"{path}#{next(names)}"
+            began = time.perf_counter()
+            try:
+                answer = client.get(path, headers={"X-Bench-Request": key})
+            except httpx.HTTPError as exc:
+                timing.error = timing.error or type(exc).__name__
+                continue
+            seconds = time.perf_counter() - began
+            queries = counter.wait(key)
+            if answer.status_code != 200:
+                timing.error = timing.error or f"HTTP {answer.status_code}"
+            elif i >= warm:
+                timing.seconds.append(seconds)
+                timing.queries = max(timing.queries, queries)
+    return timings
 
 
 # ---------------------------------------------------------------- one world
@@ -248,9 +253,8 @@ def open_world(args, world: World, today: date, past: date):
 
 
 def time_pages(args, opened: list) -> list[dict[str, Timing]]:
-    """Serve every world at once and time each page on one world after the other, so
-    that a page's figures on the worlds are taken minutes apart at most (the machine's
-    other load drifts)."""
+    """Serve every world at once and time each page on the worlds in turn, request by
+    request (see ``measure``)."""
     timings: list[dict[str, Timing]] = [{} for _ in opened]
     with ExitStack() as stack:
         sessions = []
@@ -265,12 +269,13 @@ def time_pages(args, opened: list) -> list[dict[str, Timing]]:
         gc.freeze()  # as each gunicorn worker does once loaded (tracker/gunicorn_conf.py)
         for page in PAGES + EXPORTS:
             warm, samples = (args.warm, args.samples) if page in PAGES else (1, args.export_samples)
-            for measured, (server, client, focal, values) in zip(timings, sessions, strict=True):
-                measured[page.name] = measure(
-                    focal if page.focal_point else client, server.counter,
-                    page.path.format(**values),
-                    warm=warm, samples=samples, budget=args.budget,
-                )  # fmt: skip
+            targets = [
+                (focal if page.focal_point else client, server.counter, page.path.format(**values))
+                for server, client, focal, values in sessions
+            ]
+            found = measure(targets, warm=warm, samples=samples, budget=args.budget)
+            for measured, timing in zip(timings, found, strict=True):
+                measured[page.name] = timing
     for app, _values in opened:
         with app.app_context():
             db.engine.dispose()
@@ -373,7 +378,7 @@ def main(argv=None) -> None:
         "--budget",
         type=float,
         default=120,
-        help="seconds per page and world after which sampling stops (at 3 samples or more)",
+        help="seconds per page (all worlds) after which sampling stops (at 3 samples or more)",
     )
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request

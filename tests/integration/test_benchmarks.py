@@ -65,13 +65,16 @@ def test_bench_reports_reuses_a_world_of_the_right_size(tmp_path):
 def test_bench_http_prints_a_row_per_concurrency_level_without_errors(folder):
     out = run(
         "tracker.benchmarks.http", folder,
-        "--world", "20x5", "--seconds", "2", "--concurrency", "2,3",
+        "--world", "20x5", "--seconds", "2", "--concurrency", "2,3", "--floor-seconds", "1",
     )  # fmt: skip
 
+    (floor,) = rows(out, "floor: /healthz")
+    assert "2 users" in floor and float(floor.split(": ")[2].split()[0]) > 0, floor
     for users in ("2", "3"):
         (row,) = [line for line in rows(out, users.rjust(5) + " ") if "|" in line]
         figures = row.split("|")[0].split()
         requests, rate, errors = int(figures[1]), float(figures[2]), int(figures[5])
         assert requests > 0 and rate > 0 and errors == 0, out
+        assert float(row.split("|")[-1]) > 0, row  # the rate over the floor's
     assert "per page p50/p95 ms" in out
     assert "server log: 0 traceback(s)" in out

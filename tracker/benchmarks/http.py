@@ -12,11 +12,14 @@ are focal points reading their unit's pages. Meanwhile ``--commits-per-second`` 
 changes are committed (default 1), each making every kept page stale as real reports and
 reviews would; ``--page-cache off`` measures pages built every time.
 
-For each ``--concurrency`` level, after one untimed round of each user's pages, the load
-runs ``--seconds``; printed: requests per second, p50 and p95 in milliseconds, errors
-(any answer but 200, or no answer in 30 s), PASS/MISS against the issue's target at 10
-users (>= 200 req/s, p95 < 300 ms, no error; for PostgreSQL), and the CPU each party used
-(this client's share shows whether it limited the figures), and the share of pages the
+First the floor: ``/healthz`` (no session, database or page) loaded by as many
+connections as the first level has users, for ``--floor-seconds``. Then, for each
+``--concurrency`` level, after one untimed round of each user's pages, the load runs
+``--seconds``; printed: requests per second, p50 and p95 in milliseconds, errors (any
+answer but 200, or no answer in 30 s), PASS/MISS against the issue's target at 10 users
+(>= 200 req/s, p95 < 300 ms, no error; for PostgreSQL), the CPU each party used (this
+client's share shows whether it limited the figures), the rate over the floor's (the
+machine's speed, which drifts on a shared host, moves both), and the share of pages the
 page cache served. Asserts nothing.
 """
 
@@ -503,6 +506,41 @@ async def run_level(
             client.close()
 
 
+async def run_floor(base: str, users: int, seconds: float, meter) -> Level:
+    """Load ``/healthz`` with ``users`` connections for ``seconds``: the floor, what the
+    same server and client do per request with no session, database or page (the pages'
+    rate over it moves less with the machine's speed than the rate alone)."""
+    host, port = base.removeprefix("http://").split(":")
+    clients = [Connection(host, int(port), "") for _ in range(users)]
+    warm, level = Level(users), Level(users)
+
+    async def load(client: Connection, stop_at: float, level: Level) -> None:
+        while time.perf_counter() < stop_at:
+            began = time.perf_counter()
+            try:
+                status = await client.get("/healthz")
+            except (OSError, TimeoutError, asyncio.IncompleteReadError) as exc:
+                level.errors[type(exc).__name__] += 1
+                continue
+            if status == 200:
+                level.times["floor"].append(time.perf_counter() - began)
+            else:
+                level.errors[f"HTTP {status}"] += 1
+
+    try:
+        warm_until = time.perf_counter() + 1
+        await asyncio.gather(*(load(client, warm_until, warm) for client in clients))
+        meter.start()
+        began = time.perf_counter()
+        await asyncio.gather(*(load(client, began + seconds, level) for client in clients))
+        level.seconds = time.perf_counter() - began
+        level.cpu = meter.stop()
+        return level
+    finally:
+        for client in clients:
+            client.close()
+
+
 # ---------------------------------------------------------------- the run
 
 
@@ -535,17 +573,24 @@ def _verdicts(level: Level) -> list[str]:
     ]
 
 
-def print_levels(levels: list[Level]) -> None:
-    """Print a row per level, then each level's pages and errors."""
+def print_levels(levels: list[Level], floor: Level | None = None) -> None:
+    """Print a row per level (and the floor's first), then each level's pages and errors."""
     cores = os.cpu_count() or 1
     print()
     print(
         f"target at {TARGET_USERS} users (PostgreSQL, 500 x 40): >= {TARGET_RPS} req/s, "
         f"p95 < {TARGET_P95_MS} ms, no error. CPU: % of one core, {cores} cores in all"
     )
+    if floor is not None:
+        print(
+            f"floor: /healthz (no session, database or page), {floor.users} users, "
+            f"{floor.seconds:.0f} s: {floor.rate:.0f} req/s; 'of floor' is each level's "
+            "rate over it, measured in the same run"
+        )
     print(f"{'users':>5} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
           f"{'errors':>6} | {'req/s':>5} {'p95':>5} {'errors':>6} | {'client':>6} "
-          f"{'gunicorn':>8} {'postgres':>8} {'others':>6} | client ms/request")  # fmt: skip
+          f"{'gunicorn':>8} {'postgres':>8} {'others':>6} | client ms/request "
+          "| of floor")  # fmt: skip
     for level in levels:
         times = level.all_times
         p50, p95 = (f"{ms:>7.1f}" for ms in percentiles(times)) if times else ("-".rjust(7),) * 2
@@ -557,7 +602,8 @@ def print_levels(levels: list[Level]) -> None:
             f"{level.users:>5} {level.requests:>8} {level.rate:>7.1f} {p50} {p95} "
             f"{sum(level.errors.values()):>6} | {rps:>5} {p95_ok:>5} {errors_ok:>6} | "
             f"{cpu['client']:>6.0%} {cpu['gunicorn']:>8.0%} {cpu['postgres']:>8.0%} "
-            f"{others:>6.0%} | {per_request:.2f}"
+            f"{others:>6.0%} | {per_request:>17.2f} | "
+            + (f"{level.rate / floor.rate:>8.2f}" if floor and floor.rate else f"{'-':>8}")
         )
     print()
     for level in levels:
@@ -599,6 +645,12 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--page-cache", choices=("on", "off"), default="on", help="keep unchanged pages (on)"
     )
+    parser.add_argument(
+        "--floor-seconds",
+        type=float,
+        default=10,
+        help="load /healthz first, at the first level's users, for the floor (0: not)",
+    )
     args = parser.parse_args(argv)
     world = World.parse(args.world)
     today = date.fromisoformat(args.today)
@@ -625,13 +677,16 @@ def main(argv=None) -> None:
             flush=True,
         )
         meter = CpuMeter(server)
+        floor = None
+        if args.floor_seconds > 0:
+            floor = asyncio.run(run_floor(server.base, levels[0], args.floor_seconds, meter))
         for users in levels:
             results.append(asyncio.run(
                 run_level(server.base, programme, users, args.seconds, args.coordinators,
                           meter, committer)
             ))  # fmt: skip
         logged = server.errors_logged()
-    print_levels(results)
+    print_levels(results, floor)
     print(f"server log: {logged} traceback(s) in {server.log}")
 
 

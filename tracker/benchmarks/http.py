@@ -60,6 +60,7 @@ from tracker.models import Task, Unit, User
 # The issue's target on the 20k world on PostgreSQL, at 10 users.
 TARGET_USERS, TARGET_RPS, TARGET_P95_MS = 10, 200, 300
 TIMEOUT = 30.0
+ARRIVALS = 0.05  # seconds between two users' first requests
 METRICS_TOKEN = os.urandom(16).hex()
 
 # (page, path, weight): what each kind of user reads, and how often.
@@ -431,9 +432,12 @@ def _paths(kind, programme: Programme, rng: random.Random, own: int | None):
         yield names[i], paths[i].format(own=own, **values)
 
 
-async def _user(client, kind, programme, rng, own, level: Level | None, stop_at: float):
+async def _user(
+    client, kind, programme, rng, own, level: Level | None, stop_at: float, arrives: float = 0
+):
     """Request pages one after another until ``stop_at`` (once each when ``level`` is None:
-    the warm-up round)."""
+    the warm-up round, begun ``arrives`` seconds late)."""
+    await asyncio.sleep(arrives)
     pages = _paths(kind, programme, rng, own)
     warm = [(name, path.format(own=own, task=programme.tasks[0], unit=programme.units[0]))
             for name, path, _ in kind]  # fmt: skip
@@ -479,9 +483,12 @@ async def run_level(
     clients = [Connection(host, int(port), cookies[email]) for _, email, _ in who]
     rngs = [random.Random(i) for i in range(len(who))]
     try:
+        # Users arrive one after another, as people do, each opening its connection then:
+        # arriving all in one millisecond, they would find every worker idle, and the first
+        # to wake could accept every connection and hold it, its core working for both.
         await asyncio.gather(*(
-            _user(client, kind, programme, rng, own, None, 0)
-            for client, (kind, _, own), rng in zip(clients, who, rngs, strict=True)
+            _user(client, kind, programme, rng, own, None, 0, i * ARRIVALS)
+            for i, (client, (kind, _, own), rng) in enumerate(zip(clients, who, rngs, strict=True))
         ))  # fmt: skip
         level = Level(users)
         reconnects = sum(client.reconnects for client in clients)

@@ -94,7 +94,8 @@ def _configure_postgresql(engine) -> None:
 
     @event.listens_for(engine, "rollback")
     def _on_rollback(connection):
-        _end_unwritten_with_commit(connection.connection.dbapi_connection)
+        if not connection.invalidated:  # a lost connection has nothing left to end
+            _end_unwritten_with_commit(connection.connection.dbapi_connection)
 
 
 # Whether the transaction has written anything: a transaction id is assigned at its first

@@ -81,3 +81,13 @@ def test_a_failed_transaction_is_rolled_back_and_the_connection_serves_the_next(
         db.session.rollback()
         assert db.session.scalar(select(func.count()).select_from(Unit)) == 1
         db.session.remove()
+
+
+@pytest.mark.committed
+def test_a_connection_lost_inside_a_transaction_is_rolled_back_and_replaced(one_connection):
+    with one_connection.app_context(), db.engine.connect() as conn:
+        transaction = conn.begin()
+        conn.execute(select(func.count()).select_from(Unit))
+        conn.invalidate()  # as after the server closed it
+        transaction.rollback()
+        assert conn.execute(select(func.count()).select_from(Unit)).scalar() == 0

@@ -113,7 +113,8 @@ def _end_unwritten_with_commit(dbapi_connection) -> None:
     executed often enough to be prepared, so PostgreSQL parsed and planned every statement
     of every request, the session lookup's included. Ending read-only transactions with
     COMMIT keeps them prepared across requests; the ROLLBACK SQLAlchemy sends next finds no
-    transaction and does nothing. A transaction that wrote, or failed, is rolled back."""
+    transaction and does nothing. A transaction that wrote, or failed, is rolled back. (A
+    session-wide SET inside a transaction would now outlast it; the app sets none so.)"""
     import psycopg
     from psycopg.pq import TransactionStatus
 

@@ -53,7 +53,7 @@ def dashboard(
         by_group = counts.group_buckets(as_of)
     else:
         by_group = status_sql.count_buckets_by(Unit.group, as_of, scope, joins=[Unit])
-    buckets = sum(by_group.values(), Buckets())
+    buckets = Buckets.sum(by_group.values())
     if not lists:
         return Dashboard(as_of, buckets, by_group, [], [], [], [])
 

@@ -96,7 +96,7 @@ def programme_page(params: ReportParams, *, page: int, per_page: int) -> Program
         page=ListPage.of(tasks, page, per_page),
         by_group=by_group,
         trend=figures.completion_over_time(
-            scope, trend_start(scope.day), TREND_POINTS, last=sum(by_group.values(), Buckets())
+            scope, trend_start(scope.day), TREND_POINTS, last=Buckets.sum(by_group.values())
         ),
     )
 

@@ -190,8 +190,8 @@ def figures(as_of: AsOf, unit_ids: list[int] | None = None) -> dict[int, UnitFig
     between the clock's day and that day moved across (two queries at most). None when the
     counts judge deadlines on days off under another rule than ``as_of``."""
     day = as_of.day
-    today = (day - EPOCH).days
     params = _at(day)
+    today = params["today"]
     if unit_ids is not None:
         params["unit_ids"] = list(unit_ids)
     query = _figures_query(unit_ids is not None)

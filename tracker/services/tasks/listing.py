@@ -104,7 +104,7 @@ def task_summary(task: Task, as_of: AsOf) -> TaskSummary:
     """Return a task's progress over all its units, split by group (one query, from the
     maintained counts)."""
     by_group = counts.group_buckets(as_of, task.id)
-    return TaskSummary(sum(by_group.values(), Buckets()), by_group)
+    return TaskSummary(Buckets.sum(by_group.values()), by_group)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("TRACKER_CHROMIUM", "/usr/bin/chromium")
@@ -20,6 +21,11 @@ SCREENSHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screensh
 
 HERE = Path(__file__).resolve().parent
 DEMO_PASSWORD = "demo-2024"
+
+# In CI these tests share two cores with the rest of the suite: a page that takes a few
+# seconds to answer there is slow, not wrong. Assertions wait up to 15 s, not Playwright's
+# 5 s; only one that fails waits that long.
+expect.set_options(timeout=15_000)
 
 
 def pytest_collection_modifyitems(items):

@@ -9,7 +9,7 @@ Deadlines on days off are judged at their effective date (``services.days_off``)
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 
 from sqlalchemy import (
@@ -213,21 +213,14 @@ def status_aggregates(status, state, weight: ColumnElement[int] | None = None) -
     ]
 
 
-_FIELDS = (
-    "total",
-    "not_applicable",
-    "completed_on_time",
-    "completed_late",
-    "open_on_track",
-    "open_overdue",
-    "awaiting_confirmation",
-)
+# The aggregates ``status_aggregates`` returns: one per field of Buckets, in its order.
+_AGGREGATES = len(fields(Buckets))
 
 
 def to_buckets(row) -> Buckets:
     """Return the buckets read from a row ending with ``status_aggregates`` (every caller's
     select puts them last; each is coalesced to a number in SQL)."""
-    return Buckets(*map(int, row[-len(_FIELDS) :]))
+    return Buckets(*map(int, row[-_AGGREGATES:]))
 
 
 def count_buckets(as_of: AsOf, *where: ColumnElement[bool], joins: Iterable = ()) -> Buckets:

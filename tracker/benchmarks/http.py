@@ -450,23 +450,29 @@ async def _user(
             if time.perf_counter() >= stop_at:
                 return
             name, path = next(pages)
-        began = time.perf_counter()
-        try:
-            status = await client.get(path)
-            error = "" if status == 200 else f"HTTP {status} {name}"
-        except (
-            OSError,
-            TimeoutError,
-            asyncio.IncompleteReadError,
-            asyncio.LimitOverrunError,
-            ValueError,
-        ) as exc:
-            error = f"{type(exc).__name__} {name}"
-        if level is not None:
-            if error:
-                level.errors[error] += 1
-            else:
-                level.times[name].append(time.perf_counter() - began)
+        await _request(client, name, path, level)
+
+
+async def _request(client, name: str, path: str, level: Level | None) -> None:
+    """Request ``path`` once; in ``level`` (None: a warm-up, not counted), add its time
+    under ``name``, or its error."""
+    began = time.perf_counter()
+    try:
+        status = await client.get(path)
+        error = "" if status == 200 else f"HTTP {status} {name}"
+    except (
+        OSError,
+        TimeoutError,
+        asyncio.IncompleteReadError,
+        asyncio.LimitOverrunError,
+        ValueError,
+    ) as exc:
+        error = f"{type(exc).__name__} {name}"
+    if level is not None:
+        if error:
+            level.errors[error] += 1
+        else:
+            level.times[name].append(time.perf_counter() - began)
 
 
 async def run_level(
@@ -519,24 +525,15 @@ async def run_floor(base: str, users: int, seconds: float, meter) -> Level:
     rate over it moves less with the machine's speed than the rate alone)."""
     host, port = base.removeprefix("http://").split(":")
     clients = [Connection(host, int(port), "") for _ in range(users)]
-    warm, level = Level(users), Level(users)
+    level = Level(users)
 
-    async def load(client: Connection, stop_at: float, level: Level) -> None:
+    async def load(client: Connection, stop_at: float, level: Level | None) -> None:
         while time.perf_counter() < stop_at:
-            began = time.perf_counter()
-            try:
-                status = await client.get("/healthz")
-            except (OSError, TimeoutError, asyncio.IncompleteReadError) as exc:
-                level.errors[type(exc).__name__] += 1
-                continue
-            if status == 200:
-                level.times["floor"].append(time.perf_counter() - began)
-            else:
-                level.errors[f"HTTP {status}"] += 1
+            await _request(client, "floor", "/healthz", level)
 
     try:
         warm_until = time.perf_counter() + 1
-        await asyncio.gather(*(load(client, warm_until, warm) for client in clients))
+        await asyncio.gather(*(load(client, warm_until, None) for client in clients))
         meter.start()
         began = time.perf_counter()
         await asyncio.gather(*(load(client, began + seconds, level) for client in clients))
